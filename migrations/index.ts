@@ -1,0 +1,8 @@
+// The ordered list of migrations. A static list (not a folder scan) so that the same code runs under
+// tsx, vitest and a bundler. Add new migrations at the end; never edit one that has shipped.
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

@@ -1,0 +1,109 @@
+// buildApp(): the whole web app as a Fastify instance that does not listen, so tests inject into it.
+//
+// Load order (fixed; each step may rely on those before it):
+//   1. decorators: config, db (writes), readDb (public reads), clock
+//   2. ecosystem plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits
+//   3. hooks: canonical URLs (301 for case and trailing-slash variants)
+//   4. error and not-found pages
+//   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/create-db.js';
+import healthRoutes from './health/routes.js';
+import peopleRoutes from './people/routes.js';
+import { registerErrorPages, renderError } from './plugins/error-pages.js';
+import { BODY_LIMIT, registerForms } from './plugins/forms.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerViews } from './plugins/view.js';
+import postRoutes from './posts/routes.js';
+import projectRoutes from './projects/routes.js';
+import siteRoutes from './site/routes.js';
+import { loadSiteSecret } from './site/secrets.js';
+import { canonicalRedirect } from './canonical.js';
+
+export const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../static');
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  /** Public read path; a replica when DATABASE_READ_URL is set. Defaults to db. */
+  readDb?: Db;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    // Slow clients are cut off rather than holding a connection forever.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    // A malformed URL (bad percent-escape) is a page that does not exist, not a 400.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return void renderError(reply, 404, 'We could not find that page.');
+      return void renderError(reply, 400, 'The address had something we could not understand.');
+    },
+  });
+
+  // 1. decorators
+  app.decorate('config', config);
+  app.decorate('db', options.db);
+  app.decorate('readDb', options.readDb ?? options.db);
+  app.decorate('clock', options.clock ?? systemClock);
+  app.decorateRequest('user', undefined);
+
+  // 2. ecosystem plugins
+  await registerSecurityHeaders(app, config.publicUrl);
+  await registerForms(app, {
+    cookieSecret: await loadSiteSecret(options.db),
+    secureCookies: config.publicUrl.startsWith('https://'),
+  });
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/static/',
+    maxAge: 3_600_000,
+    index: false,
+    list: false,
+  });
+  await registerViews(app);
+  await app.register(rateLimit, { global: false });
+
+  // 3. hooks
+  app.addHook('onRequest', canonicalRedirect);
+
+  // 4. error pages
+  registerErrorPages(app);
+
+  // 5. routes
+  await app.register(healthRoutes);
+  await app.register(siteRoutes);
+  await app.register(peopleRoutes);
+  await app.register(projectRoutes);
+  await app.register(postRoutes);
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+    readDb: Db;
+    clock: Clock;
+  }
+}

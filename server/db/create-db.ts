@@ -1,0 +1,49 @@
+// The one database code path: pg Pool + Kysely's PostgresDialect, for the embedded server and any other.
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+// int8 (count(*), bigserial ids) arrives as a string by default; our values fit in a JS number.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number.parseInt(v, 10) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export interface CreateDbOptions {
+  max?: number;
+  /** Called for errors of idle clients (a restarted server): logged, never fatal. */
+  onError?: (err: Error) => void;
+  /** Counts queries, for tests that guard against N+1. */
+  onQuery?: (sql: string) => void;
+}
+
+export function createPool(connectionString: string, options: CreateDbOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    types,
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+    // A query that hangs (the server went away mid-query) must not hang the request.
+    query_timeout: 10_000,
+    application_name: 'project-blogs',
+  });
+  pool.on('error', options.onError ?? (() => {}));
+  return pool;
+}
+
+export function createDb(connectionString: string, options: CreateDbOptions = {}): Db {
+  const pool = createPool(connectionString, options);
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: options.onQuery
+      ? (event) => {
+          if (event.level === 'query') options.onQuery?.(event.query.sql);
+        }
+      : undefined,
+  });
+}

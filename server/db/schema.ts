@@ -1,0 +1,236 @@
+// Table types for Kysely: one interface per table, plus Selectable/Insertable/Updateable aliases.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Id = ColumnType<number, never, never>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export type ProjectStatus = 'active' | 'closed' | 'archived';
+export type Role = 'owner' | 'editor' | 'author' | 'contributor' | 'moderator';
+export type PostStatus = 'draft' | 'review' | 'scheduled' | 'published' | 'unpublished';
+export type CommentStatus = 'pending' | 'approved' | 'rejected' | 'spam' | 'deleted';
+
+export interface PersonTable {
+  id: Id;
+  handle: string;
+  display_name: string;
+  bio: Generated<string>;
+  email: string;
+  password_hash: string | null;
+  is_site_admin: Generated<boolean>;
+  disabled_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ProjectTable {
+  id: Id;
+  slug: string;
+  title: string;
+  summary: Generated<string>;
+  description_md: Generated<string>;
+  description_html: Generated<string>;
+  rendered_version: Generated<number>;
+  status: Generated<ProjectStatus>;
+  time_zone: Generated<string>;
+  settings: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface MembershipTable {
+  project_id: number;
+  person_id: number;
+  role: Role;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+}
+
+export interface PostTable {
+  id: Id;
+  project_id: number;
+  slug: string;
+  title: string;
+  summary: Generated<string>;
+  body_md: Generated<string>;
+  body_html: Generated<string>;
+  rendered_version: Generated<number>;
+  status: Generated<PostStatus>;
+  published_at: NullableTimestamp;
+  first_published_at: NullableTimestamp;
+  atom_id: string | null;
+  comments_open: Generated<boolean>;
+  version: Generated<number>;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: NullableTimestamp;
+}
+
+export interface PostAuthorTable {
+  post_id: number;
+  person_id: number;
+  position: Generated<number>;
+}
+
+export interface TagTable {
+  id: Id;
+  project_id: number;
+  slug: string;
+  name: string;
+}
+
+export interface PostTagTable {
+  post_id: number;
+  tag_id: number;
+}
+
+export interface SlugRedirectTable {
+  project_id: number;
+  old_slug: string;
+  post_id: number;
+  created_at: Generated<Date>;
+}
+
+export interface PostRevisionTable {
+  id: Id;
+  post_id: number;
+  person_id: number | null;
+  title: string;
+  summary: Generated<string>;
+  body_md: string;
+  created_at: Generated<Date>;
+}
+
+export interface PageTable {
+  id: Id;
+  project_id: number;
+  slug: string;
+  title: string;
+  body_md: Generated<string>;
+  body_html: Generated<string>;
+  rendered_version: Generated<number>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CommentTable {
+  id: Id;
+  post_id: number;
+  parent_id: number | null;
+  depth: Generated<number>;
+  status: Generated<CommentStatus>;
+  author_name: string;
+  author_email: string;
+  person_id: number | null;
+  is_team_reply: Generated<boolean>;
+  body_src: string;
+  body_html: string;
+  rendered_version: Generated<number>;
+  ip_hash: string | null;
+  user_agent: string | null;
+  hold_reasons: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Timestamp;
+  updated_at: Generated<Date>;
+  approved_at: NullableTimestamp;
+  decided_at: NullableTimestamp;
+}
+
+export interface ModerationLogTable {
+  id: Id;
+  comment_id: number | null;
+  project_id: number;
+  actor_id: number | null;
+  action: string;
+  reason: string | null;
+  previous_status: string | null;
+  new_status: string | null;
+  previous_body: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ImageTable {
+  id: Id;
+  sha256: string;
+  content_type: string;
+  byte_size: number;
+  bytes: Buffer;
+  project_id: number | null;
+  uploaded_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface SessionTable {
+  id: string;
+  person_id: number;
+  created_at: Generated<Date>;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface PasswordTokenTable {
+  token_hash: string;
+  person_id: number;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: Generated<number>;
+  last_failure_at: Timestamp;
+  blocked_until: NullableTimestamp;
+}
+
+export interface ModeratorFeedTokenTable {
+  token_hash: string;
+  person_id: number;
+  created_at: Generated<Date>;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SiteSettingTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Generated<Date>;
+}
+
+export interface Database {
+  people: PersonTable;
+  projects: ProjectTable;
+  memberships: MembershipTable;
+  posts: PostTable;
+  post_authors: PostAuthorTable;
+  tags: TagTable;
+  post_tags: PostTagTable;
+  slug_redirects: SlugRedirectTable;
+  post_revisions: PostRevisionTable;
+  pages: PageTable;
+  comments: CommentTable;
+  moderation_log: ModerationLogTable;
+  images: ImageTable;
+  sessions: SessionTable;
+  password_tokens: PasswordTokenTable;
+  login_throttle: LoginThrottleTable;
+  moderator_feed_tokens: ModeratorFeedTokenTable;
+  site_settings: SiteSettingTable;
+}
+
+export type Person = Selectable<PersonTable>;
+export type NewPerson = Insertable<PersonTable>;
+export type Project = Selectable<ProjectTable>;
+export type NewProject = Insertable<ProjectTable>;
+export type ProjectUpdate = Updateable<ProjectTable>;
+export type Post = Selectable<PostTable>;
+export type NewPost = Insertable<PostTable>;
+export type PostUpdate = Updateable<PostTable>;
+export type Page = Selectable<PageTable>;
+export type Comment = Selectable<CommentTable>;
+export type NewComment = Insertable<CommentTable>;
+export type Tag = Selectable<TagTable>;

@@ -1,0 +1,143 @@
+// Seeds the demo content (server/demo/content.ts) into an empty database, in one transaction.
+import type { Db, Tx } from '../db/create-db.js';
+import { hashPassword } from '../auth/passwords.js';
+import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
+import { mintAtomId } from '../posts/atom-id.js';
+import { slugify } from '../urls.js';
+import { DEMO_PASSWORD, demoPeople, demoProjects, type DemoComment } from './content.js';
+
+export const DEMO_ADMIN = { email: 'admin@example.gov', handle: 'site-admin', displayName: 'Site administrator' };
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export async function hasAnyProject(db: Db): Promise<boolean> {
+  return (await db.selectFrom('projects').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Inserts the demo. The caller decides whether the database may be seeded (SEED_DEMO). */
+export async function seedDemo(db: Db, options: { now: Date; publicUrl: string }): Promise<void> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await db.transaction().execute(async (tx) => {
+    const personIds = new Map<string, number>();
+    const admin = await tx
+      .insertInto('people')
+      .values({ handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: passwordHash, is_site_admin: true })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    personIds.set(DEMO_ADMIN.handle, admin.id);
+    for (const p of demoPeople) {
+      const row = await tx
+        .insertInto('people')
+        .values({ handle: p.handle, display_name: p.displayName, bio: p.bio, email: p.email.toLowerCase(), password_hash: passwordHash })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      personIds.set(p.handle, row.id);
+    }
+    const personId = (handle: string) => {
+      const id = personIds.get(handle);
+      if (id === undefined) throw new Error(`demo content names an unknown person: ${handle}`);
+      return id;
+    };
+
+    for (const project of demoProjects) {
+      const { id: projectId } = await tx
+        .insertInto('projects')
+        .values({
+          slug: project.slug,
+          title: project.title,
+          summary: project.summary,
+          description_md: project.description,
+          description_html: renderPostHtml(project.description),
+          rendered_version: RENDERER_VERSION,
+          status: project.status,
+          time_zone: project.timeZone,
+          settings: JSON.stringify({}),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const [position, member] of project.team.entries()) {
+        await tx.insertInto('memberships').values({ project_id: projectId, person_id: personId(member.handle), role: member.role, position }).execute();
+      }
+      for (const page of project.pages) {
+        await tx
+          .insertInto('pages')
+          .values({ project_id: projectId, slug: page.slug, title: page.title, body_md: page.body, body_html: renderPostHtml(page.body), rendered_version: RENDERER_VERSION })
+          .execute();
+      }
+      const tagIds = new Map<string, number>();
+      for (const post of project.posts) {
+        const publishedAt = new Date(options.now.getTime() - post.publishedDaysAgo * DAY);
+        const mainAuthor = personId(post.authorHandles[0] ?? '');
+        const { id: postId } = await tx
+          .insertInto('posts')
+          .values({
+            project_id: projectId,
+            slug: post.slug,
+            title: post.title,
+            summary: post.summary,
+            body_md: post.body,
+            body_html: renderPostHtml(post.body),
+            rendered_version: RENDERER_VERSION,
+            status: 'published',
+            published_at: publishedAt,
+            first_published_at: publishedAt,
+            comments_open: post.commentsOpen,
+            created_by: mainAuthor,
+            created_at: publishedAt,
+            updated_at: publishedAt,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await tx.updateTable('posts').set({ atom_id: mintAtomId(options.publicUrl, publishedAt, postId) }).where('id', '=', postId).execute();
+        await tx.insertInto('post_revisions').values({ post_id: postId, person_id: mainAuthor, title: post.title, summary: post.summary, body_md: post.body, created_at: publishedAt }).execute();
+        for (const [position, handle] of post.authorHandles.entries()) {
+          await tx.insertInto('post_authors').values({ post_id: postId, person_id: personId(handle), position }).execute();
+        }
+        for (const tagSlug of post.tags) {
+          let tagId = tagIds.get(tagSlug);
+          if (tagId === undefined) {
+            const name = tagSlug.replace(/-/g, ' ');
+            const row = await tx.insertInto('tags').values({ project_id: projectId, slug: slugify(tagSlug), name }).returning('id').executeTakeFirstOrThrow();
+            tagId = row.id;
+            tagIds.set(tagSlug, tagId);
+          }
+          await tx.insertInto('post_tags').values({ post_id: postId, tag_id: tagId }).execute();
+        }
+        await seedComments(tx, postId, publishedAt, post.comments, personId, options.now);
+      }
+    }
+  });
+}
+
+async function seedComments(tx: Tx, postId: number, publishedAt: Date, comments: DemoComment[], personId: (h: string) => number, now: Date) {
+  const ids = new Map<string, { id: number; depth: number }>();
+  // Parents first: the content lists replies after what they answer, but sort by time to be safe.
+  const ordered = [...comments].sort((a, b) => a.hoursAfterPost - b.hoursAfterPost);
+  for (const c of ordered) {
+    const parent = c.parentKey ? ids.get(c.parentKey) : undefined;
+    const createdAt = new Date(Math.min(publishedAt.getTime() + c.hoursAfterPost * HOUR, now.getTime() - 60_000));
+    const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
+    const row = await tx
+      .insertInto('comments')
+      .values({
+        post_id: postId,
+        parent_id: parent?.id ?? null,
+        depth,
+        status: c.status,
+        author_name: c.name,
+        author_email: c.email.toLowerCase(),
+        person_id: c.fromTeamHandle ? personId(c.fromTeamHandle) : null,
+        is_team_reply: Boolean(c.fromTeamHandle),
+        body_src: c.body,
+        body_html: renderCommentHtml(c.body),
+        rendered_version: RENDERER_VERSION,
+        hold_reasons: c.status === 'pending' ? ['policy'] : [],
+        created_at: createdAt,
+        approved_at: c.status === 'approved' ? createdAt : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids.set(c.key, { id: row.id, depth });
+  }
+}

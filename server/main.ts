@@ -1,0 +1,97 @@
+// Process entry: read the configuration, open the database (embedded or DATABASE_URL), migrate, seed
+// the demo if asked, build the app, listen, and on SIGINT/SIGTERM stop in order: stop accepting,
+// finish in-flight requests, close the pool, then stop the embedded PostgreSQL. Nothing else.
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDb, type Db } from './db/create-db.js';
+import { EmbeddedPostgresError } from './db/embedded.js';
+import { openDatabase, type DatabaseLocation } from './db/open-database.js';
+import { DEMO_ADMIN } from './demo/seed.js';
+import { DEMO_PASSWORD } from './demo/content.js';
+import { prepareDatabase } from './startup.js';
+
+function say(message: string) {
+  process.stdout.write(`${message}\n`);
+}
+function fail(message: string): never {
+  process.stderr.write(`\n${message}\n\n`);
+  process.exit(1);
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(`project-blogs cannot start. ${err.message}\nSee the configuration table in README.md.`);
+  throw err;
+}
+
+let location: DatabaseLocation | undefined;
+let db: Db | undefined;
+let stopping = false;
+
+async function shutdownDatabase() {
+  await db?.destroy().catch(() => {});
+  await location?.stop().catch((err) => process.stderr.write(`stopping PostgreSQL failed: ${String(err)}\n`));
+}
+
+try {
+  say(config.databaseUrl ? 'Using the PostgreSQL server in DATABASE_URL.' : `Starting the embedded PostgreSQL (data in ${config.dataDir}) …`);
+  location = await openDatabase(config, (m) => say(`  ${m}`));
+  db = createDb(location.url, { onError: (err) => process.stderr.write(`database connection error: ${err.message}\n`) });
+  const readDb = location.readUrl !== location.url ? createDb(location.readUrl) : db;
+  const { applied, rerendered, seeded } = await prepareDatabase(db, config);
+  if (applied.length) say(`Applied migrations: ${applied.join(', ')}`);
+  if (rerendered) say(`Re-rendered ${rerendered} stored texts for the current Markdown renderer.`);
+  if (seeded) say('Seeded the demo content (two projects).');
+
+  const app = await buildApp({
+    config,
+    db,
+    readDb,
+    logger: {
+      level: config.logLevel,
+      ...(process.stdout.isTTY
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+        : {}),
+    },
+  });
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal} received: finishing requests in flight, then stopping.`);
+    // Connections still open after 10 s (slow clients) are cut so that the process always ends.
+    const force = setTimeout(() => app.server.closeAllConnections?.(), 8_000);
+    force.unref();
+    await app.close().catch((err) => process.stderr.write(`closing the server failed: ${String(err)}\n`));
+    clearTimeout(force);
+    if (readDb !== db) await readDb.destroy().catch(() => {});
+    await shutdownDatabase();
+    say('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`Port ${config.port} on ${config.host} is already in use. Stop what uses it, or set PORT to another number.`);
+    if (e.code === 'EADDRNOTAVAIL') throw new Error(`HOST=${config.host} is not an address of this machine.`);
+    if (e.code === 'EACCES') throw new Error(`Not allowed to listen on port ${config.port}. Use a port above 1023.`);
+    throw err;
+  }
+  say('');
+  say(`project-blogs is running: open ${config.publicUrl}/ in your browser.`);
+  const demoAdmin = await db.selectFrom('people').select('id').where('email', '=', DEMO_ADMIN.email).executeTakeFirst();
+  if (demoAdmin) {
+    say(`Team sign-in for the demo: ${config.publicUrl}/login as ${DEMO_ADMIN.email} (site admin) or any demo team member, password "${DEMO_PASSWORD}".`);
+  }
+  say('Press Ctrl+C to stop.');
+} catch (err) {
+  await shutdownDatabase();
+  const message = err instanceof EmbeddedPostgresError || err instanceof Error ? err.message : String(err);
+  fail(`project-blogs could not start: ${message}`);
+}

@@ -1,0 +1,264 @@
+// The one Markdown -> HTML pipeline: markdown-it renders, sanitize-html enforces the policy.
+// Everything returned by renderPostHtml/renderCommentHtml is safe to output unescaped.
+import MarkdownIt from 'markdown-it';
+import type { StateCore } from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+import { Parser } from 'htmlparser2';
+
+/** Bump when rendering output changes; stored rows with an older version get re-rendered at start. */
+export const RENDERER_VERSION = 1;
+
+/** Prefix of every id in rendered content, so user content cannot clobber page elements (DOM clobbering). */
+export const CONTENT_ID_PREFIX = 'section-';
+
+const PREFIXED_ID = /^section-[\p{L}\p{N}_-]+$/u;
+const LANGUAGE_CLASS = /^language-[a-z0-9+#-]+$/;
+const SAFE_LINK_SCHEMES = ['http', 'https', 'mailto'];
+// Browsers drop ASCII whitespace/control chars inside URLs, so "java\tscript:" must be judged as "javascript:".
+const URL_IGNORED_CHARS = /[\u0000-\u0020\u007f-\u009f]/g;
+
+/** Lower-cased URL scheme, or null for relative / fragment / protocol-relative URLs. */
+function urlScheme(url: string): string | null {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(URL_IGNORED_CHARS, ''));
+  return match?.[1]?.toLowerCase() ?? null;
+}
+
+/** Absolute http(s) or protocol-relative ("//host", "\\host": browsers treat backslash as slash). */
+function isExternalUrl(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  const scheme = urlScheme(url);
+  return scheme === 'http' || scheme === 'https' || /^[/\\]{2}/.test(url.replace(URL_IGNORED_CHARS, ''));
+}
+
+function slugify(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .trim()
+    .replace(/[\s-]+/g, '-')
+    .slice(0, 80)
+    .replace(/^-+|-+$/g, '');
+}
+
+// ---------------------------------------------------------------- markdown-it
+
+/** Stricter than markdown-it's default (which allows data:image/*): unsafe links stay literal text. */
+function validateLink(url: string): boolean {
+  const scheme = urlScheme(url);
+  return scheme === null || SAFE_LINK_SCHEMES.includes(scheme);
+}
+
+/** Token fix-ups: prefixed unique heading ids, lower-case fence language, table align instead of style. */
+function decorateTokens(state: StateCore): void {
+  const usedIds = new Set<string>();
+  state.tokens.forEach((token, i) => {
+    if (token.type === 'fence') {
+      token.info = token.info.toLowerCase(); // the class allowlist is lower-case only
+    } else if (token.type === 'th_open' || token.type === 'td_open') {
+      // markdown-it emits style="text-align:x", but style attributes are never allowed
+      const align = /^text-align:(left|center|right)$/.exec(String(token.attrGet('style') ?? ''))?.[1];
+      token.attrs = align ? [['align', align]] : null;
+    } else if (token.type === 'heading_open') {
+      const text = (state.tokens[i + 1]?.children ?? [])
+        .filter((child) => child.type === 'text' || child.type === 'code_inline')
+        .map((child) => child.content)
+        .join('');
+      const base = CONTENT_ID_PREFIX + (slugify(text) || 'heading');
+      let id = base;
+      for (let n = 1; usedIds.has(id); n++) id = `${base}-${n}`;
+      usedIds.add(id);
+      token.attrSet('id', id);
+    }
+  });
+}
+
+const postMarkdown = new MarkdownIt({ html: true, linkify: true, typographer: false });
+postMarkdown.validateLink = validateLink;
+postMarkdown.core.ruler.push('project_blogs_decorate', decorateTokens);
+
+// Disabled block/inline rules leave their syntax as plain paragraph text (e.g. "# Title").
+const commentMarkdown = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: true }).disable([
+  'heading',
+  'lheading',
+  'table',
+  'hr',
+  'image',
+  'strikethrough',
+]);
+commentMarkdown.validateLink = validateLink;
+commentMarkdown.core.ruler.push('project_blogs_decorate', decorateTokens);
+
+// ---------------------------------------------------------------- sanitize-html policies (built once)
+
+type Attributes = sanitizeHtml.Attributes;
+type Transformer = sanitizeHtml.Transformer;
+
+const postLink: Transformer = (tagName, { rel: _userRel, ...attribs }) => ({
+  tagName,
+  attribs: isExternalUrl(attribs.href) ? { ...attribs, rel: 'noopener' } : attribs,
+});
+
+const commentLink: Transformer = (tagName, { rel: _userRel, ...attribs }) => ({
+  tagName,
+  attribs: { ...attribs, rel: 'nofollow ugc noopener' },
+});
+
+const image: Transformer = (tagName, attribs) => ({ tagName, attribs: { ...attribs, loading: 'lazy' } });
+
+// Dropped here rather than via allowedAttributes values, which would leave a bare `align` behind.
+const tableCell: Transformer = (tagName, { align, ...attribs }) => ({
+  tagName,
+  attribs: align && /^(left|center|right)$/.test(align) ? { ...attribs, align } : attribs,
+});
+
+/** Ids we generated pass; any other (user-written) heading id is slugified and prefixed, or dropped. */
+const heading: Transformer = (tagName, { id, ...attribs }) => {
+  const safeId = id === undefined || PREFIXED_ID.test(id) ? id : slugify(id) && CONTENT_ID_PREFIX + slugify(id);
+  return { tagName, attribs: safeId ? { ...attribs, id: safeId } : attribs };
+};
+
+const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+const headingIds = Object.fromEntries(HEADINGS.map((h) => [h, ['id']]));
+const headingTransforms = Object.fromEntries(HEADINGS.map((h) => [h, heading]));
+const cellAttributes = ['align', 'colspan', 'rowspan'];
+
+// Shared by both policies. allowedAttributes replaces sanitize-html's default map entirely (shallow merge).
+const commonPolicy = {
+  allowedClasses: { pre: [LANGUAGE_CLASS], code: [LANGUAGE_CLASS] },
+  allowedSchemes: SAFE_LINK_SCHEMES,
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+  allowProtocolRelative: true, // deliberate: "//host" is just an external http(s) URL, for links and images alike
+  disallowedTagsMode: 'discard',
+  allowVulnerableTags: false,
+} satisfies sanitizeHtml.IOptions;
+
+const postTransforms = { ...headingTransforms, a: postLink, img: image, th: tableCell, td: tableCell };
+
+const postPolicy: sanitizeHtml.IOptions = {
+  ...commonPolicy,
+  allowedTags: [
+    ...HEADINGS,
+    ...['p', 'br', 'hr', 'blockquote', 'ul', 'ol', 'li', 'pre', 'code', 'a', 'img'],
+    ...['em', 'strong', 'b', 'i', 'del', 's', 'sub', 'sup', 'kbd'],
+    ...['table', 'thead', 'tbody', 'tr', 'th', 'td'],
+  ],
+  allowedAttributes: {
+    ...headingIds,
+    a: ['href', 'title', 'rel'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'loading'],
+    th: cellAttributes,
+    td: cellAttributes,
+    ol: ['start'],
+  },
+  allowedSchemesByTag: { img: ['http', 'https'] },
+  transformTags: postTransforms,
+};
+
+const commentPolicy: sanitizeHtml.IOptions = {
+  ...commonPolicy,
+  allowedTags: ['p', 'br', 'em', 'strong', 'a', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li'],
+  allowedAttributes: { a: ['href', 'title', 'rel'], ol: ['start'] },
+  transformTags: { a: commentLink },
+};
+
+// Per-call URL bases for makeUrlsAbsolute. sanitize-html runs synchronously, so a module variable set
+// around the call lets the policy below stay built once instead of per call.
+let urlBases: { base: URL; page: URL | undefined } | undefined;
+
+function absoluteUrl(url: string | undefined): string | undefined {
+  const trimmed = url?.trim();
+  if (!trimmed || urlBases === undefined || urlScheme(trimmed) !== null) return url; // absolute URLs stay as they are
+  const base = trimmed.startsWith('#') ? urlBases.page : urlBases.base;
+  if (base === undefined) return url; // "#x" without a page to anchor to
+  try {
+    return new URL(trimmed, base).href;
+  } catch {
+    return url;
+  }
+}
+
+function withAbsolute(attribs: Attributes, name: 'href' | 'src'): Attributes {
+  const value = absoluteUrl(attribs[name]);
+  return value === undefined ? attribs : { ...attribs, [name]: value };
+}
+
+// Re-sanitizes with the post policy (a superset of the comment one), but keeps the existing rel.
+const feedPolicy: sanitizeHtml.IOptions = {
+  ...postPolicy,
+  transformTags: {
+    ...postTransforms,
+    a: (tagName, attribs) => ({ tagName, attribs: withAbsolute(attribs, 'href') }),
+    img: (tagName, attribs) => image(tagName, withAbsolute(attribs, 'src')),
+  },
+};
+
+// ---------------------------------------------------------------- public API
+
+/** Posts and project pages: Markdown + a safe HTML subset -> sanitized HTML (trusted for output). */
+export function renderPostHtml(markdown: string): string {
+  return sanitizeHtml(postMarkdown.render(markdown), postPolicy);
+}
+
+/** Public comments: no raw HTML, images, headings, tables; every link rel="nofollow ugc noopener". */
+export function renderCommentHtml(text: string): string {
+  return sanitizeHtml(commentMarkdown.render(text), commentPolicy);
+}
+
+/** For feeds: relative href/src made absolute against baseUrl; "#x" against pageUrl if given. Output re-sanitized. */
+export function makeUrlsAbsolute(html: string, baseUrl: string, pageUrl?: string): string {
+  urlBases = { base: new URL(baseUrl), page: pageUrl === undefined ? undefined : new URL(pageUrl) };
+  try {
+    return sanitizeHtml(html, feedPolicy);
+  } finally {
+    urlBases = undefined;
+  }
+}
+
+// Tags whose boundaries separate words in the excerpt ("<p>a</p><p>b</p>" -> "a b").
+const BLOCK_TAGS = new Set([
+  ...HEADINGS,
+  ...['p', 'br', 'hr', 'div', 'blockquote', 'ul', 'ol', 'li', 'pre', 'table', 'tr', 'th', 'td', 'img'],
+]);
+const RAW_TEXT_TAGS = new Set(['script', 'style']);
+
+/** Plain-text excerpt (NOT HTML-escaped) from sanitized HTML, cut at a word boundary with an ellipsis. */
+export function excerptFromHtml(html: string, maxChars = 200): string {
+  let text = '';
+  let rawDepth = 0;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (RAW_TEXT_TAGS.has(name)) rawDepth++;
+        else if (BLOCK_TAGS.has(name)) text += ' ';
+      },
+      onclosetag(name) {
+        if (RAW_TEXT_TAGS.has(name)) rawDepth = Math.max(0, rawDepth - 1);
+        else if (BLOCK_TAGS.has(name)) text += ' ';
+      },
+      ontext(data) {
+        if (rawDepth === 0) text += data;
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  return truncateAtWord(text.replace(/\s+/g, ' ').trim(), Math.floor(maxChars));
+}
+
+function truncateAtWord(text: string, maxChars: number): string {
+  const chars = Array.from(text); // code points, so a surrogate pair is never split
+  if (chars.length <= maxChars) return text;
+  if (maxChars < 1) return '';
+  let cut = chars.slice(0, maxChars - 1).join(''); // leave room for the ellipsis
+  const lastSpace = cut.lastIndexOf(' ');
+  if (chars[maxChars - 1] !== ' ' && lastSpace > 0) cut = cut.slice(0, lastSpace);
+  return cut.replace(/[\s,;:.\-–—]+$/u, '') + '…';
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escape text for HTML text/attribute context. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}

@@ -1,0 +1,44 @@
+// GET /people/:handle — a person, their projects and their posts across projects.
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../errors.js';
+import { parsePageNumber, POSTS_PER_PAGE } from '../projects/routes.js';
+import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
+import { urls } from '../urls.js';
+import { findPublicPerson, listPersonProjects } from './queries.js';
+
+const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export default async function peopleRoutes(app: FastifyInstance) {
+  app.get<{ Params: { handle: string }; Querystring: { page?: string } }>('/people/:handle', async (request, reply) => {
+    const { handle } = request.params;
+    const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
+    if (!person) throw notFound('There is nobody with that name on this site.');
+    const page = parsePageNumber(request.query.page);
+    const now = app.clock.now();
+    const filter = { personId: person.id };
+    const [projects, posts, total] = await Promise.all([
+      listPersonProjects(app.readDb, person.id),
+      listPublicPosts(app.readDb, now, filter, { limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
+      countPublicPosts(app.readDb, now, filter),
+    ]);
+    const pageCount = Math.max(1, Math.ceil(total / POSTS_PER_PAGE));
+    if (page > pageCount) throw notFound('There is no such page of posts.');
+    const base = urls.person(person.handle);
+    return reply.page('pages/people/show', {
+      title: person.displayName,
+      description: person.bio || `Posts by ${person.displayName}.`,
+      canonicalPath: page > 1 ? `${base}?page=${page}` : base,
+      feeds: [{ title: `Posts by ${person.displayName} (Atom)`, href: urls.personFeed(person.handle), type: 'atom' as const }],
+      person,
+      projects,
+      posts,
+      total,
+      pagination: {
+        page,
+        pageCount,
+        newer: page > 1 ? (page === 2 ? base : `${base}?page=${page - 1}`) : null,
+        older: page < pageCount ? `${base}?page=${page + 1}` : null,
+      },
+    });
+  });
+}

@@ -1,0 +1,67 @@
+// One error handler and one not-found handler for the whole app. Users get a real page with links
+// back; 5xx details stay in the log; a database outage is a 503 with Retry-After, never a 500.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../errors.js';
+import { escapeHtml } from '../markdown/render.js';
+import { SITE_NAME } from './view.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Not allowed',
+  404: 'Page not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  410: 'Page removed',
+  413: 'Too large',
+  415: 'Unsupported type',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+  503: 'Temporarily unavailable',
+};
+
+export function registerErrorPages(app: FastifyInstance) {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    let message = error.message;
+    if (isDatabaseUnavailable(error)) {
+      status = 503;
+      reply.header('retry-after', '5');
+      message = 'The site is briefly unavailable. Please try again in a few seconds.';
+      request.log.warn({ err: error }, 'database unavailable');
+    } else if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      message = 'Something went wrong on our side. It has been logged; please try again later.';
+    } else if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_TOKEN') {
+      message = 'This form has expired or did not come from this site. Go back, reload the page and try again.';
+    } else if (status === 413) {
+      message = 'What you sent is larger than this site accepts.';
+    } else if (status === 429) {
+      message = 'You have sent too many requests in a short time. Please wait a minute and try again.';
+    } else if (error.validation || (status === 400 && !error.code?.startsWith('BLOG_ERR'))) {
+      message = 'The address or form had something we could not understand.';
+    }
+    return renderError(reply, status, message);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.'));
+}
+
+export async function renderError(reply: import('fastify').FastifyReply, status: number, message: string) {
+  reply.code(status).header('cache-control', 'no-store');
+  if (reply.request.method === 'HEAD') return reply.send();
+  const title = TITLES[status] ?? 'Error';
+  // Errors raised before routing (a malformed URL) get a reply without our decorations.
+  if (typeof reply.page === 'function') {
+    try {
+      return await reply.page('errors/error', { title, status, message, noindex: true });
+    } catch (err) {
+      reply.request.log.error({ err }, 'error page failed');
+    }
+  }
+  return reply.type('text/html; charset=utf-8').send(plainErrorPage(title, message));
+}
+
+/** The error page with no template and no database: what is left when everything else failed. */
+function plainErrorPage(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${SITE_NAME}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p><p><a href="/">See all projects</a></p></main></body></html>`;
+}

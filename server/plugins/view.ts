@@ -1,0 +1,99 @@
+// Server-rendered pages: Eta templates in views/, a layout per page, and reply.page() which adds what
+// every page needs (site name, signed-in person, canonical URL, feeds, a lazy CSRF token).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { absoluteUrl, urls } from '../urls.js';
+
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+export const SITE_NAME = 'Project blogs';
+
+export interface FeedLink {
+  title: string;
+  href: string;
+  type?: 'atom' | 'rss';
+}
+
+/** What every page template may be given besides its own data. */
+export interface PageModel {
+  /** The <title>; the site name is appended. */
+  title: string;
+  description?: string;
+  /** Site-relative canonical path; defaults to the request path without query. */
+  canonicalPath?: string;
+  feeds?: FeedLink[];
+  /** OpenGraph type: 'article' on posts. */
+  ogType?: 'website' | 'article';
+  ogImage?: string;
+  /** Project identity in the header, when the page belongs to one. */
+  project?: { slug: string; title: string; status: string };
+  /** Search box prefill. */
+  searchQuery?: string;
+  noindex?: boolean;
+  [key: string]: unknown;
+}
+
+export async function registerViews(app: FastifyInstance) {
+  const eta = new Eta({ views: VIEWS_DIR, cache: true, autoTrim: false });
+  await app.register(view, {
+    engine: { eta },
+    root: VIEWS_DIR,
+    viewExt: 'eta',
+    production: process.env.NODE_ENV !== 'development',
+  });
+
+  app.decorateReply('page', async function page(this: FastifyReply, template: string, model: PageModel) {
+    const html = await this.viewAsync(template, pageLocals(app, this.request, this, model));
+    return this.type('text/html; charset=utf-8').send(html);
+  });
+}
+
+function pageLocals(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, model: PageModel) {
+  const publicUrl = app.config.publicUrl;
+  const canonicalPath = model.canonicalPath ?? request.url.split('?')[0] ?? '/';
+  let token: string | undefined;
+  return {
+    siteName: SITE_NAME,
+    urls,
+    description: 'Project teams publishing their work in the open.',
+    feeds: [],
+    ...model,
+    canonical: absoluteUrl(publicUrl, canonicalPath),
+    abs: (p: string) => absoluteUrl(publicUrl, p),
+    user: request.user ?? null,
+    // Generated only by templates that render a form, so pages without forms set no cookie.
+    csrf: () => (token ??= reply.generateCsrf()),
+    formatDate,
+    isoDate: (d: Date) => d.toISOString(),
+  };
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+export function formatDate(d: Date, timeZone?: string): string {
+  if (!timeZone || timeZone === 'UTC') return dateFormat.format(d);
+  try {
+    return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone }).format(d);
+  } catch {
+    return dateFormat.format(d);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    page(template: string, model: PageModel): Promise<FastifyReply>;
+  }
+  interface FastifyRequest {
+    /** The signed-in person, set by the auth plugin; undefined for the public. */
+    user?: SignedInUser;
+  }
+}
+
+export interface SignedInUser {
+  id: number;
+  handle: string;
+  displayName: string;
+  email: string;
+  isSiteAdmin: boolean;
+}

@@ -1,0 +1,184 @@
+// SQL for posts as the public sees them. Lists load authors and tags for the whole page in two
+// extra queries (never one per post).
+import type { Db } from '../db/create-db.js';
+import type { Post } from '../db/schema.js';
+import { isPublic } from '../db/sql-helpers.js';
+
+export interface AuthorRef {
+  handle: string;
+  displayName: string;
+}
+export interface TagRef {
+  slug: string;
+  name: string;
+}
+export interface PostSummary {
+  id: number;
+  slug: string;
+  title: string;
+  summary: string;
+  publishedAt: Date;
+  updatedAt: Date;
+  projectSlug: string;
+  projectTitle: string;
+  commentCount: number;
+  authors: AuthorRef[];
+  tags: TagRef[];
+}
+
+export interface ListOptions {
+  limit: number;
+  offset?: number;
+}
+
+type Filter = { projectId?: number; tagId?: number; personId?: number };
+
+function publicPostsQuery(db: Db, now: Date, filter: Filter) {
+  let q = db
+    .selectFrom('posts')
+    .innerJoin('projects', 'projects.id', 'posts.project_id')
+    .where((eb) => isPublic(eb, now));
+  if (filter.projectId !== undefined) q = q.where('posts.project_id', '=', filter.projectId);
+  if (filter.tagId !== undefined) {
+    const tagId = filter.tagId;
+    q = q.where((eb) => eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)));
+  }
+  if (filter.personId !== undefined) {
+    const personId = filter.personId;
+    q = q.where((eb) => eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)));
+  }
+  return q;
+}
+
+/** Newest-first page of public posts, optionally of one project, tag or person. */
+export async function listPublicPosts(db: Db, now: Date, filter: Filter, options: ListOptions): Promise<PostSummary[]> {
+  const rows = await publicPostsQuery(db, now, filter)
+    .select((eb) => [
+      'posts.id',
+      'posts.slug',
+      'posts.title',
+      'posts.summary',
+      'posts.published_at',
+      'posts.updated_at',
+      'projects.slug as project_slug',
+      'projects.title as project_title',
+      eb
+        .selectFrom('comments')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('comments.post_id', '=', 'posts.id')
+        .where('comments.status', '=', 'approved')
+        .as('comment_count'),
+    ])
+    .orderBy('posts.published_at', 'desc')
+    .orderBy('posts.id', 'desc')
+    .limit(options.limit)
+    .offset(options.offset ?? 0)
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const [authors, tags] = await Promise.all([listAuthorsOf(db, ids), listTagsOf(db, ids)]);
+  return rows.map((r) => ({
+    id: r.id,
+    slug: r.slug,
+    title: r.title,
+    summary: r.summary,
+    publishedAt: r.published_at as Date,
+    updatedAt: r.updated_at,
+    projectSlug: r.project_slug,
+    projectTitle: r.project_title,
+    commentCount: Number(r.comment_count ?? 0),
+    authors: authors.get(r.id) ?? [],
+    tags: tags.get(r.id) ?? [],
+  }));
+}
+
+export async function countPublicPosts(db: Db, now: Date, filter: Filter): Promise<number> {
+  const row = await publicPostsQuery(db, now, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Authors of many posts at once, in byline order. */
+export async function listAuthorsOf(db: Db, postIds: number[]): Promise<Map<number, AuthorRef[]>> {
+  const map = new Map<number, AuthorRef[]>();
+  if (postIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('post_authors')
+    .innerJoin('people', 'people.id', 'post_authors.person_id')
+    .select(['post_authors.post_id', 'people.handle', 'people.display_name'])
+    .where('post_authors.post_id', 'in', postIds)
+    .orderBy('post_authors.post_id')
+    .orderBy('post_authors.position')
+    .execute();
+  for (const r of rows) {
+    const list = map.get(r.post_id) ?? [];
+    list.push({ handle: r.handle, displayName: r.display_name });
+    map.set(r.post_id, list);
+  }
+  return map;
+}
+
+/** Tags of many posts at once, alphabetical. */
+export async function listTagsOf(db: Db, postIds: number[]): Promise<Map<number, TagRef[]>> {
+  const map = new Map<number, TagRef[]>();
+  if (postIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('post_tags')
+    .innerJoin('tags', 'tags.id', 'post_tags.tag_id')
+    .select(['post_tags.post_id', 'tags.slug', 'tags.name'])
+    .where('post_tags.post_id', 'in', postIds)
+    .orderBy('tags.name')
+    .execute();
+  for (const r of rows) {
+    const list = map.get(r.post_id) ?? [];
+    list.push({ slug: r.slug, name: r.name });
+    map.set(r.post_id, list);
+  }
+  return map;
+}
+
+/** A post of a project by slug, in any state (the route decides between 200, 404 and 410). */
+export async function findPostBySlug(db: Db, projectId: number, slug: string): Promise<Post | undefined> {
+  return db
+    .selectFrom('posts')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('slug', '=', slug)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** A deleted post that had this slug: its old URL answers 410 Gone. */
+export async function wasPostDeleted(db: Db, projectId: number, slug: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('posts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('slug', '=', slug)
+    .where('deleted_at', 'is not', null)
+    .where('first_published_at', 'is not', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The current slug of a post that used to live at oldSlug. */
+export async function findSlugRedirect(db: Db, projectId: number, oldSlug: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('slug_redirects')
+    .innerJoin('posts', 'posts.id', 'slug_redirects.post_id')
+    .select('posts.slug')
+    .where('slug_redirects.project_id', '=', projectId)
+    .where('slug_redirects.old_slug', '=', oldSlug)
+    .where('posts.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row?.slug;
+}
+
+export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): boolean {
+  return (
+    post.deleted_at === null &&
+    (post.status === 'published' || post.status === 'scheduled') &&
+    post.published_at !== null &&
+    post.published_at <= now
+  );
+}

@@ -1,0 +1,134 @@
+// Public pages of a project: its blog (paged), team, tag listings and static pages.
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../errors.js';
+import type { Project } from '../db/schema.js';
+import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
+import { SLUG_PATTERN, urls } from '../urls.js';
+import { findPage, findProjectBySlug, findTag, listPages, listProjectTags, listTeam } from './queries.js';
+
+export const POSTS_PER_PAGE = 10;
+
+/** A project by the slug in the URL, or a 404. */
+export async function loadProject(app: FastifyInstance, slug: string): Promise<Project> {
+  const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
+  if (!project) throw notFound('There is no project at this address.');
+  return project;
+}
+
+/** ?page=N → N (1 when absent); anything else is a 404, not a guess. */
+export function parsePageNumber(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,5}$/.test(value)) throw notFound('There is no such page of posts.');
+  return Number(value);
+}
+
+export function projectIdentity(project: Project) {
+  return { slug: project.slug, title: project.title, status: project.status };
+}
+
+export function projectFeeds(project: Project) {
+  return [
+    { title: `${project.title}: posts (Atom)`, href: urls.projectFeed(project.slug), type: 'atom' as const },
+    { title: `${project.title}: posts (RSS)`, href: urls.projectFeed(project.slug, 'rss'), type: 'rss' as const },
+  ];
+}
+
+export default async function projectRoutes(app: FastifyInstance) {
+  // GET /:project/ — a project's blog: summary, status, team, latest posts (10 a page), tags
+  app.get<{ Params: { project: string }; Querystring: { page?: string } }>('/:project/', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const page = parsePageNumber(request.query.page);
+    const now = app.clock.now();
+    const filter = { projectId: project.id };
+    const [posts, total, team, tags, pages] = await Promise.all([
+      listPublicPosts(app.readDb, now, filter, { limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
+      countPublicPosts(app.readDb, now, filter),
+      listTeam(app.readDb, project.id),
+      listProjectTags(app.readDb, project.id, now),
+      listPages(app.readDb, project.id),
+    ]);
+    const pageCount = Math.max(1, Math.ceil(total / POSTS_PER_PAGE));
+    if (page > pageCount) throw notFound('There is no such page of posts.');
+    return reply.page('pages/projects/home', {
+      title: page > 1 ? `${project.title} (page ${page})` : project.title,
+      description: project.summary || `Posts from ${project.title}.`,
+      canonicalPath: urls.projectPage(project.slug, page),
+      project: projectIdentity(project),
+      feeds: projectFeeds(project),
+      p: project,
+      posts,
+      team,
+      tags,
+      pages,
+      pagination: {
+        page,
+        pageCount,
+        newer: page > 1 ? urls.projectPage(project.slug, page - 1) : null,
+        older: page < pageCount ? urls.projectPage(project.slug, page + 1) : null,
+      },
+    });
+  });
+
+  // GET /:project/team — the team with roles and bios
+  app.get<{ Params: { project: string } }>('/:project/team', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const team = await listTeam(app.readDb, project.id);
+    return reply.page('pages/projects/team', {
+      title: `Team: ${project.title}`,
+      description: `The people behind ${project.title}.`,
+      project: projectIdentity(project),
+      feeds: projectFeeds(project),
+      p: project,
+      team,
+    });
+  });
+
+  // GET /:project/tags/:tag — posts with a tag
+  app.get<{ Params: { project: string; tag: string }; Querystring: { page?: string } }>('/:project/tags/:tag', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+    if (!tag) throw notFound('There is no such tag in this project.');
+    const page = parsePageNumber(request.query.page);
+    const now = app.clock.now();
+    const filter = { projectId: project.id, tagId: tag.id };
+    const [posts, total] = await Promise.all([
+      listPublicPosts(app.readDb, now, filter, { limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
+      countPublicPosts(app.readDb, now, filter),
+    ]);
+    const pageCount = Math.max(1, Math.ceil(total / POSTS_PER_PAGE));
+    if (page > pageCount) throw notFound('There is no such page of posts.');
+    const base = urls.tag(project.slug, tag.slug);
+    return reply.page('pages/projects/tag', {
+      title: `Posts tagged “${tag.name}”: ${project.title}`,
+      description: `Posts from ${project.title} tagged ${tag.name}.`,
+      canonicalPath: page > 1 ? `${base}?page=${page}` : base,
+      project: projectIdentity(project),
+      feeds: [{ title: `${project.title}: posts tagged ${tag.name} (Atom)`, href: urls.tagFeed(project.slug, tag.slug), type: 'atom' as const }],
+      p: project,
+      tag,
+      posts,
+      total,
+      pagination: {
+        page,
+        pageCount,
+        newer: page > 1 ? (page === 2 ? base : `${base}?page=${page - 1}`) : null,
+        older: page < pageCount ? `${base}?page=${page + 1}` : null,
+      },
+    });
+  });
+
+  // GET /:project/pages/:slug — a static page (about, comment policy)
+  app.get<{ Params: { project: string; slug: string } }>('/:project/pages/:slug', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const page = SLUG_PATTERN.test(request.params.slug) ? await findPage(app.readDb, project.id, request.params.slug) : undefined;
+    if (!page) throw notFound('There is no such page in this project.');
+    return reply.page('pages/projects/page', {
+      title: `${page.title}: ${project.title}`,
+      description: `${page.title}, from ${project.title}.`,
+      project: projectIdentity(project),
+      feeds: projectFeeds(project),
+      p: project,
+      pg: page,
+    });
+  });
+}

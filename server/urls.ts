@@ -1,0 +1,70 @@
+// Every public URL is built here: pages, feeds, comment anchors. Public URLs are an interface that
+// people link to and feed readers store for years: change none of them.
+const enc = encodeURIComponent;
+
+export const urls = {
+  home: () => '/',
+  project: (project: string) => `/${enc(project)}/`,
+  projectPage: (project: string, page: number) => (page <= 1 ? `/${enc(project)}/` : `/${enc(project)}/?page=${page}`),
+  post: (project: string, slug: string) => `/${enc(project)}/posts/${enc(slug)}`,
+  comment: (project: string, slug: string, id: number) => `/${enc(project)}/posts/${enc(slug)}#comment-${id}`,
+  comments: (project: string, slug: string) => `/${enc(project)}/posts/${enc(slug)}/comments`,
+  tag: (project: string, tag: string) => `/${enc(project)}/tags/${enc(tag)}`,
+  team: (project: string) => `/${enc(project)}/team`,
+  page: (project: string, slug: string) => `/${enc(project)}/pages/${enc(slug)}`,
+  person: (handle: string) => `/people/${enc(handle)}`,
+  // Feeds
+  siteFeed: (kind: 'atom' | 'rss' = 'atom') => `/feed.${kind}`,
+  projectFeed: (project: string, kind: 'atom' | 'rss' = 'atom') => `/${enc(project)}/feed.${kind}`,
+  tagFeed: (project: string, tag: string) => `/${enc(project)}/tags/${enc(tag)}/feed.atom`,
+  personFeed: (handle: string) => `/people/${enc(handle)}/feed.atom`,
+  postCommentsFeed: (project: string, slug: string) => `/${enc(project)}/posts/${enc(slug)}/comments.atom`,
+  projectCommentsFeed: (project: string) => `/${enc(project)}/comments.atom`,
+  search: (params: Record<string, string | undefined> = {}) => withQuery('/search', params),
+  searchFeed: (params: Record<string, string | undefined> = {}) => withQuery('/search/feed.atom', params),
+  feedsOpml: () => '/feeds.opml',
+  sitemap: () => '/sitemap.xml',
+  accessibility: () => '/accessibility',
+  // Signed-in side
+  login: () => '/login',
+  logout: () => '/logout',
+  admin: () => '/admin',
+  static: (file: string) => `/static/${file}`,
+};
+
+export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Absolute URL from a site-relative one, against PUBLIC_URL (which has no trailing slash). */
+export function absoluteUrl(publicUrl: string, path: string): string {
+  return `${publicUrl}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+/** Top-level path segments that can never be a project slug. */
+export const RESERVED_SLUGS = new Set([
+  'admin', 'login', 'logout', 'people', 'search', 'static', 'feeds', 'feed', 'healthz', 'readyz', 'media',
+  'api', 'account', 'set-password', 'accessibility', 'sitemap', 'robots', 'favicon', 'assets', 'uploads',
+  'well-known', 'about', 'help', 'projects', 'tags', 'posts', 'pages', 'comments', 'moderation', 'new',
+]);
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** Lowercase, ASCII, hyphen-separated slug suggested from a title. */
+export function slugify(text: string, maxLength = 80): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxLength)
+    .replace(/-+$/g, '');
+  return slug;
+}
