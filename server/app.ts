@@ -2,7 +2,8 @@
 //
 // Load order (fixed; each step may rely on those before it):
 //   1. decorators: config, db (writes), readDb (public reads), clock
-//   2. ecosystem plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits
+//   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
+//      (request.user from the session cookie)
 //   3. hooks: canonical URLs (301 for case and trailing-slash variants)
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
@@ -13,6 +14,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
+import authPlugin from './auth/plugin.js';
 import healthRoutes from './health/routes.js';
 import peopleRoutes from './people/routes.js';
 import { registerErrorPages, renderError } from './plugins/error-pages.js';
@@ -82,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await registerViews(app);
   await app.register(rateLimit, { global: false });
+  await app.register(authPlugin);
 
   // 3. hooks
   app.addHook('onRequest', canonicalRedirect);

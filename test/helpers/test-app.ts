@@ -125,3 +125,31 @@ export async function submitForm(
 export function cookiesFrom(response: { cookies: Array<{ name: string; value: string }> }): Record<string, string> {
   return Object.fromEntries(response.cookies.map((c) => [c.name, c.value]));
 }
+
+/** Signs a person in without the login form (tests of other features): returns the cookie jar. */
+export async function signInAs(t: TestApp, email: string): Promise<Record<string, string>> {
+  const { createSession, SESSION_COOKIE } = await import('../../server/auth/sessions.js');
+  const person = await t.db.selectFrom('people').select('id').where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  return { [SESSION_COOKIE]: await createSession(t.db, person.id, t.clock.now()) };
+}
+
+/** Creates a person (and optionally a membership) directly in the database. */
+export async function createPerson(
+  t: TestApp,
+  fields: { email: string; handle: string; displayName?: string; siteAdmin?: boolean; passwordHash?: string | null },
+  membership?: { projectId: number; role: import('../../server/db/schema.js').Role },
+) {
+  const row = await t.db
+    .insertInto('people')
+    .values({
+      email: fields.email.toLowerCase(),
+      handle: fields.handle,
+      display_name: fields.displayName ?? fields.handle,
+      is_site_admin: fields.siteAdmin ?? false,
+      password_hash: fields.passwordHash ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (membership) await t.db.insertInto('memberships').values({ project_id: membership.projectId, person_id: row.id, role: membership.role }).execute();
+  return row.id;
+}

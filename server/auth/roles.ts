@@ -1,0 +1,43 @@
+// Who may do what in a project. One table of permissions, read by every admin route group.
+import type { Db } from '../db/create-db.js';
+import type { Role } from '../db/schema.js';
+import type { SignedInUser } from '../plugins/view.js';
+
+export type Action =
+  | 'manage-team'      // add/remove people, set roles
+  | 'edit-settings'    // project settings, comment rules
+  | 'edit-pages'       // about, comment policy
+  | 'write-post'       // create drafts
+  | 'publish-any'      // edit and publish any post of the project
+  | 'publish-own'      // publish own posts
+  | 'moderate'         // the comment queue of the whole project
+  | 'read-moderation-log';
+
+const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
+  owner: new Set<Action>(['manage-team', 'edit-settings', 'edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log']),
+  editor: new Set<Action>(['edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate']),
+  author: new Set<Action>(['write-post', 'publish-own']),
+  contributor: new Set<Action>(['write-post']),
+  moderator: new Set<Action>(['moderate']),
+};
+
+/** A site admin acts as owner anywhere. */
+export function roleAllows(role: Role | undefined, user: SignedInUser, action: Action): boolean {
+  if (user.isSiteAdmin) return true;
+  return role !== undefined && PERMISSIONS[role].has(action);
+}
+
+export async function findRole(db: Db, personId: number, projectId: number): Promise<Role | undefined> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('person_id', '=', personId)
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return row?.role;
+}
+
+export async function can(db: Db, user: SignedInUser, projectId: number, action: Action): Promise<boolean> {
+  if (user.isSiteAdmin) return true;
+  return roleAllows(await findRole(db, user.id, projectId), user, action);
+}
