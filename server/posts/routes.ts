@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { countWithheldComments, listApprovedComments, type PublicComment } from '../comments/queries.js';
 import { gone, notFound } from '../errors.js';
 import { loadProject, projectFeeds, projectIdentity } from '../projects/routes.js';
+import { readSettings } from '../projects/settings.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { findPostBySlug, findSlugRedirect, isPostPublic, listAuthorsOf, listTagsOf, wasPostDeleted } from './queries.js';
 
@@ -29,7 +30,7 @@ export default async function postRoutes(app: FastifyInstance) {
       listApprovedComments(app.readDb, post.id),
       countWithheldComments(app.readDb, post.id),
     ]);
-    const settings = project.settings as { showWithheldCount?: boolean };
+    const settings = readSettings(project.settings);
     return reply.page('pages/posts/show', {
       title: `${post.title}: ${project.title}`,
       description: post.summary || `A post from ${project.title}.`,
@@ -46,7 +47,7 @@ export default async function postRoutes(app: FastifyInstance) {
       tags: tags.get(post.id) ?? [],
       comments,
       commentCount: countTree(comments),
-      withheldCount: settings.showWithheldCount === false ? 0 : withheld,
+      withheldCount: settings.showWithheldCount ? withheld : 0,
       commentsOpen: post.comments_open && project.status === 'active',
     });
   });
