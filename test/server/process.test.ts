@@ -1,0 +1,96 @@
+// `npm start` as a process on the embedded PostgreSQL: refuses bad configuration, serves the demo,
+// stops cleanly on SIGTERM/SIGINT leaving no postgres behind, recovers from an orphan after SIGKILL,
+// and refuses a data dir that another running app is using.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, postgresPidsFor, startServerProcess } from '../helpers/server-process.js';
+
+const dirs: string[] = [];
+function tempDataDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-proc-'));
+  fs.chmodSync(dir, 0o755);
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function waitUntil(check: () => Promise<boolean>, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
+describe('the server process', () => {
+  it('refuses to start on bad configuration, naming each bad variable', async () => {
+    const proc = startServerProcess({ PORT: 'abc', SEED_DEMO: 'maybe', DATA_DIR: tempDataDir() });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain('PORT="abc"');
+    expect(proc.output()).toContain('SEED_DEMO="maybe"');
+  });
+
+  it('starts on a fresh data dir with the demo, serves it, and stops on SIGTERM leaving no postgres', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const proc = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
+    await proc.waitFor(/is running/, 60_000);
+    expect(proc.output()).toContain('Seeded the demo content');
+    const home = await fetch(`http://127.0.0.1:${port}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('Information Sharing Taskforce');
+    expect((await postgresPidsFor(dataDir)).length).toBeGreaterThan(0);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+
+    // A restart reuses the data and does not seed twice; SIGINT stops it as well.
+    const again = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
+    await again.waitFor(/is running/, 60_000);
+    expect(again.output()).not.toContain('Seeded the demo content');
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+    expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+  }, 120_000);
+
+  it('recovers from a postgres orphaned by a SIGKILLed app, and refuses a data dir in use', async () => {
+    const dataDir = tempDataDir();
+    const first = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
+    await first.waitFor(/is running/, 60_000);
+
+    const second = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/in use by another running app/);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect((await postgresPidsFor(dataDir)).length).toBeGreaterThan(0); // the orphan
+
+    const port = await freePort();
+    const third = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
+    await third.waitFor(/is running/, 60_000);
+    expect(third.output()).toMatch(/orphaned PostgreSQL/);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+  }, 120_000);
+
+  it('says clearly when the port is taken', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const dataDir = tempDataDir();
+    const proc = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, SEED_DEMO: 'never' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/Port \d+ .* already in use/);
+    blocker.close();
+    expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+  }, 120_000);
+});
