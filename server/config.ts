@@ -53,6 +53,8 @@ export interface Config {
   /** Optional replica for the public read path; defaults to databaseUrl. */
   databaseReadUrl: string | undefined;
   dataDir: string;
+  /** DATA_DIR was set by the operator (not the default ./data). */
+  dataDirExplicit: boolean;
   /** Absolute base URL without a trailing slash, e.g. https://blogs.example.gov */
   publicUrl: string;
   seedDemo: 'auto' | 'never' | 'always';
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL || undefined,
     databaseReadUrl: e.DATABASE_READ_URL || undefined,
     dataDir: path.resolve(e.DATA_DIR),
+    dataDirExplicit: present.DATA_DIR !== undefined,
     publicUrl: (e.PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
     seedDemo: e.SEED_DEMO,
     logLevel: e.LOG_LEVEL,

@@ -154,6 +154,19 @@ async function reachableBinaries(runAs: { uid: number; gid: number } | undefined
   return copied;
 }
 
+/**
+ * Whether the OS user that runs postgres can reach `dir` (or, if it does not exist yet, the folder it
+ * would be made in). Always true when not running as root.
+ */
+export function postgresUserCanReach(dir: string): boolean {
+  const runAs = postgresOsUser();
+  if (!runAs) return true;
+  let probe = path.resolve(dir);
+  while (!fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  const r = spawnSync('test', ['-x', probe], { ...runAs, stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
 function canRun(binary: string, runAs: { uid: number; gid: number }): boolean {
   const r = spawnSync(binary, ['--version'], { ...runAs, stdio: 'ignore' });
   return !r.error && r.status === 0;

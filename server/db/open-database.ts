@@ -1,7 +1,11 @@
 // Where the database comes from: DATABASE_URL when set, otherwise the embedded PostgreSQL in DATA_DIR.
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { startEmbeddedPostgres } from './embedded.js';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { postgresUserCanReach, startEmbeddedPostgres } from './embedded.js';
+
+const FALLBACK_ROOT = '/var/lib/project-blogs';
 
 export const EMBEDDED_DATABASE = 'project_blogs';
 
@@ -17,7 +21,15 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   if (config.databaseUrl) {
     return { url: config.databaseUrl, readUrl: config.databaseReadUrl ?? config.databaseUrl, stop: async () => {}, embedded: false };
   }
-  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+  let dataDir = config.dataDir;
+  if (!config.dataDirExplicit && !postgresUserCanReach(dataDir)) {
+    // Running as root from a folder closed to others (a checkout under /root): postgres, which runs as
+    // the OS user "postgres", cannot enter ./data. Keep the cluster where it can, and say so.
+    const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+    dataDir = path.join(FALLBACK_ROOT, key);
+    log(`the OS user "postgres" cannot reach ${config.dataDir} (a parent folder is closed to others); keeping the database in ${dataDir} instead. Set DATA_DIR to choose another place.`);
+  }
+  const server = await startEmbeddedPostgres({ dataDir, log });
   try {
     await ensureDatabase(server.serverUrl, EMBEDDED_DATABASE);
   } catch (err) {
