@@ -1,0 +1,127 @@
+// axe-core reports no WCAG 2.0/2.1/2.2 A or AA violation on any page type, at desktop and phone widths;
+// and the checks axe cannot make: heading order, focus visible, the skip link, reflow at 400% zoom,
+// the weight budget of a post page with 20 comments.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserDescribe, describeViolations, launchBrowser, startE2EServer, WIDTHS, type E2EServer } from './browser.js';
+
+/** Public page types; each resolves to a URL on the demo content. */
+const PUBLIC_PAGES: Record<string, (s: E2EServer) => Promise<string>> = {
+  'site home': async () => '/',
+  'project home': async () => '/info-sharing-taskforce/',
+  'project home, page 2': async () => '/info-sharing-taskforce/?page=2',
+  'closed project': async () => '/community-health-review/',
+  'post with comments': async (s) => `/info-sharing-taskforce/posts/${await busiestPost(s)}`,
+  'tag listing': async () => '/info-sharing-taskforce/tags/weeknotes',
+  team: async () => '/info-sharing-taskforce/team',
+  person: async () => '/people/amira-hassan',
+  'static page': async () => '/info-sharing-taskforce/pages/comment-policy',
+  'not found': async () => '/no-such-project/',
+  'accessibility statement': async () => '/accessibility',
+};
+
+async function busiestPost(s: E2EServer): Promise<string> {
+  const row = await s.db
+    .selectFrom('posts')
+    .innerJoin('comments', 'comments.post_id', 'posts.id')
+    .select(['posts.slug', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('comments.status', '=', 'approved')
+    .where('posts.project_id', '=', (eb) => eb.selectFrom('projects').select('id').where('slug', '=', 'info-sharing-taskforce'))
+    .groupBy('posts.slug')
+    .orderBy('n', 'desc')
+    .executeTakeFirstOrThrow();
+  return row.slug;
+}
+
+browserDescribe('accessibility', () => {
+  let server: E2EServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startE2EServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => browser?.close());
+
+  for (const [name, width] of Object.entries(WIDTHS)) {
+    it(`axe finds no WCAG A/AA violations on any public page at ${name} width (${width}px)`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      const failures: string[] = [];
+      for (const [type, url] of Object.entries(PUBLIC_PAGES)) {
+        await page.goto(server.baseUrl + (await url(server)));
+        const violations = await axeViolations(page);
+        if (violations.length) failures.push(`${type}:\n${describeViolations(violations)}`);
+        for (const scheme of ['dark'] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          const dark = await axeViolations(page);
+          if (dark.length) failures.push(`${type} (${scheme} mode):\n${describeViolations(dark)}`);
+          await page.emulateMedia({ colorScheme: 'light' });
+        }
+      }
+      await context.close();
+      expect(failures.join('\n\n')).toBe('');
+    });
+  }
+
+  it('every public page has lang, one h1, headings that do not skip levels, and a working skip link', async () => {
+    const context = await browser.newContext({ viewport: { width: WIDTHS.desktop, height: 900 } });
+    const page = await context.newPage();
+    for (const [type, url] of Object.entries(PUBLIC_PAGES)) {
+      await page.goto(server.baseUrl + (await url(server)));
+      expect(await page.getAttribute('html', 'lang'), type).toBe('en');
+      const levels = await page.$$eval('h1, h2, h3, h4, h5, h6', (hs) => hs.map((h) => Number(h.tagName[1])));
+      expect(levels.filter((l) => l === 1), type).toHaveLength(1);
+      for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!, `${type}: heading order ${levels.join(',')}`).toBeLessThanOrEqual(1);
+    }
+    // Keyboard: the first Tab reaches the skip link, visibly; Enter moves focus to the main content.
+    await page.goto(`${server.baseUrl}/info-sharing-taskforce/`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    const box = await page.locator('.skip-link').boundingBox();
+    expect(box && box.x >= 0 && box.y >= 0).toBe(true);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await context.close();
+  });
+
+  it('text reflows at 400% zoom (320 CSS px) without sideways scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 256 } });
+    const page: Page = await context.newPage();
+    for (const [type, url] of Object.entries(PUBLIC_PAGES)) {
+      await page.goto(server.baseUrl + (await url(server)));
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, type).toBeLessThanOrEqual(0);
+    }
+    await context.close();
+  });
+
+  it('a post page with 20 comments stays within the weight budget: HTML < 60 KB, CSS < 20 KB, no script', async () => {
+    const slug = await busiestPost(server);
+    const post = await server.db.selectFrom('posts').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const existing = await server.db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).where('post_id', '=', post.id).where('status', '=', 'approved').executeTakeFirstOrThrow();
+    for (let i = existing.n; i < 20; i++) {
+      await server.db.insertInto('comments').values({
+        post_id: post.id, author_name: `Reader ${i}`, author_email: `reader${i}@example.com`, status: 'approved',
+        body_src: 'A considered comment of ordinary length, asking a question about the work and offering an example from practice.',
+        body_html: '<p>A considered comment of ordinary length, asking a question about the work and offering an example from practice.</p>',
+        created_at: new Date(),
+      }).execute();
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const sizes: Record<string, number> = {};
+    page.on('response', async (res) => {
+      const type = res.request().resourceType();
+      const body = await res.body().catch(() => Buffer.alloc(0));
+      sizes[type] = (sizes[type] ?? 0) + body.length;
+    });
+    await page.goto(`${server.baseUrl}/info-sharing-taskforce/posts/${slug}`, { waitUntil: 'networkidle' });
+    expect(await page.locator('.comment').count()).toBeGreaterThanOrEqual(20);
+    expect(sizes.document ?? 0).toBeLessThan(60 * 1024);
+    expect(sizes.stylesheet ?? 0).toBeLessThan(20 * 1024);
+    expect(sizes.script ?? 0).toBe(0);
+    await context.close();
+  });
+});

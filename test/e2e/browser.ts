@@ -1,0 +1,96 @@
+// Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core, against the real app listening
+// on a real port, on its own database. Used by the journeys and the accessibility checks.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe } from 'vitest';
+import { buildApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { seedDemo } from '../../server/demo/seed.js';
+import { createTestDatabase, TestClock } from '../helpers/test-app.js';
+import { freePort, ROOT } from '../helpers/server-process.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+if (!hasChromium && process.env.REQUIRE_BROWSER === '1') {
+  throw new Error(`Browser tests need Chromium at ${CHROMIUM} (apt-get install chromium); REQUIRE_BROWSER=1 makes its absence a failure.`);
+}
+
+/** describe() that runs when Chromium is installed (and fails, with REQUIRE_BROWSER=1, when it is not). */
+export const browserDescribe = describe.skipIf(!hasChromium);
+
+export const WIDTHS = { desktop: 1280, phone: 375 } as const;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface E2EServer {
+  baseUrl: string;
+  db: Awaited<ReturnType<typeof createTestDatabase>>['db'];
+  clock: TestClock;
+}
+
+/** The app with the demo content, listening on 127.0.0.1; closed after the file. */
+export async function startE2EServer(): Promise<E2EServer> {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const clock = new TestClock();
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
+  await seedDemo(database.db, { now: clock.now(), publicUrl: baseUrl });
+  const app = await buildApp({ config, db: database.db, clock });
+  await app.listen({ port, host: '127.0.0.1' });
+  afterAll(async () => {
+    await app.close();
+    await database.drop();
+  });
+  return { baseUrl, db: database.db, clock };
+}
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string }>;
+}
+
+/** axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page as it is now. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // evaluate() runs outside the page's CSP, which (rightly) forbids injected inline scripts.
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] },
+    });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+}
+
+export function describeViolations(violations: AxeViolation[]): string {
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
+}
+
+export async function screenshot(page: Page, name: string) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Clicks a link or submit button and waits for the page it leads to. */
+export async function follow(page: Page, locator: import('playwright-core').Locator) {
+  await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }), locator.click()]);
+  await page.waitForLoadState('domcontentloaded');
+}
+
+export async function textOf(locator: import('playwright-core').Locator): Promise<string> {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
