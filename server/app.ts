@@ -50,8 +50,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
     // Slow clients are cut off rather than holding a connection forever.
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    connectionTimeout: config.requestTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
@@ -83,7 +83,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     list: false,
   });
   await registerViews(app);
-  await app.register(rateLimit, { global: false });
+  // A flood from one address gets 429s; other readers are not slowed. Per server, in memory: behind a
+  // load balancer set TRUST_PROXY so the address is the client's.
+  await app.register(rateLimit, {
+    global: config.rateLimitPerMinute > 0,
+    max: config.rateLimitPerMinute || 1,
+    timeWindow: 60_000,
+    allowList: (request) => request.url.startsWith('/static/') || request.url.startsWith('/media/') || request.url === '/healthz' || request.url === '/readyz',
+  });
   await app.register(authPlugin);
 
   // 3. hooks

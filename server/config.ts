@@ -38,6 +38,16 @@ const envSchema = z.object({
     .optional(),
   SEED_DEMO: z.enum(['auto', 'never', 'always'], { message: 'must be one of auto, never, always' }).default('auto'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ message: 'must be a whole number of requests (0 turns the limit off)' })
+    .int('must be a whole number of requests (0 turns the limit off)')
+    .min(0, 'must be a whole number of requests (0 turns the limit off)')
+    .default(600),
+  REQUEST_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 milliseconds')
+    .default(30_000),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -61,6 +71,10 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Cache-Control max-age for feeds and public pages, in seconds. */
   feedMaxAge: number;
+  /** Requests one address may make per minute (static files aside); 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** A request (headers and body) must arrive within this time, or the connection is closed. */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO,
     logLevel: e.LOG_LEVEL,
     feedMaxAge: e.FEED_MAX_AGE,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
   };
 }

@@ -35,6 +35,8 @@ export interface EmbeddedOptions {
   log?: (message: string) => void;
   /** Tests: skip fsync (data may be lost on a power cut, which tests do not mind). */
   fast?: boolean;
+  /** A fixed port (tests that restart the server); by default a free one is chosen. */
+  port?: number;
 }
 
 interface Binaries {
@@ -64,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
     checkAccess(clusterDir, runAs);
     const password = readPassword(dataDir);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     child = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false);
     const started = child;
     // A crash or process.exit() of the app must not orphan postgres; SIGINT = fast shutdown.

@@ -43,7 +43,7 @@ export async function startE2EServer(): Promise<E2EServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const clock = new TestClock();
-  const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
   await seedDemo(database.db, { now: clock.now(), publicUrl: baseUrl });
   const app = await buildApp({ config, db: database.db, clock });
   await app.listen({ port, host: '127.0.0.1' });

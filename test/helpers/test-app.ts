@@ -79,7 +79,7 @@ export interface TestAppOptions {
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase({ onQuery: options.onQuery });
   const clock = options.clock ?? new TestClock();
-  const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', ...options.env });
+  const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
   if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
   const app = await buildApp({ config, db: database.db, clock });
   afterAll(async () => {

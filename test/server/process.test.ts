@@ -94,3 +94,38 @@ describe('the server process', () => {
     expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
   }, 120_000);
 });
+
+describe('SIGTERM under load', () => {
+  it('completes requests in flight, refuses new connections, exits within 10 s, leaves no postgres', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const proc = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0' });
+    await proc.waitFor(/is running/, 60_000);
+    const statuses: number[] = [];
+    let stop = false;
+    const worker = async () => {
+      while (!stop) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/info-sharing-taskforce/`);
+          await res.text();
+          statuses.push(res.status);
+        } catch {
+          return; // the server has stopped listening
+        }
+      }
+    };
+    const workers = Array.from({ length: 16 }, worker);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const signalledAt = Date.now();
+    proc.child.kill('SIGTERM');
+    const code = await proc.exited;
+    stop = true;
+    await Promise.all(workers);
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(statuses.length).toBeGreaterThan(16);
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,62 @@
+// The database goes away mid-run: requests meanwhile get a 503 page with Retry-After quickly (no hang,
+// no crash, no 500), /readyz says not ready, and the app recovers by itself once the database is back.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createDb } from '../../server/db/create-db.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/embedded.js';
+import { ensureDatabase } from '../../server/db/open-database.js';
+import { prepareDatabase } from '../../server/startup.js';
+import { freePort } from '../helpers/server-process.js';
+
+describe('when the database goes away', () => {
+  it('answers 503 with Retry-After meanwhile, and recovers by itself when it returns', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-outage-'));
+    fs.chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    let server: EmbeddedPostgres | undefined = await startEmbeddedPostgres({ dataDir, fast: true, port });
+    await ensureDatabase(server.serverUrl, 'outage');
+    const db = createDb(server.urlFor('outage'));
+    await prepareDatabase(db, { seedDemo: 'always', publicUrl: 'http://blogs.test' });
+    const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
+    const app = await buildApp({ config, db });
+    afterAll(async () => {
+      await app.close();
+      await db.destroy();
+      await server?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    expect((await app.inject('/info-sharing-taskforce/')).statusCode).toBe(200);
+    const commentsBefore = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+
+    await server.stop();
+    for (const url of ['/', '/info-sharing-taskforce/', '/info-sharing-taskforce/posts/weeknotes-the-pilot-begins']) {
+      const started = Date.now();
+      const res = await app.inject(url);
+      expect(Date.now() - started, url).toBeLessThan(2_500);
+      expect(res.statusCode, url).toBe(503);
+      expect(res.headers['retry-after'], url).toBeDefined();
+      expect(res.headers['content-type'], url).toContain('text/html');
+      expect(res.body, url).toContain('briefly unavailable');
+    }
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+
+    server = await startEmbeddedPostgres({ dataDir, fast: true, port });
+    const backAt = Date.now();
+    let status = 0;
+    while (Date.now() - backAt < 5_000) {
+      status = (await app.inject('/info-sharing-taskforce/')).statusCode;
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    const commentsAfter = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+    expect(commentsAfter).toBe(commentsBefore);
+  }, 60_000);
+});
