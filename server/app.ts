@@ -15,7 +15,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
 import authPlugin from './auth/plugin.js';
+import editorRoutes from './editor/routes.js';
 import healthRoutes from './health/routes.js';
+import mediaRoutes from './media/routes.js';
 import peopleRoutes from './people/routes.js';
 import { registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -103,6 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(siteRoutes);
   await app.register(peopleRoutes);
+  await app.register(editorRoutes);
+  await app.register(mediaRoutes);
   await app.register(projectRoutes);
   await app.register(postRoutes);
 

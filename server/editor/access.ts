@@ -1,0 +1,48 @@
+// Access to a project's admin pages, checked once per route group: the project from the URL, the
+// signed-in person's role in it, and the action the whole group needs. Post-level rules (own post or
+// not) are in service.ts.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findRole, roleAllows, type Action } from '../auth/roles.js';
+import type { Project, Role } from '../db/schema.js';
+import { forbidden, notFound } from '../errors.js';
+import { findProjectBySlug } from '../projects/queries.js';
+import { SLUG_PATTERN } from '../urls.js';
+
+export interface ProjectAccess {
+  project: Project;
+  role: Role | undefined;
+}
+
+/**
+ * preHandler for a route group under /admin/projects/:project/…: 404 for an unknown project, 403 page
+ * when the person may not do `action` there. Runs after requireUser.
+ */
+export function requireProjectAction(app: FastifyInstance, action: Action, message: string) {
+  return async function projectAccess(request: FastifyRequest, reply: FastifyReply) {
+    if (reply.sent || !request.user) return;
+    const slug = (request.params as { project?: string }).project ?? '';
+    const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.db, slug) : undefined;
+    if (!project) throw notFound('There is no project at this address.');
+    const role = await findRole(app.db, request.user.id, project.id);
+    if (!roleAllows(role, request.user, action)) throw forbidden(message);
+    request.projectAccess = { project, role };
+  };
+}
+
+/** The access record set by requireProjectAction (the route group guarantees it). */
+export function accessOf(request: FastifyRequest): ProjectAccess {
+  if (!request.projectAccess) throw forbidden();
+  return request.projectAccess;
+}
+
+/** A numeric id from the URL, or a 404 page (never a 500 for "abc"). */
+export function parseId(value: string | undefined): number {
+  if (!value || !/^[1-9][0-9]{0,14}$/.test(value)) throw notFound('We could not find that page.');
+  return Number(value);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    projectAccess?: ProjectAccess;
+  }
+}

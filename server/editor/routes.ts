@@ -1,0 +1,531 @@
+// The writing side of a project: the post editor (list, new, edit, preview, revisions) and the editor
+// of its static pages. Access is checked where each group is registered: signed in (requireUser), then
+// the project role (write-post for posts, edit-pages for pages); post-level rules come from service.ts.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireUser } from '../auth/plugin.js';
+import type { Post, PostStatus } from '../db/schema.js';
+import { forbidden, notFound } from '../errors.js';
+import { renderPostHtml } from '../markdown/render.js';
+import { urls } from '../urls.js';
+import { accessOf, parseId, requireProjectAction, type ProjectAccess } from './access.js';
+import {
+  findEditablePost,
+  findPageById,
+  findRevision,
+  listPostAuthorIds,
+  listPostTagNames,
+  listProjectPages,
+  listProjectPosts,
+  listRevisions,
+  listWriters,
+} from './queries.js';
+import {
+  deletePost,
+  diffHtml,
+  parseAction,
+  postPermissions,
+  readPageForm,
+  readPostForm,
+  revisionText,
+  savePage,
+  savePost,
+  validatePage,
+  validatePost,
+  type FieldErrors,
+  type PageErrors,
+  type PageForm,
+  type PostForm,
+} from './service.js';
+import { formatLocalDateTime } from './time-zone.js';
+
+const enc = encodeURIComponent;
+export const editorUrls = {
+  posts: (project: string, status?: string) => `/admin/projects/${enc(project)}/posts${status ? `?status=${enc(status)}` : ''}`,
+  newPost: (project: string) => `/admin/projects/${enc(project)}/posts/new`,
+  createPost: (project: string) => `/admin/projects/${enc(project)}/posts`,
+  editPost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`,
+  updatePost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}`,
+  revisions: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions`,
+  revision: (project: string, id: number, rev: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions/${rev}`,
+  restore: (project: string, id: number, rev: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions/${rev}/restore`,
+  pages: (project: string) => `/admin/projects/${enc(project)}/pages`,
+  newPage: (project: string) => `/admin/projects/${enc(project)}/pages/new`,
+  createPage: (project: string) => `/admin/projects/${enc(project)}/pages`,
+  editPage: (project: string, id: number) => `/admin/projects/${enc(project)}/pages/${id}/edit`,
+  updatePage: (project: string, id: number) => `/admin/projects/${enc(project)}/pages/${id}`,
+  uploadImage: (project: string) => `/admin/projects/${enc(project)}/images`,
+};
+
+export const STATUS_LABELS: Record<PostStatus, string> = {
+  draft: 'Draft',
+  review: 'Awaiting review',
+  scheduled: 'Scheduled',
+  published: 'Published',
+  unpublished: 'Unpublished',
+};
+
+const FIELD_IDS: Record<string, string> = {
+  title: 'post-title',
+  slug: 'post-slug',
+  summary: 'post-summary',
+  body: 'post-body',
+  tags: 'post-tags',
+  authors: 'post-authors',
+  publishAt: 'post-publish-at',
+  form: 'post-actions',
+};
+
+/** The error summary: each message linking to its field. */
+function errorList(errors: Record<string, string | undefined>, ids: Record<string, string>) {
+  return Object.entries(errors)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([field, message]) => ({ id: ids[field] ?? field, message }));
+}
+
+type Params = { project: string; id?: string; rev?: string };
+
+export default async function editorRoutes(app: FastifyInstance) {
+  // ----------------------------------------------------------------------------------------- posts
+  await app.register(async (posts) => {
+    posts.addHook('preHandler', requireUser);
+    posts.addHook('preHandler', requireProjectAction(app, 'write-post', 'Only the writers of this project can work on its posts.'));
+
+    // GET /admin/projects/:project/posts — the project's posts in every state, filterable by status
+    posts.get<{ Params: Params; Querystring: { status?: string } }>('/admin/projects/:project/posts', async (request, reply) => {
+      const access = accessOf(request);
+      const user = request.user!;
+      const raw = request.query.status;
+      const status = typeof raw === 'string' && raw in STATUS_LABELS ? (raw as PostStatus) : undefined;
+      if (raw !== undefined && raw !== '' && !status) throw notFound('There is no such post status.');
+      const rows = await listProjectPosts(app.db, access.project.id, status);
+      const items = rows.map((r) => ({
+        ...r,
+        statusLabel: STATUS_LABELS[r.status],
+        editUrl: postPermissions(access.role, user, { status: r.status, created_by: r.createdBy }, r.authorIds).canEdit ? editorUrls.editPost(access.project.slug, r.id) : null,
+        publicUrl: r.status === 'published' || r.status === 'scheduled' ? urls.post(access.project.slug, r.slug) : null,
+      }));
+      return reply.page('pages/editor/posts', {
+        title: `Posts: ${access.project.title}`,
+        noindex: true,
+        project: identity(access),
+        p: access.project,
+        items,
+        status: status ?? '',
+        statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
+        editorUrls,
+        canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
+        notice: noticeFor(request),
+      });
+    });
+
+    // GET /admin/projects/:project/posts/new — an empty post form
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/new', async (request, reply) => {
+      const access = accessOf(request);
+      return renderPostForm(app, request, reply, access, undefined, emptyPostForm(), {});
+    });
+
+    // POST /admin/projects/:project/posts — create (any action but unpublish/delete), or preview
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts', async (request, reply) => {
+      const access = accessOf(request);
+      const form = readPostForm(request.body);
+      const action = parseAction((request.body as Record<string, unknown> | undefined)?.action);
+      return handlePostSave(app, request, reply, access, undefined, [], form, action);
+    });
+
+    // GET /admin/projects/:project/posts/:id/edit — the post form, with ?image= after an upload
+    posts.get<{ Params: Params; Querystring: { image?: string } }>('/admin/projects/:project/posts/:id/edit', async (request, reply) => {
+      const access = accessOf(request);
+      const { post, authorIds } = await loadPostFor(app, request, access);
+      const image = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? `/media/${request.query.image}` : undefined;
+      return renderPostForm(app, request, reply, access, { post, authorIds }, await postToForm(app, post, authorIds, access), {}, { image });
+    });
+
+    // POST /admin/projects/:project/posts/:id — save, review, publish, schedule, unpublish, delete, preview
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id', async (request, reply) => {
+      const access = accessOf(request);
+      const { post, authorIds } = await loadPostFor(app, request, access);
+      const form = readPostForm(request.body);
+      const action = parseAction((request.body as Record<string, unknown> | undefined)?.action);
+      return handlePostSave(app, request, reply, access, { post, authorIds }, authorIds, form, action);
+    });
+
+    // GET /admin/projects/:project/posts/:id/revisions — every saved version, newest first
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions', async (request, reply) => {
+      const access = accessOf(request);
+      const { post } = await loadPostFor(app, request, access);
+      const revisions = await listRevisions(app.db, post.id);
+      return reply.page('pages/editor/revisions', {
+        title: `Revisions of “${post.title}”`,
+        noindex: true,
+        project: identity(access),
+        p: access.project,
+        post,
+        revisions: revisions.map((r) => ({ ...r, url: editorUrls.revision(access.project.slug, post.id, r.id) })),
+        editUrl: editorUrls.editPost(access.project.slug, post.id),
+      });
+    });
+
+    // GET /admin/projects/:project/posts/:id/revisions/:rev — a revision, its diff against the current text
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev', async (request, reply) => {
+      const access = accessOf(request);
+      const { post } = await loadPostFor(app, request, access);
+      return renderRevision(app, reply, access, post, parseId(request.params.rev));
+    });
+
+    // POST /admin/projects/:project/posts/:id/revisions/:rev/restore — a new save with that revision's text
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev/restore', async (request, reply) => {
+      const access = accessOf(request);
+      const { post, authorIds } = await loadPostFor(app, request, access);
+      const revision = await findRevision(app.db, post.id, parseId(request.params.rev));
+      if (!revision) throw notFound('There is no such revision of this post.');
+      const version = Number(readPostForm(request.body).version);
+      const form = await postToForm(app, post, authorIds, access);
+      const writers = await listWriters(app.db, access.project.id);
+      const { value } = await validatePost(app.db, {
+        form: { ...form, title: revision.title, summary: revision.summary, body: revision.body_md },
+        action: 'save',
+        project: access.project,
+        postId: post.id,
+        primaryAuthorId: authorIds[0] ?? post.created_by ?? request.user!.id,
+        writers,
+        now: app.clock.now(),
+      });
+      const result = await savePost(app.db, {
+        project: access.project,
+        user: request.user!,
+        post,
+        existingAuthorIds: authorIds,
+        value: { ...value, title: revision.title, summary: revision.summary, bodyMd: revision.body_md },
+        action: 'save',
+        version: Number.isInteger(version) ? version : -1,
+        now: app.clock.now(),
+        publicUrl: app.config.publicUrl,
+      });
+      if (result.kind === 'saved') return reply.redirect(`${editorUrls.editPost(access.project.slug, post.id)}?saved=restored`, 303);
+      reply.code(409);
+      const current = (await findEditablePost(app.db, access.project.id, post.id)) ?? post;
+      return renderRevision(app, reply, access, current, revision.id, 'This post changed since you opened this page. Look at the difference again before restoring.');
+    });
+  });
+
+  // ----------------------------------------------------------------------------------------- pages
+  await app.register(async (pages) => {
+    pages.addHook('preHandler', requireUser);
+    pages.addHook('preHandler', requireProjectAction(app, 'edit-pages', 'Only editors and owners of this project can edit its pages.'));
+
+    // GET /admin/projects/:project/pages — the project's static pages
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages', async (request, reply) => {
+      const access = accessOf(request);
+      const rows = await listProjectPages(app.db, access.project.id);
+      return reply.page('pages/editor/pages', {
+        title: `Pages: ${access.project.title}`,
+        noindex: true,
+        project: identity(access),
+        p: access.project,
+        items: rows.map((r) => ({ ...r, editUrl: editorUrls.editPage(access.project.slug, r.id), publicUrl: urls.page(access.project.slug, r.slug) })),
+        editorUrls,
+        notice: noticeFor(request),
+      });
+    });
+
+    // GET /admin/projects/:project/pages/new — an empty page form
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages/new', async (request, reply) => {
+      return renderPageForm(reply, accessOf(request), undefined, { title: '', slug: '', body: '', version: '' }, {});
+    });
+
+    // POST /admin/projects/:project/pages — create a page (or preview it)
+    pages.post<{ Params: Params }>('/admin/projects/:project/pages', async (request, reply) => {
+      return handlePageSave(app, request, reply, accessOf(request), undefined);
+    });
+
+    // GET /admin/projects/:project/pages/:id/edit — the page form
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages/:id/edit', async (request, reply) => {
+      const access = accessOf(request);
+      const page = await findPageById(app.db, access.project.id, parseId(request.params.id));
+      if (!page) throw notFound('There is no such page in this project.');
+      return renderPageForm(reply, access, page, { title: page.title, slug: page.slug, body: page.body_md, version: String(page.version) }, {}, { notice: noticeFor(request) });
+    });
+
+    // POST /admin/projects/:project/pages/:id — save a page (or preview it)
+    pages.post<{ Params: Params }>('/admin/projects/:project/pages/:id', async (request, reply) => {
+      const access = accessOf(request);
+      const page = await findPageById(app.db, access.project.id, parseId(request.params.id));
+      if (!page) throw notFound('There is no such page in this project.');
+      return handlePageSave(app, request, reply, access, page);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+function identity(access: ProjectAccess) {
+  return { slug: access.project.slug, title: access.project.title, status: access.project.status };
+}
+
+const NOTICES: Record<string, string> = {
+  draft: 'Draft saved.',
+  review: 'Submitted for review. An editor will look at it.',
+  published: 'Published.',
+  scheduled: 'Scheduled.',
+  unpublished: 'Unpublished: its address now says it was removed.',
+  deleted: 'Post deleted.',
+  restored: 'Revision restored as a new save.',
+  saved: 'Saved.',
+  page: 'Page saved.',
+};
+
+function noticeFor(request: FastifyRequest): string | undefined {
+  const key = (request.query as { saved?: string } | undefined)?.saved;
+  return typeof key === 'string' ? NOTICES[key] : undefined;
+}
+
+async function loadPostFor(app: FastifyInstance, request: FastifyRequest<{ Params: Params }>, access: ProjectAccess) {
+  const post = await findEditablePost(app.db, access.project.id, parseId(request.params.id));
+  if (!post) throw notFound('There is no such post in this project.');
+  const authorIds = await listPostAuthorIds(app.db, post.id);
+  if (!postPermissions(access.role, request.user!, post, authorIds).canEdit) {
+    throw forbidden('You can only edit your own posts here, and contributors only while they are drafts.');
+  }
+  return { post, authorIds };
+}
+
+function emptyPostForm(): PostForm {
+  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '' };
+}
+
+async function postToForm(app: FastifyInstance, post: Post, authorIds: number[], access: ProjectAccess): Promise<PostForm> {
+  const tags = await listPostTagNames(app.db, post.id);
+  return {
+    title: post.title,
+    slug: post.slug,
+    summary: post.summary,
+    body: post.body_md,
+    tags: tags.join(', '),
+    authors: authorIds.slice(1).map(String),
+    commentsOpen: post.comments_open,
+    publishAt: post.status === 'scheduled' && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
+    version: String(post.version),
+  };
+}
+
+interface FormExtras {
+  previewHtml?: string;
+  conflict?: { title: string; summary: string; body: string; tags: string; updatedAt: Date };
+  image?: string;
+  notice?: string;
+}
+
+async function renderPostForm(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: ProjectAccess,
+  existing: { post: Post; authorIds: number[] } | undefined,
+  form: PostForm,
+  errors: FieldErrors,
+  extras: FormExtras = {},
+) {
+  const user = request.user!;
+  const post = existing?.post;
+  const permissions = postPermissions(access.role, user, post, existing?.authorIds ?? []);
+  const primaryId = existing?.authorIds[0] ?? post?.created_by ?? user.id;
+  const writers = (await listWriters(app.db, access.project.id)).filter((w) => w.personId !== primaryId);
+  const slug = access.project.slug;
+  return reply.page('pages/editor/post-form', {
+    title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
+    noindex: true,
+    project: identity(access),
+    p: access.project,
+    post: post ?? null,
+    statusLabel: post ? STATUS_LABELS[post.status] : 'New',
+    form,
+    errors,
+    errorList: errorList(errors, FIELD_IDS),
+    writers,
+    permissions,
+    canSubmitForReview: !post || post.status === 'draft' || post.status === 'review' || post.status === 'unpublished',
+    canUnpublish: permissions.canPublish && !!post && (post.status === 'published' || post.status === 'scheduled'),
+    isPublic: !!post && (post.status === 'published' || post.status === 'scheduled'),
+    action: post ? editorUrls.updatePost(slug, post.id) : editorUrls.createPost(slug),
+    listUrl: editorUrls.posts(slug),
+    revisionsUrl: post ? editorUrls.revisions(slug, post.id) : null,
+    publicUrl: post && post.status === 'published' ? urls.post(slug, post.slug) : null,
+    uploadUrl: editorUrls.uploadImage(slug),
+    timeZone: access.project.time_zone,
+    notice: extras.notice ?? noticeFor(request),
+    previewHtml: extras.previewHtml ?? null,
+    conflict: extras.conflict ?? null,
+    image: extras.image ?? null,
+  });
+}
+
+async function handlePostSave(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: ProjectAccess,
+  existing: { post: Post; authorIds: number[] } | undefined,
+  authorIds: number[],
+  form: PostForm,
+  action: ReturnType<typeof parseAction>,
+) {
+  const user = request.user!;
+  const post = existing?.post;
+  const permissions = postPermissions(access.role, user, post, authorIds);
+  const slug = access.project.slug;
+  const now = app.clock.now();
+
+  if (action === 'preview') {
+    return renderPostForm(app, request, reply, access, existing, form, {}, { previewHtml: renderPostHtml(form.body) });
+  }
+  if (action === 'delete') {
+    if (!post) throw notFound('There is no such post.');
+    if (!permissions.canDelete) throw forbidden('You cannot delete this post.');
+    await deletePost(app.db, post, now);
+    return reply.redirect(`${editorUrls.posts(slug)}?saved=deleted`, 303);
+  }
+  if ((action === 'publish' || action === 'schedule' || action === 'unpublish') && !permissions.canPublish) {
+    throw forbidden('You cannot publish this post. Submit it for review and an editor will publish it.');
+  }
+  // Someone who may not publish cannot change a public post either (contributors never reach one).
+  if (action === 'unpublish' && !post) throw notFound('There is no such post.');
+
+  const writers = await listWriters(app.db, access.project.id);
+  const { errors, value } = await validatePost(app.db, {
+    form,
+    action,
+    project: access.project,
+    postId: post?.id,
+    primaryAuthorId: authorIds[0] ?? post?.created_by ?? user.id,
+    writers,
+    now,
+  });
+  if (Object.keys(errors).length > 0) {
+    reply.code(422);
+    return renderPostForm(app, request, reply, access, existing, form, errors);
+  }
+  const version = /^[0-9]{1,9}$/.test(form.version) ? Number(form.version) : -1;
+  const result = await savePost(app.db, {
+    project: access.project,
+    user,
+    post,
+    existingAuthorIds: authorIds,
+    value,
+    action,
+    version,
+    now,
+    publicUrl: app.config.publicUrl,
+  });
+  if (result.kind === 'invalid') {
+    reply.code(422);
+    return renderPostForm(app, request, reply, access, existing, form, result.errors);
+  }
+  if (result.kind === 'conflict') {
+    const current = result.current;
+    if (current.deleted_at) throw notFound('This post was deleted while you were editing it.');
+    const tags = await listPostTagNames(app.db, current.id);
+    const currentAuthors = await listPostAuthorIds(app.db, current.id);
+    reply.code(409);
+    // Their text stays in the form; the hidden version becomes the current one, so saving again is a
+    // deliberate choice made after seeing both.
+    return renderPostForm(
+      app,
+      request,
+      reply,
+      access,
+      { post: current, authorIds: currentAuthors },
+      { ...form, version: String(current.version) },
+      { form: 'This post was changed by someone else since you opened it. Your text has not been saved. Compare the two versions below, copy what you need into the form, then save again.' },
+      { conflict: { title: current.title, summary: current.summary, body: current.body_md, tags: tags.join(', '), updatedAt: current.updated_at } },
+    );
+  }
+  const saved = result.post;
+  const key = action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
+  return reply.redirect(`${editorUrls.editPost(slug, saved.id)}?saved=${key}`, 303);
+}
+
+async function renderRevision(app: FastifyInstance, reply: FastifyReply, access: ProjectAccess, post: Post, revisionId: number, error?: string) {
+  const revision = await findRevision(app.db, post.id, revisionId);
+  if (!revision) throw notFound('There is no such revision of this post.');
+  const diff = diffHtml(revisionText(revision), revisionText(post));
+  return reply.page('pages/editor/revision', {
+    title: `Revision of “${post.title}”`,
+    noindex: true,
+    project: identity(access),
+    p: access.project,
+    post,
+    revision,
+    diff_html: diff.html,
+    changed: diff.changed,
+    error: error ?? null,
+    restoreUrl: editorUrls.restore(access.project.slug, post.id, revision.id),
+    revisionsUrl: editorUrls.revisions(access.project.slug, post.id),
+    editUrl: editorUrls.editPost(access.project.slug, post.id),
+  });
+}
+
+const PAGE_FIELD_IDS: Record<string, string> = { title: 'page-title', slug: 'page-slug', body: 'page-body', form: 'page-actions' };
+
+function renderPageForm(
+  reply: FastifyReply,
+  access: ProjectAccess,
+  page: { id: number; slug: string; title: string } | undefined,
+  form: PageForm,
+  errors: PageErrors,
+  extras: { previewHtml?: string; conflict?: { title: string; body: string }; notice?: string } = {},
+) {
+  const slug = access.project.slug;
+  return reply.page('pages/editor/page-form', {
+    title: page ? `Edit page “${page.title}”` : `New page: ${access.project.title}`,
+    noindex: true,
+    project: identity(access),
+    p: access.project,
+    page: page ?? null,
+    form,
+    errors,
+    errorList: errorList(errors, PAGE_FIELD_IDS),
+    action: page ? editorUrls.updatePage(slug, page.id) : editorUrls.createPage(slug),
+    listUrl: editorUrls.pages(slug),
+    publicUrl: page ? urls.page(slug, page.slug) : null,
+    previewHtml: extras.previewHtml ?? null,
+    conflict: extras.conflict ?? null,
+    notice: extras.notice ?? null,
+  });
+}
+
+async function handlePageSave(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: ProjectAccess,
+  page: { id: number; slug: string; title: string; body_md: string; version: number } | undefined,
+) {
+  const form = readPageForm(request.body);
+  const action = (request.body as Record<string, unknown> | undefined)?.action;
+  if (action === 'preview') return renderPageForm(reply, access, page, form, {}, { previewHtml: renderPostHtml(form.body) });
+  const { errors, value } = await validatePage(app.db, access.project.id, form, page?.id);
+  if (Object.keys(errors).length > 0) {
+    reply.code(422);
+    return renderPageForm(reply, access, page, form, errors);
+  }
+  const version = /^[0-9]{1,9}$/.test(form.version) ? Number(form.version) : -1;
+  const result = await savePage(app.db, { projectId: access.project.id, pageId: page?.id, version, value, now: app.clock.now() });
+  if (result.kind === 'invalid') {
+    reply.code(422);
+    return renderPageForm(reply, access, page, form, result.errors);
+  }
+  if (result.kind === 'conflict') {
+    const current = await findPageById(app.db, access.project.id, page!.id);
+    if (!current) throw notFound('This page no longer exists.');
+    reply.code(409);
+    return renderPageForm(
+      reply,
+      access,
+      current,
+      { ...form, version: String(current.version) },
+      { form: 'This page was changed by someone else since you opened it. Your text has not been saved. Compare the two versions below, then save again.' },
+      { conflict: { title: current.title, body: current.body_md } },
+    );
+  }
+  return reply.redirect(`${editorUrls.editPage(access.project.slug, result.page.id)}?saved=page`, 303);
+}

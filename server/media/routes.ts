@@ -1,0 +1,97 @@
+// Images: the upload form of the editor (multipart, only in this scope, 5 MB) and the public
+// /media/{sha256}.{ext} URLs, served from the database with immutable caching.
+import multipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requireUser } from '../auth/plugin.js';
+import { accessOf, parseId, requireProjectAction, type ProjectAccess } from '../editor/access.js';
+import { findEditablePost } from '../editor/queries.js';
+import { notFound } from '../errors.js';
+import { findImage, saveImage } from './queries.js';
+import { checkUpload, IMAGE_TYPES, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
+
+const enc = encodeURIComponent;
+const uploadUrl = (project: string) => `/admin/projects/${enc(project)}/images`;
+const editUrl = (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`;
+
+type Params = { project: string };
+
+export default async function mediaRoutes(app: FastifyInstance) {
+  // GET /media/:sha256.:ext — an uploaded image; its URL names its content, so it never changes
+  app.get<{ Params: { file: string } }>('/media/:file', async (request, reply) => {
+    const m = /^([0-9a-f]{64})\.(png|jpg|gif|webp)$/.exec(request.params.file);
+    if (!m) throw notFound('There is no such image.');
+    const [, sha, ext] = m as unknown as [string, string, string];
+    const image = await findImage(app.readDb, sha);
+    const type = IMAGE_TYPES.find((t) => t.ext === ext);
+    if (!image || !type || type.contentType !== image.content_type) throw notFound('There is no such image.');
+    return reply
+      .header('content-type', image.content_type)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-length', String(image.bytes.length))
+      .send(image.bytes);
+  });
+
+  await app.register(async (uploads) => {
+    // Multipart only here. Oversized files are cut at the limit and reported on the form (not thrown),
+    // so the person gets the upload form back with a clear message.
+    await uploads.register(multipart, {
+      attachFieldsToBody: true,
+      throwFileSizeLimit: false,
+      limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5, fieldSize: 1000, parts: 8 },
+    });
+    uploads.addHook('preHandler', requireUser);
+    uploads.addHook('preHandler', requireProjectAction(app, 'write-post', 'Only the writers of this project can upload images.'));
+
+    // GET /admin/projects/:project/images/new — the upload form on its own page
+    uploads.get<{ Params: Params; Querystring: { post?: string } }>('/admin/projects/:project/images/new', async (request, reply) => {
+      const access = accessOf(request);
+      const postId = typeof request.query.post === 'string' && /^[1-9][0-9]{0,14}$/.test(request.query.post) ? Number(request.query.post) : undefined;
+      return renderUpload(reply, access, { postId });
+    });
+
+    // POST /admin/projects/:project/images — upload one image (multipart); back to the post with its Markdown
+    uploads.post<{ Params: Params }>('/admin/projects/:project/images', async (request, reply) => {
+      const access = accessOf(request);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const postField = fieldValue(body.post);
+      const post = postField && /^[1-9][0-9]{0,14}$/.test(postField) ? await findEditablePost(app.db, access.project.id, parseId(postField)) : undefined;
+      const file = body.file as MultipartFile | undefined;
+      let bytes: Buffer | undefined;
+      let truncated = false;
+      if (file && typeof file === 'object' && 'file' in file && typeof file.toBuffer === 'function') {
+        bytes = await file.toBuffer();
+        truncated = file.file.truncated;
+      }
+      const check = truncated ? checkUpload(undefined, true) : checkUpload(bytes);
+      if (!check.ok) {
+        reply.code(check.status);
+        return renderUpload(reply, access, { postId: post?.id, error: check.message });
+      }
+      const sha = sha256Hex(bytes!);
+      await saveImage(app.db, { sha256: sha, contentType: check.type.contentType, bytes: bytes!, projectId: access.project.id, uploadedBy: request.user!.id });
+      if (post) return reply.redirect(`${editUrl(access.project.slug, post.id)}?image=${sha}.${check.type.ext}`, 303);
+      return renderUpload(reply, access, { image: mediaUrl(sha, check.type.ext) });
+    });
+  });
+}
+
+function fieldValue(field: unknown): string | undefined {
+  if (typeof field === 'string') return field;
+  if (field && typeof field === 'object' && 'value' in field && typeof (field as { value: unknown }).value === 'string') return (field as { value: string }).value;
+  return undefined;
+}
+
+function renderUpload(reply: FastifyReply, access: ProjectAccess, model: { postId?: number; error?: string; image?: string }) {
+  const slug = access.project.slug;
+  return reply.page('pages/editor/upload', {
+    title: `Upload an image: ${access.project.title}`,
+    noindex: true,
+    project: { slug, title: access.project.title, status: access.project.status },
+    action: uploadUrl(slug),
+    postId: model.postId ?? null,
+    backUrl: model.postId ? editUrl(slug, model.postId) : `/admin/projects/${enc(slug)}/posts`,
+    error: model.error ?? null,
+    image: model.image ?? null,
+  });
+}
