@@ -15,7 +15,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
 import authPlugin from './auth/plugin.js';
+import commentRoutes from './comments/routes.js';
 import healthRoutes from './health/routes.js';
+import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import { registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -96,8 +98,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(siteRoutes);
   await app.register(peopleRoutes);
+  await app.register(moderationRoutes);
   await app.register(projectRoutes);
   await app.register(postRoutes);
+  await app.register(commentRoutes);
 
   return app;
 }
