@@ -17,9 +17,17 @@ export type FieldErrors = Partial<Record<'name' | 'email' | 'body', string>>;
 // Deliberately simple: something@something.tld, no spaces. The address is never mailed automatically.
 const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;.]+$/;
 
-/** Trims and caps raw form values; anything that is not a string becomes ''. */
+// Control characters (PostgreSQL text cannot hold NUL at all); newlines and tabs stay.
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** A form value as text: non-strings become '', control characters are dropped. */
+export function formText(v: unknown): string {
+  return typeof v === 'string' ? v.replace(CONTROL_CHARS, '') : '';
+}
+
+/** Trims raw form values; anything that is not a string becomes ''. */
 export function readCommentInput(body: Record<string, unknown>): CommentInput {
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const text = formText;
   return { name: text(body.name).trim(), email: text(body.email).trim(), body: text(body.body).replace(/\r\n?/g, '\n').trim() };
 }
 

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { can } from '../auth/roles.js';
 import { countPendingComments } from '../comments/queries.js';
-import { describeWait, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { describeWait, formText, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
 import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
@@ -41,7 +41,7 @@ const MAX_BULK = 200;
 type Body = Record<string, unknown>;
 
 const badRequest = (message: string) => new BadRequestError(message);
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const str = formText;
 const idOf = (v: unknown) => (typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : undefined);
 
 /** Where to go back to after an action: the queue, with its filters, and nothing else. */
