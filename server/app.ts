@@ -18,6 +18,8 @@ import authPlugin from './auth/plugin.js';
 import editorRoutes from './editor/routes.js';
 import healthRoutes from './health/routes.js';
 import mediaRoutes from './media/routes.js';
+import commentRoutes from './comments/routes.js';
+import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import { registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -107,8 +109,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(peopleRoutes);
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
+  await app.register(moderationRoutes);
   await app.register(projectRoutes);
   await app.register(postRoutes);
+  await app.register(commentRoutes);
 
   return app;
 }

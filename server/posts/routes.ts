@@ -1,12 +1,11 @@
 // GET /:project/posts/:slug — a post with its approved comments. Old slugs redirect (301); a post
 // that was unpublished or deleted answers 410 Gone; drafts and future posts do not exist (404).
 import type { FastifyInstance } from 'fastify';
-import { countWithheldComments, listApprovedComments, type PublicComment } from '../comments/queries.js';
 import { gone, notFound } from '../errors.js';
-import { loadProject, projectFeeds, projectIdentity } from '../projects/routes.js';
-import { readSettings } from '../projects/settings.js';
+import { loadProject } from '../projects/routes.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
-import { findPostBySlug, findSlugRedirect, isPostPublic, listAuthorsOf, listTagsOf, wasPostDeleted } from './queries.js';
+import { renderPostPage } from './page.js';
+import { findPostBySlug, findSlugRedirect, isPostPublic, wasPostDeleted } from './queries.js';
 
 export default async function postRoutes(app: FastifyInstance) {
   app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug', async (request, reply) => {
@@ -24,35 +23,7 @@ export default async function postRoutes(app: FastifyInstance) {
     if (post.status === 'unpublished') throw gone('This post has been unpublished by the project team.');
     if (!isPostPublic(post, now)) throw notFound('There is no such post in this project.');
 
-    const [authors, tags, comments, withheld] = await Promise.all([
-      listAuthorsOf(app.readDb, [post.id]),
-      listTagsOf(app.readDb, [post.id]),
-      listApprovedComments(app.readDb, post.id),
-      countWithheldComments(app.readDb, post.id),
-    ]);
-    const settings = readSettings(project.settings);
-    return reply.page('pages/posts/show', {
-      title: `${post.title}: ${project.title}`,
-      description: post.summary || `A post from ${project.title}.`,
-      canonicalPath: urls.post(project.slug, post.slug),
-      ogType: 'article',
-      project: projectIdentity(project),
-      feeds: [
-        ...projectFeeds(project),
-        { title: `Comments on “${post.title}” (Atom)`, href: urls.postCommentsFeed(project.slug, post.slug), type: 'atom' as const },
-      ],
-      p: project,
-      post,
-      authors: authors.get(post.id) ?? [],
-      tags: tags.get(post.id) ?? [],
-      comments,
-      commentCount: countTree(comments),
-      withheldCount: settings.showWithheldCount ? withheld : 0,
-      commentsOpen: post.comments_open && project.status === 'active',
-    });
+    return renderPostPage(app, request, reply, project, post);
   });
 }
 
-function countTree(comments: PublicComment[]): number {
-  return comments.reduce((n, c) => n + 1 + countTree(c.replies), 0);
-}

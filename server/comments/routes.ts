@@ -1,0 +1,87 @@
+// POST /:project/posts/:slug/comments — a comment from the public. Anything refused (invalid, closed,
+// rate-limited, an expired form) shows the post page again with the typed text; a stored comment
+// redirects (303) to itself, visible to its writer alone until it is approved.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../errors.js';
+import { renderPostPage, type CommentFormState } from '../posts/page.js';
+import { findPostBySlug, isPostPublic } from '../posts/queries.js';
+import { loadProject } from '../projects/routes.js';
+import { readSettings } from '../projects/settings.js';
+import { loadSiteSecret } from '../site/secrets.js';
+import { SLUG_PATTERN, urls } from '../urls.js';
+import { readCommentInput, validateComment } from './rules.js';
+import { closedStateOf, hashAddress, rememberOwnComment, submitComment } from './service.js';
+
+type Body = Record<string, unknown>;
+
+/** The global CSRF check, run by hand so that a failure can show the form again instead of losing the text. */
+function csrfValid(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = { unsignCookie: reply.unsignCookie.bind(reply), send: () => resolve(false) } as unknown as FastifyReply;
+    app.csrfProtection(request, probe, () => resolve(true));
+  });
+}
+
+export default async function commentRoutes(app: FastifyInstance) {
+  const secret = await loadSiteSecret(app.db);
+
+  app.post<{ Params: { project: string; slug: string }; Body: Body }>(
+    '/:project/posts/:slug/comments',
+    { config: { csrf: false } }, // checked below, with a friendlier failure
+    async (request, reply) => {
+      const project = await loadProject(app, request.params.project);
+      const { slug } = request.params;
+      if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+      const post = await findPostBySlug(app.db, project.id, slug);
+      if (!post || !isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
+
+      const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
+      const input = readCommentInput(body);
+      const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
+      const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
+      const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
+      const values = { ...input, parentId, renderedAt };
+      const refuse = (status: number, form: Omit<CommentFormState, 'values'>) => {
+        reply.code(status);
+        return renderPostPage(app, request, reply, project, post, { values, ...form });
+      };
+
+      if (!(await csrfValid(app, request, reply))) {
+        return refuse(403, {
+          errors: {},
+          notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
+        });
+      }
+      const settings = readSettings(project.settings);
+      const closed = await closedStateOf(app, project, post, settings);
+      if (closed) return refuse(409, { errors: {}, notice: closed.message });
+
+      const errors = validateComment(input, settings);
+      if (Object.keys(errors).length > 0) return refuse(422, { errors });
+
+      const result = await submitComment(app, project, post, settings, {
+        input,
+        parentId,
+        honeypot: typeof body.website === 'string' ? body.website : '',
+        renderedAt: body.rendered_at,
+        ipHash: hashAddress(secret, request.ip),
+        userAgent: request.headers['user-agent'],
+      });
+      if (result.kind === 'rate-limited') {
+        reply.header('retry-after', '600');
+        return refuse(429, {
+          errors: {},
+          notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
+        });
+      }
+      if (result.kind === 'bad-parent') {
+        return refuse(422, {
+          errors: {},
+          notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.',
+        });
+      }
+      rememberOwnComment(app, request, reply, result.id);
+      return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
+    },
+  );
+}

@@ -1,0 +1,254 @@
+// Moderation, by audience:
+//   signed-in team members: the queue, decisions on comments (one or a selection), team replies, edits,
+//     their private feed token; owners: a project's moderation log
+//   site admins: the site-wide comments pause
+//   feed readers (no session; a secret token in the URL): the private Atom feed of a moderator's queue
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
+import { can } from '../auth/roles.js';
+import { countPendingComments } from '../comments/queries.js';
+import { describeWait, formText, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
+import type { CommentStatus } from '../db/schema.js';
+import { BadRequestError, forbidden, notFound } from '../errors.js';
+import { loadProject } from '../projects/routes.js';
+import { readSettings } from '../projects/settings.js';
+import type { SignedInUser } from '../plugins/view.js';
+import { absoluteUrl, urls, withQuery } from '../urls.js';
+import { buildModerationFeed } from './feed.js';
+import {
+  decideComments,
+  editComment,
+  findActiveFeedToken,
+  findCommentForModeration,
+  findFeedTokenUser,
+  listModerableProjects,
+  listModerationLog,
+  listQueue,
+  mayModerate,
+  moderationScope,
+  replaceFeedToken,
+  replyAsTeam,
+  revokeFeedTokens,
+  type CommentForModeration,
+  type Decision,
+} from './queries.js';
+
+const STATUSES: CommentStatus[] = ['pending', 'spam', 'rejected', 'approved', 'deleted'];
+const QUEUE = '/admin/moderation';
+const MAX_BULK = 200;
+type Body = Record<string, unknown>;
+
+const badRequest = (message: string) => new BadRequestError(message);
+const str = formText;
+const idOf = (v: unknown) => (typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : undefined);
+
+/** Where to go back to after an action: the queue, with its filters, and nothing else. */
+function backTo(body: Body): string {
+  const back = str(body.back);
+  return /^\/admin\/moderation(\?[A-Za-z0-9=&%_.-]*)?$/.test(back) ? back : QUEUE;
+}
+
+function userOf(request: FastifyRequest): SignedInUser {
+  if (!request.user) throw forbidden('You need to sign in to do that.');
+  return request.user;
+}
+
+/** Loads comments by id and checks the person may moderate every one of them; 404 / 403 otherwise. */
+async function loadForModeration(app: FastifyInstance, user: SignedInUser, ids: number[]): Promise<CommentForModeration[]> {
+  const scope = await moderationScope(app.db, user);
+  const out: CommentForModeration[] = [];
+  for (const id of ids) {
+    const comment = await findCommentForModeration(app.db, id);
+    if (!comment) throw notFound('There is no such comment.');
+    if (!(await mayModerate(app.db, scope, comment))) throw forbidden('You may not moderate this comment.');
+    out.push(comment);
+  }
+  return out;
+}
+
+function rejectReason(comment: CommentForModeration, raw: unknown): string {
+  const reason = str(raw).trim();
+  const allowed = readSettings(comment.projectSettings).moderationReasons;
+  if (!allowed.includes(reason)) throw badRequest(`Choose a reason for rejecting from the list (${allowed.join(', ')}).`);
+  return reason;
+}
+
+function commentText(raw: unknown, comment: CommentForModeration): string {
+  const body = str(raw).replace(/\r\n?/g, '\n').trim();
+  const max = readSettings(comment.projectSettings).maxCommentLength;
+  if (!body) throw badRequest('The text cannot be empty.');
+  if (Array.from(body).length > max) throw badRequest(`The text must be ${max} characters or fewer.`);
+  return body;
+}
+
+export default async function moderationRoutes(app: FastifyInstance) {
+  // Signed-in side.
+  await app.register(async (team) => {
+    team.addHook('preHandler', requireUser);
+
+    // GET /admin/moderation — one queue across the projects I may moderate, oldest first
+    team.get<{ Querystring: { project?: string; status?: string } }>(QUEUE, async (request, reply) => {
+      const user = userOf(request);
+      const scope = await moderationScope(app.db, user);
+      const projects = await listModerableProjects(app.db, scope);
+      const projectFilter = request.query.project ? projects.find((p) => p.slug === request.query.project) : undefined;
+      if (request.query.project && !projectFilter) throw notFound('You do not moderate a project at that address.');
+      const status = (STATUSES as string[]).includes(request.query.status ?? '') ? (request.query.status as CommentStatus) : 'pending';
+      const now = app.clock.now();
+      const [items, pending, token] = await Promise.all([
+        listQueue(app.db, scope, { projectId: projectFilter?.id, status }),
+        countPendingComments(app.db, projects.map((p) => p.id)),
+        findActiveFeedToken(app.db, user.id),
+      ]);
+      const settingsOf = new Map(projects.map((p) => [p.id, readSettings(p.settings)]));
+      reply.header('cache-control', 'private, no-store');
+      return reply.page('pages/moderation/queue', {
+        title: 'Comment moderation',
+        noindex: true,
+        projects,
+        projectFilter: projectFilter?.slug ?? '',
+        status,
+        statuses: STATUSES,
+        back: withQuery(QUEUE, { project: projectFilter?.slug, status: status === 'pending' ? undefined : status }),
+        summary: projects.map((p) => {
+          const s = pending.get(p.id) ?? { pending: 0, oldestAt: null };
+          const target = settingsOf.get(p.id)!.responseTargetDays;
+          const waitedDays = s.oldestAt ? workingDaysBetween(s.oldestAt, now) : 0;
+          return {
+            slug: p.slug,
+            title: p.title,
+            pending: s.pending,
+            oldestWait: s.oldestAt ? describeWait(s.oldestAt, now) : null,
+            waitedDays,
+            target,
+            overTarget: s.oldestAt !== null && waitedDays > target,
+          };
+        }),
+        items: items.map((c) => ({
+          ...c,
+          postUrl: urls.post(c.projectSlug, c.postSlug),
+          waited: describeWait(c.createdAt, now),
+          reasons: c.holdReasons.map((r) => REASON_LABELS[r] ?? r),
+          rejectReasons: settingsOf.get(c.projectId)?.moderationReasons ?? [],
+        })),
+        feedToken: token,
+      });
+    });
+
+    // POST /admin/moderation/bulk — approve / reject / mark spam a selection
+    team.post<{ Body: Body }>(`${QUEUE}/bulk`, async (request, reply) => {
+      const user = userOf(request);
+      const body = request.body ?? {};
+      const action = str(body.action);
+      if (action !== 'approve' && action !== 'reject' && action !== 'spam') throw badRequest('Choose approve, reject or mark as spam.');
+      const rawIds = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
+      const ids = [...new Set(rawIds.map(idOf))];
+      if (ids.length === 0) throw badRequest('Select at least one comment.');
+      if (ids.length > MAX_BULK || ids.some((id) => id === undefined)) throw badRequest('That selection could not be understood.');
+      const comments = await loadForModeration(app, user, ids as number[]);
+      const reason = action === 'reject' ? comments.map((c) => rejectReason(c, body.reason))[0]! : null;
+      await decideComments(app.db, comments, user.id, action, reason, app.clock.now());
+      return reply.redirect(backTo(body), 303);
+    });
+
+    // POST /admin/moderation/:id/:action — approve, reject (with a reason), spam, delete, edit, reply
+    team.post<{ Params: { id: string; action: string }; Body: Body }>(`${QUEUE}/:id/:action`, async (request, reply) => {
+      const user = userOf(request);
+      const id = idOf(request.params.id);
+      const action = request.params.action;
+      if (id === undefined || !['approve', 'reject', 'spam', 'delete', 'edit', 'reply'].includes(action)) throw notFound();
+      const body = request.body ?? {};
+      const [comment] = await loadForModeration(app, user, [id]);
+      const now = app.clock.now();
+      if (action === 'edit') {
+        await editComment(app.db, comment!, user.id, commentText(body.body, comment!), str(body.reason).trim().slice(0, 300) || null, now);
+      } else if (action === 'reply') {
+        const replyId = await replyAsTeam(app.db, comment!, user, commentText(body.body, comment!), now);
+        return reply.redirect(`${backTo(body)}#mod-${replyId}`, 303);
+      } else {
+        const reason = action === 'reject' ? rejectReason(comment!, body.reason) : str(body.reason).trim().slice(0, 300) || null;
+        await decideComments(app.db, [comment!], user.id, action as Decision, reason, now);
+      }
+      return reply.redirect(backTo(body), 303);
+    });
+
+    // POST /admin/moderation/feed-token — a new private feed address (replaces the old one)
+    team.post(`${QUEUE}/feed-token`, async (request, reply) => {
+      const user = userOf(request);
+      const token = randomBytes(32).toString('base64url');
+      await replaceFeedToken(app.db, user.id, token, app.clock.now());
+      reply.header('cache-control', 'private, no-store');
+      return reply.page('pages/moderation/feed-token', {
+        title: 'Your private moderation feed',
+        noindex: true,
+        feedUrl: absoluteUrl(app.config.publicUrl, `/moderation/feed/${token}`),
+      });
+    });
+
+    // POST /admin/moderation/feed-token/revoke — the feed address stops working
+    team.post(`${QUEUE}/feed-token/revoke`, async (request, reply) => {
+      await revokeFeedTokens(app.db, userOf(request).id, app.clock.now());
+      return reply.redirect(QUEUE, 303);
+    });
+
+    // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (owners)
+    team.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', async (request, reply) => {
+      const user = userOf(request);
+      const project = await loadProject(app, request.params.project);
+      if (!(await can(app.db, user, project.id, 'read-moderation-log'))) throw forbidden('Only the project’s owners can read its moderation log.');
+      const before = idOf(request.query.before);
+      if (request.query.before !== undefined && before === undefined) throw notFound();
+      const entries = await listModerationLog(app.db, project.id, { before, limit: 100 });
+      const last = entries.at(-1);
+      reply.header('cache-control', 'private, no-store');
+      return reply.page('pages/moderation/log', {
+        title: `Moderation log: ${project.title}`,
+        noindex: true,
+        p: project,
+        entries,
+        older: entries.length === 100 && last ? withQuery(`/admin/projects/${project.slug}/moderation-log`, { before: last.id }) : null,
+      });
+    });
+  });
+
+  // Site admins only.
+  await app.register(async (admin) => {
+    admin.addHook('preHandler', requireSiteAdmin);
+
+    // GET /admin/comments-pause — pause or resume comments across the whole site
+    admin.get('/admin/comments-pause', async (_request, reply) => {
+      reply.header('cache-control', 'private, no-store');
+      return reply.page('pages/moderation/pause', { title: 'Pause comments', noindex: true, pause: await findCommentsPause(app.db) });
+    });
+
+    // POST /admin/comments-pause — action=pause (with a message) or action=resume
+    admin.post<{ Body: Body }>('/admin/comments-pause', async (request, reply) => {
+      const body = request.body ?? {};
+      if (str(body.action) === 'resume') await clearCommentsPause(app.db);
+      else {
+        const message = str(body.message).trim().slice(0, 500);
+        await setCommentsPause(app.db, message || 'Comments are paused across the site for now.', app.clock.now());
+      }
+      return reply.redirect('/admin/comments-pause', 303);
+    });
+  });
+
+  // GET /moderation/feed/:token — a moderator's pending comments as Atom, at a secret address
+  app.get<{ Params: { token: string } }>('/moderation/feed/:token', async (request, reply) => {
+    const token = request.params.token;
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw notFound();
+    const user = await findFeedTokenUser(app.db, token);
+    if (!user) throw notFound();
+    const scope = await moderationScope(app.db, user);
+    const items = await listQueue(app.db, scope, { status: 'pending' }, 100);
+    const xml = buildModerationFeed({ publicUrl: app.config.publicUrl, feedPath: '/admin/moderation', items, now: app.clock.now() });
+    return reply
+      .type('application/atom+xml; charset=utf-8')
+      .header('cache-control', 'private, no-store')
+      .header('x-robots-tag', 'noindex')
+      .header('referrer-policy', 'no-referrer')
+      .send(xml);
+  });
+}

@@ -1,0 +1,81 @@
+// The post page as one function, so that the page route and a refused comment (shown again with its
+// errors and the typed text) render exactly the same page.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
+import type { FieldErrors } from '../comments/rules.js';
+import { closedStateOf, readOwnCommentIds, signRenderTime } from '../comments/service.js';
+import type { Post, Project } from '../db/schema.js';
+import { projectFeeds, projectIdentity } from '../projects/routes.js';
+import { readSettings } from '../projects/settings.js';
+import { urls } from '../urls.js';
+import { listAuthorsOf, listTagsOf } from './queries.js';
+
+/** What the commenter typed and what was wrong with it, when a comment is shown back. */
+export interface CommentFormState {
+  values: { name: string; email: string; body: string; parentId?: number; renderedAt?: string };
+  errors: FieldErrors;
+  /** A message about the whole form (closed meanwhile, rate limit, expired form). */
+  notice?: string;
+}
+
+const FIELD_ORDER = ['name', 'email', 'body'] as const;
+
+export async function renderPostPage(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  project: Project,
+  post: Post,
+  form?: CommentFormState,
+) {
+  const ownIds = readOwnCommentIds(request);
+  const settings = readSettings(project.settings);
+  const [authors, tags, comments, withheld, closed] = await Promise.all([
+    listAuthorsOf(app.readDb, [post.id]),
+    listTagsOf(app.readDb, [post.id]),
+    // Right after posting, the commenter's own comment may not have reached a read replica yet.
+    listApprovedComments(ownIds.length > 0 ? app.db : app.readDb, post.id, ownIds),
+    countWithheldComments(app.readDb, post.id),
+    closedStateOf(app, project, post, settings),
+  ]);
+  // Reply: ?replyto=ID on a GET, or the parent the refused form carried.
+  const query = request.query as Record<string, unknown> | undefined;
+  const replyParam = form ? form.values.parentId : typeof query?.replyto === 'string' && /^\d{1,12}$/.test(query.replyto) ? Number(query.replyto) : undefined;
+  const replyTo = replyParam !== undefined ? await findReplyTarget(app.readDb, post.id, replyParam) : undefined;
+  const errors = form?.errors ?? {};
+  // A page with the commenter's own pending comments is for them alone.
+  if (ownIds.length > 0 || form) reply.header('cache-control', 'private, no-store');
+  return reply.page('pages/posts/show', {
+    title: `${form ? 'Error: ' : ''}${post.title}: ${project.title}`,
+    description: post.summary || `A post from ${project.title}.`,
+    canonicalPath: urls.post(project.slug, post.slug),
+    ogType: 'article',
+    project: projectIdentity(project),
+    feeds: [
+      ...projectFeeds(project),
+      { title: `Comments on “${post.title}” (Atom)`, href: urls.postCommentsFeed(project.slug, post.slug), type: 'atom' as const },
+    ],
+    p: project,
+    post,
+    authors: authors.get(post.id) ?? [],
+    tags: tags.get(post.id) ?? [],
+    comments,
+    commentCount: countPublished(comments),
+    withheldCount: settings.showWithheldCount ? withheld : 0,
+    commentsOpen: closed === undefined,
+    commentForm: {
+      closed,
+      action: urls.comments(project.slug, post.slug),
+      postUrl: urls.post(project.slug, post.slug),
+      policyUrl: urls.page(project.slug, 'comment-policy'),
+      replyTo: replyTo && { id: replyTo.id, authorName: replyTo.authorName },
+      values: form?.values ?? { name: '', email: '', body: '' },
+      errors,
+      errorList: FIELD_ORDER.filter((f) => errors[f]).map((f) => ({ field: f, message: errors[f]! })),
+      notice: form?.notice,
+      // Keep the first render time across a corrected resubmission, so fixing a typo is not "too fast".
+      renderedAt: form?.values.renderedAt ?? signRenderTime(app, app.clock.now()),
+      limits: { name: settings.maxNameLength, email: settings.maxEmailLength, body: settings.maxCommentLength },
+    },
+  });
+}

@@ -1,0 +1,69 @@
+// The XSS corpus sent as comment text, name and email, then approved: the post page, the refused-form page
+// and the moderation queue stay safe (no script elements, no event handlers, no dangerous URLs).
+import { DomUtils, parseDocument } from 'htmlparser2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
+import { buildTestApp, get, signInAs, type TestApp } from '../helpers/test-app.js';
+import { openPost, postComment, setSettings } from './helpers.js';
+
+let t: TestApp;
+let post: Awaited<ReturnType<typeof openPost>>;
+
+beforeAll(async () => {
+  t = await buildTestApp({ seed: true });
+  post = await openPost(t, 2);
+  await setSettings(t, 'info-sharing-taskforce', { commentPolicy: 'approve-all', commentsPerTenMinutes: 0, maxLinks: 1000 });
+});
+
+function unsafe(html: string): string[] {
+  const doc = parseDocument(html, { decodeEntities: true });
+  const problems: string[] = [];
+  for (const el of DomUtils.findAll(() => true, doc.children)) {
+    if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'base', 'style'].includes(el.name)) problems.push(`<${el.name}>`);
+    for (const [name, value] of Object.entries(el.attribs)) {
+      if (/^on/i.test(name)) problems.push(`${el.name}[${name}]`);
+      if (name === 'style') problems.push(`${el.name}[style]`);
+      if (['href', 'src', 'action', 'formaction'].includes(name) && /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f-\u009f]/g, ''))) {
+        problems.push(`${el.name}[${name}]=${value}`);
+      }
+    }
+  }
+  return problems;
+}
+
+describe('the XSS corpus through the comment form', () => {
+  it('as text and name, approved: the post page stays safe', async () => {
+    let stored = 0;
+    for (const [i, v] of XSS_VECTORS.entries()) {
+      const { response } = await postComment(t, post.url, { name: v.input.slice(0, 100), email: `x${i}@example.org`, body: v.input }, { ip: '192.0.2.50' });
+      expect([303, 422], v.name).toContain(response.statusCode);
+      if (response.statusCode === 422) expect(unsafe(response.body), v.name).toEqual([]);
+      else stored++;
+    }
+    expect(stored).toBeGreaterThan(XSS_VECTORS.length / 2);
+    await t.db.updateTable('comments').set({ status: 'approved' }).where('post_id', '=', post.id).execute();
+    const page = await get(t.app, post.url);
+    expect(page.statusCode).toBe(200);
+    expect(unsafe(page.body)).toEqual([]);
+  });
+
+  it('as email: refused or stored, the page shown back stays safe, and the email never reaches the public page', async () => {
+    for (const v of XSS_VECTORS) {
+      const { response } = await postComment(t, post.url, { name: 'Tester', email: v.input, body: `Email vector ${v.name}` }, { ip: '192.0.2.51' });
+      expect([303, 422], v.name).toContain(response.statusCode);
+      expect(unsafe(response.body), v.name).toEqual([]);
+    }
+  });
+
+  it('in the moderation queue (name, email and text of pending comments) the page stays safe', async () => {
+    for (const v of XSS_VECTORS.slice(0, 60)) {
+      await t.db.insertInto('comments').values({
+        post_id: post.id, status: 'pending', author_name: v.input, author_email: v.input, body_src: v.input, body_html: '<p>x</p>',
+        hold_reasons: [v.input], ip_hash: v.input, created_at: t.clock.now(),
+      }).execute();
+    }
+    const page = await get(t.app, '/admin/moderation', { cookies: await signInAs(t, 'amira.hassan@example.gov') });
+    expect(page.statusCode).toBe(200);
+    expect(unsafe(page.body)).toEqual([]);
+  });
+});
