@@ -16,6 +16,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
 import authPlugin from './auth/plugin.js';
 import editorRoutes from './editor/routes.js';
+import discoveryRoutes from './feeds/discovery.js';
+import feedRoutes from './feeds/routes.js';
 import healthRoutes from './health/routes.js';
 import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
@@ -27,6 +29,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
 import postRoutes from './posts/routes.js';
 import projectRoutes from './projects/routes.js';
+import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
@@ -106,6 +109,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // 5. routes
   await app.register(healthRoutes);
   await app.register(siteRoutes);
+  // Feeds, search and discovery: fixed paths (/feed.atom, /search, /sitemap.xml) and /:project/… feed
+  // paths, registered before the project routes.
+  await app.register(feedRoutes);
+  await app.register(discoveryRoutes);
+  await app.register(searchRoutes);
   await app.register(peopleRoutes);
   await app.register(editorRoutes);
   await app.register(mediaRoutes);

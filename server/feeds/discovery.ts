@@ -1,0 +1,91 @@
+// Discovery for readers and crawlers: /feeds.opml (every project's feed, to import at once),
+// /sitemap.xml (public posts, pages and projects with lastmod) and /robots.txt naming the sitemap.
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { isPublic } from '../db/sql-helpers.js';
+import { SITE_NAME } from '../plugins/view.js';
+import { listProjects } from '../projects/queries.js';
+import { absoluteUrl, urls } from '../urls.js';
+import { rfc3339, rfc822 } from './builder.js';
+import { XML_DECLARATION, element, emptyElement, textElement } from './xml.js';
+
+/** A sitemap file holds at most 50,000 URLs (sitemaps.org); the newest posts win. */
+const SITEMAP_MAX_URLS = 50_000;
+
+export default async function discoveryRoutes(app: FastifyInstance) {
+  const abs = (path: string) => absoluteUrl(app.config.publicUrl, path);
+  const cacheControl = () => `public, max-age=${app.config.feedMaxAge}`;
+
+  // GET /feeds.opml — an OPML 2.0 list of every project's feed
+  app.get(urls.feedsOpml(), async (_request, reply) => {
+    const now = app.clock.now();
+    const projects = await listProjects(app.readDb, now);
+    const newest = projects.reduce<Date | null>((d, p) => (p.lastPublishedAt && (!d || p.lastPublishedAt > d) ? p.lastPublishedAt : d), null);
+    const outlines = projects.map((p) =>
+      emptyElement('outline', {
+        type: 'rss',
+        text: p.title,
+        title: p.title,
+        ...(p.summary ? { description: p.summary } : {}),
+        xmlUrl: abs(urls.projectFeed(p.slug)),
+        htmlUrl: abs(urls.project(p.slug)),
+        language: 'en',
+      }),
+    );
+    const head = [
+      textElement('title', `${SITE_NAME}: every project's feed`),
+      ...(newest ? [textElement('dateModified', rfc822(newest))] : []),
+      textElement('docs', 'http://opml.org/spec2.opml'),
+    ];
+    const body = `${XML_DECLARATION}<opml version="2.0">\n${element('head', head)}\n${element('body', outlines.map((o) => `\n${o}`).concat('\n'))}\n</opml>\n`;
+    return reply.type('text/x-opml; charset=utf-8').header('cache-control', cacheControl()).send(body);
+  });
+
+  // GET /sitemap.xml — public posts, project pages and projects, with lastmod
+  app.get(urls.sitemap(), async (_request, reply) => {
+    const now = app.clock.now();
+    const [projects, posts, pages] = await Promise.all([
+      app.readDb
+        .selectFrom('projects')
+        .select((eb) => [
+          'projects.slug',
+          'projects.updated_at',
+          eb.selectFrom('posts').select(sql<Date | null>`max(greatest(posts.updated_at, posts.published_at))`.as('m'))
+            .whereRef('posts.project_id', '=', 'projects.id').where((p) => isPublic(p, now)).as('newest_post'),
+        ])
+        .orderBy('projects.slug')
+        .execute(),
+      app.readDb
+        .selectFrom('posts')
+        .innerJoin('projects', 'projects.id', 'posts.project_id')
+        .select(['posts.slug', 'projects.slug as project_slug', 'posts.updated_at', 'posts.published_at'])
+        .where((eb) => isPublic(eb, now))
+        .orderBy('posts.published_at', 'desc')
+        .orderBy('posts.id', 'desc')
+        .limit(SITEMAP_MAX_URLS)
+        .execute(),
+      app.readDb
+        .selectFrom('pages')
+        .innerJoin('projects', 'projects.id', 'pages.project_id')
+        .select(['pages.slug', 'projects.slug as project_slug', 'pages.updated_at'])
+        .orderBy('projects.slug')
+        .orderBy('pages.slug')
+        .execute(),
+    ]);
+    const later = (a: Date, b: Date | null | undefined) => (b && b > a ? b : a);
+    const entry = (loc: string, lastmod: Date) => element('url', [textElement('loc', abs(loc)), textElement('lastmod', rfc3339(lastmod))]);
+    const urlEntries = [
+      ...projects.map((p) => entry(urls.project(p.slug), later(p.updated_at, p.newest_post ? new Date(p.newest_post) : null))),
+      ...pages.map((p) => entry(urls.page(p.project_slug, p.slug), p.updated_at)),
+      ...posts.slice(0, SITEMAP_MAX_URLS - projects.length - pages.length).map((p) => entry(urls.post(p.project_slug, p.slug), later(p.updated_at, p.published_at))),
+    ];
+    const body = `${XML_DECLARATION}<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urlEntries.join('\n')}\n</urlset>\n`;
+    return reply.type('application/xml; charset=utf-8').header('cache-control', cacheControl()).send(body);
+  });
+
+  // GET /robots.txt — everything public may be crawled; the sitemap by absolute URL
+  app.get('/robots.txt', async (_request, reply) => {
+    const body = ['User-agent: *', 'Disallow: /admin', 'Disallow: /login', 'Allow: /', '', `Sitemap: ${abs(urls.sitemap())}`, ''].join('\n');
+    return reply.type('text/plain; charset=utf-8').header('cache-control', cacheControl()).send(body);
+  });
+}

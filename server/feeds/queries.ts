@@ -1,0 +1,225 @@
+// SQL for feeds: for each kind, a cheap fingerprint of exactly what the feed shows (one query over the
+// newest N rows through the public indexes) and the full rows for building it. The fingerprint decides
+// ETag, Last-Modified and the cache key before anything is built.
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import type { Db } from '../db/create-db.js';
+import type { Database } from '../db/schema.js';
+import { isPublic } from '../db/sql-helpers.js';
+import { listAuthorsOf, listTagsOf, type AuthorRef, type TagRef } from '../posts/queries.js';
+import { whereSearchMatches, type SearchFilter } from '../search/queries.js';
+
+export const FEED_ENTRIES = 20;
+
+export type PostFeedFilter =
+  | { kind: 'site' }
+  | { kind: 'project'; projectId: number }
+  | { kind: 'tag'; projectId: number; tagId: number }
+  | { kind: 'person'; personId: number }
+  | { kind: 'search'; search: SearchFilter };
+
+export interface Fingerprint {
+  /** Opaque: changes whenever anything the feed shows changes. */
+  signature: string;
+  /** The newest entry's updated, or null for an empty feed. */
+  newest: Date | null;
+  count: number;
+}
+
+function filteredPosts<O>(qb: SelectQueryBuilder<Database, 'posts', O>, now: Date, filter: PostFeedFilter) {
+  if (filter.kind === 'search') return whereSearchMatches(qb, now, filter.search);
+  let q = qb.where((eb) => isPublic(eb, now));
+  if (filter.kind === 'project' || filter.kind === 'tag') q = q.where('posts.project_id', '=', filter.projectId);
+  if (filter.kind === 'tag') {
+    const tagId = filter.tagId;
+    q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
+      eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)),
+    );
+  }
+  if (filter.kind === 'person') {
+    const personId = filter.personId;
+    q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
+      eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)),
+    );
+  }
+  return q;
+}
+
+/** The feed's posts: newest publication first. */
+function newestPosts(db: Db, now: Date, filter: PostFeedFilter, limit: number) {
+  return filteredPosts(db.selectFrom('posts'), now, filter)
+    .orderBy('posts.published_at', 'desc')
+    .orderBy('posts.id', 'desc')
+    .limit(limit);
+}
+
+/**
+ * One query: the newest `limit` public posts of the feed with their version, times, bylines (names
+ * included) and tags, folded into one string. Nothing else changes an entry.
+ */
+export async function postFeedFingerprint(db: Db, now: Date, filter: PostFeedFilter, limit = FEED_ENTRIES): Promise<Fingerprint> {
+  const top = newestPosts(db, now, filter, limit)
+    .select(['posts.id', 'posts.version', 'posts.slug', 'posts.updated_at', 'posts.published_at', 'posts.project_id'])
+    .as('t');
+  const row = await db
+    .selectFrom(top)
+    .select([
+      sql<number>`count(*)`.as('n'),
+      sql<Date | null>`max(greatest(t.updated_at, t.published_at))`.as('newest'),
+      sql<string | null>`string_agg(
+        concat_ws('@', t.id, t.version, t.slug, t.updated_at, t.published_at,
+          (SELECT string_agg(concat_ws(':', pa.person_id, pe.handle, pe.display_name), ',' ORDER BY pa.position, pa.person_id)
+             FROM post_authors pa JOIN people pe ON pe.id = pa.person_id WHERE pa.post_id = t.id),
+          (SELECT string_agg(concat_ws(':', tg.id, tg.slug, tg.name), ',' ORDER BY tg.id)
+             FROM post_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.post_id = t.id),
+          (SELECT concat_ws(':', pr.slug, pr.title) FROM projects pr WHERE pr.id = t.project_id)),
+        '|' ORDER BY t.published_at DESC, t.id DESC)`.as('sig'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { signature: row.sig ?? '', newest: row.newest ? new Date(row.newest) : null, count: Number(row.n) };
+}
+
+export interface FeedPost {
+  id: number;
+  slug: string;
+  title: string;
+  summary: string;
+  bodyHtml: string;
+  publishedAt: Date;
+  firstPublishedAt: Date | null;
+  updatedAt: Date;
+  atomId: string | null;
+  projectSlug: string;
+  projectTitle: string;
+  authors: AuthorRef[];
+  tags: TagRef[];
+}
+
+export async function listFeedPosts(db: Db, now: Date, filter: PostFeedFilter, limit = FEED_ENTRIES): Promise<FeedPost[]> {
+  const rows = await newestPosts(db, now, filter, limit)
+    .innerJoin('projects', 'projects.id', 'posts.project_id')
+    .select([
+      'posts.id',
+      'posts.slug',
+      'posts.title',
+      'posts.summary',
+      'posts.body_html',
+      'posts.published_at',
+      'posts.first_published_at',
+      'posts.updated_at',
+      'posts.atom_id',
+      'projects.slug as project_slug',
+      'projects.title as project_title',
+    ])
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const [authors, tags] = await Promise.all([listAuthorsOf(db, ids), listTagsOf(db, ids)]);
+  return rows.map((r) => ({
+    id: r.id,
+    slug: r.slug,
+    title: r.title,
+    summary: r.summary,
+    bodyHtml: r.body_html,
+    publishedAt: r.published_at as Date,
+    firstPublishedAt: r.first_published_at,
+    updatedAt: r.updated_at,
+    atomId: r.atom_id,
+    projectSlug: r.project_slug,
+    projectTitle: r.project_title,
+    authors: authors.get(r.id) ?? [],
+    tags: tags.get(r.id) ?? [],
+  }));
+}
+
+// ---------------------------------------------------------------- comments
+
+export type CommentFeedFilter = { kind: 'post'; postId: number } | { kind: 'project'; projectId: number };
+
+/** Approved comments on posts the public can see, newest first. */
+function newestComments(db: Db, now: Date, filter: CommentFeedFilter, limit: number) {
+  let q = db
+    .selectFrom('comments')
+    .innerJoin('posts', 'posts.id', 'comments.post_id')
+    .where('comments.status', '=', 'approved')
+    .where((eb) => isPublic(eb as unknown as ExpressionBuilder<Database, 'posts'>, now));
+  q = filter.kind === 'post' ? q.where('comments.post_id', '=', filter.postId) : q.where('posts.project_id', '=', filter.projectId);
+  return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit);
+}
+
+export async function commentFeedFingerprint(db: Db, now: Date, filter: CommentFeedFilter, limit = FEED_ENTRIES): Promise<Fingerprint> {
+  const top = newestComments(db, now, filter, limit)
+    .select([
+      'comments.id',
+      'comments.created_at',
+      'comments.updated_at',
+      'comments.person_id',
+      'comments.author_name',
+      'posts.id as post_id',
+      'posts.version as post_version',
+      'posts.slug as post_slug',
+    ])
+    .as('t');
+  const row = await db
+    .selectFrom(top)
+    .select([
+      sql<number>`count(*)`.as('n'),
+      sql<Date | null>`max(greatest(t.updated_at, t.created_at))`.as('newest'),
+      sql<string | null>`string_agg(concat_ws('@', t.id, t.created_at, t.updated_at, t.person_id, t.author_name, t.post_id, t.post_version, t.post_slug),
+        '|' ORDER BY t.created_at DESC, t.id DESC)`.as('sig'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { signature: row.sig ?? '', newest: row.newest ? new Date(row.newest) : null, count: Number(row.n) };
+}
+
+export interface FeedComment {
+  id: number;
+  authorName: string;
+  authorHandle: string | null;
+  bodyHtml: string;
+  createdAt: Date;
+  updatedAt: Date;
+  postId: number;
+  postSlug: string;
+  postTitle: string;
+  postAtomId: string | null;
+  postFirstPublishedAt: Date | null;
+  postPublishedAt: Date;
+  projectSlug: string;
+}
+
+export async function listFeedComments(db: Db, now: Date, filter: CommentFeedFilter, limit = FEED_ENTRIES): Promise<FeedComment[]> {
+  const rows = await newestComments(db, now, filter, limit)
+    .innerJoin('projects', 'projects.id', 'posts.project_id')
+    .leftJoin('people', 'people.id', 'comments.person_id')
+    .select([
+      'comments.id',
+      'comments.author_name',
+      'comments.is_team_reply',
+      'people.handle',
+      'comments.body_html',
+      'comments.created_at',
+      'comments.updated_at',
+      'posts.id as post_id',
+      'posts.slug as post_slug',
+      'posts.title as post_title',
+      'posts.atom_id',
+      'posts.first_published_at',
+      'posts.published_at',
+      'projects.slug as project_slug',
+    ])
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    authorName: r.author_name,
+    authorHandle: r.is_team_reply ? r.handle : null,
+    bodyHtml: r.body_html,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    postId: r.post_id,
+    postSlug: r.post_slug,
+    postTitle: r.post_title,
+    postAtomId: r.atom_id,
+    postFirstPublishedAt: r.first_published_at,
+    postPublishedAt: r.published_at as Date,
+    projectSlug: r.project_slug,
+  }));
+}

@@ -1,0 +1,318 @@
+// Atom and RSS feeds. Feed URLs are stored by readers for years: every path here comes from urls.ts
+// and never changes. Each request costs one cheap fingerprint query; a matching If-None-Match or
+// If-Modified-Since gets 304 without building, and an unchanged feed is served from the in-process LRU.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { BadRequestError, gone, notFound } from '../errors.js';
+import { excerptFromHtml, makeUrlsAbsolute } from '../markdown/render.js';
+import { findPublicPerson } from '../people/queries.js';
+import { mintAtomId } from '../posts/atom-id.js';
+import { findPostBySlug, findSlugRedirect, isPostPublic, wasPostDeleted } from '../posts/queries.js';
+import { SITE_NAME } from '../plugins/view.js';
+import { loadProject } from '../projects/routes.js';
+import { findTag } from '../projects/queries.js';
+import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
+import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
+import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
+import { FeedCache } from './cache.js';
+import { etagFor, httpDate, isNotModified } from './http.js';
+import {
+  commentFeedFingerprint,
+  listFeedComments,
+  listFeedPosts,
+  postFeedFingerprint,
+  type FeedComment,
+  type FeedPost,
+  type Fingerprint,
+} from './queries.js';
+
+const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const EPOCH = new Date(0);
+
+const CONTENT_TYPES = { atom: 'application/atom+xml; charset=utf-8', rss: 'application/rss+xml; charset=utf-8' } as const;
+type Format = keyof typeof CONTENT_TYPES;
+
+// Not encapsulated (fastify-plugin) so that app.feedCache is visible on the app, e.g. to tests.
+export default fp(feedRoutes, { name: 'feeds' });
+
+async function feedRoutes(app: FastifyInstance) {
+  const cache = new FeedCache();
+  app.decorate('feedCache', cache);
+  const abs = (path: string) => absoluteUrl(app.config.publicUrl, path);
+
+  /**
+   * The conditional-GET and caching path shared by every feed. `describe` names everything besides the
+   * entries that shows in the feed (titles, subtitle), so renaming a project changes the ETag too.
+   */
+  async function serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    feed: { selfPath: string; format: Format; fingerprint: Fingerprint; describe: string; updatedWhenEmpty: Date; build: () => Promise<FeedModel> },
+  ) {
+    const key = `${feed.format} ${feed.selfPath}\n${feed.describe}\n${feed.fingerprint.count}\n${feed.fingerprint.signature}`;
+    const etag = etagFor(feed.selfPath, key);
+    const lastModified = feed.fingerprint.newest ?? feed.updatedWhenEmpty;
+    reply
+      .header('cache-control', `public, max-age=${app.config.feedMaxAge}`)
+      .header('etag', etag)
+      .header('last-modified', httpDate(lastModified))
+      .header('vary', 'accept-encoding');
+    if (isNotModified(request, etag, lastModified)) return reply.code(304).send();
+    let cached = cache.get(key);
+    if (!cached) {
+      const model = await feed.build();
+      const body = feed.format === 'atom' ? buildAtom(model) : buildRss(model);
+      cache.stats.builds++;
+      cached = { body, etag, lastModified };
+      cache.set(key, cached);
+    }
+    return reply.code(200).type(CONTENT_TYPES[feed.format]).send(cached.body);
+  }
+
+  function postEntry(post: FeedPost): FeedEntry {
+    const url = abs(urls.post(post.projectSlug, post.slug));
+    return {
+      id: post.atomId ?? mintAtomId(app.config.publicUrl, post.firstPublishedAt ?? post.publishedAt, post.id),
+      title: post.title,
+      url,
+      published: post.publishedAt,
+      updated: post.updatedAt > post.publishedAt ? post.updatedAt : post.publishedAt,
+      authors: post.authors.length
+        ? post.authors.map((a) => ({ name: a.displayName, uri: abs(urls.person(a.handle)) }))
+        : [{ name: post.projectTitle, uri: abs(urls.project(post.projectSlug)) }],
+      summary: post.summary || excerptFromHtml(post.bodyHtml, 300),
+      contentHtml: makeUrlsAbsolute(post.bodyHtml, url, url),
+      categories: post.tags.map((t) => ({ term: t.slug, label: t.name, scheme: abs(`/${encodeURIComponent(post.projectSlug)}/tags/`) })),
+    };
+  }
+
+  function commentEntry(c: FeedComment): FeedEntry {
+    const url = abs(urls.comment(c.projectSlug, c.postSlug, c.id));
+    const postId = c.postAtomId ?? mintAtomId(app.config.publicUrl, c.postFirstPublishedAt ?? c.postPublishedAt, c.postId);
+    return {
+      // Derived from the post's stored tag: URI, so it survives slug, title and PUBLIC_URL changes.
+      id: `${postId}:comment-${c.id}`,
+      title: `Comment by ${c.authorName} on “${c.postTitle}”`,
+      url,
+      published: c.createdAt,
+      updated: c.updatedAt > c.createdAt ? c.updatedAt : c.createdAt,
+      authors: [{ name: c.authorName, ...(c.authorHandle ? { uri: abs(urls.person(c.authorHandle)) } : {}) }],
+      summary: excerptFromHtml(c.bodyHtml, 300),
+      contentHtml: makeUrlsAbsolute(c.bodyHtml, url, url),
+      categories: [],
+    };
+  }
+
+  const siteAuthor = () => ({ name: SITE_NAME, uri: abs(urls.home()) });
+
+  // GET /feed.atom, /feed.rss — the newest posts of every project
+  for (const format of ['atom', 'rss'] as const) {
+    app.get(urls.siteFeed(format), async (request, reply) => {
+      const now = app.clock.now();
+      const filter = { kind: 'site' } as const;
+      const selfPath = urls.siteFeed(format);
+      return serve(request, reply, {
+        selfPath,
+        format,
+        fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+        describe: '',
+        updatedWhenEmpty: EPOCH,
+        build: async () => ({
+          id: abs(urls.siteFeed('atom')),
+          title: `${SITE_NAME}: latest posts from every project`,
+          subtitle: 'Project teams publishing their work in the open.',
+          selfUrl: abs(selfPath),
+          alternateUrl: abs(urls.home()),
+          author: siteAuthor(),
+          updatedWhenEmpty: EPOCH,
+          entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+        }),
+      });
+    });
+  }
+
+  // GET /:project/feed.atom, /:project/feed.rss — a project's newest posts
+  for (const format of ['atom', 'rss'] as const) {
+    app.get<{ Params: { project: string } }>(`/:project/feed.${format}`, async (request, reply) => {
+      const project = await loadProject(app, request.params.project);
+      const now = app.clock.now();
+      const filter = { kind: 'project', projectId: project.id } as const;
+      const selfPath = urls.projectFeed(project.slug, format);
+      return serve(request, reply, {
+        selfPath,
+        format,
+        fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+        describe: `${project.title}\n${project.summary}`,
+        updatedWhenEmpty: project.created_at,
+        build: async () => ({
+          id: abs(urls.projectFeed(project.slug, 'atom')),
+          title: project.title,
+          subtitle: project.summary || `Posts from ${project.title}.`,
+          selfUrl: abs(selfPath),
+          alternateUrl: abs(urls.project(project.slug)),
+          author: { name: project.title, uri: abs(urls.project(project.slug)) },
+          updatedWhenEmpty: project.created_at,
+          entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+        }),
+      });
+    });
+  }
+
+  // GET /:project/tags/:tag/feed.atom — a project's posts with one tag
+  app.get<{ Params: { project: string; tag: string } }>('/:project/tags/:tag/feed.atom', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+    if (!tag) throw notFound('There is no such tag in this project.');
+    const now = app.clock.now();
+    const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;
+    const selfPath = urls.tagFeed(project.slug, tag.slug);
+    return serve(request, reply, {
+      selfPath,
+      format: 'atom',
+      fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+      describe: `${project.title}\n${tag.name}`,
+      updatedWhenEmpty: project.created_at,
+      build: async () => ({
+        id: abs(selfPath),
+        title: `${project.title}: posts tagged “${tag.name}”`,
+        selfUrl: abs(selfPath),
+        alternateUrl: abs(urls.tag(project.slug, tag.slug)),
+        author: { name: project.title, uri: abs(urls.project(project.slug)) },
+        updatedWhenEmpty: project.created_at,
+        entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+      }),
+    });
+  });
+
+  // GET /people/:handle/feed.atom — a person's posts across projects
+  app.get<{ Params: { handle: string } }>('/people/:handle/feed.atom', async (request, reply) => {
+    const { handle } = request.params;
+    const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
+    if (!person) throw notFound('There is nobody with that name on this site.');
+    const now = app.clock.now();
+    const filter = { kind: 'person', personId: person.id } as const;
+    const selfPath = urls.personFeed(person.handle);
+    return serve(request, reply, {
+      selfPath,
+      format: 'atom',
+      fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+      describe: person.displayName,
+      updatedWhenEmpty: EPOCH,
+      build: async () => ({
+        id: abs(selfPath),
+        title: `Posts by ${person.displayName}`,
+        ...(person.bio ? { subtitle: person.bio } : {}),
+        selfUrl: abs(selfPath),
+        alternateUrl: abs(urls.person(person.handle)),
+        author: { name: person.displayName, uri: abs(urls.person(person.handle)) },
+        updatedWhenEmpty: EPOCH,
+        entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+      }),
+    });
+  });
+
+  // GET /:project/posts/:slug/comments.atom — the approved comments of one post
+  app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug/comments.atom', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const { slug } = request.params;
+    if (!/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+    const now = app.clock.now();
+    const post = await findPostBySlug(app.readDb, project.id, slug);
+    if (!post) {
+      const current = await findSlugRedirect(app.readDb, project.id, slug);
+      if (current) return reply.redirect(urls.postCommentsFeed(project.slug, current), 301);
+      if (await wasPostDeleted(app.readDb, project.id, slug)) throw gone('This post has been removed by the project team.');
+      throw notFound('There is no such post in this project.');
+    }
+    if (post.status === 'unpublished') throw gone('This post has been unpublished by the project team.');
+    if (!isPostPublic(post, now)) throw notFound('There is no such post in this project.');
+    const filter = { kind: 'post', postId: post.id } as const;
+    const selfPath = urls.postCommentsFeed(project.slug, post.slug);
+    return serve(request, reply, {
+      selfPath,
+      format: 'atom',
+      fingerprint: await commentFeedFingerprint(app.readDb, now, filter),
+      describe: `${project.title}\n${post.title}`,
+      updatedWhenEmpty: post.published_at ?? project.created_at,
+      build: async () => ({
+        id: `${post.atom_id ?? mintAtomId(app.config.publicUrl, post.first_published_at ?? post.published_at ?? now, post.id)}:comments`,
+        title: `Comments on “${post.title}”`,
+        subtitle: `Approved comments on a post from ${project.title}.`,
+        selfUrl: abs(selfPath),
+        alternateUrl: abs(urls.post(project.slug, post.slug)),
+        author: { name: project.title, uri: abs(urls.project(project.slug)) },
+        updatedWhenEmpty: post.published_at ?? project.created_at,
+        entries: (await listFeedComments(app.readDb, now, filter)).map(commentEntry),
+      }),
+    });
+  });
+
+  // GET /:project/comments.atom — every approved comment of a project
+  app.get<{ Params: { project: string } }>('/:project/comments.atom', async (request, reply) => {
+    const project = await loadProject(app, request.params.project);
+    const now = app.clock.now();
+    const filter = { kind: 'project', projectId: project.id } as const;
+    const selfPath = urls.projectCommentsFeed(project.slug);
+    return serve(request, reply, {
+      selfPath,
+      format: 'atom',
+      fingerprint: await commentFeedFingerprint(app.readDb, now, filter),
+      describe: project.title,
+      updatedWhenEmpty: project.created_at,
+      build: async () => ({
+        id: abs(selfPath),
+        title: `${project.title}: comments`,
+        subtitle: `Approved comments on posts from ${project.title}.`,
+        selfUrl: abs(selfPath),
+        alternateUrl: abs(urls.project(project.slug)),
+        author: { name: project.title, uri: abs(urls.project(project.slug)) },
+        updatedWhenEmpty: project.created_at,
+        entries: (await listFeedComments(app.readDb, now, filter)).map(commentEntry),
+      }),
+    });
+  });
+
+  // GET /search/feed.atom?q=… — the newest posts matching a search, with the results page's filters
+  app.get('/search/feed.atom', async (request, reply) => {
+    const params = readSearchParams(request.query);
+    const resolved = await resolveSearch(app.readDb, params);
+    if (!resolved.ok) {
+      if (resolved.problem === 'empty') throw notFound('A search feed needs words to search for, e.g. /search/feed.atom?q=consultation');
+      if (resolved.problem === 'too-long') throw new BadRequestError(PROBLEM_MESSAGES['too-long']);
+      throw notFound(PROBLEM_MESSAGES[resolved.problem]);
+    }
+    const now = app.clock.now();
+    const filter = { kind: 'search', search: resolved.filter } as const;
+    const canonical = canonicalSearchParams(params);
+    const selfPath = urls.searchFeed(canonical);
+    const scope = [
+      resolved.projectTitle && `in ${resolved.projectTitle}`,
+      params.tag && `tagged ${params.tag}`,
+      resolved.authorName && `by ${resolved.authorName}`,
+    ].filter(Boolean).join(', ');
+    return serve(request, reply, {
+      selfPath,
+      format: 'atom',
+      fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+      describe: scope,
+      updatedWhenEmpty: EPOCH,
+      build: async () => ({
+        id: abs(selfPath),
+        title: `Search: “${params.q}”${scope ? ` (${scope})` : ''}`,
+        subtitle: `The newest posts on ${SITE_NAME} matching this search.`,
+        selfUrl: abs(selfPath),
+        alternateUrl: abs(urls.search(canonical)),
+        author: siteAuthor(),
+        updatedWhenEmpty: EPOCH,
+        entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+      }),
+    });
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Built feed bodies by URL and data fingerprint (see feeds/cache.ts). */
+    feedCache: FeedCache;
+  }
+}

@@ -1,0 +1,101 @@
+// The feed builder on its own: data in, XML out, no database and no HTTP.
+import { describe, expect, it } from 'vitest';
+import { buildAtom, buildRss, type FeedModel } from '../../server/feeds/builder.js';
+import { FeedCache } from '../../server/feeds/cache.js';
+import { checkAtomSemantics, checkRss, kid, kids, parseXml, textOf } from './xml-check.js';
+
+const base: FeedModel = {
+  id: 'https://blogs.example.gov/p/feed.atom',
+  title: 'A <b>bold</b> & "quoted" project',
+  subtitle: 'Sub <script>',
+  selfUrl: 'https://blogs.example.gov/p/feed.atom',
+  alternateUrl: 'https://blogs.example.gov/p/',
+  author: { name: 'The project', uri: 'https://blogs.example.gov/p/' },
+  updatedWhenEmpty: new Date('2020-01-01T00:00:00Z'),
+  entries: [
+    {
+      id: 'tag:blogs.example.gov,2024-03-01:post-2',
+      title: 'Why x < y & "z" matters\u0001',
+      url: 'https://blogs.example.gov/p/posts/why',
+      published: new Date('2024-03-01T09:00:00Z'),
+      updated: new Date('2024-03-05T10:30:00.123Z'),
+      authors: [{ name: 'Ada & Co', uri: 'https://blogs.example.gov/people/ada' }],
+      summary: 'A summary with <tags> ]]> inside',
+      contentHtml: '<p>Body with <a href="https://blogs.example.gov/x">a link</a> and ]]> too</p>',
+      categories: [{ term: 'data', label: 'Data & privacy', scheme: 'https://blogs.example.gov/p/tags/' }],
+    },
+    {
+      id: 'tag:blogs.example.gov,2024-01-01:post-1',
+      title: 'Older',
+      url: 'https://blogs.example.gov/p/posts/older',
+      published: new Date('2024-01-01T09:00:00Z'),
+      updated: new Date('2024-01-02T09:00:00Z'),
+      authors: [{ name: 'Bo' }],
+      summary: 's',
+      contentHtml: '<p>b</p>',
+      categories: [],
+    },
+  ],
+};
+
+describe('feed builder', () => {
+  it('writes valid Atom whose text stays text: titles escaped, control characters dropped', () => {
+    const xml = buildAtom(base);
+    const feed = checkAtomSemantics(xml, base.selfUrl);
+    expect(textOf(feed, 'title')).toBe('A <b>bold</b> & "quoted" project');
+    expect(kid(feed, 'title')!.attrs.type).toBe('text');
+    const entry = kids(feed, 'entry')[0]!;
+    expect(textOf(entry, 'title')).toBe('Why x < y & "z" matters');
+    expect(textOf(entry, 'content')).toBe(base.entries[0]!.contentHtml);
+    expect(kid(entry, 'category')!.attrs).toMatchObject({ term: 'data', label: 'Data & privacy' });
+    expect(xml).not.toContain('CDATA');
+  });
+
+  it("the feed's updated is its newest entry's, to the second, never now", () => {
+    const feed = parseXml(buildAtom(base));
+    expect(textOf(feed, 'updated')).toBe('2024-03-05T10:30:00Z');
+    const empty = parseXml(buildAtom({ ...base, entries: [] }));
+    expect(textOf(empty, 'updated')).toBe('2020-01-01T00:00:00Z');
+  });
+
+  it('an empty feed is still valid Atom (a feed-level author)', () => {
+    checkAtomSemantics(buildAtom({ ...base, entries: [] }), base.selfUrl);
+  });
+
+  it('writes RSS 2.0 with RFC 822 dates and non-permalink guids for tag: ids', () => {
+    const self = 'https://blogs.example.gov/p/feed.rss';
+    const rss = checkRss(buildRss({ ...base, selfUrl: self }), self);
+    const item = kids(kid(rss, 'channel')!, 'item')[0]!;
+    expect(kid(item, 'guid')!.attrs.isPermaLink).toBe('false');
+    expect(textOf(item, 'pubDate')).toBe('Fri, 01 Mar 2024 09:00:00 GMT');
+    expect(textOf(kid(rss, 'channel')!, 'lastBuildDate')).toBe('Tue, 05 Mar 2024 10:30:00 GMT');
+    // The plain-text summary is HTML-escaped inside the (HTML) description.
+    expect(textOf(item, 'description')).toBe('A summary with &lt;tags&gt; ]]&gt; inside');
+  });
+
+  it('is a pure function: the same model gives the same bytes', () => {
+    expect(buildAtom(base)).toBe(buildAtom(structuredClone(base)));
+  });
+});
+
+describe('feed cache', () => {
+  it('keeps at most its bound, evicting the least recently used', () => {
+    const cache = new FeedCache(2);
+    const v = (body: string) => ({ body, etag: '"x"', lastModified: new Date(0) });
+    cache.set('a', v('1'));
+    cache.set('b', v('2'));
+    expect(cache.get('a')?.body).toBe('1');
+    cache.set('c', v('3'));
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')?.body).toBe('1');
+    expect(cache.size).toBe(2);
+  });
+
+  it('is bounded in bytes too', () => {
+    const cache = new FeedCache(100, 10);
+    cache.set('a', { body: '123456', etag: '"a"', lastModified: new Date(0) });
+    cache.set('b', { body: '123456', etag: '"b"', lastModified: new Date(0) });
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')).toBeDefined();
+  });
+});
