@@ -14,6 +14,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
+import accountRoutes from './accounts/routes.js';
+import adminRoutes from './admin/routes.js';
 import authPlugin from './auth/plugin.js';
 import healthRoutes from './health/routes.js';
 import peopleRoutes from './people/routes.js';
@@ -95,6 +97,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // 5. routes
   await app.register(healthRoutes);
   await app.register(siteRoutes);
+  await app.register(accountRoutes); // /login, /logout, /set-password/:token
+  await app.register(adminRoutes); // /admin/…: access checked per group in admin/routes.ts
   await app.register(peopleRoutes);
   await app.register(projectRoutes);
   await app.register(postRoutes);
