@@ -1,6 +1,6 @@
 // Adding people: validation and creation shared by the web UI (site admins, project owners) and the
 // admin CLI. A new person has no password; they set one with a one-time link.
-import type { Db } from '../db/create-db.js';
+import type { Db, Tx } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
 import { slugify } from '../urls.js';
 import { emailProblem, type FormErrors } from './form.js';
@@ -62,22 +62,28 @@ export async function suggestHandle(db: Db, displayName: string): Promise<string
   }
 }
 
+/** Creates a validated person (no password yet). */
+export async function insertPerson(db: Db | Tx, input: NewPersonInput, handle: string, now: Date, passwordHash: string | null = null) {
+  return db
+    .insertInto('people')
+    .values({
+      email: input.email.trim().toLowerCase(),
+      display_name: input.displayName.trim(),
+      handle,
+      is_site_admin: input.siteAdmin ?? false,
+      password_hash: passwordHash,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning(['id', 'handle'])
+    .executeTakeFirstOrThrow();
+}
+
 /** Creates a validated person and a one-time set-password link token for them. */
 export async function createPersonWithLink(db: Db, input: NewPersonInput, createdBy: number | null, now: Date) {
   const handle = input.handle.trim() || (await suggestHandle(db, input.displayName));
   return db.transaction().execute(async (tx) => {
-    const person = await tx
-      .insertInto('people')
-      .values({
-        email: input.email.trim().toLowerCase(),
-        display_name: input.displayName.trim(),
-        handle,
-        is_site_admin: input.siteAdmin ?? false,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning(['id', 'handle'])
-      .executeTakeFirstOrThrow();
+    const person = await insertPerson(tx, input, handle, now);
     const { token, expiresAt } = await issuePasswordToken(tx, person.id, createdBy, now);
     return { personId: person.id, handle: person.handle, token, expiresAt };
   });
