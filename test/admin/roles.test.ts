@@ -62,18 +62,21 @@ const ACTIONS: ActionCase[] = [
   { method: 'GET', name: 'change own password (form)', allowed: everyone, ok: 200, run: async (c) => (await get(t.app, '/admin/password', { cookies: c })).statusCode },
   { method: 'GET', name: 'see the team admin page', allowed: owners, ok: 200, run: async (c) => (await get(t.app, `${P}/team`, { cookies: c })).statusCode },
   {
+    method: 'POST',
     name: 'add someone new to the team',
     allowed: owners,
     ok: 200,
     run: async (c, who) => (await submitForm(t.app, formPage(c), `${P}/team`, { email: `added-by-${slug(who)}@example.gov`, displayName: 'Added', handle: '', role: 'author' }, c)).response.statusCode,
   },
   {
+    method: 'POST',
     name: 'change a role',
     allowed: owners,
     ok: 303,
     run: async (c) => (await submitForm(t.app, formPage(c), `${P}/team/${ids.target}/role`, { role: 'contributor' }, c)).response.statusCode,
   },
   {
+    method: 'POST',
     name: 'remove someone from the team',
     allowed: owners,
     ok: 303,
@@ -86,6 +89,7 @@ const ACTIONS: ActionCase[] = [
   { method: 'POST', name: 'save the settings', allowed: owners, ok: 303, run: async (c) => (await submitForm(t.app, formPage(c), `${P}/settings`, VALID_SETTINGS, c)).response.statusCode },
   { method: 'GET', name: 'see all people', allowed: siteAdmins, ok: 200, run: async (c) => (await get(t.app, '/admin/people', { cookies: c })).statusCode },
   {
+    method: 'POST',
     name: 'add a person',
     allowed: siteAdmins,
     ok: 200,
@@ -93,6 +97,7 @@ const ACTIONS: ActionCase[] = [
   },
   { method: 'POST', name: 'issue a set-password link', allowed: siteAdmins, ok: 200, run: async (c) => (await submitForm(t.app, formPage(c), `/admin/people/${ids.target}/link`, {}, c)).response.statusCode },
   {
+    method: 'POST',
     name: 'disable an account',
     allowed: siteAdmins,
     ok: 303,
@@ -100,6 +105,7 @@ const ACTIONS: ActionCase[] = [
   },
   { method: 'GET', name: 'see the new-project form', allowed: siteAdmins, ok: 200, run: async (c) => (await get(t.app, '/admin/projects/new', { cookies: c })).statusCode },
   {
+    method: 'POST',
     name: 'create a project',
     allowed: siteAdmins,
     ok: 303,
