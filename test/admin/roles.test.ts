@@ -1,6 +1,7 @@
 // Each role against each of the account and admin actions: one table, read row by row.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../server/db/schema.js';
+import { VALID_SETTINGS } from './fixtures.js';
 import { buildTestApp, createPerson, get, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
 
 const P = '/admin/projects/info-sharing-taskforce';
@@ -17,26 +18,6 @@ const EMAIL: Record<Who, string> = {
   'site admin': 'admin@example.gov',
 };
 
-export const VALID_SETTINGS = {
-  title: 'Information Sharing Taskforce',
-  summary: 'Sharing information.',
-  description: 'We *share*.',
-  status: 'active',
-  timeZone: 'Europe/London',
-  commentPolicy: 'hold-all',
-  maxLinks: '2',
-  commentsPerTenMinutes: '5',
-  minSecondsToComment: '3',
-  autoCloseDays: '0',
-  maxNameLength: '100',
-  maxEmailLength: '254',
-  maxCommentLength: '5000',
-  responseTargetDays: '2',
-  moderationKeywords: '',
-  blocklist: '',
-  moderationReasons: 'Off-topic\nSpam',
-  showWithheldCount: 'on',
-};
 
 interface ActionCase {
   name: string;
