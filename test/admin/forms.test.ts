@@ -230,7 +230,7 @@ describe('new project (site admins)', () => {
       const { response } = await submitForm(t.app, '/admin/projects/new', '/admin/projects/new', fields, admin);
       expect(response.statusCode, message).toBe(422);
       expect(fieldError(response.body, field)).toBe(message);
-      expect(response.body).toContain(`value="${fields.slug.replace(/"/g, '&quot;')}"`);
+      expect(response.body).toContain(`value="${(fields.slug ?? "").replace(/"/g, '&quot;')}"`);
     }
   });
 });
