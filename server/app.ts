@@ -14,6 +14,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
+import accountRoutes from './accounts/routes.js';
+import adminRoutes from './admin/routes.js';
 import authPlugin from './auth/plugin.js';
 import editorRoutes from './editor/routes.js';
 import discoveryRoutes from './feeds/discovery.js';
@@ -114,6 +116,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(feedRoutes);
   await app.register(discoveryRoutes);
   await app.register(searchRoutes);
+  await app.register(accountRoutes); // /login, /logout, /set-password/:token
+  await app.register(adminRoutes); // /admin/…: access checked per group in admin/routes.ts
   await app.register(peopleRoutes);
   await app.register(editorRoutes);
   await app.register(mediaRoutes);

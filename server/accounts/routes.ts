@@ -1,0 +1,182 @@
+// Accounts: sign in and out, set a password from a one-time link (public); own profile and password
+// (signed in: registered by server/admin/routes.ts behind requireUser).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
+import { SESSION_COOKIE, createSession, deleteSession, deleteSessionsOf } from '../auth/sessions.js';
+import { gone } from '../errors.js';
+import { urls } from '../urls.js';
+import { hasErrors, text, type FormBody, type FormErrors } from './form.js';
+import { passwordProblem } from './password-rules.js';
+import { MAX_BIO_LENGTH, displayNameProblem, handleProblem } from './people.js';
+import { findPersonByEmail, findPersonById, setPasswordHash, updateProfile } from './queries.js';
+import { clearSessionCookie, safeNextPath, setSessionCookie } from './session-cookie.js';
+import { blockedUntil, clearLoginFailures, loginThrottleKeys, recordLoginFailure } from './throttle.js';
+import { consumePasswordToken, findTokenPerson } from './tokens.js';
+
+const BAD_CREDENTIALS = 'The email address or password is not right.';
+
+// Unknown emails still cost one argon2 verification, so timing does not tell which emails exist.
+let dummyHash: Promise<string> | undefined;
+
+function waitText(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 90) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+async function startSession(app: FastifyInstance, request: FastifyRequest, reply: import('fastify').FastifyReply, personId: number) {
+  // A new session id at every sign-in: a session planted before sign-in is never promoted.
+  const old = request.cookies[SESSION_COOKIE];
+  if (old) await deleteSession(app.db, old);
+  const token = await createSession(app.db, personId, app.clock.now(), { ip: request.ip, userAgent: request.headers['user-agent'] });
+  setSessionCookie(app, reply, token);
+}
+
+export default async function accountRoutes(app: FastifyInstance) {
+  const renderLogin = (reply: import('fastify').FastifyReply, status: number, values: { email: string; next: string }, errors: FormErrors = {}) =>
+    reply.code(status).header('cache-control', 'no-store').page('pages/accounts/login', { title: 'Team sign in', noindex: true, values, errors });
+
+  // GET /login — the sign-in form
+  app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
+    const next = safeNextPath(request.query.next);
+    if (request.user) return reply.redirect(next, 303);
+    return renderLogin(reply, 200, { email: '', next });
+  });
+
+  // POST /login — check the password (throttled), start a new session, go to ?next
+  app.post<{ Body: FormBody }>('/login', async (request, reply) => {
+    const email = text(request.body, 'email').trim().toLowerCase();
+    const password = text(request.body, 'password');
+    const next = safeNextPath(text(request.body, 'next'));
+    const values = { email: text(request.body, 'email'), next };
+    const errors: FormErrors = {};
+    if (!email) errors.email = 'Enter your email address.';
+    if (!password) errors.password = 'Enter your password.';
+    if (hasErrors(errors)) return renderLogin(reply, 422, values, errors);
+
+    const now = app.clock.now();
+    const keys = loginThrottleKeys(email, request.ip);
+    const until = await blockedUntil(app.db, keys, now);
+    if (until) {
+      return renderLogin(reply, 429, values, {
+        password: `Too many failed attempts to sign in. Wait ${waitText(until.getTime() - now.getTime())} and try again.`,
+      });
+    }
+    const person = await findPersonByEmail(app.db, email);
+    let ok = false;
+    if (person?.password_hash && !person.disabled_at) ok = await verifyPassword(person.password_hash, password);
+    else await verifyPassword(await (dummyHash ??= hashPassword('no account has this password')), password);
+    if (!ok || !person) {
+      await recordLoginFailure(app.db, keys, now);
+      return renderLogin(reply, 422, values, { password: BAD_CREDENTIALS });
+    }
+    await clearLoginFailures(app.db, keys[0]!.key);
+    if (needsRehash(person.password_hash!)) await setPasswordHash(app.db, person.id, await hashPassword(password), now);
+    await startSession(app, request, reply, person.id);
+    return reply.redirect(next, 303);
+  });
+
+  // POST /logout — end this session
+  app.post('/logout', async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await deleteSession(app.db, token);
+    clearSessionCookie(app, reply);
+    return reply.redirect('/', 303);
+  });
+
+  const LINK_INVALID = 'This link has expired or has already been used. Ask a site administrator or your project owner for a new one.';
+
+  // GET /set-password/:token — choose a password with a one-time link
+  app.get<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+    const person = await findTokenPerson(app.db, request.params.token, app.clock.now());
+    if (!person) throw gone(LINK_INVALID);
+    return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').page('pages/accounts/set-password', {
+      title: 'Choose your password',
+      noindex: true,
+      person: { email: person.email, displayName: person.display_name },
+      errors: {},
+    });
+  });
+
+  // POST /set-password/:token — set it, use up the link, end old sessions, sign in
+  app.post<{ Params: { token: string }; Body: FormBody }>('/set-password/:token', async (request, reply) => {
+    const now = app.clock.now();
+    const person = await findTokenPerson(app.db, request.params.token, now);
+    if (!person) throw gone(LINK_INVALID);
+    const password = text(request.body, 'password');
+    const confirm = text(request.body, 'confirm');
+    const errors: FormErrors = {};
+    const problem = passwordProblem(password);
+    if (problem) errors.password = problem;
+    else if (password !== confirm) errors.confirm = 'The two passwords are not the same.';
+    if (hasErrors(errors)) {
+      return reply.code(422).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').page('pages/accounts/set-password', {
+        title: 'Choose your password',
+        noindex: true,
+        person: { email: person.email, displayName: person.display_name },
+        errors,
+      });
+    }
+    const passwordHash = await hashPassword(password);
+    const personId = await app.db.transaction().execute(async (tx) => {
+      const id = await consumePasswordToken(tx, request.params.token, now);
+      if (id !== undefined) await setPasswordHash(tx, id, passwordHash, now);
+      return id;
+    });
+    if (personId === undefined) throw gone(LINK_INVALID);
+    await deleteSessionsOf(app.db, personId);
+    await startSession(app, request, reply, personId);
+    return reply.redirect(`${urls.admin()}?welcome=1`, 303);
+  });
+}
+
+/** Own profile and password; registered behind requireUser. */
+export async function profileRoutes(app: FastifyInstance) {
+  const profilePage = async (request: FastifyRequest, reply: import('fastify').FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) =>
+    reply.code(status).page('pages/accounts/profile', { title: 'Your profile', noindex: true, values, errors, notice, maxBio: MAX_BIO_LENGTH });
+
+  // GET /admin/profile — display name, handle, bio
+  app.get<{ Querystring: { saved?: string; password?: string } }>('/admin/profile', async (request, reply) => {
+    const me = (await findPersonById(app.db, request.user!.id))!;
+    const notice = request.query.password === 'changed' ? 'Your password has been changed. You have been signed out everywhere else.' : request.query.saved ? 'Your profile has been saved.' : undefined;
+    return profilePage(request, reply, 200, { displayName: me.display_name, handle: me.handle, bio: me.bio }, {}, notice);
+  });
+
+  // POST /admin/profile — save them
+  app.post<{ Body: FormBody }>('/admin/profile', async (request, reply) => {
+    const values = { displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), bio: text(request.body, 'bio') };
+    const errors: FormErrors = {};
+    const nameError = displayNameProblem(values.displayName);
+    if (nameError) errors.displayName = nameError;
+    const handleError = await handleProblem(app.db, values.handle.trim(), request.user!.id);
+    if (handleError) errors.handle = handleError;
+    if (values.bio.trim().length > MAX_BIO_LENGTH) errors.bio = `Use at most ${MAX_BIO_LENGTH} characters.`;
+    if (hasErrors(errors)) return profilePage(request, reply, 422, values, errors);
+    await updateProfile(app.db, request.user!.id, { displayName: values.displayName.trim(), handle: values.handle.trim(), bio: values.bio.trim() }, app.clock.now());
+    return reply.redirect('/admin/profile?saved=1', 303);
+  });
+
+  const passwordPage = (reply: import('fastify').FastifyReply, status: number, errors: FormErrors) =>
+    reply.code(status).header('cache-control', 'no-store').page('pages/accounts/password', { title: 'Change your password', noindex: true, errors });
+
+  // GET /admin/password — change password form
+  app.get('/admin/password', async (_request, reply) => passwordPage(reply, 200, {}));
+
+  // POST /admin/password — needs the current password; ends every other session
+  app.post<{ Body: FormBody }>('/admin/password', async (request, reply) => {
+    const current = text(request.body, 'current');
+    const password = text(request.body, 'password');
+    const confirm = text(request.body, 'confirm');
+    const me = (await findPersonById(app.db, request.user!.id))!;
+    const errors: FormErrors = {};
+    if (!current) errors.current = 'Enter your current password.';
+    else if (!me.password_hash || !(await verifyPassword(me.password_hash, current))) errors.current = 'Your current password is not right.';
+    const problem = passwordProblem(password);
+    if (problem) errors.password = problem;
+    else if (password !== confirm) errors.confirm = 'The two passwords are not the same.';
+    if (hasErrors(errors)) return passwordPage(reply, 422, errors);
+    await setPasswordHash(app.db, me.id, await hashPassword(password), app.clock.now());
+    await deleteSessionsOf(app.db, me.id, request.cookies[SESSION_COOKIE]);
+    return reply.redirect('/admin/profile?password=changed', 303);
+  });
+}

@@ -1,0 +1,69 @@
+// Login throttling, per account and per address, in the database so that every app server sees the
+// same counts. A few failures are free; after that each failure blocks the key for twice as long as
+// the last (30 s, 1 min, 2 min … capped at 15 min). Counts start again a day after the last failure.
+// A blocked attempt is refused before the password is checked.
+import { sql } from 'kysely';
+import type { Db } from '../db/create-db.js';
+
+export interface ThrottleKey {
+  key: string;
+  /** Failures allowed before delays start. */
+  free: number;
+}
+
+const FIRST_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 15 * 60_000;
+const RESET_AFTER_MS = 24 * 3_600_000;
+
+export function loginThrottleKeys(email: string, ip: string): ThrottleKey[] {
+  return [
+    { key: `account:${email.trim().toLowerCase()}`, free: 5 },
+    // An office behind one address has many people: more room before delays.
+    { key: `ip:${ip}`, free: 20 },
+  ];
+}
+
+export function delayAfter(failures: number, free: number): number {
+  if (failures <= free) return 0;
+  return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(failures - free - 1, 20));
+}
+
+/** The time until which any of the keys is blocked, or undefined when none is. */
+export async function blockedUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | undefined> {
+  const rows = await db
+    .selectFrom('login_throttle')
+    .select('blocked_until')
+    .where('key', 'in', keys.map((k) => k.key))
+    .where('blocked_until', '>', now)
+    .execute();
+  let latest: Date | undefined;
+  for (const r of rows) if (r.blocked_until && (!latest || r.blocked_until > latest)) latest = r.blocked_until;
+  return latest;
+}
+
+export async function recordLoginFailure(db: Db, keys: ThrottleKey[], now: Date): Promise<void> {
+  const resetBefore = new Date(now.getTime() - RESET_AFTER_MS);
+  for (const { key, free } of keys) {
+    const row = await db
+      .insertInto('login_throttle')
+      .values({ key, failures: 1, last_failure_at: now })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`CASE WHEN login_throttle.last_failure_at < ${resetBefore} THEN 1 ELSE login_throttle.failures + 1 END`,
+          last_failure_at: now,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    const delay = delayAfter(row.failures, free);
+    if (delay > 0) {
+      await db.updateTable('login_throttle').set({ blocked_until: new Date(now.getTime() + delay) }).where('key', '=', key).execute();
+    }
+  }
+}
+
+/** A successful sign-in clears the account's count (not the address's: one good account must not
+ * reset the count of an address that is guessing at others). */
+export async function clearLoginFailures(db: Db, key: string): Promise<void> {
+  await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+}

@@ -1,0 +1,32 @@
+// GET /admin — the signed-in person's projects, with what is waiting and links to each kind of work.
+import type { FastifyInstance } from 'fastify';
+import { roleAllows } from '../auth/roles.js';
+import { listDashboardProjects } from './queries.js';
+
+const enc = encodeURIComponent;
+
+export default async function dashboardRoutes(app: FastifyInstance) {
+  app.get<{ Querystring: { welcome?: string } }>('/admin', async (request, reply) => {
+    const user = request.user!;
+    const projects = await listDashboardProjects(app.db, user.id, user.isSiteAdmin, app.clock.now());
+    const cards = projects.map((p) => {
+      const role = p.role ?? undefined;
+      const base = `/admin/projects/${enc(p.slug)}`;
+      const links: { href: string; label: string }[] = [];
+      if (roleAllows(role, user, 'write-post')) {
+        links.push({ href: `${base}/posts/new`, label: 'Write a post' }, { href: `${base}/posts`, label: 'All posts' });
+      }
+      if (roleAllows(role, user, 'edit-pages')) links.push({ href: `${base}/pages`, label: 'Pages' });
+      if (roleAllows(role, user, 'moderate')) links.push({ href: '/admin/moderation', label: 'Comments to moderate' });
+      if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
+      if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
+      return { ...p, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };
+    });
+    return reply.header('cache-control', 'no-store').page('pages/admin/dashboard', {
+      title: 'Dashboard',
+      noindex: true,
+      projects: cards,
+      welcome: request.query.welcome === '1',
+    });
+  });
+}

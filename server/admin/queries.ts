@@ -1,0 +1,105 @@
+// SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people.
+import type { Db } from '../db/create-db.js';
+import type { Role } from '../db/schema.js';
+
+export interface DashboardProject {
+  id: number;
+  slug: string;
+  title: string;
+  status: string;
+  role: Role | null;
+  drafts: number;
+  awaitingReview: number;
+  scheduled: number;
+  pendingComments: number;
+}
+
+/** The projects a person works on (every project for a site admin), with counts of work waiting. */
+export async function listDashboardProjects(db: Db, personId: number, isSiteAdmin: boolean, now: Date): Promise<DashboardProject[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .leftJoin('memberships', (join) => join.onRef('memberships.project_id', '=', 'projects.id').on('memberships.person_id', '=', personId))
+    .$if(!isSiteAdmin, (qb) => qb.where('memberships.role', 'is not', null))
+    .select((eb) => {
+      const posts = (status: 'draft' | 'review' | 'scheduled') =>
+        eb.selectFrom('posts').select((p) => p.fn.countAll<number>().as('n')).whereRef('posts.project_id', '=', 'projects.id').where('posts.status', '=', status).where('posts.deleted_at', 'is', null);
+      return [
+        'projects.id',
+        'projects.slug',
+        'projects.title',
+        'projects.status',
+        'memberships.role',
+        posts('draft').as('drafts'),
+        posts('review').as('awaiting_review'),
+        posts('scheduled').where('posts.published_at', '>', now).as('scheduled'),
+        eb
+          .selectFrom('comments')
+          .innerJoin('posts', 'posts.id', 'comments.post_id')
+          .select((c) => c.fn.countAll<number>().as('n'))
+          .whereRef('posts.project_id', '=', 'projects.id')
+          .where('comments.status', '=', 'pending')
+          .as('pending_comments'),
+      ];
+    })
+    .orderBy((eb) => eb.case().when('projects.status', '=', 'active').then(0).when('projects.status', '=', 'closed').then(1).else(2).end())
+    .orderBy('projects.title')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    slug: r.slug,
+    title: r.title,
+    status: r.status,
+    role: (r.role as Role | null) ?? null,
+    drafts: Number(r.drafts ?? 0),
+    awaitingReview: Number(r.awaiting_review ?? 0),
+    scheduled: Number(r.scheduled ?? 0),
+    pendingComments: Number(r.pending_comments ?? 0),
+  }));
+}
+
+export interface AdminTeamMember {
+  personId: number;
+  handle: string;
+  displayName: string;
+  email: string;
+  role: Role;
+  disabled: boolean;
+  hasPassword: boolean;
+}
+
+export async function listAdminTeam(db: Db, projectId: number): Promise<AdminTeamMember[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('people', 'people.id', 'memberships.person_id')
+    .select(['people.id', 'people.handle', 'people.display_name', 'people.email', 'people.disabled_at', 'people.password_hash', 'memberships.role'])
+    .where('memberships.project_id', '=', projectId)
+    .orderBy('people.display_name')
+    .execute();
+  return rows.map((r) => ({
+    personId: r.id,
+    handle: r.handle,
+    displayName: r.display_name,
+    email: r.email,
+    role: r.role,
+    disabled: r.disabled_at !== null,
+    hasPassword: r.password_hash !== null,
+  }));
+}
+
+export async function countOwners(db: Db, projectId: number): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listPeople(db: Db) {
+  return db
+    .selectFrom('people')
+    .select(['id', 'handle', 'display_name', 'email', 'is_site_admin', 'disabled_at', 'password_hash'])
+    .orderBy('display_name')
+    .execute();
+}

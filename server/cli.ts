@@ -1,0 +1,206 @@
+// The operators' CLI: `npm run admin -- <command> [options]`. Opens the database the way `npm start`
+// does (DATABASE_URL, or the embedded server in DATA_DIR, which it stops again when done), applies
+// pending migrations, runs one command. Exit codes: 0 done, 1 refused (bad values, not found, a
+// failure), 2 bad usage (unknown command or option). Links and results go to stdout, the rest to stderr.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { hashPassword } from './auth/passwords.js';
+import { emailProblem, hasErrors, type FormErrors } from './accounts/form.js';
+import { passwordProblem } from './accounts/password-rules.js';
+import { createPersonWithLink, insertPerson, suggestHandle, validateNewPerson } from './accounts/people.js';
+import { findPersonByEmail } from './accounts/queries.js';
+import { issuePasswordToken, setPasswordUrl } from './accounts/tokens.js';
+import { createProject, validateNewProject } from './admin/projects.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDb, type Db } from './db/create-db.js';
+import { migrateToLatest } from './db/migrate.js';
+import { openDatabase, type DatabaseLocation } from './db/open-database.js';
+import { absoluteUrl, urls } from './urls.js';
+
+const HELP = `Project blogs: administration
+
+Usage: npm run admin -- <command> [options]
+
+Commands:
+  user:add --email E --name N [--handle H] [--site-admin] [--password-stdin]
+      Add a person. Prints a one-time set-password link (valid 72 hours) to hand over,
+      or, with --password-stdin, sets the password read from standard input instead.
+  project:add --slug S --title T [--summary TEXT] [--owner EMAIL]
+      Create a project at /S/, optionally with an existing person as its owner.
+  user:link --email E
+      Print a new one-time set-password link for a person (also for a forgotten password).
+      Older unused links of that person stop working.
+  migrate
+      Apply pending database migrations.
+
+The database is DATABASE_URL, or the embedded PostgreSQL in DATA_DIR when that is unset.
+Links are built from PUBLIC_URL.
+Exit codes: 0 done, 1 refused or failed, 2 bad usage.
+`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMANDS: Record<string, Options> = {
+  'user:add': {
+    email: { type: 'string' },
+    name: { type: 'string' },
+    handle: { type: 'string' },
+    'site-admin': { type: 'boolean' },
+    'password-stdin': { type: 'boolean' },
+  },
+  'project:add': { slug: { type: 'string' }, title: { type: 'string' }, summary: { type: 'string' }, owner: { type: 'string' } },
+  'user:link': { email: { type: 'string' } },
+  migrate: {},
+};
+
+class UsageError extends Error {}
+class Refused extends Error {}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required.`);
+  return v;
+}
+
+function refuseWith(errors: FormErrors, optionOf: Record<string, string>): never {
+  throw new Refused(Object.entries(errors).map(([field, message]) => `--${optionOf[field] ?? field}: ${message}`).join('\n'));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function run(command: string, values: Record<string, unknown>, db: Db, config: Config): Promise<void> {
+  const now = new Date();
+  switch (command) {
+    case 'user:add': {
+      const email = required(values, 'email');
+      const name = required(values, 'name');
+      const input = { email, displayName: name, handle: typeof values.handle === 'string' ? values.handle : '', siteAdmin: values['site-admin'] === true };
+      const errors = await validateNewPerson(db, input);
+      let password: string | undefined;
+      if (values['password-stdin']) {
+        password = await readStdin();
+        const problem = passwordProblem(password);
+        if (problem) errors.password = problem;
+      }
+      if (hasErrors(errors)) refuseWith(errors, { email: 'email', displayName: 'name', handle: 'handle', password: 'password-stdin' });
+      if (password !== undefined) {
+        const handle = input.handle.trim() || (await suggestHandle(db, name));
+        const person = await insertPerson(db, input, handle, now, await hashPassword(password));
+        out(`Added ${name.trim()} (${email.trim().toLowerCase()}), handle ${person.handle}, with the password given.`);
+        out(`They sign in at ${absoluteUrl(config.publicUrl, urls.login())}`);
+      } else {
+        const created = await createPersonWithLink(db, input, null, now);
+        out(`Added ${name.trim()} (${email.trim().toLowerCase()}), handle ${created.handle}${input.siteAdmin ? ', site admin' : ''}.`);
+        out(`One-time link to set their password (valid 72 hours, works once):`);
+        out(setPasswordUrl(config.publicUrl, created.token));
+      }
+      return;
+    }
+    case 'project:add': {
+      const input = {
+        slug: required(values, 'slug'),
+        title: required(values, 'title'),
+        summary: typeof values.summary === 'string' ? values.summary : '',
+        ownerEmail: typeof values.owner === 'string' ? values.owner : '',
+      };
+      const { errors, ownerId } = await validateNewProject(db, input);
+      if (hasErrors(errors)) refuseWith(errors, { slug: 'slug', title: 'title', summary: 'summary', ownerEmail: 'owner' });
+      await createProject(db, input, ownerId, now);
+      out(`Created project “${input.title.trim()}” at ${absoluteUrl(config.publicUrl, urls.project(input.slug.trim()))}${ownerId ? ` with owner ${input.ownerEmail.trim().toLowerCase()}` : ''}.`);
+      return;
+    }
+    case 'user:link': {
+      const email = required(values, 'email').trim().toLowerCase();
+      const problem = emailProblem(email);
+      if (problem) throw new Refused(`--email: ${problem}`);
+      const person = await findPersonByEmail(db, email);
+      if (!person) throw new Refused(`--email: nobody with the email address ${email} is registered.`);
+      if (person.disabled_at) throw new Refused(`--email: the account of ${email} is disabled. A site admin can enable it at /admin/people.`);
+      const { token } = await issuePasswordToken(db, person.id, null, now);
+      out(`One-time link for ${person.display_name} (${email}) to set their password (valid 72 hours, works once):`);
+      out(setPasswordUrl(config.publicUrl, token));
+      return;
+    }
+    case 'migrate':
+      return; // applied before every command
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    out(HELP);
+    return command ? 0 : 2;
+  }
+  const options = COMMANDS[command];
+  if (!options) {
+    err(`Unknown command “${command}”.\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(HELP);
+    return 0;
+  }
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values;
+    if (command === 'user:add') {
+      required(values, 'email');
+      required(values, 'name');
+    } else if (command === 'project:add') {
+      required(values, 'slug');
+      required(values, 'title');
+    } else if (command === 'user:link') required(values, 'email');
+  } catch (e) {
+    err(`${command}: ${e instanceof Error ? e.message : String(e)}\nSee: npm run admin -- --help`);
+    return 2;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  if (!process.env.PUBLIC_URL && command !== 'migrate' && command !== 'project:add') {
+    err(`Note: PUBLIC_URL is not set, so links use ${config.publicUrl}. Set PUBLIC_URL to the site's public address.`);
+  }
+
+  let location: DatabaseLocation | undefined;
+  let db: Db | undefined;
+  try {
+    location = await openDatabase(config, (m) => err(m));
+    db = createDb(location.url, { max: 2 });
+    const applied = await migrateToLatest(db);
+    if (applied.length) err(`Applied migrations: ${applied.join(', ')}`);
+    else if (command === 'migrate') err('The database is up to date.');
+    await run(command, values, db, config);
+    return 0;
+  } catch (e) {
+    if (e instanceof Refused) {
+      err(`${command} refused:\n${e.message}`);
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      err(`${command}: ${e.message}\nSee: npm run admin -- --help`);
+      return 2;
+    }
+    err(`${command} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    await db?.destroy().catch(() => {});
+    await location?.stop().catch((e) => err(`stopping PostgreSQL failed: ${String(e)}`));
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,21 @@
+// A settings form that passes validation, for tests that change one field at a time.
+export const VALID_SETTINGS = {
+  title: 'Information Sharing Taskforce',
+  summary: 'Sharing information.',
+  description: 'We *share*.',
+  status: 'active',
+  timeZone: 'Europe/London',
+  commentPolicy: 'hold-all',
+  maxLinks: '2',
+  commentsPerTenMinutes: '5',
+  minSecondsToComment: '3',
+  autoCloseDays: '0',
+  maxNameLength: '100',
+  maxEmailLength: '254',
+  maxCommentLength: '5000',
+  responseTargetDays: '2',
+  moderationKeywords: '',
+  blocklist: '',
+  moderationReasons: 'Off-topic\nSpam',
+  showWithheldCount: 'on',
+};
