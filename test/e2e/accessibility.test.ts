@@ -3,7 +3,8 @@
 // the weight budget of a post page with 20 comments.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { axeViolations, browserDescribe, describeViolations, launchBrowser, startE2EServer, WIDTHS, type E2EServer } from './browser.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
+import { axeViolations, browserDescribe, describeViolations, follow, launchBrowser, startE2EServer, WIDTHS, type E2EServer } from './browser.js';
 
 /** Public page types; each resolves to a URL on the demo content. */
 const PUBLIC_PAGES: Record<string, (s: E2EServer) => Promise<string>> = {
@@ -18,7 +19,35 @@ const PUBLIC_PAGES: Record<string, (s: E2EServer) => Promise<string>> = {
   'static page': async () => '/info-sharing-taskforce/pages/comment-policy',
   'not found': async () => '/no-such-project/',
   'accessibility statement': async () => '/accessibility',
+  'search results': async () => '/search?q=sharing+agreement',
+  'search, no query': async () => '/search',
+  'sign in': async () => '/login',
 };
+
+/** Signed-in page types (as the site admin, who may see them all). */
+const ADMIN_PAGES: Record<string, (s: E2EServer) => Promise<string>> = {
+  dashboard: async () => '/admin',
+  'post list': async () => '/admin/projects/info-sharing-taskforce/posts',
+  'new post': async () => '/admin/projects/info-sharing-taskforce/posts/new',
+  'edit post': async (s) => `/admin/projects/info-sharing-taskforce/posts/${await firstPostId(s)}/edit`,
+  revisions: async (s) => `/admin/projects/info-sharing-taskforce/posts/${await firstPostId(s)}/revisions`,
+  'page list': async () => '/admin/projects/info-sharing-taskforce/pages',
+  'new page': async () => '/admin/projects/info-sharing-taskforce/pages/new',
+  'image upload': async () => '/admin/projects/info-sharing-taskforce/images/new',
+  team: async () => '/admin/projects/info-sharing-taskforce/team',
+  settings: async () => '/admin/projects/info-sharing-taskforce/settings',
+  'moderation queue': async () => '/admin/moderation',
+  'moderation log': async () => '/admin/projects/info-sharing-taskforce/moderation-log',
+  'comments pause': async () => '/admin/comments-pause',
+  people: async () => '/admin/people',
+  'new project': async () => '/admin/projects/new',
+  profile: async () => '/admin/profile',
+  'change password': async () => '/admin/password',
+};
+
+async function firstPostId(s: E2EServer): Promise<number> {
+  return (await s.db.selectFrom('posts').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+}
 
 async function busiestPost(s: E2EServer): Promise<string> {
   const row = await s.db
@@ -58,6 +87,41 @@ browserDescribe('accessibility', () => {
           await page.emulateMedia({ colorScheme: 'light' });
         }
       }
+      await context.close();
+      expect(failures.join('\n\n')).toBe('');
+    });
+  }
+
+  for (const [name, width] of Object.entries(WIDTHS)) {
+    it(`axe finds no WCAG A/AA violations on any signed-in page, or on forms showing errors, at ${name} width (${width}px)`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      const failures: string[] = [];
+      const check = async (type: string) => {
+        const violations = await axeViolations(page);
+        if (violations.length) failures.push(`${type}:\n${describeViolations(violations)}`);
+      };
+      // Forms in their error state, as people meet them.
+      await page.goto(`${server.baseUrl}/login`);
+      await follow(page, page.getByRole('button', { name: 'Sign in' }));
+      await check('sign in, with errors');
+      await page.goto(`${server.baseUrl}${await PUBLIC_PAGES['post with comments']!(server)}`);
+      await page.getByLabel('Comment', { exact: true }).fill('A comment without a name.');
+      await follow(page, page.getByRole('button', { name: 'Send comment' }));
+      await check('comment form, with errors');
+
+      await page.goto(`${server.baseUrl}/login`);
+      await page.getByLabel('Email address').fill('admin@example.gov');
+      await page.getByLabel('Password').fill(DEMO_PASSWORD);
+      await follow(page, page.getByRole('button', { name: 'Sign in' }));
+      for (const [type, url] of Object.entries(ADMIN_PAGES)) {
+        const response = await page.goto(server.baseUrl + (await url(server)));
+        expect(response?.status(), type).toBe(200);
+        await check(type);
+      }
+      await page.goto(`${server.baseUrl}/admin/projects/info-sharing-taskforce/posts/new`);
+      await follow(page, page.getByRole('button', { name: 'Save draft' }));
+      await check('new post, with errors');
       await context.close();
       expect(failures.join('\n\n')).toBe('');
     });

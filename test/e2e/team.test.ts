@@ -65,6 +65,8 @@ browserDescribe('the project team', () => {
     expect(await item.count()).toBe(1);
     expect(await textOf(item.locator('.hold-reasons'))).not.toBe('');
     await screenshot(mod, 'moderation-queue-1280');
+    await mod.setViewportSize({ width: WIDTHS.phone, height: 800 });
+    await screenshot(mod, 'moderation-queue-375');
     await follow(mod, item.getByRole('button', { name: 'Approve comment by Jo Public' }));
     expect(await mod.locator('.moderation-item', { hasText: 'accessible format' }).count()).toBe(0);
 
@@ -75,7 +77,10 @@ browserDescribe('the project team', () => {
     expect(await shown.count()).toBe(1);
     expect(await textOf(shown)).not.toMatch(/awaiting moderation/i);
     expect(await textOf(freshPage.locator('#comments-heading'))).toMatch(new RegExp(`^${before + 1} thoughts? on`));
+    await freshPage.setViewportSize({ width: WIDTHS.desktop, height: 900 });
     await screenshot(freshPage, 'post-with-comments-1280');
+    await freshPage.setViewportSize({ width: WIDTHS.phone, height: 800 });
+    await screenshot(freshPage, 'post-with-comments-375');
     await Promise.all([reader.close(), team.close(), fresh.close()]);
   });
 
@@ -89,6 +94,9 @@ browserDescribe('the project team', () => {
     await follow(page, page.getByRole('button', { name: 'Save draft' }));
     expect(page.url()).toMatch(/\/posts\/\d+\/edit/);
     await screenshot(page, 'editor-1280');
+    await page.setViewportSize({ width: WIDTHS.phone, height: 800 });
+    await screenshot(page, 'editor-375');
+    await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
 
     await page.setInputFiles('#image-file', { name: 'workshop.png', mimeType: 'image/png', buffer: PNG });
     await follow(page, page.getByRole('button', { name: 'Upload image' }));
