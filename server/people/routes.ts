@@ -1,7 +1,7 @@
 // GET /people/:handle — a person, their projects and their posts across projects.
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
-import { parsePageNumber, POSTS_PER_PAGE } from '../projects/routes.js';
+import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../projects/routes.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
 import { findPublicPerson, listPersonProjects } from './queries.js';
@@ -27,18 +27,13 @@ export default async function peopleRoutes(app: FastifyInstance) {
     return reply.page('pages/people/show', {
       title: person.displayName,
       description: person.bio || `Posts by ${person.displayName}.`,
-      canonicalPath: page > 1 ? `${base}?page=${page}` : base,
+      canonicalPath: pageUrl(base, page),
       feeds: [{ title: `Posts by ${person.displayName} (Atom)`, href: urls.personFeed(person.handle), type: 'atom' as const }],
       person,
       projects,
       posts,
       total,
-      pagination: {
-        page,
-        pageCount,
-        newer: page > 1 ? (page === 2 ? base : `${base}?page=${page - 1}`) : null,
-        older: page < pageCount ? `${base}?page=${page + 1}` : null,
-      },
+      pagination: pagination(base, page, pageCount),
     });
   });
 }

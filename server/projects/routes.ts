@@ -22,6 +22,20 @@ export function parsePageNumber(value: unknown): number {
   return Number(value);
 }
 
+/** ?page=N links for a listing at `base`; page 1 is the bare URL. */
+export function pageUrl(base: string, page: number): string {
+  return page <= 1 ? base : `${base}${base.includes('?') ? '&' : '?'}page=${page}`;
+}
+
+export function pagination(base: string, page: number, pageCount: number) {
+  return {
+    page,
+    pageCount,
+    newer: page > 1 ? pageUrl(base, page - 1) : null,
+    older: page < pageCount ? pageUrl(base, page + 1) : null,
+  };
+}
+
 export function projectIdentity(project: Project) {
   return { slug: project.slug, title: project.title, status: project.status };
 }
@@ -60,12 +74,7 @@ export default async function projectRoutes(app: FastifyInstance) {
       team,
       tags,
       pages,
-      pagination: {
-        page,
-        pageCount,
-        newer: page > 1 ? urls.projectPage(project.slug, page - 1) : null,
-        older: page < pageCount ? urls.projectPage(project.slug, page + 1) : null,
-      },
+      pagination: pagination(urls.project(project.slug), page, pageCount),
     });
   });
 
@@ -101,19 +110,14 @@ export default async function projectRoutes(app: FastifyInstance) {
     return reply.page('pages/projects/tag', {
       title: `Posts tagged “${tag.name}”: ${project.title}`,
       description: `Posts from ${project.title} tagged ${tag.name}.`,
-      canonicalPath: page > 1 ? `${base}?page=${page}` : base,
+      canonicalPath: pageUrl(base, page),
       project: projectIdentity(project),
       feeds: [{ title: `${project.title}: posts tagged ${tag.name} (Atom)`, href: urls.tagFeed(project.slug, tag.slug), type: 'atom' as const }],
       p: project,
       tag,
       posts,
       total,
-      pagination: {
-        page,
-        pageCount,
-        newer: page > 1 ? (page === 2 ? base : `${base}?page=${page - 1}`) : null,
-        older: page < pageCount ? `${base}?page=${page + 1}` : null,
-      },
+      pagination: pagination(base, page, pageCount),
     });
   });
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { seedDemo } from '../../server/demo/seed.js';
@@ -93,4 +93,15 @@ export async function follow(page: Page, locator: import('playwright-core').Loca
 
 export async function textOf(locator: import('playwright-core').Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The server and browser for one file: started before its tests, closed after. */
+export function useBrowserAndServer(): { server: E2EServer; browser: Browser } {
+  const fixture = {} as { server: E2EServer; browser: Browser };
+  beforeAll(async () => {
+    fixture.server = await startE2EServer();
+    fixture.browser = await launchBrowser();
+  });
+  afterAll(async () => fixture.browser?.close());
+  return fixture;
 }

@@ -1,29 +1,22 @@
 // Journey 2: a member of the public comments with JavaScript disabled, makes a mistake (empty name),
 // sees the error beside the field with their text kept, fixes it, and sees "awaiting moderation" —
 // which nobody else sees.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { browserDescribe, follow, launchBrowser, screenshot, startE2EServer, textOf, WIDTHS, type E2EServer } from './browser.js';
+import { expect, it } from 'vitest';
+import { browserDescribe, follow, screenshot, textOf, useBrowserAndServer, WIDTHS } from './browser.js';
 
 browserDescribe('a commenter with JavaScript off', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startE2EServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => browser?.close());
+  const fx = useBrowserAndServer();
 
   it('fixes a mistake without losing the text, then sees the comment awaiting moderation', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.desktop, height: 900 } });
+    const context = await fx.browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.desktop, height: 900 } });
     const page = await context.newPage();
-    const post = await server.db.selectFrom('posts').select(['slug', 'title']).where('comments_open', '=', true)
+    const post = await fx.server.db.selectFrom('posts').select(['slug', 'title']).where('comments_open', '=', true)
       .where('project_id', '=', (eb) => eb.selectFrom('projects').select('id').where('slug', '=', 'info-sharing-taskforce')).orderBy('published_at', 'desc').executeTakeFirstOrThrow();
-    await page.goto(`${server.baseUrl}/info-sharing-taskforce/posts/${post.slug}`);
+    await page.goto(`${fx.server.baseUrl}/info-sharing-taskforce/posts/${post.slug}`);
     const text = 'Could the register also record when an agreement was last reviewed?\n\nIn our council nobody knows.';
     await page.getByLabel('Email').fill('sam.reader@example.com');
     await page.getByLabel('Comment', { exact: true }).fill(text);
-    server.clock.advance(30_000); // a person takes time to write; the form refuses instant posts
+    fx.server.clock.advance(30_000); // a person takes time to write; the form refuses instant posts
     await follow(page, page.getByRole('button', { name: 'Send comment' }));
 
     expect(await textOf(page.locator('.error-summary'))).toContain('name');
@@ -36,7 +29,7 @@ browserDescribe('a commenter with JavaScript off', () => {
     await screenshot(page, 'comment-error-1280');
 
     await page.getByLabel('Name').fill('Sam Reader');
-    server.clock.advance(30_000);
+    fx.server.clock.advance(30_000);
     await follow(page, page.getByRole('button', { name: 'Send comment' }));
     const mine = page.locator('.comment', { hasText: 'last reviewed' });
     expect(await mine.count()).toBe(1);
@@ -44,9 +37,9 @@ browserDescribe('a commenter with JavaScript off', () => {
     await screenshot(page, 'comment-awaiting-1280');
 
     // Another visitor (no cookie) does not see it.
-    const other = await browser.newContext({ javaScriptEnabled: false });
+    const other = await fx.browser.newContext({ javaScriptEnabled: false });
     const otherPage = await other.newPage();
-    await otherPage.goto(`${server.baseUrl}/info-sharing-taskforce/posts/${post.slug}`);
+    await otherPage.goto(`${fx.server.baseUrl}/info-sharing-taskforce/posts/${post.slug}`);
     expect(await otherPage.locator('.comment', { hasText: 'last reviewed' }).count()).toBe(0);
     await other.close();
     await context.close();

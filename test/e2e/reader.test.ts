@@ -1,28 +1,21 @@
 // Journey 1: a reader opens the site, goes to a project, pages through posts, opens a post, follows a
 // tag and an author, and finds the feed link from the post page — with JavaScript off, as some of our
 // readers' browsers are.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { browserDescribe, follow, launchBrowser, screenshot, startE2EServer, textOf, WIDTHS, type E2EServer } from './browser.js';
+import { expect, it } from 'vitest';
+import { browserDescribe, follow, screenshot, textOf, useBrowserAndServer, WIDTHS } from './browser.js';
 
 browserDescribe('a reader', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startE2EServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => browser?.close());
+  const fx = useBrowserAndServer();
 
   it('reads a project, pages through posts, follows a tag and an author, and finds the feed', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.desktop, height: 900 } });
+    const context = await fx.browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.desktop, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${fx.server.baseUrl}/`);
     expect(await textOf(page.locator('h1'))).toBe('Projects working in the open');
     await screenshot(page, 'site-home-1280');
 
     await follow(page, page.getByRole('link', { name: 'Information Sharing Taskforce' }).first());
-    expect(page.url()).toBe(`${server.baseUrl}/info-sharing-taskforce/`);
+    expect(page.url()).toBe(`${fx.server.baseUrl}/info-sharing-taskforce/`);
     await screenshot(page, 'project-home-1280');
     await follow(page, page.getByRole('link', { name: /Older posts/ }));
     expect(page.url()).toMatch(/\?page=2$/);
@@ -35,7 +28,7 @@ browserDescribe('a reader', () => {
     expect(await textOf(page.locator('h1'))).toBe(title);
 
     const feed = page.locator('link[rel="alternate"][type="application/atom+xml"]').first();
-    expect(await feed.getAttribute('href')).toBe(`${server.baseUrl}/info-sharing-taskforce/feed.atom`);
+    expect(await feed.getAttribute('href')).toBe(`${fx.server.baseUrl}/info-sharing-taskforce/feed.atom`);
     expect(await page.getByRole('link', { name: 'Atom feed' }).first().isVisible()).toBe(true);
 
     const tag = page.locator('.post-header .tag').first();
@@ -51,16 +44,16 @@ browserDescribe('a reader', () => {
   });
 
   it('reads comfortably on a phone-sized screen without sideways scrolling', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.phone, height: 800 } });
+    const context = await fx.browser.newContext({ javaScriptEnabled: false, viewport: { width: WIDTHS.phone, height: 800 } });
     const page = await context.newPage();
     for (const path of ['/', '/info-sharing-taskforce/']) {
-      await page.goto(`${server.baseUrl}${path}`);
+      await page.goto(`${fx.server.baseUrl}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${fx.server.baseUrl}/`);
     await screenshot(page, 'site-home-375');
-    await page.goto(`${server.baseUrl}/info-sharing-taskforce/`);
+    await page.goto(`${fx.server.baseUrl}/info-sharing-taskforce/`);
     await screenshot(page, 'project-home-375');
     await context.close();
   });

@@ -9,7 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { createDb } from '../../server/db/create-db.js';
 import { startEmbeddedPostgres } from '../../server/db/embedded.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
-import { databaseUrl, runId } from './database-url.js';
+import { adminQuery, databaseUrl, runId } from './database-url.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +34,7 @@ export default async function setup(project: TestProject) {
   }
   const id = runId();
   const template = `pb_tpl_${id}`;
-  await admin(serverUrl, `CREATE DATABASE ${template}`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${template}`);
   const db = createDb(databaseUrl(serverUrl, template), { max: 2 });
   try {
     await migrateToLatest(db);
@@ -59,15 +59,4 @@ export default async function setup(project: TestProject) {
     await stopServer();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
-}
-
-async function admin(serverUrl: string, statement: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }

@@ -1,14 +1,14 @@
 // Builds the real app on a fresh database cloned from the migrated template. No mocks: the same
 // buildApp, the same PostgreSQL, fastify.inject for requests.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp, type Clock } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, type Db } from '../../server/db/create-db.js';
 import { seedDemo } from '../../server/demo/seed.js';
-import { databaseUrl } from './database-url.js';
+import { adminQuery, databaseUrl } from './database-url.js';
+export { adminQuery };
 
 export class TestClock implements Clock {
   constructor(public current = new Date()) {}
@@ -48,16 +48,6 @@ export async function createTestDatabase(options: { onQuery?: (sql: string) => v
   };
 }
 
-export async function adminQuery(serverUrl: string, statement: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 export interface TestApp {
   app: FastifyInstance;
