@@ -64,11 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    // A malformed URL (bad percent-escape) is a page that does not exist, not a 400.
-    frameworkErrors: (error, _request, reply) => {
-      if (error.code === 'FST_ERR_BAD_URL') return void renderError(reply, 404, 'We could not find that page.');
-      return void renderError(reply, 400, 'The address had something we could not understand.');
-    },
+    // A malformed URL (bad percent-escape, an over-long segment) names no page we have: a 404 page.
+    frameworkErrors: (_error, _request, reply) => void renderError(reply, 404, 'We could not find that page.'),
   });
 
   // 1. decorators

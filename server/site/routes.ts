@@ -24,6 +24,9 @@ export default async function siteRoutes(app: FastifyInstance) {
     });
   });
 
+  // GET /favicon.ico — for clients that ask for it without reading the page's <link rel="icon">
+  app.get('/favicon.ico', async (_request, reply) => reply.redirect('/static/favicon.svg', 301));
+
   // GET /accessibility — what we test for accessibility and what we know falls short
   app.get('/accessibility', async (_request, reply) =>
     reply.page('pages/site/accessibility', { title: 'Accessibility statement', description: 'How this site is built and tested for accessibility.' }),
