@@ -121,7 +121,7 @@ describe('public pages', () => {
   });
 
   it('unknown project, post, tag, person and page answer a real 404 page with links back', async () => {
-    for (const url of ['/no-such-project/', '/info-sharing-taskforce/posts/no-such-post', '/info-sharing-taskforce/tags/nope', '/people/nobody', '/info-sharing-taskforce/pages/nope', '/a/b/c/d', '/info-sharing-taskforce/posts/<script>', '/x%ZZ']) {
+    for (const url of ['/no-such-project/', '/info-sharing-taskforce/posts/no-such-post', '/info-sharing-taskforce/tags/nope', '/people/nobody', '/info-sharing-taskforce/pages/nope', '/a/b/c/d', '/info-sharing-taskforce/posts/<script>', '/x%ZZ', `/${'a'.repeat(300)}/`, `/info-sharing-taskforce/posts/${'a'.repeat(300)}`]) {
       const res = await get(t.app, url);
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type'], url).toContain('text/html');
