@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { profileRoutes } from '../accounts/routes.js';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
-import { requireProjectAction } from './access.js';
+import { requireProjectAction } from '../auth/project-access.js';
 import dashboardRoutes from './dashboard.js';
 import sitePeopleRoutes from './people.js';
 import settingsRoutes from './settings.js';

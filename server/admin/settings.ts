@@ -6,6 +6,7 @@ import { checkbox, hasErrors, text, wholeNumber, type FormBody, type FormErrors 
 import type { Project, ProjectStatus } from '../db/schema.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { readSettings, type CommentPolicy, type ProjectSettings } from '../projects/settings.js';
+import { accessOf } from '../auth/project-access.js';
 
 const STATUSES: ProjectStatus[] = ['active', 'closed', 'archived'];
 const POLICIES: { value: CommentPolicy; label: string }[] = [
@@ -66,7 +67,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
   const settingsUrl = (slug: string) => `/admin/projects/${encodeURIComponent(slug)}/settings`;
 
   function render(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/settings', {
       title: `Settings: ${project.title}`,
       noindex: true,
@@ -84,12 +85,12 @@ export default async function settingsRoutes(app: FastifyInstance) {
 
   // GET /admin/projects/:project/settings — the settings form
   app.get<{ Querystring: { saved?: string } }>('/admin/projects/:project/settings', async (request, reply) =>
-    render(request, reply, 200, formValues(request.adminProject!.project), {}, request.query.saved ? 'The settings have been saved.' : undefined),
+    render(request, reply, 200, formValues(accessOf(request).project), {}, request.query.saved ? 'The settings have been saved.' : undefined),
   );
 
   // POST /admin/projects/:project/settings — validate and save them all
   app.post<{ Body: FormBody }>('/admin/projects/:project/settings', async (request, reply) => {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     const body = request.body;
     const values: Record<string, string> = {};
     for (const name of ['title', 'summary', 'description', 'status', 'timeZone', 'commentPolicy', ...NUMBERS.map((n) => n.key), ...LISTS.map((l) => l.key)]) {

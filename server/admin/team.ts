@@ -7,6 +7,7 @@ import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
 import { notFound } from '../errors.js';
 import { countOwners, listAdminTeam } from './queries.js';
+import { accessOf } from '../auth/project-access.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
 const enc = encodeURIComponent;
@@ -15,7 +16,7 @@ export default async function teamRoutes(app: FastifyInstance) {
   const teamUrl = (slug: string) => `/admin/projects/${enc(slug)}/team`;
 
   async function renderTeam(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     const team = await listAdminTeam(app.db, project.id);
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/team', {
       title: `Team: ${project.title}`,
@@ -42,7 +43,7 @@ export default async function teamRoutes(app: FastifyInstance) {
   // POST /admin/projects/:project/team — add a person: an existing account by email, or a new one
   // (then the one-time set-password link is shown, once, to hand over)
   app.post<{ Body: FormBody }>('/admin/projects/:project/team', async (request, reply) => {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), role: text(request.body, 'role') };
     const errors: FormErrors = {};
     if (!isRole(values.role)) errors.role = 'Choose a role.';
@@ -79,7 +80,7 @@ export default async function teamRoutes(app: FastifyInstance) {
   });
 
   async function loadMember(request: FastifyRequest<{ Params: { person: string } }>) {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     if (!PERSON_ID.test(request.params.person)) throw notFound('There is no such team member.');
     const member = await app.db
       .selectFrom('memberships')
@@ -93,7 +94,7 @@ export default async function teamRoutes(app: FastifyInstance) {
 
   // POST /admin/projects/:project/team/:person/role — change a member's role
   app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/role', async (request, reply) => {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     const member = await loadMember(request);
     const role = text(request.body, 'role');
     const field = `role-${member.person_id}`;
@@ -107,7 +108,7 @@ export default async function teamRoutes(app: FastifyInstance) {
 
   // POST /admin/projects/:project/team/:person/remove — take someone off the team
   app.post<{ Params: { project: string; person: string } }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
-    const { project } = request.adminProject!;
+    const { project } = accessOf(request);
     const member = await loadMember(request);
     if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
       return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: 'A project needs at least one owner. Make someone else an owner first.' });

@@ -3,7 +3,7 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, requireProjectAction, type ProjectAccess } from '../editor/access.js';
+import { accessOf, parseId, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { findEditablePost } from '../editor/queries.js';
 import { notFound } from '../errors.js';
 import { findImage, saveImage } from './queries.js';
@@ -41,7 +41,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
       limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5, fieldSize: 1000, parts: 8 },
     });
     uploads.addHook('preHandler', requireUser);
-    uploads.addHook('preHandler', requireProjectAction(app, 'write-post', 'Only the writers of this project can upload images.'));
+    uploads.addHook('preHandler', requireProjectAction('write-post', 'Only the writers of this project can upload images.'));
 
     // GET /admin/projects/:project/images/new — the upload form on its own page
     uploads.get<{ Params: Params; Querystring: { post?: string } }>('/admin/projects/:project/images/new', async (request, reply) => {

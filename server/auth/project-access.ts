@@ -1,8 +1,8 @@
 // Access to a project's admin pages, checked once per route group: the project from the URL, the
-// signed-in person's role in it, and the action the whole group needs. Post-level rules (own post or
-// not) are in service.ts.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findRole, roleAllows, type Action } from '../auth/roles.js';
+// signed-in person's role in it, and the action the whole group needs. Finer rules (an author's own
+// post, for instance) stay with their domain.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findRole, roleAllows, type Action } from './roles.js';
 import type { Project, Role } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { findProjectBySlug } from '../projects/queries.js';
@@ -17,13 +17,13 @@ export interface ProjectAccess {
  * preHandler for a route group under /admin/projects/:project/…: 404 for an unknown project, 403 page
  * when the person may not do `action` there. Runs after requireUser.
  */
-export function requireProjectAction(app: FastifyInstance, action: Action, message: string) {
+export function requireProjectAction(action: Action, message = 'Your role in this project does not allow this.') {
   return async function projectAccess(request: FastifyRequest, reply: FastifyReply) {
     if (reply.sent || !request.user) return;
     const slug = (request.params as { project?: string }).project ?? '';
-    const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.db, slug) : undefined;
+    const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(request.server.db, slug) : undefined;
     if (!project) throw notFound('There is no project at this address.');
-    const role = await findRole(app.db, request.user.id, project.id);
+    const role = await findRole(request.server.db, request.user.id, project.id);
     if (!roleAllows(role, request.user, action)) throw forbidden(message);
     request.projectAccess = { project, role };
   };
