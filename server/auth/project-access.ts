@@ -29,6 +29,17 @@ export function requireProjectAction(action: Action, message = 'Your role in thi
   };
 }
 
+/**
+ * preHandler (after requireProjectAction) for groups that change a project's content: an archived
+ * project is read-only, so anything but reading is refused with a 403 page that says why.
+ */
+export async function refuseWritesIfArchived(request: FastifyRequest) {
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  if (request.projectAccess?.project.status === 'archived') {
+    throw forbidden('This project is archived, so it is read-only. An owner can change its status in the project settings.');
+  }
+}
+
 /** The access record set by requireProjectAction (the route group guarantees it). */
 export function accessOf(request: FastifyRequest): ProjectAccess {
   if (!request.projectAccess) throw forbidden();

@@ -7,7 +7,7 @@ import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { renderPostHtml } from '../markdown/render.js';
 import { urls } from '../urls.js';
-import { accessOf, parseId, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findEditablePost,
   findPageById,
@@ -89,6 +89,7 @@ export default async function editorRoutes(app: FastifyInstance) {
   await app.register(async (posts) => {
     posts.addHook('preHandler', requireUser);
     posts.addHook('preHandler', requireProjectAction('write-post', 'Only the writers of this project can work on its posts.'));
+    posts.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/posts — the project's posts in every state, filterable by status
     posts.get<{ Params: Params; Querystring: { status?: string } }>('/admin/projects/:project/posts', async (request, reply) => {
@@ -212,6 +213,7 @@ export default async function editorRoutes(app: FastifyInstance) {
   await app.register(async (pages) => {
     pages.addHook('preHandler', requireUser);
     pages.addHook('preHandler', requireProjectAction('edit-pages', 'Only editors and owners of this project can edit its pages.'));
+    pages.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/pages — the project's static pages
     pages.get<{ Params: Params }>('/admin/projects/:project/pages', async (request, reply) => {

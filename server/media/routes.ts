@@ -3,7 +3,7 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { findEditablePost } from '../editor/queries.js';
 import { notFound } from '../errors.js';
 import { findImage, saveImage } from './queries.js';
@@ -42,6 +42,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
     });
     uploads.addHook('preHandler', requireUser);
     uploads.addHook('preHandler', requireProjectAction('write-post', 'Only the writers of this project can upload images.'));
+    uploads.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/images/new — the upload form on its own page
     uploads.get<{ Params: Params; Querystring: { post?: string } }>('/admin/projects/:project/images/new', async (request, reply) => {

@@ -1,6 +1,6 @@
 // The project pages editor (about, comment policy…): editors and owners, preview, validation, conflicts.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, get, signInAs, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, get, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
 import { P, postAs } from './helpers.js';
 
 let t: TestApp;
@@ -81,5 +81,21 @@ describe('project pages', () => {
     expect((await get(t.app, `${P}/pages/new`, { cookies: author })).statusCode).toBe(403);
     expect((await postAs(t, author, `${P}/pages`, { title: 'Nope', slug: '', body: '', action: 'save' }, '/')).statusCode).toBe(403);
     expect((await get(t.app, `${P}/pages/abc/edit`, { cookies: owner })).statusCode).toBe(404);
+  });
+});
+
+describe('an archived project', () => {
+  it('is read-only in the editor: saving a post or a page is refused with a 403 page that says why', async () => {
+    const t = await buildTestApp({ seed: true });
+    const cookies = await signInAs(t, 'amira.hassan@example.gov');
+    await t.db.updateTable('projects').set({ status: 'archived' }).where('slug', '=', 'info-sharing-taskforce').execute();
+    const list = await t.app.inject({ url: '/admin/projects/info-sharing-taskforce/posts', cookies });
+    expect(list.statusCode).toBe(200);
+    const { response } = await submitForm(t.app, '/admin/projects/info-sharing-taskforce/posts/new', '/admin/projects/info-sharing-taskforce/posts', { title: 'After the end', body: 'x', action: 'save' }, cookies);
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain('archived');
+    const page = await submitForm(t.app, '/admin/projects/info-sharing-taskforce/pages/new', '/admin/projects/info-sharing-taskforce/pages', { title: 'More', slug: 'more', body: 'x' }, cookies);
+    expect(page.response.statusCode).toBe(403);
+    expect(await t.db.selectFrom('posts').select('id').where('title', '=', 'After the end').executeTakeFirst()).toBeUndefined();
   });
 });
