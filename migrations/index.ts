@@ -2,7 +2,9 @@
 // tsx, vitest and a bundler. Add new migrations at the end; never edit one that has shipped.
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-initial.js';
+import * as m0005 from './0005-cache-notify.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0005-cache-notify': m0005,
 };
