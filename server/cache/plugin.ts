@@ -46,6 +46,8 @@ interface RequestState {
   hit: boolean;
   /** Cache generation when this request started; a fill is stored only if it has not moved. */
   generation: number;
+  /** App-clock time when this request started: what the page shows was public at this time. */
+  startedAt: Date;
   tokens: string[];
 }
 
@@ -89,7 +91,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
 
   app.addHook('onRequest', async (request: WithState, reply) => {
     if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return;
-    const state: RequestState = { hit: false, generation: store.generation, tokens: [] };
+    const state: RequestState = { hit: false, generation: store.generation, startedAt: app.clock.now(), tokens: [] };
     request[STATE] = state;
     if (handle.active) {
       const entry = store.get(request.url, app.clock.now().getTime());
@@ -148,7 +150,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       reply.header('x-cache', 'miss');
       let template = body;
       for (const token of state.tokens) template = template.replaceAll(token, CSRF_PLACEHOLDER);
-      void fill(request, reply, template, etag, csrf, state.generation);
+      void fill(request, reply, template, etag, csrf, state);
     }
     if (etag && etagMatches(request.headers['if-none-match'], etag)) {
       reply.code(304);
@@ -157,11 +159,12 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     return payload;
   });
 
-  async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, generation: number) {
-    const startedAt = app.clock.now();
+  async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
+    const { startedAt, generation } = state;
     const slug = projectSlugOf(request);
     try {
       // Which project the page shows, and when the next scheduled post goes public (the page may change then).
+      // (A post that went public after the request started is found too, so its entry expires at once.)
       const { rows } = await sql<{ project_id: number | null; next_at: Date | null }>`
         SELECT (SELECT id FROM projects WHERE slug = ${slug ?? ''}) AS project_id,
                (SELECT min(published_at) FROM posts
