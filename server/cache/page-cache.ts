@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 export interface CachedPage {
   /** Body with CSRF tokens replaced by CSRF_PLACEHOLDER when `csrf` is true. */
   body: string;
+  /** The body encoded once, for pages without a CSRF token (most of them): no encoding per response. */
+  encoded: Buffer | undefined;
   /** Strong ETag of the body; undefined when each response differs (a fresh CSRF token per visitor). */
   etag: string | undefined;
   /** Response headers to replay (no Set-Cookie, no Content-Length). */

@@ -100,7 +100,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
         reply.headers(entry.headers).header('x-cache', 'hit');
         if (entry.csrf) return reply.code(entry.statusCode).send(entry.body.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf()));
         if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
-        return reply.code(entry.statusCode).send(entry.body);
+        return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
       }
     }
     // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
@@ -181,7 +181,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       }
       store.set(
         request.url,
-        { body, etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 2 + 512 },
+        { body, encoded: csrf ? undefined : Buffer.from(body), etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 3 + 512 },
         generation,
       );
     } catch (err) {
