@@ -6,6 +6,9 @@
 // the response sets no cookie other than the CSRF one and the route did not say private/no-store.
 // A page with a form carries the visitor's own CSRF token: the stored copy has a placeholder in its place
 // and every visitor gets a fresh token of their own (so such a response is `private, no-store`).
+// Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
+// it bypasses the cache), or set a cookie in its answer, or register its route with
+// `config: { pageCache: false }`.
 //
 // When it is dropped: a committed write NOTIFYs pb_cache with its project (migration 0005); this app
 // server drops that project's pages and every site-wide page. A write answered by this server drops them
