@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C]
+// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired]
 //
 // 1. Starts the app as its own process (node --import tsx server/main.ts) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
@@ -28,6 +28,7 @@ const option = (name: string, fallback: number) => {
   return value;
 };
 const quick = flag('quick');
+const paired = flag('paired');
 const settings = {
   projects: quick ? 4 : 20,
   posts: option('posts', quick ? 200 : 4_000),
@@ -182,6 +183,8 @@ interface Row {
   note?: string;
   result?: Result;
   ratio?: number;
+  /** With --paired: the ceiling measured just before this target. */
+  ceilingRps?: number;
 }
 
 async function main() {
@@ -218,11 +221,15 @@ async function main() {
   const exists = async (url: string, init?: RequestInit) => (await fetch(base + url, { redirect: 'manual', ...init })).status !== 404;
 
   const { value: rssDone, peakMb } = await sampleRss(app.pid!, async () => {
-    const ceilingResult = await drive({ ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` });
+    const ceilingJob = { ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` };
+    const ceilingResult = await drive(ceilingJob);
     rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
+    // Other work on a shared machine comes in bursts: with --paired, each target's ratio is to a ceiling
+    // run measured just before it, so a burst that lands on one target lands on its ceiling too.
     const measure = async (target: string, j: Job) => {
+      const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
       const result = await drive(j);
-      rows.push({ target, result, ratio: result.rps / ceilingResult.rps });
+      rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
       return result;
     };
     await measure('site home /', job(['/']));
@@ -264,10 +271,10 @@ async function main() {
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const lines = [
-    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', '× ceiling'],
+    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', paired ? '× paired ceiling' : '× ceiling'],
     ...rows.map((r) =>
       r.result
-        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.ratio !== undefined ? fmt(r.ratio, 2) : '']
+        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
         : [r.target, r.note ?? '', '', '', '', '', ''],
     ),
   ];
@@ -286,7 +293,7 @@ async function main() {
   const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
   fs.writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
   );
   say(`results: ${path.relative(ROOT, file)}`);
   await client.end();
