@@ -221,6 +221,8 @@ async function main() {
   const exists = async (url: string, init?: RequestInit) => (await fetch(base + url, { redirect: 'manual', ...init })).status !== 404;
 
   const { value: rssDone, peakMb } = await sampleRss(app.pid!, async () => {
+    // Warm the whole app (JIT, pools, caches) once, so that the first target does not pay for it.
+    await drive(job(['/', `/${MEASURED.project}/`, postPath], { seconds: settings.warmupSeconds * 2, warmupSeconds: 0 }));
     const ceilingJob = { ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` };
     const ceilingResult = await drive(ceilingJob);
     rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
