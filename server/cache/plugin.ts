@@ -8,7 +8,9 @@
 // and every visitor gets a fresh token of their own (so such a response is `private, no-store`).
 // Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
 // it bypasses the cache), or set a cookie in its answer, or register its route with
-// `config: { pageCache: false }`.
+// `config: { pageCache: false }`. A value minted per render (the comment form's signed render time) is
+// frozen in a stored copy for up to maxTtl: harmless for a "not too fast" check that only flags spam, but
+// anything that needs it fresh should be substituted per response like the CSRF token.
 //
 // When it is dropped: a committed write NOTIFYs pb_cache with its project (migration 0005); this app
 // server drops that project's pages and every site-wide page. A write answered by this server drops them
