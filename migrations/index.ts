@@ -3,8 +3,10 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-initial.js';
 import * as m0004 from './0004-search.js';
+import * as m0005 from './0005-cache-notify.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0004-search': m0004,
+  '0005-cache-notify': m0005,
 };

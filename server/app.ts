@@ -3,7 +3,8 @@
 // Load order (fixed; each step may rely on those before it):
 //   1. decorators: config, db (writes), readDb (public reads), clock
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
-//      (request.user from the session cookie)
+//      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
+//      onRequest; after helmet and cookies so those headers and cookies are in place)
 //   3. hooks: canonical URLs (301 for case and trailing-slash variants)
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
@@ -35,6 +36,7 @@ import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
+import pageCachePlugin, { type PageCacheOptions } from './cache/plugin.js';
 
 export const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../static');
 
@@ -50,6 +52,8 @@ export interface AppOptions {
   readDb?: Db;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** The shared page cache; without listenUrl only ETag/304/Cache-Control apply (tests by default). */
+  pageCache?: PageCacheOptions;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -98,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     allowList: (request) => request.url.startsWith('/static/') || request.url.startsWith('/media/') || request.url === '/healthz' || request.url === '/readyz',
   });
   await app.register(authPlugin);
+  await app.register(pageCachePlugin, options.pageCache ?? {});
 
   // 3. hooks
   app.addHook('onRequest', canonicalRedirect);

@@ -49,6 +49,8 @@ try {
     config,
     db,
     readDb,
+    // LISTEN on the primary: replicas do not deliver NOTIFY.
+    pageCache: { listenUrl: location.url },
     logger: {
       level: config.logLevel,
       ...(process.stdout.isTTY

@@ -63,6 +63,8 @@ export interface TestAppOptions {
   clock?: TestClock;
   env?: Record<string, string>;
   onQuery?: (sql: string) => void;
+  /** Turn on the in-memory page cache with its LISTEN connection (off by default: see server/cache). */
+  pageCache?: boolean;
 }
 
 /** The real app on its own database; closed and dropped after the file's tests. */
@@ -71,7 +73,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const clock = options.clock ?? new TestClock();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
   if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
-  const app = await buildApp({ config, db: database.db, clock });
+  const app = await buildApp({ config, db: database.db, clock, ...(options.pageCache ? { pageCache: { listenUrl: database.url } } : {}) });
   afterAll(async () => {
     await app.close();
     await database.drop();

@@ -1,0 +1,363 @@
+// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired]
+//
+// 1. Starts the app as its own process (node --import tsx server/main.ts) on a real PostgreSQL: the
+//    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
+// 2. Seeds the benchmark corpus with set-based SQL (bench/corpus.ts).
+// 3. Starts the ceiling (bench/ceiling.ts, bare Fastify, a fixed body the size of the post page).
+// 4. Drives each target from a third process (bench/drive.ts, autocannon): a warm-up, then a fixed
+//    duration. Targets whose route does not exist yet (404) are skipped with a note.
+// 5. Prints one table and writes bench/results/<time>.json. Exits non-zero only if the benchmark itself
+//    broke (a process did not start, a target answered only errors, an accepted comment is missing).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
+import type { Job, Result } from './drive.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+};
+const quick = flag('quick');
+const paired = flag('paired');
+const settings = {
+  projects: quick ? 4 : 20,
+  posts: option('posts', quick ? 200 : 4_000),
+  comments: 50,
+  seconds: option('seconds', quick ? 2 : 10),
+  warmupSeconds: quick ? 1 : 3,
+  connections: option('connections', 20),
+};
+
+const say = (m: string) => process.stdout.write(`${m}\n`);
+const children: ChildProcess[] = [];
+let dataDir: string | undefined;
+let dropDatabase: (() => Promise<void>) | undefined;
+
+function tsx(script: string, scriptArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  // node itself (not npm/npx) so that a signal reaches the server, not a wrapper.
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string, ms = 60_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready within ${ms / 1000} s.\n${output.slice(-2000)}`)), ms);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (code ${code}) before it was ready.\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return import('node:net').then(
+    (net) =>
+      new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as { port: number };
+          server.close(() => resolve(port));
+        });
+      }),
+  );
+}
+
+/** Starts the app; returns its base URL, pid and a database URL for seeding. */
+async function startApp() {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  delete env.PUBLIC_URL;
+  let dbUrl: string;
+  if (process.env.DATABASE_URL) {
+    const name = `pb_bench_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    await admin(process.env.DATABASE_URL, `CREATE DATABASE ${name}`);
+    dropDatabase = () => admin(process.env.DATABASE_URL!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    dbUrl = url.toString();
+    env.DATABASE_URL = dbUrl;
+    delete env.DATABASE_READ_URL;
+  } else {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-bench-'));
+    fs.chmodSync(dataDir, 0o755); // the postgres OS user must reach it when we run as root
+    env.DATA_DIR = dataDir;
+    delete env.DATABASE_URL;
+    dbUrl = '';
+  }
+  const app = tsx('server/main.ts', [], env);
+  const pgPort = dataDir ? waitForLine(app, /embedded PostgreSQL listening on 127\.0\.0\.1:(\d+)/, 'the embedded PostgreSQL') : undefined;
+  await waitForLine(app, /project-blogs is running/, 'the app');
+  if (pgPort) {
+    const password = fs.readFileSync(path.join(dataDir!, 'postgres-password'), 'utf8').trim();
+    dbUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${(await pgPort)[1]}/project_blogs`;
+  }
+  return { app, base: `http://127.0.0.1:${port}`, dbUrl };
+}
+
+async function admin(serverUrl: string, statement: string) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function drive(job: Job): Promise<Result> {
+  const child = tsx('bench/drive.ts', [JSON.stringify(job)]);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(line) as Result);
+      } catch (e) {
+        reject(new Error(`the load generator failed (${String(e)}):\n${err.slice(-2000)}`));
+      }
+    }),
+  );
+}
+
+/** Peak VmRSS of a process while fn runs, in MB. */
+async function sampleRss<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  let peak = 0;
+  const read = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {
+      /* no procfs, or the process is gone */
+    }
+  };
+  read();
+  const timer = setInterval(read, 250);
+  try {
+    const value = await fn();
+    read();
+    return { value, peakMb: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface Row {
+  target: string;
+  note?: string;
+  result?: Result;
+  ratio?: number;
+  /** With --paired: the ceiling measured just before this target. */
+  ceilingRps?: number;
+}
+
+async function main() {
+  const started = Date.now();
+  say(`project-blogs benchmark${quick ? ' (--quick: a smoke run, numbers mean nothing)' : ''}`);
+  say(`corpus: ${settings.projects} projects, ${settings.posts} posts, ${settings.comments} approved comments on the measured post`);
+  say(`load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s per target`);
+  say(`machine: ${os.cpus().length} cores, shared by the app, PostgreSQL, the ceiling and the load generator (each its own process); numbers are noisy when other work runs.`);
+
+  const { app, base, dbUrl } = await startApp();
+  say(`app: pid ${app.pid} at ${base} (${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL, fresh database' : 'embedded PostgreSQL in a temporary DATA_DIR'})`);
+  const client = new pg.Client({ connectionString: dbUrl });
+  client.on('error', () => {});
+  await client.connect();
+  const t0 = Date.now();
+  await seedCorpus(client, settings);
+  say(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const postPath = `/${MEASURED.project}/posts/${MEASURED.post}`;
+  const postPage = await fetch(base + postPath);
+  const postHtml = await postPage.text();
+  if (postPage.status !== 200) throw new Error(`the measured post answered ${postPage.status}`);
+  const ceiling = tsx('bench/ceiling.ts', [String(Buffer.byteLength(postHtml))]);
+  const ceilingPort = Number((await waitForLine(ceiling, /\{"port":(\d+)\}/, 'the ceiling server'))[1]);
+  say(`post page: ${Buffer.byteLength(postHtml)} bytes; ceiling: bare Fastify returning a fixed string of that size`);
+
+  const job = (paths: string[], extra: Partial<Job> = {}): Job => ({
+    base, paths, connections: settings.connections, warmupSeconds: settings.warmupSeconds, seconds: settings.seconds, ...extra,
+  });
+  const uncached = { cookie: 'pb_bench=uncached' }; // any pb_* cookie bypasses the page cache
+  const rows: Row[] = [];
+  const notes: string[] = [];
+
+  const exists = async (url: string, init?: RequestInit) => (await fetch(base + url, { redirect: 'manual', ...init })).status !== 404;
+
+  const { value: rssDone, peakMb } = await sampleRss(app.pid!, async () => {
+    // Warm the whole app (JIT, pools, caches) once, so that the first target does not pay for it.
+    await drive(job(['/', `/${MEASURED.project}/`, postPath], { seconds: settings.warmupSeconds * 2, warmupSeconds: 0 }));
+    const ceilingJob = { ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` };
+    const ceilingResult = await drive(ceilingJob);
+    rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
+    // Other work on a shared machine comes in bursts: with --paired, each target's ratio is to a ceiling
+    // run measured just before it, so a burst that lands on one target lands on its ceiling too.
+    const measure = async (target: string, j: Job) => {
+      const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
+      const result = await drive(j);
+      rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
+      return result;
+    };
+    await measure('site home /', job(['/']));
+    await measure('project home', job([`/${MEASURED.project}/`]));
+    await measure(`post page (${settings.comments} comments)`, job([postPath]));
+    await measure('project home, cache bypassed', job([`/${MEASURED.project}/`], { headers: uncached }));
+    await measure('post page, cache bypassed', job([postPath], { headers: uncached }));
+
+    const feed = `/${MEASURED.project}/feed.atom`;
+    if (await exists(feed)) {
+      await measure('Atom feed (200)', job([feed]));
+      const res = await fetch(base + feed);
+      const etag = res.headers.get('etag');
+      const lastModified = res.headers.get('last-modified');
+      const validators: Record<string, string> = etag ? { 'if-none-match': etag } : lastModified ? { 'if-modified-since': lastModified } : {};
+      if (Object.keys(validators).length) await measure('Atom feed (304)', job([feed], { headers: validators }));
+      else rows.push({ target: 'Atom feed (304)', note: 'skipped: the feed has no ETag or Last-Modified' });
+    } else {
+      rows.push({ target: 'Atom feed', note: `skipped: ${feed} answers 404 (the feeds branch is not merged yet)` });
+    }
+
+    if (await exists(`/search?q=${SEARCH_WORDS[0]}`)) {
+      const queries = SEARCH_WORDS.flatMap((w, i) => [`/search?q=${w}`, `/search?q=${w}+${SEARCH_WORDS[(i + 3) % SEARCH_WORDS.length]}`]);
+      await measure('search, cache bypassed', job(queries, { headers: uncached }));
+    } else {
+      rows.push({ target: 'search', note: 'skipped: /search answers 404 (the search route is not merged yet)' });
+    }
+
+    const commentsAt = `${postPath}/comments`;
+    if (await exists(commentsAt, { method: 'POST' })) {
+      await benchComments(commentsAt, postPath, job, rows, ceilingResult, client, notes);
+    } else {
+      rows.push({ target: 'comment POST', note: `skipped: POST ${commentsAt} answers 404 (the comments branch is not merged yet)` });
+    }
+    return true;
+  });
+  void rssDone;
+
+  // The table.
+  const fmt = (n: number, d = 0) => n.toFixed(d);
+  const lines = [
+    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', paired ? '× paired ceiling' : '× ceiling'],
+    ...rows.map((r) =>
+      r.result
+        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
+        : [r.target, r.note ?? '', '', '', '', '', ''],
+    ),
+  ];
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.filter((l) => l[1] !== undefined && (l[2] !== '' || i === 0)).map((l) => l[i]!.length)));
+  say('');
+  for (const l of lines) {
+    if (l[2] === '' && l[0] !== 'target') say(`${l[0]}: ${l[1]}`);
+    else say(l.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('  '));
+  }
+  say('');
+  say(`app server peak RSS (VmRSS of the node process): ${peakMb.toFixed(0)} MB`);
+  for (const n of notes) say(n);
+  say(`load generator, ceiling, app and PostgreSQL share ${os.cpus().length} cores: ratios are the honest part, absolute numbers depend on the machine.`);
+
+  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+  );
+  say(`results: ${path.relative(ROOT, file)}`);
+  await client.end();
+
+  const broken = rows.filter((r) => r.result && r.result.requests > 0 && r.result.errors === r.result.requests);
+  const idle = rows.filter((r) => r.result && r.result.requests === 0);
+  if (broken.length || idle.length) {
+    throw new Error(`these targets answered nothing but errors: ${[...broken, ...idle].map((r) => r.target).join(', ')}`);
+  }
+}
+
+async function benchComments(
+  action: string,
+  postPath: string,
+  job: (paths: string[], extra?: Partial<Job>) => Job,
+  rows: Row[],
+  ceiling: Result,
+  client: pg.Client,
+  notes: string[],
+) {
+  const base = job([]).base;
+  // Fetch the form like a browser: the CSRF cookie and token, and any other hidden field.
+  const page = await fetch(base + postPath);
+  const html = await page.text();
+  const form = /<form[^>]*action="([^"]*\/comments)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
+  if (!form) {
+    rows.push({ target: 'comment POST', note: 'skipped: the post page has no comment form (the comments branch is not merged yet)' });
+    return;
+  }
+  const fields: Record<string, string> = {};
+  for (const m of form[2]!.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(m[0])?.[1];
+    const value = /value="([^"]*)"/.exec(m[0])?.[1];
+    if (name) fields[name] = (value ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"');
+  }
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  if (!fields._csrf) throw new Error('the comment form has no _csrf field');
+  const marker = `bench${Date.now().toString(36)}`;
+  const result = await drive(job([form[1]!], { method: 'POST', headers: { cookie }, connections: 10, comment: { fields, marker } }));
+  const acceptedPerSecond = (result.statuses['303'] ?? 0) / job([]).seconds;
+  rows.push({ target: 'comment POST (303 = accepted)', result: { ...result, rps: acceptedPerSecond }, ratio: acceptedPerSecond / ceiling.rps });
+  // Every comment answered 303 must be in the database.
+  const { rows: found } = await client.query<{ n: string }>(
+    `SELECT substring(body_src FROM $1) AS n FROM comments WHERE body_src LIKE $2`,
+    [`${marker}-([0-9]+)`, `%${marker}-%`],
+  );
+  const stored = new Set(found.map((r) => Number(r.n)));
+  const missing = (result.accepted ?? []).filter((id) => !stored.has(id));
+  notes.push(`comment POST: ${result.accepted?.length ?? 0} answered 303 in the measured ${job([]).seconds} s; ${missing.length} of them missing from the database.`);
+  if (missing.length) throw new Error(`${missing.length} comments answered 303 are not in the database (first: ${missing.slice(0, 5).join(', ')})`);
+  void action;
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`\nbenchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  exitCode = 1;
+} finally {
+  for (const child of children.reverse()) await stop(child).catch(() => {});
+  await dropDatabase?.().catch(() => {});
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

@@ -1,0 +1,117 @@
+// The store behind the page cache: rendered public responses keyed by URL, each tagged with the project
+// it shows (or none: site-wide pages such as the home page, people, search, site feeds), bounded in bytes
+// (least recently used out first) and in time. No Fastify and no database here, so it is easy to reason
+// about; plugin.ts decides what may be stored and listener.ts says when to drop it.
+import { createHash } from 'node:crypto';
+
+export interface CachedPage {
+  /** Body with CSRF tokens replaced by CSRF_PLACEHOLDER when `csrf` is true. */
+  body: string;
+  /** The body encoded once, for pages without a CSRF token (most of them): no encoding per response. */
+  encoded: Buffer | undefined;
+  /** Strong ETag of the body; undefined when each response differs (a fresh CSRF token per visitor). */
+  etag: string | undefined;
+  /** Response headers to replay (no Set-Cookie, no Content-Length). */
+  headers: Record<string, string>;
+  statusCode: number;
+  projectId: number | null;
+  /** The page must get a fresh CSRF token for each visitor (and is then private). */
+  csrf: boolean;
+  /** Milliseconds since the epoch, on the app clock. */
+  expiresAt: number;
+  bytes: number;
+}
+
+/** Stands in for a visitor's CSRF token in a stored page. Never valid as a token itself. */
+export const CSRF_PLACEHOLDER = '\u0000pb-csrf\u0000';
+
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** If-None-Match as sent by browsers and CDNs: `*`, a list, weak or strong validators. */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+export class PageCache {
+  private readonly entries = new Map<string, CachedPage>();
+  private readonly byProject = new Map<number, Set<string>>();
+  private readonly siteWide = new Set<string>();
+  private bytes = 0;
+  /** Bumped on every invalidation: a render that started before it must not be stored after it. */
+  generation = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get size() {
+    return this.entries.size;
+  }
+  get totalBytes() {
+    return this.bytes;
+  }
+
+  get(key: string, now: number): CachedPage | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.delete(key);
+      return undefined;
+    }
+    // Refresh its place in the LRU order.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Stores unless an invalidation happened since `startedAt` (the generation when rendering began). */
+  set(key: string, entry: CachedPage, startedAt: number): boolean {
+    if (startedAt !== this.generation || entry.bytes > this.maxBytes / 4) return false;
+    this.delete(key);
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    if (entry.projectId !== null) {
+      let keys = this.byProject.get(entry.projectId);
+      if (!keys) this.byProject.set(entry.projectId, (keys = new Set()));
+      keys.add(key);
+    } else {
+      this.siteWide.add(key);
+    }
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+    return true;
+  }
+
+  /**
+   * A write touched one project ('all': every project). Site-wide pages list posts of every project,
+   * so they go too.
+   */
+  invalidate(scope: number | 'all') {
+    this.generation++;
+    if (scope === 'all') return this.clear();
+    for (const key of this.byProject.get(scope) ?? []) this.delete(key);
+    this.byProject.delete(scope);
+    for (const key of this.siteWide) this.delete(key);
+  }
+
+  clear() {
+    this.generation++;
+    this.entries.clear();
+    this.byProject.clear();
+    this.siteWide.clear();
+    this.bytes = 0;
+  }
+
+  private delete(key: string) {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    if (entry.projectId !== null) this.byProject.get(entry.projectId)?.delete(key);
+    else this.siteWide.delete(key);
+  }
+}

@@ -1,0 +1,224 @@
+// The page cache: rendered public pages and feeds, served from memory to anonymous readers, kept
+// correct across app servers by PostgreSQL LISTEN/NOTIFY. No route knows about it.
+//
+// What may be cached: a GET answered 200 with HTML or a feed, to a request that carries no personal
+// cookie (pb_session, or any other pb_* cookie such as a commenter's "awaiting moderation" notice), when
+// the response sets no cookie other than the CSRF one and the route did not say private/no-store.
+// A page with a form carries the visitor's own CSRF token: the stored copy has a placeholder in its place
+// and every visitor gets a fresh token of their own (so such a response is `private, no-store`).
+// Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
+// it bypasses the cache), or set a cookie in its answer, or register its route with
+// `config: { pageCache: false }`. A value minted per render (the comment form's signed render time) is
+// frozen in a stored copy for up to maxTtl: harmless for a "not too fast" check that only flags spam, but
+// anything that needs it fresh should be substituted per response like the CSRF token.
+//
+// When it is dropped: a committed write NOTIFYs pb_cache with its project (migration 0005); this app
+// server drops that project's pages and every site-wide page. A write answered by this server drops them
+// at once as well (read-your-writes without waiting for the notification). No entry outlives maxTtl nor
+// the next scheduled publication (posts become visible by time alone). While the LISTEN connection is
+// down the cache is bypassed, and it is emptied when the connection comes back.
+//
+// Independently of the in-memory store, public responses get an ETag and answer 304 to If-None-Match,
+// with Cache-Control that lets a CDN hold them briefly; personal ones get `private, no-store`.
+import { sql } from 'kysely';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { CacheListener } from './listener.js';
+import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache } from './page-cache.js';
+
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
+
+/** The one rule for "this request is personal": any cookie of ours but the CSRF secret. */
+export function hasPersonalCookie(cookies: Record<string, string | undefined> | undefined): boolean {
+  if (!cookies) return false;
+  for (const name in cookies) if (name.startsWith('pb_')) return true;
+  return false;
+}
+
+const CACHEABLE_TYPE = /^(text\/html|application\/(atom|rss)\+xml|application\/xml|text\/xml)\b/;
+
+export interface PageCacheOptions {
+  /** Connection for LISTEN: must be the primary (replicas do not deliver NOTIFY). Unset: no in-memory cache. */
+  listenUrl?: string;
+  /** Longest an entry lives, in ms (default 60 s). */
+  maxTtlMs?: number;
+  /** Memory bound for stored bodies (default 64 MB). */
+  maxBytes?: number;
+}
+
+interface RequestState {
+  hit: boolean;
+  /** Cache generation when this request started; a fill is stored only if it has not moved. */
+  generation: number;
+  /** App-clock time when this request started: what the page shows was public at this time. */
+  startedAt: Date;
+  tokens: string[];
+}
+
+const STATE = Symbol('pageCacheState');
+type WithState = FastifyRequest & { [STATE]?: RequestState };
+
+export interface PageCacheHandle {
+  store: PageCache;
+  listener: CacheListener | undefined;
+  /** True when the in-memory cache is serving (listener connected). */
+  readonly active: boolean;
+}
+
+async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) {
+  const maxTtl = options.maxTtlMs ?? 60_000;
+  const store = new PageCache(options.maxBytes ?? 64 * 1024 * 1024);
+  const slugToId = new Map<string, number>();
+  const listener = options.listenUrl
+    ? new CacheListener(
+        options.listenUrl,
+        {
+          onUp: () => store.clear(),
+          onDown: () => store.clear(),
+          onInvalidate: (scope) => store.invalidate(scope),
+        },
+        { log: (message, err) => app.log.warn({ err }, message) },
+      )
+    : undefined;
+  const handle: PageCacheHandle = {
+    store,
+    listener,
+    get active() {
+      return listener?.connected ?? false;
+    },
+  };
+  app.decorate('pageCache', handle);
+  if (listener) {
+    await listener.start();
+    app.addHook('onClose', async () => listener.stop());
+  }
+
+  app.addHook('onRequest', async (request: WithState, reply) => {
+    if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return;
+    const state: RequestState = { hit: false, generation: store.generation, startedAt: app.clock.now(), tokens: [] };
+    request[STATE] = state;
+    if (handle.active) {
+      const entry = store.get(request.url, app.clock.now().getTime());
+      if (entry) {
+        state.hit = true;
+        reply.headers(entry.headers).header('x-cache', 'hit');
+        if (entry.csrf) return reply.code(entry.statusCode).send(entry.body.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf()));
+        if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
+        return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
+      }
+    }
+    // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
+    const generate = reply.generateCsrf;
+    reply.generateCsrf = function generateCsrf(this: FastifyReply, ...args: Parameters<FastifyReply['generateCsrf']>) {
+      const token = generate.apply(this, args);
+      state.tokens.push(token);
+      return token;
+    };
+  });
+
+  app.addHook('onSend', async (request: WithState, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      if (reply.statusCode < 400 && request.method !== 'OPTIONS') invalidateForWrite(request);
+      return payload;
+    }
+    const state = request[STATE];
+    if (state?.hit) return payload;
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (reply.statusCode !== 200 || !CACHEABLE_TYPE.test(type)) return payload;
+    const setCookie = reply.getHeader('set-cookie');
+    const cookieNames = (Array.isArray(setCookie) ? setCookie : setCookie ? [String(setCookie)] : []).map((c) => c.split('=', 1)[0]);
+    const routeSaid = String(reply.getHeader('cache-control') ?? '');
+    const shareable =
+      state !== undefined &&
+      request.method === 'GET' &&
+      (typeof payload === 'string' || Buffer.isBuffer(payload)) &&
+      !/private|no-store/.test(routeSaid) &&
+      request.routeOptions.config?.pageCache !== false &&
+      cookieNames.every((name) => name === '_csrf' && state.tokens.length > 0);
+    if (!shareable) {
+      // Signed in, or a cookie of its own, or a stream: this answer is for this visitor only.
+      if (request.method === 'GET') reply.header('cache-control', PRIVATE_CACHE_CONTROL);
+      return payload;
+    }
+    const body = typeof payload === 'string' ? payload : (payload as Buffer).toString('utf8');
+    const csrf = state.tokens.length > 0;
+    let etag: string | undefined;
+    if (csrf) {
+      reply.header('cache-control', PRIVATE_CACHE_CONTROL);
+    } else {
+      etag = String(reply.getHeader('etag') ?? etagOf(body));
+      reply.header('etag', etag);
+      if (!routeSaid) reply.header('cache-control', PUBLIC_CACHE_CONTROL);
+    }
+    if (handle.active) {
+      reply.header('x-cache', 'miss');
+      let template = body;
+      for (const token of state.tokens) template = template.replaceAll(token, CSRF_PLACEHOLDER);
+      void fill(request, reply, template, etag, csrf, state);
+    }
+    if (etag && etagMatches(request.headers['if-none-match'], etag)) {
+      reply.code(304);
+      return '';
+    }
+    return payload;
+  });
+
+  async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
+    const { startedAt, generation } = state;
+    const slug = projectSlugOf(request);
+    try {
+      // Which project the page shows, and when the next scheduled post goes public (the page may change then).
+      // (A post that went public after the request started is found too, so its entry expires at once.)
+      const { rows } = await sql<{ project_id: number | null; next_at: Date | null }>`
+        SELECT (SELECT id FROM projects WHERE slug = ${slug ?? ''}) AS project_id,
+               (SELECT min(published_at) FROM posts
+                 WHERE deleted_at IS NULL AND status IN ('published', 'scheduled') AND published_at > ${startedAt}) AS next_at
+      `.execute(app.readDb);
+      const row = rows[0];
+      const projectId = slug && row?.project_id != null ? Number(row.project_id) : null;
+      if (slug && projectId !== null) slugToId.set(slug, projectId);
+      const expiresAt = Math.min(startedAt.getTime() + maxTtl, row?.next_at ? new Date(row.next_at).getTime() : Infinity);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value === undefined || name === 'set-cookie' || name === 'content-length' || name === 'x-cache') continue;
+        headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+      }
+      store.set(
+        request.url,
+        { body, encoded: csrf ? undefined : Buffer.from(body), etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 3 + 512 },
+        generation,
+      );
+    } catch (err) {
+      request.log.debug({ err }, 'page cache fill failed');
+    }
+  }
+
+  /** A write answered here: drop what it may change now, before the notification arrives. */
+  function invalidateForWrite(request: FastifyRequest) {
+    const slug = projectSlugOf(request);
+    const id = slug ? slugToId.get(slug) : undefined;
+    if (!slug) store.invalidate('all');
+    else if (id !== undefined) store.invalidate(id);
+    else store.invalidate(-1); // nothing of this project is stored; site-wide pages still go
+  }
+}
+
+/** The project a route shows, when its URL starts with /:project. */
+function projectSlugOf(request: FastifyRequest): string | undefined {
+  if (!request.routeOptions.url?.startsWith('/:project')) return undefined;
+  const params = request.params as { project?: unknown } | undefined;
+  return typeof params?.project === 'string' ? params.project.toLowerCase() : undefined;
+}
+
+export default fp(pageCachePlugin, { name: 'page-cache' });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pageCache: PageCacheHandle;
+  }
+  interface FastifyContextConfig {
+    /** false: never store this route's answers, even for anonymous readers. */
+    pageCache?: boolean;
+  }
+}
