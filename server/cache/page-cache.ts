@@ -24,6 +24,8 @@ export interface CachedPage {
 
 /** Stands in for a visitor's CSRF token in a stored page. Never valid as a token itself. */
 export const CSRF_PLACEHOLDER = '\u0000pb-csrf\u0000';
+/** Stands in for the signed render time (reply.renderStamp) in a stored page: each copy gets a fresh one. */
+export const STAMP_PLACEHOLDER = '\u0000pb-stamp\u0000';
 
 export function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;

@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
-import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache } from './page-cache.js';
+import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache, STAMP_PLACEHOLDER } from './page-cache.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -54,6 +54,8 @@ interface RequestState {
   /** App-clock time when this request started: what the page shows was public at this time. */
   startedAt: Date;
   tokens: string[];
+  /** Signed render times handed out (reply.renderStamp): replaced by a fresh one in every stored copy. */
+  stamps: string[];
 }
 
 const STATE = Symbol('pageCacheState');
@@ -94,16 +96,27 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     app.addHook('onClose', async () => listener.stop());
   }
 
+  // A signed "this page was rendered at" value for forms (the comment form's too-fast check). Stored
+  // copies get a fresh one per response, like CSRF tokens, so a cached form never carries an old time.
+  app.decorateReply('renderStamp', function renderStamp(this: FastifyReply) {
+    const stamp = app.signCookie(String(app.clock.now().getTime()));
+    (this.request as WithState)[STATE]?.stamps.push(stamp);
+    return stamp;
+  });
+
   app.addHook('onRequest', async (request: WithState, reply) => {
     if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return;
-    const state: RequestState = { hit: false, generation: store.generation, startedAt: app.clock.now(), tokens: [] };
+    const state: RequestState = { hit: false, generation: store.generation, startedAt: app.clock.now(), tokens: [], stamps: [] };
     request[STATE] = state;
     if (handle.active) {
       const entry = store.get(request.url, app.clock.now().getTime());
       if (entry) {
         state.hit = true;
         reply.headers(entry.headers).header('x-cache', 'hit');
-        if (entry.csrf) return reply.code(entry.statusCode).send(entry.body.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf()));
+        if (entry.csrf) {
+          const body = entry.body.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf());
+          return reply.code(entry.statusCode).send(body.includes(STAMP_PLACEHOLDER) ? body.replaceAll(STAMP_PLACEHOLDER, reply.renderStamp()) : body);
+        }
         if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
         return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
       }
@@ -155,6 +168,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       reply.header('x-cache', 'miss');
       let template = body;
       for (const token of state.tokens) template = template.replaceAll(token, CSRF_PLACEHOLDER);
+      for (const stamp of state.stamps) template = template.replaceAll(stamp, STAMP_PLACEHOLDER);
       void fill(request, reply, template, etag, csrf, state);
     }
     if (etag && etagMatches(request.headers['if-none-match'], etag)) {
@@ -216,6 +230,10 @@ export default fp(pageCachePlugin, { name: 'page-cache' });
 declare module 'fastify' {
   interface FastifyInstance {
     pageCache: PageCacheHandle;
+  }
+  interface FastifyReply {
+    /** A signed timestamp of this render (verify with app.unsignCookie); fresh in every cached copy. */
+    renderStamp(): string;
   }
   interface FastifyContextConfig {
     /** false: never store this route's answers, even for anonymous readers. */

@@ -58,11 +58,6 @@ export async function closedStateOf(app: FastifyInstance, project: Project, post
 
 // ---------------------------------------------------------------- signed values
 
-/** The hidden render timestamp: milliseconds since the epoch, signed with the site secret. */
-export function signRenderTime(app: FastifyInstance, at: Date): string {
-  return app.signCookie(String(at.getTime()));
-}
-
 /** Seconds since a signed render timestamp; undefined when missing, forged or from the future. */
 export function secondsSinceRender(app: FastifyInstance, signed: unknown, now: Date): number | undefined {
   if (typeof signed !== 'string' || signed.length > 200) return undefined;

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
 import type { FieldErrors } from '../comments/rules.js';
-import { closedStateOf, readOwnCommentIds, signRenderTime } from '../comments/service.js';
+import { closedStateOf, readOwnCommentIds } from '../comments/service.js';
 import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
@@ -74,7 +74,7 @@ export async function renderPostPage(
       errorList: FIELD_ORDER.filter((f) => errors[f]).map((f) => ({ field: f, message: errors[f]! })),
       notice: form?.notice,
       // Keep the first render time across a corrected resubmission, so fixing a typo is not "too fast".
-      renderedAt: form?.values.renderedAt ?? signRenderTime(app, app.clock.now()),
+      renderedAt: form?.values.renderedAt ?? reply.renderStamp(),
       limits: { name: settings.maxNameLength, email: settings.maxEmailLength, body: settings.maxCommentLength },
     },
   });

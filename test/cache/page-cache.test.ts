@@ -108,6 +108,23 @@ describe('page cache', () => {
     expect((await post(cookiesFrom(b), tokenOf(c.body)!)).statusCode).toBe(303);
   });
 
+  it('a cached post page gives each visitor a fresh signed render time for the comment form', async () => {
+    const post = await t.db.selectFrom('posts').innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.slug']).where('projects.slug', '=', 'info-sharing-taskforce').where('posts.comments_open', '=', true)
+      .orderBy('posts.published_at', 'desc').executeTakeFirstOrThrow();
+    const url = `/info-sharing-taskforce/posts/${post.slug}`;
+    const stampOf = (html: string) => /name="rendered_at" value="([^"]+)"/.exec(html)?.[1];
+    const first = await get(t.app, url);
+    await until('the post page to be stored', async () => (await get(t.app, url)).headers['x-cache'] === 'hit');
+    t.clock.advance(20_000);
+    const later = await get(t.app, url);
+    expect(later.headers['x-cache']).toBe('hit');
+    expect(stampOf(later.body)).toBeDefined();
+    expect(stampOf(later.body)).not.toBe(stampOf(first.body));
+    expect(t.app.unsignCookie(stampOf(later.body)!).value).toBe(String(t.clock.now().getTime()));
+    expect(later.body).not.toContain('\u0000');
+  });
+
   it('a scheduled post appears when its time comes, without a write', async () => {
     const project = await t.db.selectFrom('projects').select('id').where('slug', '=', 'info-sharing-taskforce').executeTakeFirstOrThrow();
     const generation = t.app.pageCache.store.generation;
