@@ -97,7 +97,8 @@ function freePort(): Promise<number> {
 /** Starts the app; returns its base URL, pid and a database URL for seeding. */
 async function startApp() {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  // One address drives all the load, so the per-address rate limit (a production default) is off here.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0' };
   delete env.PUBLIC_URL;
   let dbUrl: string;
   if (process.env.DATABASE_URL) {

@@ -132,7 +132,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
 
   app.addHook('onSend', async (request: WithState, reply, payload) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      if (reply.statusCode < 400 && request.method !== 'OPTIONS') invalidateForWrite(request);
+      if (reply.statusCode < 400 && request.method !== 'OPTIONS' && request.routeOptions.config?.dropsPages !== false) invalidateForWrite(request);
       return payload;
     }
     const state = request[STATE];
@@ -238,5 +238,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: never store this route's answers, even for anonymous readers. */
     pageCache?: boolean;
+    /**
+     * false: a successful write here does not drop this server's pages at once; the database's
+     * notification does, when the write changed something public (a held comment changes nothing).
+     */
+    dropsPages?: boolean;
   }
 }

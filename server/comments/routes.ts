@@ -27,7 +27,9 @@ export default async function commentRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
-    { config: { csrf: false } }, // checked below, with a friendlier failure
+    // CSRF is checked below, with a friendlier failure. A new comment is held, or if published, its
+    // database notification drops the pages it changes: no need to empty this server's cache here.
+    { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const project = await loadProject(app, request.params.project);
       const { slug } = request.params;

@@ -125,6 +125,35 @@ describe('page cache', () => {
     expect(later.body).not.toContain('\u0000');
   });
 
+  it('a held comment leaves the cached pages alone; approving it drops them', async () => {
+    const post = await t.db.selectFrom('posts').innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.id', 'posts.slug']).where('projects.slug', '=', 'info-sharing-taskforce').where('posts.comments_open', '=', true)
+      .orderBy('posts.published_at', 'desc').executeTakeFirstOrThrow();
+    const url = `/info-sharing-taskforce/posts/${post.slug}`;
+    await warm(url);
+    await warm(HOME);
+    const page = await get(t.app, url);
+    const jar = cookiesFrom(page);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const stamp = /name="rendered_at" value="([^"]+)"/.exec(page.body)![1]!;
+    t.clock.advance(10_000); // past the too-fast check, well within the cache's 60 s
+    const posted = await t.app.inject({
+      method: 'POST', url: `${url}/comments`, cookies: jar, remoteAddress: '203.0.113.9',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: token, rendered_at: stamp, name: 'Held Reader', email: 'held@example.org', body: 'A held comment, cache test.' }).toString(),
+    });
+    expect(posted.statusCode).toBe(303);
+    const held = await t.db.selectFrom('comments').select(['id', 'status']).where('author_email', '=', 'held@example.org').executeTakeFirstOrThrow();
+    expect(held.status).toBe('pending');
+    // Give a notification, had one been sent, time to arrive; then the pages are still stored.
+    await sql`SELECT pg_sleep(0.2)`.execute(t.db);
+    expect((await get(t.app, url)).headers['x-cache']).toBe('hit');
+    expect((await get(t.app, HOME)).headers['x-cache']).toBe('hit');
+    await t.db.updateTable('comments').set({ status: 'approved' }).where('id', '=', held.id).execute();
+    await until('the approval to drop the post page', async () => (await get(t.app, url)).headers['x-cache'] === 'miss');
+    expect((await get(t.app, url)).body).toContain('A held comment, cache test.');
+  });
+
   it('a scheduled post appears when its time comes, without a write', async () => {
     const project = await t.db.selectFrom('projects').select('id').where('slug', '=', 'info-sharing-taskforce').executeTakeFirstOrThrow();
     const generation = t.app.pageCache.store.generation;
