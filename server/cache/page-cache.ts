@@ -9,6 +9,11 @@ export interface CachedPage {
   body: string;
   /** The body encoded once, for pages without a CSRF token (most of them): no encoding per response. */
   encoded: Buffer | undefined;
+  /**
+   * For pages with per-visitor values: the body encoded once, split at each placeholder, and which
+   * value goes in each gap. A response is then a Buffer.concat, not a search-and-replace of the page.
+   */
+  template?: { parts: Buffer[]; slots: Array<'csrf' | 'stamp'> };
   /** Strong ETag of the body; undefined when each response differs (a fresh CSRF token per visitor). */
   etag: string | undefined;
   /** Response headers to replay (no Set-Cookie, no Content-Length). */
@@ -26,6 +31,21 @@ export interface CachedPage {
 export const CSRF_PLACEHOLDER = '\u0000pb-csrf\u0000';
 /** Stands in for the signed render time (reply.renderStamp) in a stored page: each copy gets a fresh one. */
 export const STAMP_PLACEHOLDER = '\u0000pb-stamp\u0000';
+
+/** Splits a stored body at its placeholders, once, when it is stored. */
+export function splitTemplate(body: string): { parts: Buffer[]; slots: Array<'csrf' | 'stamp'> } {
+  const parts: Buffer[] = [];
+  const slots: Array<'csrf' | 'stamp'> = [];
+  const pattern = /\u0000pb-(csrf|stamp)\u0000/g;
+  let last = 0;
+  for (let m = pattern.exec(body); m; m = pattern.exec(body)) {
+    parts.push(Buffer.from(body.slice(last, m.index)));
+    slots.push(m[1] as 'csrf' | 'stamp');
+    last = m.index + m[0].length;
+  }
+  parts.push(Buffer.from(body.slice(last)));
+  return { parts, slots };
+}
 
 export function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;

@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
-import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache, STAMP_PLACEHOLDER } from './page-cache.js';
+import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache, splitTemplate, STAMP_PLACEHOLDER } from './page-cache.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -98,11 +98,30 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
 
   // A signed "this page was rendered at" value for forms (the comment form's too-fast check). Stored
   // copies get a fresh one per response, like CSRF tokens, so a cached form never carries an old time.
+  // Signed once per second (its precision; the too-fast check counts whole seconds): one HMAC per second,
+  // not one per page view.
+  let lastStamp = { second: -1, value: '' };
   app.decorateReply('renderStamp', function renderStamp(this: FastifyReply) {
-    const stamp = app.signCookie(String(app.clock.now().getTime()));
-    (this.request as WithState)[STATE]?.stamps.push(stamp);
-    return stamp;
+    const second = Math.floor(app.clock.now().getTime() / 1000);
+    if (lastStamp.second !== second) lastStamp = { second, value: app.signCookie(String(second * 1000)) };
+    (this.request as WithState)[STATE]?.stamps.push(lastStamp.value);
+    return lastStamp.value;
   });
+
+  // A returning visitor's CSRF cookie maps to one token (a per-visitor token, as in any synchronizer
+  // scheme): no unsigning and hashing on every page view. Bounded; cleared when full.
+  const tokenByCookie = new Map<string, string>();
+  function csrfTokenFor(request: FastifyRequest, reply: FastifyReply): string {
+    const cookie = request.cookies._csrf;
+    const known = cookie ? tokenByCookie.get(cookie) : undefined;
+    if (known) return known;
+    const token = reply.generateCsrf();
+    if (cookie) {
+      if (tokenByCookie.size >= 10_000) tokenByCookie.clear();
+      tokenByCookie.set(cookie, token);
+    }
+    return token;
+  }
 
   app.addHook('onRequest', async (request: WithState, reply) => {
     if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return;
@@ -113,9 +132,16 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       if (entry) {
         state.hit = true;
         reply.headers(entry.headers).header('x-cache', 'hit');
-        if (entry.csrf) {
-          const body = entry.body.replaceAll(CSRF_PLACEHOLDER, reply.generateCsrf());
-          return reply.code(entry.statusCode).send(body.includes(STAMP_PLACEHOLDER) ? body.replaceAll(STAMP_PLACEHOLDER, reply.renderStamp()) : body);
+        if (entry.csrf && entry.template) {
+          // One token and one stamp per response, however many forms the page has.
+          let token: Buffer | undefined;
+          let stamp: Buffer | undefined;
+          const { parts, slots } = entry.template;
+          const chunks: Buffer[] = [parts[0]!];
+          slots.forEach((slot, i) => {
+            chunks.push(slot === 'csrf' ? (token ??= Buffer.from(csrfTokenFor(request, reply))) : (stamp ??= Buffer.from(reply.renderStamp())), parts[i + 1]!);
+          });
+          return reply.code(entry.statusCode).send(Buffer.concat(chunks));
         }
         if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
         return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
@@ -200,7 +226,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       }
       store.set(
         request.url,
-        { body, encoded: csrf ? undefined : Buffer.from(body), etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 3 + 512 },
+        { body, encoded: csrf ? undefined : Buffer.from(body), template: csrf ? splitTemplate(body) : undefined, etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 3 + 512 },
         generation,
       );
     } catch (err) {
