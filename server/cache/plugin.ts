@@ -116,7 +116,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     const known = cookie ? tokenByCookie.get(cookie) : undefined;
     if (known) return known;
     const token = reply.generateCsrf();
-    if (cookie) {
+    // Only a genuine cookie is remembered (a forged one was just replaced by generateCsrf).
+    if (cookie && app.unsignCookie(cookie).valid) {
       if (tokenByCookie.size >= 10_000) tokenByCookie.clear();
       tokenByCookie.set(cookie, token);
     }
