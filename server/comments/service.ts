@@ -132,7 +132,13 @@ export async function submitComment(
     placement = placeReply(parent);
   }
   return app.db.transaction().execute(async (tx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${`comment-rate:${s.ipHash}`}))`.execute(tx);
+    // Serialise what the checks below must see consistently: with a rate limit, everything from one
+    // address (so a burst cannot slip past the count); without one, only the same text from the same
+    // email on the same post (so a double submit is still caught as a duplicate).
+    const lockKey = settings.commentsPerTenMinutes > 0
+      ? `comment-rate:${s.ipHash}`
+      : `comment-dup:${post.id}:${s.input.email.toLowerCase()}:${s.input.body}`;
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(tx);
     if (settings.commentsPerTenMinutes > 0) {
       const recent = await countRecentFromAddress(tx, project.id, s.ipHash, new Date(now.getTime() - RATE_WINDOW_MS));
       if (recent >= settings.commentsPerTenMinutes) return { kind: 'rate-limited' } as const;
