@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired]
 //
-// 1. Starts the app as its own process (node --import tsx server/main.ts) on a real PostgreSQL: the
+// 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
 // 2. Seeds the benchmark corpus with set-based SQL (bench/corpus.ts).
 // 3. Starts the ceiling (bench/ceiling.ts, bare Fastify, a fixed body the size of the post page).
@@ -8,7 +8,7 @@
 //    duration. Targets whose route does not exist yet (404) are skipped with a note.
 // 5. Prints one table and writes bench/results/<time>.json. Exits non-zero only if the benchmark itself
 //    broke (a process did not start, a target answered only errors, an accepted comment is missing).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
 import type { Job, Result } from './drive.js';
+// @ts-expect-error a plain .mjs module without type declarations
+import { SERVER_NODE_ARGS } from '../scripts/server-command.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -117,7 +119,10 @@ async function startApp() {
     delete env.DATABASE_URL;
     dbUrl = '';
   }
-  const app = tsx('server/main.ts', [], env);
+  // Exactly as `npm start` runs it: compiled, with the same Node flags.
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  const app = spawn(process.execPath, SERVER_NODE_ARGS, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(app);
   const pgPort = dataDir ? waitForLine(app, /embedded PostgreSQL listening on 127\.0\.0\.1:(\d+)/, 'the embedded PostgreSQL') : undefined;
   await waitForLine(app, /project-blogs is running/, 'the app');
   if (pgPort) {

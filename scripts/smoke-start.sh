@@ -7,7 +7,9 @@ data=$(mktemp -d /tmp/project-blogs-smoke-XXXXXX)
 chmod 755 "$data"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 log="$data.log"
-env -u DATABASE_URL DATA_DIR="$data" PORT="$port" node --import tsx server/main.ts >"$log" 2>&1 &
+# What `npm start` runs (package.json), with node signalled directly rather than through npm.
+node scripts/build.mjs
+env -u DATABASE_URL DATA_DIR="$data" PORT="$port" node --max-semi-space-size=8 --enable-source-maps dist/server/main.js >"$log" 2>&1 &
 pid=$!
 cleanup() { kill -TERM "$pid" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -8,8 +8,6 @@
 //   3. hooks: canonical URLs (301 for case and trailing-slash variants)
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -36,9 +34,9 @@ import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
+import { STATIC_DIR } from './paths.js';
 import pageCachePlugin, { type PageCacheOptions } from './cache/plugin.js';
 
-export const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../static');
 
 export interface Clock {
   now(): Date;

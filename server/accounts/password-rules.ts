@@ -5,12 +5,13 @@
 // that package's full list with 12 or more characters; compared case-insensitively.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SERVER_SOURCE_DIR } from '../paths.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 200;
 
-const LIST_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../auth/common-passwords.txt');
+// Read from the source tree (also when running compiled from dist/).
+const LIST_FILE = path.join(SERVER_SOURCE_DIR, 'auth', 'common-passwords.txt');
 let common: Set<string> | undefined;
 
 function commonPasswords(): Set<string> {

@@ -1,13 +1,12 @@
 // Server-rendered pages: Eta templates in views/, a layout per page, and reply.page() which adds what
 // every page needs (site name, signed-in person, canonical URL, feeds, a lazy CSRF token).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { VIEWS_DIR } from '../paths.js';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { absoluteUrl, urls } from '../urls.js';
 
-export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
 export const SITE_NAME = 'Project blogs';
 
 export interface FeedLink {

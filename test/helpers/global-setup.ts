@@ -10,6 +10,7 @@ import { createDb } from '../../server/db/create-db.js';
 import { startEmbeddedPostgres } from '../../server/db/embedded.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { adminQuery, databaseUrl, runId } from './database-url.js';
+import { buildServer } from './server-process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  buildServer(); // the process tests run the compiled server, as npm start does
   let serverUrl: string;
   let stopServer = async () => {};
   let dataDir: string | undefined;

@@ -1,5 +1,7 @@
-// Runs `server/main.ts` as a real process (what `npm start` runs), for tests of start-up and shutdown.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the server as a real process, as `npm start` does, for tests of start-up and shutdown.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// @ts-expect-error a plain .mjs module without type declarations
+import { SERVER_NODE_ARGS } from '../../scripts/server-command.mjs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +16,14 @@ export interface ServerProcess {
   waitFor(pattern: RegExp, ms?: number): Promise<void>;
 }
 
+/** Compiles the server as `npm start` does (esbuild, ~1 s); the global setup runs it once per test run. */
+export function buildServer() {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Starts the compiled server exactly as `npm start` does (call buildServer first). */
 export function startServerProcess(env: Record<string, string | undefined>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, SERVER_NODE_ARGS, {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: undefined, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
