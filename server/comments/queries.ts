@@ -188,6 +188,31 @@ export async function hasApprovedInProject(db: Db | Tx, projectId: number, email
   return row !== undefined;
 }
 
-export async function insertComment(db: Db | Tx, values: NewComment): Promise<{ id: number; status: CommentStatus }> {
-  return db.insertInto('comments').values(values).returning(['id', 'status']).executeTakeFirstOrThrow();
+/** Inserts a comment and its moderation-log entry (decided by the rules, no actor) in one statement. */
+export async function insertCommentWithLog(
+  tx: Tx,
+  values: NewComment,
+  log: { project_id: number; action: string; reason: string | null },
+): Promise<{ id: number; status: CommentStatus }> {
+  return tx
+    .with('c', (db) => db.insertInto('comments').values(values).returning(['id', 'status', 'created_at']))
+    .with('l', (db) =>
+      db.insertInto('moderation_log').columns(['comment_id', 'project_id', 'actor_id', 'action', 'reason', 'previous_status', 'new_status', 'created_at'])
+        .expression((eb) =>
+          eb.selectFrom('c').select((c) => [
+            'c.id',
+            c.val(log.project_id).as('project_id'),
+            c.val(null).as('actor_id'),
+            c.val(log.action).as('action'),
+            c.val(log.reason).as('reason'),
+            c.val(null).as('previous_status'),
+            'c.status',
+            'c.created_at',
+          ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom('c')
+    .select(['c.id', 'c.status'])
+    .executeTakeFirstOrThrow() as Promise<{ id: number; status: CommentStatus }>;
 }
