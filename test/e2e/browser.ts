@@ -5,11 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { buildApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
-import { seedDemo } from '../../server/demo/seed.js';
-import { createTestDatabase, TestClock } from '../helpers/test-app.js';
-import { freePort, ROOT } from '../helpers/server-process.js';
+import { ROOT } from '../helpers/server-process.js';
+import { startLiveServer, type LiveServer as E2EServer } from '../helpers/live-server.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -31,28 +28,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export interface E2EServer {
-  baseUrl: string;
-  db: Awaited<ReturnType<typeof createTestDatabase>>['db'];
-  clock: TestClock;
-}
-
-/** The app with the demo content, listening on 127.0.0.1; closed after the file. */
-export async function startE2EServer(): Promise<E2EServer> {
-  const database = await createTestDatabase();
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const clock = new TestClock();
-  const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
-  await seedDemo(database.db, { now: clock.now(), publicUrl: baseUrl });
-  const app = await buildApp({ config, db: database.db, clock });
-  await app.listen({ port, host: '127.0.0.1' });
-  afterAll(async () => {
-    await app.close();
-    await database.drop();
-  });
-  return { baseUrl, db: database.db, clock };
-}
+export { startLiveServer as startE2EServer } from '../helpers/live-server.js';
+export type { LiveServer as E2EServer } from '../helpers/live-server.js';
 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -99,7 +76,7 @@ export async function textOf(locator: import('playwright-core').Locator): Promis
 export function useBrowserAndServer(): { server: E2EServer; browser: Browser } {
   const fixture = {} as { server: E2EServer; browser: Browser };
   beforeAll(async () => {
-    fixture.server = await startE2EServer();
+    fixture.server = await startLiveServer();
     fixture.browser = await launchBrowser();
   });
   afterAll(async () => fixture.browser?.close());
