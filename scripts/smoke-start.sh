@@ -18,10 +18,14 @@ for _ in $(seq 1 120); do
   kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "smoke: the server exited during start"; exit 1; }
   sleep 0.5
 done
-curl -fsS "http://127.0.0.1:$port/" | grep -q "Information Sharing Taskforce"
-post=$(curl -fsS "http://127.0.0.1:$port/info-sharing-taskforce/" | grep -o 'href="/info-sharing-taskforce/posts/[^"]*"' | head -n 1 | cut -d'"' -f2)
+# Pages are fetched whole first: a pipe into `grep -q` or `head` may end early (SIGPIPE under pipefail).
+home=$(curl -fsS "http://127.0.0.1:$port/")
+grep -q "Information Sharing Taskforce" <<<"$home" || { echo "smoke: the home page does not list the demo"; exit 1; }
+project=$(curl -fsS "http://127.0.0.1:$port/info-sharing-taskforce/")
+post=$(grep -o 'href="/info-sharing-taskforce/posts/[^"]*"' <<<"$project" | sed -n 1p | cut -d'"' -f2)
 [ -n "$post" ] || { echo "smoke: no demo post linked"; exit 1; }
-curl -fsS "http://127.0.0.1:$port$post" | grep -q "thought"
+page=$(curl -fsS "http://127.0.0.1:$port$post")
+grep -q "thought" <<<"$page" || { echo "smoke: the post page has no comment area"; exit 1; }
 echo "smoke: served / and $post"
 kill -TERM "$pid"
 trap - EXIT
