@@ -10,6 +10,13 @@ import { seedDemo } from '../../server/demo/seed.js';
 import { adminQuery, databaseUrl } from './database-url.js';
 export { adminQuery };
 
+// Apps built by this file's tests, closed after all of them: registered once here, at the file's top
+// level, so that buildTestApp() may also be called inside a test body (where hooks would not register).
+const toClose: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of toClose.splice(0).reverse()) await close();
+});
+
 export class TestClock implements Clock {
   constructor(public current = new Date()) {}
   now() {
@@ -74,7 +81,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
   if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
   const app = await buildApp({ config, db: database.db, clock, ...(options.pageCache ? { pageCache: { listenUrl: database.url } } : {}) });
-  afterAll(async () => {
+  toClose.push(async () => {
     await app.close();
     await database.drop();
   });

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createDb } from '../../server/db/create-db.js';
@@ -23,12 +23,8 @@ describe('when the database goes away', () => {
     await prepareDatabase(db, { seedDemo: 'always', publicUrl: 'http://blogs.test' });
     const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
     const app = await buildApp({ config, db });
-    afterAll(async () => {
-      await app.close();
-      await db.destroy();
-      await server?.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    // Cleanup in finally, not afterAll: hooks registered inside a test body never run.
+    try {
     expect((await app.inject('/info-sharing-taskforce/')).statusCode).toBe(200);
     const commentsBefore = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
@@ -58,5 +54,11 @@ describe('when the database goes away', () => {
     expect((await app.inject('/readyz')).statusCode).toBe(200);
     const commentsAfter = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
     expect(commentsAfter).toBe(commentsBefore);
+    } finally {
+      await app.close();
+      await db.destroy();
+      await server?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // Migrations and demo seeding as `npm start` runs them, on the database under test.
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { prepareDatabase } from '../../server/startup.js';
 import { createTestDatabase } from '../helpers/test-app.js';
@@ -8,40 +8,52 @@ import { createTestDatabase } from '../helpers/test-app.js';
 describe('start-up', () => {
   it('migrates an empty database, and a second run applies nothing', async () => {
     const t = await createTestDatabase();
-    afterAll(() => t.drop());
-    await sql`DROP SCHEMA public CASCADE; CREATE SCHEMA public`.execute(t.db);
-    const first = await migrateToLatest(t.db);
-    expect(first).toContain('0001-initial');
-    expect(await migrateToLatest(t.db)).toEqual([]);
-    const tables = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('posts','comments','people','sessions')`.execute(t.db);
-    expect(tables.rows[0]?.n).toBe(4);
+    try {
+      await sql`DROP SCHEMA public CASCADE; CREATE SCHEMA public`.execute(t.db);
+      const first = await migrateToLatest(t.db);
+      expect(first).toContain('0001-initial');
+      expect(await migrateToLatest(t.db)).toEqual([]);
+      const tables = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('posts','comments','people','sessions')`.execute(t.db);
+      expect(tables.rows[0]?.n).toBe(4);
+    } finally {
+      await t.drop();
+    }
   });
 
   it('seeds the demo once: a restart does not seed twice', async () => {
     const t = await createTestDatabase();
-    afterAll(() => t.drop());
-    const config = { seedDemo: 'auto' as const, publicUrl: 'http://blogs.test' };
-    expect((await prepareDatabase(t.db, config)).seeded).toBe(true);
-    const count = async () => (await t.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
-    const posts = await count();
-    expect(posts).toBeGreaterThan(10);
-    expect((await prepareDatabase(t.db, config)).seeded).toBe(false);
-    expect(await count()).toBe(posts);
+    try {
+      const config = { seedDemo: 'auto' as const, publicUrl: 'http://blogs.test' };
+      expect((await prepareDatabase(t.db, config)).seeded).toBe(true);
+      const count = async () => (await t.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+      const posts = await count();
+      expect(posts).toBeGreaterThan(10);
+      expect((await prepareDatabase(t.db, config)).seeded).toBe(false);
+      expect(await count()).toBe(posts);
+    } finally {
+      await t.drop();
+    }
   });
 
   it('SEED_DEMO=never leaves an empty database empty; always refuses a non-empty one', async () => {
     const t = await createTestDatabase();
-    afterAll(() => t.drop());
-    expect((await prepareDatabase(t.db, { seedDemo: 'never', publicUrl: 'http://blogs.test' })).seeded).toBe(false);
-    expect(await t.db.selectFrom('projects').select('id').executeTakeFirst()).toBeUndefined();
-    expect((await prepareDatabase(t.db, { seedDemo: 'always', publicUrl: 'http://blogs.test' })).seeded).toBe(true);
-    await expect(prepareDatabase(t.db, { seedDemo: 'always', publicUrl: 'http://blogs.test' })).rejects.toThrow(/refuses/);
+    try {
+      expect((await prepareDatabase(t.db, { seedDemo: 'never', publicUrl: 'http://blogs.test' })).seeded).toBe(false);
+      expect(await t.db.selectFrom('projects').select('id').executeTakeFirst()).toBeUndefined();
+      expect((await prepareDatabase(t.db, { seedDemo: 'always', publicUrl: 'http://blogs.test' })).seeded).toBe(true);
+      await expect(prepareDatabase(t.db, { seedDemo: 'always', publicUrl: 'http://blogs.test' })).rejects.toThrow(/refuses/);
+    } finally {
+      await t.drop();
+    }
   });
 
   it('the database stores text as UTF-8', async () => {
     const t = await createTestDatabase();
-    afterAll(() => t.drop());
-    const enc = await sql<{ e: string }>`SELECT current_setting('server_encoding') AS e`.execute(t.db);
-    expect(enc.rows[0]?.e).toBe('UTF8');
+    try {
+      const enc = await sql<{ e: string }>`SELECT current_setting('server_encoding') AS e`.execute(t.db);
+      expect(enc.rows[0]?.e).toBe('UTF8');
+    } finally {
+      await t.drop();
+    }
   });
 });
