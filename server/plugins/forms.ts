@@ -4,12 +4,15 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
+import querystring from 'node:querystring';
 import type { FastifyInstance } from 'fastify';
 
 export const BODY_LIMIT = 1024 * 1024; // forms; image uploads set their own limit
 
 export async function registerForms(app: FastifyInstance, options: { cookieSecret: string; secureCookies: boolean }) {
-  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  // PostgreSQL text cannot hold a NUL character, and no person types one: drop them from every form
+  // field here, once, rather than letting any handler's query fail with a 500.
+  await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (body) => withoutNul(querystring.parse(body)) });
   await app.register(cookie, { secret: options.cookieSecret });
   await app.register(csrf, {
     cookieKey: '_csrf',
@@ -30,6 +33,15 @@ export async function registerForms(app: FastifyInstance, options: { cookieSecre
     if (request.routeOptions.config?.csrf === false) return done();
     app.csrfProtection(request, reply, done);
   });
+}
+
+function withoutNul(fields: querystring.ParsedUrlQuery): Record<string, string | string[]> {
+  const clean = (v: string) => (v.includes('\u0000') ? v.replaceAll('\u0000', '') : v);
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) out[clean(key)] = Array.isArray(value) ? value.map(clean) : clean(value);
+  }
+  return out;
 }
 
 declare module 'fastify' {
