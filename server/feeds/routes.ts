@@ -3,11 +3,11 @@
 // If-Modified-Since gets 304 without building, and an unchanged feed is served from the in-process LRU.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { BadRequestError, gone, notFound } from '../errors.js';
+import { BadRequestError, notFound } from '../errors.js';
 import { excerptFromHtml, makeUrlsAbsolute } from '../markdown/render.js';
 import { findPublicPerson } from '../people/queries.js';
 import { mintAtomId } from '../posts/atom-id.js';
-import { findPostBySlug, findSlugRedirect, isPostPublic, wasPostDeleted } from '../posts/queries.js';
+import { findPublicPost } from '../posts/lookup.js';
 import { SITE_NAME } from '../plugins/view.js';
 import { loadProject } from '../projects/routes.js';
 import { findTag } from '../projects/queries.js';
@@ -214,18 +214,10 @@ async function feedRoutes(app: FastifyInstance) {
   // GET /:project/posts/:slug/comments.atom — the approved comments of one post
   app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug/comments.atom', async (request, reply) => {
     const project = await loadProject(app, request.params.project);
-    const { slug } = request.params;
-    if (!/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
     const now = app.clock.now();
-    const post = await findPostBySlug(app.readDb, project.id, slug);
-    if (!post) {
-      const current = await findSlugRedirect(app.readDb, project.id, slug);
-      if (current) return reply.redirect(urls.postCommentsFeed(project.slug, current), 301);
-      if (await wasPostDeleted(app.readDb, project.id, slug)) throw gone('This post has been removed by the project team.');
-      throw notFound('There is no such post in this project.');
-    }
-    if (post.status === 'unpublished') throw gone('This post has been unpublished by the project team.');
-    if (!isPostPublic(post, now)) throw notFound('There is no such post in this project.');
+    const found = await findPublicPost(app, project, request.params.slug);
+    if ('movedTo' in found) return reply.redirect(urls.postCommentsFeed(project.slug, found.movedTo), 301);
+    const { post } = found;
     const filter = { kind: 'post', postId: post.id } as const;
     const selfPath = urls.postCommentsFeed(project.slug, post.slug);
     return serve(request, reply, {

@@ -1,0 +1,25 @@
+// The one rule for what a public post URL answers, shared by the post page and its comments feed:
+// the post if the public may see it; its current slug when it was renamed (the caller redirects, 301);
+// 410 when it was unpublished or deleted; 404 for drafts, future posts and slugs that never existed.
+import type { FastifyInstance } from 'fastify';
+import type { Post, Project } from '../db/schema.js';
+import { gone, notFound } from '../errors.js';
+import { findPostBySlug, findSlugRedirect, isPostPublic, wasPostDeleted } from './queries.js';
+
+const POST_SLUG = /^[a-z0-9-]{1,100}$/;
+
+export type PublicPostLookup = { post: Post } | { movedTo: string };
+
+export async function findPublicPost(app: FastifyInstance, project: Project, slug: string): Promise<PublicPostLookup> {
+  if (!POST_SLUG.test(slug)) throw notFound('There is no such post.');
+  const post = await findPostBySlug(app.readDb, project.id, slug);
+  if (!post) {
+    const current = await findSlugRedirect(app.readDb, project.id, slug);
+    if (current) return { movedTo: current };
+    if (await wasPostDeleted(app.readDb, project.id, slug)) throw gone('This post has been removed by the project team.');
+    throw notFound('There is no such post in this project. It may have moved: try the project’s latest posts.');
+  }
+  if (post.status === 'unpublished') throw gone('This post has been unpublished by the project team.');
+  if (!isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
+  return { post };
+}
