@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired]
+// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired] [-- --only TEXT] [-- --profile]
 //
 // 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
@@ -31,6 +31,12 @@ const option = (name: string, fallback: number) => {
 };
 const quick = flag('quick');
 const paired = flag('paired');
+// --only <text>: measure just the targets whose name contains it (the ceiling always runs), for quick looks.
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? String(args[onlyIndex + 1] ?? '') : undefined;
+const wanted = (target: string) => only === undefined || target.includes(only);
+// --profile: the app writes a V8 CPU profile to bench/results/profiles/ when it stops (open it in Chrome DevTools).
+const profile = flag('profile');
 const settings = {
   projects: quick ? 4 : 20,
   posts: option('posts', quick ? 200 : 4_000),
@@ -121,7 +127,8 @@ async function startApp() {
   }
   // Exactly as `npm start` runs it: compiled, with the same Node flags.
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  const app = spawn(process.execPath, SERVER_NODE_ARGS, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results/profiles')}`, ...SERVER_NODE_ARGS] : SERVER_NODE_ARGS;
+  const app = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(app);
   const pgPort = dataDir ? waitForLine(app, /embedded PostgreSQL listening on 127\.0\.0\.1:(\d+)/, 'the embedded PostgreSQL') : undefined;
   await waitForLine(app, /project-blogs is running/, 'the app');
@@ -235,6 +242,7 @@ async function main() {
     // Other work on a shared machine comes in bursts: with --paired, each target's ratio is to a ceiling
     // run measured just before it, so a burst that lands on one target lands on its ceiling too.
     const measure = async (target: string, j: Job) => {
+      if (!wanted(target)) return undefined;
       const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
       const result = await drive(j);
       rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
@@ -269,7 +277,9 @@ async function main() {
     }
 
     const commentsAt = `${postPath}/comments`;
-    if (await exists(commentsAt, { method: 'POST' })) {
+    if (!wanted('comment POST')) {
+      /* not asked for */
+    } else if (await exists(commentsAt, { method: 'POST' })) {
       await benchComments(commentsAt, postPath, job, rows, ceilingResult, client, notes);
     } else {
       rows.push({ target: 'comment POST', note: `skipped: POST ${commentsAt} answers 404 (the comments branch is not merged yet)` });

@@ -3,7 +3,7 @@
 // Below: the look-ups the comment rules need, and the pending counts for the dashboard.
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
-import type { CommentStatus, NewComment } from '../db/schema.js';
+import type { CommentStatus, NewComment, Post, Project } from '../db/schema.js';
 
 export interface PublicComment {
   id: number;
@@ -128,6 +128,43 @@ export async function countPendingComments(db: Db, projectIds: number[]): Promis
 
 // ---------------------------------------------------------------- look-ups for the comment rules
 
+export type CommentTargetPost = Pick<Post, 'id' | 'slug' | 'status' | 'published_at' | 'first_published_at' | 'comments_open' | 'deleted_at'>;
+
+/**
+ * Everything a comment POST needs to know before the rules run, in one query: the project, its post
+ * (undefined if none has this slug) and the site-wide pause setting (its raw stored value).
+ */
+export async function findCommentTarget(
+  db: Db,
+  projectSlug: string,
+  postSlug: string,
+  pauseKey: string,
+): Promise<{ project: Project; post: CommentTargetPost | undefined; pause: unknown } | undefined> {
+  const row = await db
+    .selectFrom('projects')
+    .leftJoin('posts', (join) => join.onRef('posts.project_id', '=', 'projects.id').on('posts.slug', '=', postSlug).on('posts.deleted_at', 'is', null))
+    .selectAll('projects')
+    .select([
+      'posts.id as post_id',
+      'posts.slug as post_slug',
+      'posts.status as post_status',
+      'posts.published_at as post_published_at',
+      'posts.first_published_at as post_first_published_at',
+      'posts.comments_open as post_comments_open',
+      'posts.deleted_at as post_deleted_at',
+    ])
+    .select((eb) => eb.selectFrom('site_settings').select('value').where('key', '=', pauseKey).as('pause'))
+    .where('projects.slug', '=', projectSlug)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { post_id, post_slug, post_status, post_published_at, post_first_published_at, post_comments_open, post_deleted_at, pause, ...project } = row;
+  const post =
+    post_id === null || post_slug === null || post_status === null || post_comments_open === null
+      ? undefined
+      : { id: post_id, slug: post_slug, status: post_status, published_at: post_published_at, first_published_at: post_first_published_at, comments_open: post_comments_open, deleted_at: post_deleted_at };
+  return { project, post, pause };
+}
+
 export interface ReplyTarget {
   id: number;
   depth: number;
@@ -147,72 +184,31 @@ export async function findReplyTarget(db: Db, postId: number, commentId: number)
   return row && { id: row.id, depth: row.depth, parentId: row.parent_id, authorName: row.author_name };
 }
 
-/** Comments received from one address (salted hash) in a project since a time: the rate limit, shared by every server. */
-export async function countRecentFromAddress(db: Db | Tx, projectId: number, ipHash: string, since: Date): Promise<number> {
-  const row = await db
-    .selectFrom('comments')
-    .innerJoin('posts', 'posts.id', 'comments.post_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('posts.project_id', '=', projectId)
-    .where('comments.ip_hash', '=', ipHash)
-    .where('comments.created_at', '>', since)
-    .where('comments.is_team_reply', '=', false)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+/** What the database function pb_accept_comment (migration 0007) needs; see submitComment. */
+export interface AcceptCommentArgs {
+  lockKey: string;
+  projectId: number;
+  rateLimit: number;
+  rateSince: Date;
+  checkKnown: boolean;
+  /** The rules' decision for [new, new + known commenter, duplicate, duplicate + known commenter]. */
+  decisions: Array<{ status: CommentStatus; reasons: string[]; action: string }>;
+  comment: Omit<NewComment, 'status' | 'hold_reasons' | 'approved_at' | 'decided_at' | 'created_at'> & { created_at: Date };
 }
 
-/** The same email already sent the same text on this post (any status). */
-export async function hasDuplicate(db: Db | Tx, postId: number, email: string, body: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('comments')
-    .select('id')
-    .where('post_id', '=', postId)
-    .where(sql<string>`lower(author_email)`, '=', email.toLowerCase())
-    .where('body_src', '=', body)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
+export type AcceptedComment =
+  | { id: number; status: Extract<CommentStatus, 'approved' | 'pending' | 'spam'>; reasons: string[] }
+  | { id: null; status: 'rate-limited'; reasons: string[] };
 
-/** The email has an approved comment somewhere in the project. */
-export async function hasApprovedInProject(db: Db | Tx, projectId: number, email: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('comments')
-    .innerJoin('posts', 'posts.id', 'comments.post_id')
-    .select('comments.id')
-    .where('posts.project_id', '=', projectId)
-    .where(sql<string>`lower(comments.author_email)`, '=', email.toLowerCase())
-    .where('comments.status', '=', 'approved')
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Inserts a comment and its moderation-log entry (decided by the rules, no actor) in one statement. */
-export async function insertCommentWithLog(
-  tx: Tx,
-  values: NewComment,
-  log: { project_id: number; action: string; reason: string | null },
-): Promise<{ id: number; status: CommentStatus }> {
-  return tx
-    .with('c', (db) => db.insertInto('comments').values(values).returning(['id', 'status', 'created_at']))
-    .with('l', (db) =>
-      db.insertInto('moderation_log').columns(['comment_id', 'project_id', 'actor_id', 'action', 'reason', 'previous_status', 'new_status', 'created_at'])
-        .expression((eb) =>
-          eb.selectFrom('c').select((c) => [
-            'c.id',
-            c.val(log.project_id).as('project_id'),
-            c.val(null).as('actor_id'),
-            c.val(log.action).as('action'),
-            c.val(log.reason).as('reason'),
-            c.val(null).as('previous_status'),
-            'c.status',
-            'c.created_at',
-          ]),
-        )
-        .returning('id'),
-    )
-    .selectFrom('c')
-    .select(['c.id', 'c.status'])
-    .executeTakeFirstOrThrow() as Promise<{ id: number; status: CommentStatus }>;
+/** Checks and stores a public comment with its log entry, in one statement (one round trip). */
+export async function acceptComment(db: Db, a: AcceptCommentArgs): Promise<AcceptedComment> {
+  const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`
+    SELECT id, status, reasons FROM pb_accept_comment(
+      ${a.lockKey}, ${a.projectId}, ${a.rateLimit}, ${a.rateSince}, ${a.checkKnown},
+      ${JSON.stringify(a.decisions)}::jsonb, ${JSON.stringify(a.comment)}::jsonb)
+  `.execute(db);
+  const row = rows[0]!;
+  return row.status === 'rate-limited'
+    ? { id: null, status: 'rate-limited', reasons: [] }
+    : { id: Number(row.id), status: row.status as 'approved' | 'pending' | 'spam', reasons: row.reasons };
 }

@@ -1,40 +1,35 @@
 // POST /:project/posts/:slug/comments — a comment from the public. Anything refused (invalid, closed,
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
 // redirects (303) to itself, visible to its writer alone until it is approved.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
 import { renderPostPage, type CommentFormState } from '../posts/page.js';
 import { findPostBySlug, isPostPublic } from '../posts/queries.js';
-import { loadProject } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
-import { closedStateOf, hashAddress, rememberOwnComment, submitComment } from './service.js';
+import { findCommentTarget } from './queries.js';
+import { closedStateWith, commentFormTrusted, hashAddress, PAUSE_KEY, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
 
 type Body = Record<string, unknown>;
-
-/** The global CSRF check, run by hand so that a failure can show the form again instead of losing the text. */
-function csrfValid(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = { unsignCookie: reply.unsignCookie.bind(reply), send: () => resolve(false) } as unknown as FastifyReply;
-    app.csrfProtection(request, probe, () => resolve(true));
-  });
-}
 
 export default async function commentRoutes(app: FastifyInstance) {
   const secret = await loadSiteSecret(app.db);
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
-    // CSRF is checked below, with a friendlier failure. A new comment is held, or if published, its
+    // Forgery is checked below (commentFormTrusted), with a friendlier failure that keeps the text. A new comment is held, or if published, its
     // database notification drops the pages it changes: no need to empty this server's cache here.
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
-      const project = await loadProject(app, request.params.project);
       const { slug } = request.params;
+      if (!SLUG_PATTERN.test(request.params.project)) throw notFound('There is no project at this address.');
       if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
-      const post = await findPostBySlug(app.db, project.id, slug);
+      // The project, the post and the pause in one query: a comment flood is mostly round trips.
+      const target = await findCommentTarget(app.db, request.params.project, slug, PAUSE_KEY);
+      if (!target) throw notFound('There is no project at this address.');
+      const { project, post } = target;
       if (!post || !isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
 
       const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
@@ -43,19 +38,22 @@ export default async function commentRoutes(app: FastifyInstance) {
       const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
       const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
       const values = { ...input, parentId, renderedAt };
-      const refuse = (status: number, form: Omit<CommentFormState, 'values'>) => {
+      // Refusals are rare: the whole post is read only then, to show its page again.
+      const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
+        const fullPost = await findPostBySlug(app.db, project.id, post.slug);
+        if (!fullPost) throw notFound('There is no such post in this project.');
         reply.code(status);
-        return renderPostPage(app, request, reply, project, post, { values, ...form });
+        return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
       };
 
-      if (!(await csrfValid(app, request, reply))) {
+      if (!commentFormTrusted(app, request, post.id, body._csrf)) {
         return refuse(403, {
           errors: {},
           notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
         });
       }
       const settings = readSettings(project.settings);
-      const closed = await closedStateOf(app, project, post, settings);
+      const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
       if (closed) return refuse(409, { errors: {}, notice: closed.message });
 
       const errors = validateComment(input, settings);

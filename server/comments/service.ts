@@ -1,14 +1,13 @@
 // Receiving a public comment: the rules (rules.ts) applied to what the database knows, then the comment
 // and its log entry committed together. Also the small signed tokens the comment form relies on: the
 // render timestamp, the commenter's own-comments cookie and the salted address hash.
-import { createHmac } from 'node:crypto';
-import { sql } from 'kysely';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
 import type { CommentStatus, Post, Project } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
 import type { ProjectSettings } from '../projects/settings.js';
-import { countRecentFromAddress, findReplyTarget, hasApprovedInProject, hasDuplicate, insertCommentWithLog } from './queries.js';
+import { acceptComment, findReplyTarget } from './queries.js';
 import { commentsClosed, decideComment, placeReply, type ClosedState, type CommentInput } from './rules.js';
 
 export const OWN_COMMENTS_COOKIE = 'pb_own_comments';
@@ -26,7 +25,12 @@ export interface CommentsPause {
 
 export async function findCommentsPause(db: Db): Promise<CommentsPause | undefined> {
   const row = await db.selectFrom('site_settings').select('value').where('key', '=', PAUSE_KEY).executeTakeFirst();
-  const v = row?.value as Partial<CommentsPause> | null | undefined;
+  return readCommentsPause(row?.value);
+}
+
+/** The stored value of the pause setting, as read from site_settings. */
+export function readCommentsPause(value: unknown): CommentsPause | undefined {
+  const v = value as Partial<CommentsPause> | null | undefined;
   return v && typeof v === 'object' ? { message: String(v.message ?? ''), since: String(v.since ?? '') } : undefined;
 }
 
@@ -45,7 +49,17 @@ export async function clearCommentsPause(db: Db): Promise<void> {
 
 /** Why comments on this post are closed right now, or undefined. */
 export async function closedStateOf(app: FastifyInstance, project: Project, post: Post, settings: ProjectSettings): Promise<ClosedState | undefined> {
-  const pause = await findCommentsPause(app.readDb);
+  return closedStateWith(app, project, post, settings, await findCommentsPause(app.readDb));
+}
+
+/** The same, with the pause already read (it came with the post, see findCommentTarget). */
+export function closedStateWith(
+  app: FastifyInstance,
+  project: Project,
+  post: Pick<Post, 'comments_open' | 'first_published_at' | 'published_at'>,
+  settings: ProjectSettings,
+  pause: CommentsPause | undefined,
+): ClosedState | undefined {
   return commentsClosed({
     pauseMessage: pause?.message,
     projectStatus: project.status,
@@ -97,6 +111,63 @@ export function hashAddress(secret: string, ip: string): string {
   return createHmac('sha256', secret).update(`comment-address:${ip}`).digest('hex').slice(0, 32);
 }
 
+// ---------------------------------------------------------------- the form's protection against forgery
+//
+// The public comment form is the one form not bound to a visitor's cookie, so that a post page is the
+// same for every reader and can be served from the page cache and held by a CDN (a per-visitor CSRF
+// token made every post page private, assembled per response). A post from another site is refused
+// instead by what the browser says of the request's origin: Sec-Fetch-Site (every current browser),
+// else Origin (all browsers since about 2019 on a POST), else Referer. The form also carries a signed
+// token naming its post, so a post without the form (or to another post) is refused even from a tool
+// that sends none of those headers. Forms for signed-in people keep per-session synchronizer tokens.
+
+const formTokens = new Map<number, string>();
+
+/** The comment form's token for a post: the same for every reader, signed with the site's secret. */
+export function commentFormToken(app: FastifyInstance, postId: number): string {
+  let token = formTokens.get(postId);
+  if (token === undefined) {
+    if (formTokens.size >= 10_000) formTokens.clear();
+    token = app.signCookie(`comment-form:${postId}`);
+    formTokens.set(postId, token);
+  }
+  return token;
+}
+
+/** The comment came from this site's form: its token is this post's, and the browser says it is same-origin. */
+export function commentFormTrusted(app: FastifyInstance, request: FastifyRequest, postId: number, token: unknown): boolean {
+  if (typeof token !== 'string' || token.length > 200) return false;
+  const expected = commentFormToken(app, postId);
+  if (token.length !== expected.length || !timingSafeEqual(Buffer.from(token), Buffer.from(expected))) return false;
+  return sameOrigin(app, request);
+}
+
+function sameOrigin(app: FastifyInstance, request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
+  const origin = request.headers.origin;
+  if (typeof origin === 'string') return isOurs(app, request, origin);
+  const referer = request.headers.referer;
+  if (typeof referer === 'string') return isOurs(app, request, referer);
+  return true; // not a browser, or one too old to say: the signed form token is the check left
+}
+
+/** The URL's host is the one this request was sent to, or the configured public one. */
+function isOurs(app: FastifyInstance, request: FastifyRequest, url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).host;
+  } catch {
+    return false; // "null" (a sandboxed frame, a data: URL) or garbage
+  }
+  return host !== '' && (host === request.headers.host || host === publicHost(app));
+}
+
+let cachedPublicHost: string | undefined;
+function publicHost(app: FastifyInstance): string {
+  return (cachedPublicHost ??= new URL(app.config.publicUrl).host);
+}
+
 // ---------------------------------------------------------------- receiving a comment
 
 export interface Submission {
@@ -114,13 +185,16 @@ export type SubmitResult =
   | { kind: 'saved'; id: number; status: CommentStatus; reasons: string[] };
 
 /**
- * Applies the rules and stores the comment (validation and the closed check are the caller's). The rate
- * limit is counted and the comment inserted under a per-address lock, so parallel posts cannot slip past it.
+ * Applies the rules and stores the comment (validation and the closed check are the caller's), in one
+ * round trip: the database function pb_accept_comment (migration 0007) counts the rate limit, finds a
+ * duplicate or a known commenter and inserts the comment with its log entry, all under a lock so that
+ * parallel posts cannot slip past the checks. The rules are still decided here, for each possible
+ * answer to the two questions only the database can settle.
  */
 export async function submitComment(
   app: FastifyInstance,
   project: Project,
-  post: Post,
+  post: Pick<Post, 'id'>,
   settings: ProjectSettings,
   s: Submission,
 ): Promise<SubmitResult> {
@@ -131,57 +205,42 @@ export async function submitComment(
     if (!parent) return { kind: 'bad-parent' };
     placement = placeReply(parent);
   }
-  // Rendered before the transaction opens, so the lock below is held for database work only.
   const bodyHtml = renderCommentHtml(s.input.body);
-  return app.db.transaction().execute(async (tx) => {
-    // Serialise what the checks below must see consistently: with a rate limit, everything from one
-    // address (so a burst cannot slip past the count); without one, only the same text from the same
-    // email on the same post (so a double submit is still caught as a duplicate).
-    const lockKey = settings.commentsPerTenMinutes > 0
-      ? `comment-rate:${s.ipHash}`
-      : `comment-dup:${post.id}:${s.input.email.toLowerCase()}:${s.input.body}`;
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(tx);
-    if (settings.commentsPerTenMinutes > 0) {
-      const recent = await countRecentFromAddress(tx, project.id, s.ipHash, new Date(now.getTime() - RATE_WINDOW_MS));
-      if (recent >= settings.commentsPerTenMinutes) return { kind: 'rate-limited' } as const;
-    }
-    const [duplicate, knownCommenter] = await Promise.all([
-      hasDuplicate(tx, post.id, s.input.email, s.input.body),
-      settings.commentPolicy === 'hold-first-time' ? hasApprovedInProject(tx, project.id, s.input.email) : Promise.resolve(false),
-    ]);
-    const decision = decideComment(s.input, settings, {
-      honeypotFilled: s.honeypot.trim() !== '',
-      secondsSinceRender: secondsSinceRender(app, s.renderedAt, now),
-      duplicate,
-      knownCommenter,
-    });
-    // The comment and the rules' decision in one statement: the log tells the whole story (actor_id
-    // null means the rules decided), at the cost of one round trip.
-    const row = await insertCommentWithLog(
-      tx,
-      {
-        post_id: post.id,
-        parent_id: placement.parentId,
-        depth: placement.depth,
-        status: decision.status,
-        author_name: s.input.name,
-        author_email: s.input.email.toLowerCase(),
-        body_src: s.input.body,
-        body_html: bodyHtml,
-        rendered_version: RENDERER_VERSION,
-        ip_hash: s.ipHash,
-        user_agent: s.userAgent?.slice(0, 300) ?? null,
-        hold_reasons: decision.reasons,
-        created_at: now,
-        approved_at: decision.status === 'approved' ? now : null,
-        decided_at: decision.status === 'pending' ? null : now,
-      },
-      {
-        project_id: project.id,
-        action: decision.status === 'approved' ? 'auto-approve' : decision.status === 'spam' ? 'auto-spam' : 'auto-hold',
-        reason: decision.reasons.join(', ') || null,
-      },
-    );
-    return { kind: 'saved', id: row.id, status: row.status, reasons: decision.reasons } as const;
+  const signals = { honeypotFilled: s.honeypot.trim() !== '', secondsSinceRender: secondsSinceRender(app, s.renderedAt, now) };
+  // Index = duplicate * 2 + knownCommenter, as the function reads it.
+  const decisions = [false, true].flatMap((duplicate) =>
+    [false, true].map((knownCommenter) => {
+      const d = decideComment(s.input, settings, { ...signals, duplicate, knownCommenter });
+      return { status: d.status, reasons: d.reasons, action: d.status === 'approved' ? 'auto-approve' : d.status === 'spam' ? 'auto-spam' : 'auto-hold' };
+    }),
+  );
+  // Serialise what the checks must see consistently: with a rate limit, everything from one address (so
+  // a burst cannot slip past the count); without one, only the same text from the same email on the
+  // same post (so a double submit is still caught as a duplicate).
+  const lockKey = settings.commentsPerTenMinutes > 0
+    ? `comment-rate:${s.ipHash}`
+    : `comment-dup:${post.id}:${s.input.email.toLowerCase()}:${s.input.body}`;
+  const row = await acceptComment(app.db, {
+    lockKey,
+    projectId: project.id,
+    rateLimit: settings.commentsPerTenMinutes,
+    rateSince: new Date(now.getTime() - RATE_WINDOW_MS),
+    checkKnown: settings.commentPolicy === 'hold-first-time',
+    decisions,
+    comment: {
+      post_id: post.id,
+      parent_id: placement.parentId,
+      depth: placement.depth,
+      author_name: s.input.name,
+      author_email: s.input.email.toLowerCase(),
+      body_src: s.input.body,
+      body_html: bodyHtml,
+      rendered_version: RENDERER_VERSION,
+      ip_hash: s.ipHash,
+      user_agent: s.userAgent?.slice(0, 300) ?? null,
+      created_at: now,
+    },
   });
+  if (row.status === 'rate-limited') return { kind: 'rate-limited' };
+  return { kind: 'saved', id: row.id, status: row.status, reasons: row.reasons };
 }

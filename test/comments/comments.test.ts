@@ -157,6 +157,24 @@ describe('rate limit per address', () => {
     expect((await postComment(t, post.url, ok(202), { ip })).response.statusCode).toBe(303);
   });
 
+  it('holds under a burst: 12 comments sent at once from one address store exactly the 5 allowed', async () => {
+    const ip = freshIp();
+    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => postComment(t, post.url, ok(400 + i), { ip, wait: 1 })));
+    const codes = sent.map((s) => s.response.statusCode);
+    expect(codes.filter((c) => c === 303)).toHaveLength(5);
+    expect(codes.filter((c) => c === 429)).toHaveLength(7);
+  });
+
+  it('with no rate limit, the same text sent several times at once is stored once as new and the rest as duplicates', async () => {
+    await setSettings(t, 'info-sharing-taskforce', { commentsPerTenMinutes: 0 });
+    const same = { ...ok(500), body: 'A double click, six times over, all at once.' };
+    const sent = await Promise.all(Array.from({ length: 6 }, () => postComment(t, post.url, same, { ip: freshIp() })));
+    expect(sent.every((s) => s.response.statusCode === 303)).toBe(true);
+    const rows = await Promise.all(sent.map((s) => commentById(t, idFromLocation(s.response.headers.location))));
+    expect(rows.filter((r) => r.hold_reasons.includes('duplicate'))).toHaveLength(5);
+    expect(rows.filter((r) => r.status === 'pending')).toHaveLength(1);
+  });
+
   it('uses the project setting', async () => {
     await setSettings(t, 'info-sharing-taskforce', { commentsPerTenMinutes: 1 });
     const ip = freshIp();
@@ -206,6 +224,66 @@ describe('a refused comment is shown again with the error beside the field and t
     expect(res.body).toContain('This form had expired');
     expect(res.body).toContain('Typed before lunch.');
     expect(await t.db.selectFrom('comments').select('id').where('body_src', '=', 'Typed before lunch.').executeTakeFirst()).toBeUndefined();
+  });
+
+  describe('a comment sent from another site (forgery) is refused, nothing saved, the text shown back', () => {
+    const forged = async (headers: Record<string, string>, tokenFrom = post.url) => {
+      const page = await get(t.app, tokenFrom);
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const renderedAt = /name="rendered_at" value="([^"]+)"/.exec(page.body)![1]!;
+      t.clock.advance(30_000);
+      const body = `Forged ${Object.entries(headers).map(([k, v]) => `${k} ${v}`).join(' ')} ${tokenFrom === post.url ? '' : 'other post'}`.trim();
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `${post.url}/comments`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'blogs.example.gov', ...headers },
+        payload: new URLSearchParams({ _csrf: token, rendered_at: renderedAt.replace(/&#39;/g, "'"), website: '', name: 'Sam', email: 'sam-forged@example.org', body }).toString(),
+        remoteAddress: freshIp(),
+      });
+      const saved = await t.db.selectFrom('comments').select('id').where('body_src', '=', body).executeTakeFirst();
+      return { res, body, saved };
+    };
+    it.each([
+      [{ origin: 'https://evil.example' }],
+      [{ origin: 'null' }],
+      [{ 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }],
+      [{ 'sec-fetch-site': 'same-site' }],
+      [{ referer: 'https://evil.example/page' }],
+    ])('%j', async (headers) => {
+      const { res, body, saved } = await forged(headers);
+      expect(res.statusCode).toBe(403);
+      expect(res.body).toContain('did not come from this site');
+      expect(res.body).toContain(body);
+      expect(saved).toBeUndefined();
+    });
+
+    it('the form token of another post is refused too', async () => {
+      const other = await t.db.selectFrom('posts').select('slug').where('project_id', '=', post.projectId).where('status', '=', 'published').where('comments_open', '=', true).where('id', '<>', post.id).executeTakeFirstOrThrow();
+      const { res, saved } = await forged({}, `/info-sharing-taskforce/posts/${other.slug}`);
+      expect(res.statusCode).toBe(403);
+      expect(saved).toBeUndefined();
+    });
+
+    it.each([
+      [{ origin: 'http://blogs.example.gov' }],
+      [{ 'sec-fetch-site': 'same-origin', origin: 'http://blogs.example.gov' }],
+      [{ referer: 'http://blogs.example.gov/info-sharing-taskforce/posts/x' }],
+      [{}],
+    ])('from this site it is accepted: %j', async (headers) => {
+      const { res, saved } = await forged(headers);
+      expect(res.statusCode).toBe(303);
+      expect(saved).toBeDefined();
+    });
+  });
+
+  it('the post page is the same for every reader: public, with an ETag, no cookie, 304 when unchanged', async () => {
+    const first = await get(t.app, post.url);
+    expect(first.headers['cache-control']).toContain('public');
+    expect(first.headers['set-cookie']).toBeUndefined();
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^"/);
+    const again = await t.app.inject({ method: 'GET', url: post.url, headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
   });
 
   it('a POST to a post that does not exist is a 404 page', async () => {
