@@ -14,6 +14,8 @@ export interface CachedPage {
    * value goes in each gap. A response is then a Buffer.concat, not a search-and-replace of the page.
    */
   template?: { parts: Buffer[]; slots: Array<'csrf' | 'stamp'> };
+  /** For pages whose only per-response value is the render stamp: the body with the current one. */
+  stamped?: { stamp: string; body: Buffer };
   /** Strong ETag of the body; undefined when each response differs (a fresh CSRF token per visitor). */
   etag: string | undefined;
   /** Response headers to replay (no Set-Cookie, no Content-Length). */

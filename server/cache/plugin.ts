@@ -5,12 +5,12 @@
 // cookie (pb_session, or any other pb_* cookie such as a commenter's "awaiting moderation" notice), when
 // the response sets no cookie other than the CSRF one and the route did not say private/no-store.
 // A page with a form carries the visitor's own CSRF token: the stored copy has a placeholder in its place
-// and every visitor gets a fresh token of their own (so such a response is `private, no-store`).
+// and every visitor gets a fresh token of their own (so such a response is `private, no-store`). The
+// public comment form has no such token (see commentFormTrusted): a post page is public, and its only
+// per-response value, the signed render time, is put in once a second.
 // Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
 // it bypasses the cache), or set a cookie in its answer, or register its route with
-// `config: { pageCache: false }`. A value minted per render (the comment form's signed render time) is
-// frozen in a stored copy for up to maxTtl: harmless for a "not too fast" check that only flags spam, but
-// anything that needs it fresh should be substituted per response like the CSRF token.
+// `config: { pageCache: false }`. A value minted per render must be substituted like the render stamp.
 //
 // When it is dropped: a committed write NOTIFYs pb_cache with its project (migration 0005); this app
 // server drops that project's pages and every site-wide page. A write answered by this server drops them
@@ -133,6 +133,20 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       if (entry) {
         state.hit = true;
         reply.headers(entry.headers).header('x-cache', 'hit');
+        if (entry.template && !entry.csrf) {
+          // A page whose only per-response value is the render stamp (the post page and its comment
+          // form): the same bytes for every reader within a second, so built once a second, not per response.
+          if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
+          const stamp = reply.renderStamp();
+          if (entry.stamped?.stamp !== stamp) {
+            const { parts, slots } = entry.template;
+            const value = Buffer.from(stamp);
+            const chunks: Buffer[] = [parts[0]!];
+            slots.forEach((_, i) => chunks.push(value, parts[i + 1]!));
+            entry.stamped = { stamp, body: Buffer.concat(chunks) };
+          }
+          return reply.code(entry.statusCode).send(entry.stamped.body);
+        }
         if (entry.csrf && entry.template) {
           // One token and one stamp per response, however many forms the page has.
           let token: Buffer | undefined;
@@ -183,19 +197,21 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     }
     const body = typeof payload === 'string' ? payload : (payload as Buffer).toString('utf8');
     const csrf = state.tokens.length > 0;
+    // The page with its per-response values (CSRF tokens, render stamps) replaced by placeholders.
+    let template = body;
+    for (const token of state.tokens) template = template.replaceAll(token, CSRF_PLACEHOLDER);
+    for (const stamp of state.stamps) template = template.replaceAll(stamp, STAMP_PLACEHOLDER);
     let etag: string | undefined;
     if (csrf) {
       reply.header('cache-control', PRIVATE_CACHE_CONTROL);
     } else {
-      etag = String(reply.getHeader('etag') ?? etagOf(body));
+      // Of what the page shows: a render stamp alone does not make it a different page.
+      etag = String(reply.getHeader('etag') ?? etagOf(template));
       reply.header('etag', etag);
       if (!routeSaid) reply.header('cache-control', PUBLIC_CACHE_CONTROL);
     }
     if (handle.active) {
       reply.header('x-cache', 'miss');
-      let template = body;
-      for (const token of state.tokens) template = template.replaceAll(token, CSRF_PLACEHOLDER);
-      for (const stamp of state.stamps) template = template.replaceAll(stamp, STAMP_PLACEHOLDER);
       void fill(request, reply, template, etag, csrf, state);
     }
     if (etag && etagMatches(request.headers['if-none-match'], etag)) {
@@ -227,7 +243,18 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       }
       store.set(
         request.url,
-        { body, encoded: csrf ? undefined : Buffer.from(body), template: csrf ? splitTemplate(body) : undefined, etag, headers, statusCode: 200, projectId, csrf, expiresAt, bytes: body.length * 3 + 512 },
+        {
+          body,
+          encoded: csrf || state.stamps.length > 0 ? undefined : Buffer.from(body),
+          template: csrf || state.stamps.length > 0 ? splitTemplate(body) : undefined,
+          etag,
+          headers,
+          statusCode: 200,
+          projectId,
+          csrf,
+          expiresAt,
+          bytes: body.length * 4 + 512,
+        },
         generation,
       );
     } catch (err) {

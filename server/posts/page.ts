@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
 import type { FieldErrors } from '../comments/rules.js';
-import { closedStateOf, readOwnCommentIds } from '../comments/service.js';
+import { closedStateOf, commentFormToken, readOwnCommentIds } from '../comments/service.js';
 import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
@@ -66,6 +66,7 @@ export async function renderPostPage(
     commentForm: {
       closed,
       action: urls.comments(project.slug, post.slug),
+      token: commentFormToken(app, post.id),
       postUrl: urls.post(project.slug, post.slug),
       policyUrl: urls.page(project.slug, 'comment-policy'),
       replyTo: replyTo && { id: replyTo.id, authorName: replyTo.authorName },
