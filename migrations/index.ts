@@ -5,10 +5,12 @@ import * as m0001 from './0001-initial.js';
 import * as m0004 from './0004-search.js';
 import * as m0005 from './0005-cache-notify.js';
 import * as m0006 from './0006-cache-notify-comments.js';
+import * as m0008 from './0008-post-counts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0004-search': m0004,
   '0005-cache-notify': m0005,
   '0006-cache-notify-comments': m0006,
+  '0008-post-counts': m0008,
 };
