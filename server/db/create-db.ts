@@ -17,8 +17,8 @@ export interface CreateDbOptions {
   max?: number;
   /** Called for errors of idle clients (a restarted server): logged, never fatal. */
   onError?: (err: Error) => void;
-  /** Counts queries, for tests that guard against N+1. */
-  onQuery?: (sql: string) => void;
+  /** Counts queries, for tests that guard against N+1 (and EXPLAIN them, with their parameters). */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 export function createPool(connectionString: string, options: CreateDbOptions = {}): pg.Pool {
@@ -42,7 +42,7 @@ export function createDb(connectionString: string, options: CreateDbOptions = {}
     dialect: new PostgresDialect({ pool }),
     log: options.onQuery
       ? (event) => {
-          if (event.level === 'query') options.onQuery?.(event.query.sql);
+          if (event.level === 'query') options.onQuery?.(event.query.sql, event.query.parameters);
         }
       : undefined,
   });

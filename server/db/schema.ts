@@ -201,6 +201,19 @@ export interface SiteSettingTable {
   updated_at: Generated<Date>;
 }
 
+/** Listed posts (public now or at their scheduled time) per project; kept by triggers (migration 0008). */
+export interface ProjectPostCountTable {
+  project_id: number;
+  n: number;
+}
+
+/** Listed posts per tag and project of the post; kept by triggers (migration 0008). */
+export interface TagPostCountTable {
+  tag_id: number;
+  project_id: number;
+  n: number;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -220,6 +233,8 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   moderator_feed_tokens: ModeratorFeedTokenTable;
   site_settings: SiteSettingTable;
+  project_post_counts: ProjectPostCountTable;
+  tag_post_counts: TagPostCountTable;
 }
 
 export type Person = Selectable<PersonTable>;

@@ -2,7 +2,7 @@
 // extra queries (never one per post).
 import type { Db } from '../db/create-db.js';
 import type { Post } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface AuthorRef {
   handle: string;
@@ -92,10 +92,36 @@ export async function listPublicPosts(db: Db, now: Date, filter: Filter, options
 }
 
 export async function countPublicPosts(db: Db, now: Date, filter: Filter): Promise<number> {
+  if (filter.projectId !== undefined && filter.personId === undefined) return countFromKeptCounts(db, now, filter.projectId, filter.tagId);
   const row = await publicPostsQuery(db, now, filter)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * A project's (or a project's tag's) public posts from the counts the triggers keep, less those scheduled
+ * for later: a few rows however many posts the project has, where count(*) read them all.
+ */
+async function countFromKeptCounts(db: Db, now: Date, projectId: number, tagId: number | undefined): Promise<number> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      (tagId === undefined
+        ? eb.selectFrom('project_post_counts').select('n').where('project_id', '=', projectId)
+        : eb.selectFrom('tag_post_counts').select('n').where('tag_id', '=', tagId).where('project_id', '=', projectId)
+      ).as('kept'),
+      eb
+        .selectFrom('posts')
+        .select((p) => p.fn.countAll<number>().as('n'))
+        .where((p) => isListedLater(p, now))
+        .where('posts.project_id', '=', projectId)
+        .$if(tagId !== undefined, (q) =>
+          q.where((p) => p.exists(p.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId!))),
+        )
+        .as('later'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Number(row.kept ?? 0) - Number(row.later ?? 0);
 }
 
 /** Authors of many posts at once, in byline order. */

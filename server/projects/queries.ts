@@ -1,7 +1,7 @@
 // SQL for projects, their teams, tags and static pages.
 import type { Db } from '../db/create-db.js';
 import type { Page, Project, Role } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export async function findProjectBySlug(db: Db, slug: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('slug', '=', slug).executeTakeFirst();
@@ -17,21 +17,38 @@ export interface ProjectListing {
   lastPublishedAt: Date | null;
 }
 
-/** The site directory: active projects first, then closed, then archived; each by title. */
+/**
+ * The site directory: active projects first, then closed, then archived; each by title. Post counts come
+ * from the trigger-kept counts less the posts scheduled for later (migration 0008), the last date from
+ * the top of each project's public index: grouping every post of the site grew with the posts.
+ */
 export async function listProjects(db: Db, now: Date): Promise<ProjectListing[]> {
+  const later = db
+    .selectFrom('posts')
+    .select((p) => ['posts.project_id', p.fn.countAll<number>().as('n')])
+    .where((p) => isListedLater(p, now))
+    .groupBy('posts.project_id');
   const rows = await db
     .selectFrom('projects')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('posts')
-          .select((p) => ['posts.project_id', p.fn.countAll<number>().as('post_count'), p.fn.max('posts.published_at').as('last_published_at')])
-          .where((p) => isPublic(p, now))
-          .groupBy('posts.project_id')
-          .as('stats'),
-      (join) => join.onRef('stats.project_id', '=', 'projects.id'),
-    )
-    .select(['projects.id', 'projects.slug', 'projects.title', 'projects.summary', 'projects.status', 'stats.post_count', 'stats.last_published_at'])
+    .leftJoin('project_post_counts as kept', 'kept.project_id', 'projects.id')
+    .leftJoin(later.as('later'), 'later.project_id', 'projects.id')
+    .select((eb) => [
+      'projects.id',
+      'projects.slug',
+      'projects.title',
+      'projects.summary',
+      'projects.status',
+      'kept.n as kept',
+      'later.n as later',
+      eb
+        .selectFrom('posts')
+        .select('posts.published_at')
+        .whereRef('posts.project_id', '=', 'projects.id')
+        .where((p) => isPublic(p, now))
+        .orderBy('posts.published_at', 'desc')
+        .limit(1)
+        .as('last_published_at'),
+    ])
     .orderBy((eb) => eb.case().when('projects.status', '=', 'active').then(0).when('projects.status', '=', 'closed').then(1).else(2).end())
     .orderBy('projects.title')
     .execute();
@@ -41,7 +58,7 @@ export async function listProjects(db: Db, now: Date): Promise<ProjectListing[]>
     title: r.title,
     summary: r.summary,
     status: r.status,
-    postCount: Number(r.post_count ?? 0),
+    postCount: Number(r.kept ?? 0) - Number(r.later ?? 0),
     lastPublishedAt: (r.last_published_at as Date | null) ?? null,
   }));
 }
@@ -78,19 +95,33 @@ export interface TagWithCount {
   postCount: number;
 }
 
-/** Tags that have at least one public post, with counts. */
+/**
+ * Tags that have at least one public post, with counts: the trigger-kept counts (migration 0008) less the
+ * posts scheduled for later. Counting the tags' posts themselves read every post of the site.
+ */
 export async function listProjectTags(db: Db, projectId: number, now: Date): Promise<TagWithCount[]> {
+  const later = db
+    .selectFrom('posts')
+    .innerJoin('post_tags', 'post_tags.post_id', 'posts.id')
+    .select((p) => ['post_tags.tag_id', p.fn.countAll<number>().as('n')])
+    .where((p) => isListedLater(p, now))
+    .groupBy('post_tags.tag_id');
   const rows = await db
     .selectFrom('tags')
-    .innerJoin('post_tags', 'post_tags.tag_id', 'tags.id')
-    .innerJoin('posts', 'posts.id', 'post_tags.post_id')
-    .select((eb) => ['tags.id', 'tags.slug', 'tags.name', eb.fn.countAll<number>().as('n')])
+    .leftJoin(later.as('later'), 'later.tag_id', 'tags.id')
+    .select((eb) => [
+      'tags.id',
+      'tags.slug',
+      'tags.name',
+      eb.selectFrom('tag_post_counts').select((c) => c.fn.sum<number>('tag_post_counts.n').as('n')).whereRef('tag_post_counts.tag_id', '=', 'tags.id').as('kept'),
+      'later.n as later',
+    ])
     .where('tags.project_id', '=', projectId)
-    .where((eb) => isPublic(eb, now))
-    .groupBy(['tags.id', 'tags.slug', 'tags.name'])
     .orderBy('tags.name')
     .execute();
-  return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, postCount: Number(r.n) }));
+  return rows
+    .map((r) => ({ id: r.id, slug: r.slug, name: r.name, postCount: Number(r.kept ?? 0) - Number(r.later ?? 0) }))
+    .filter((t) => t.postCount > 0);
 }
 
 export async function findTag(db: Db, projectId: number, slug: string) {

@@ -38,7 +38,7 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated, empty database for this test file. */
-export async function createTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {}): Promise<TestDatabase> {
   const serverUrl = inject('dbServerUrl');
   const name = `pb_t_${inject('dbRunId')}_${randomBytes(4).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('dbTemplate')}`);
@@ -69,7 +69,7 @@ export interface TestAppOptions {
   seed?: boolean;
   clock?: TestClock;
   env?: Record<string, string>;
-  onQuery?: (sql: string) => void;
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
   /** Turn on the in-memory page cache with its LISTEN connection (off by default: see server/cache). */
   pageCache?: boolean;
 }
