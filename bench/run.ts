@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired] [-- --only TEXT] [-- --profile]
+//                [-- --growth-from N] [-- --growth-to N] [-- --no-growth]
 //
 // 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
@@ -15,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
+import { growCorpus, MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
 import type { Job, Result } from './drive.js';
 // @ts-expect-error a plain .mjs module without type declarations
 import { SERVER_NODE_ARGS } from '../scripts/server-command.mjs';
@@ -44,6 +45,11 @@ const settings = {
   seconds: option('seconds', quick ? 2 : 10),
   warmupSeconds: quick ? 1 : 3,
   connections: option('connections', 20),
+  // Growth: the same pages measured with the corpus at growthFrom posts (before the main run) and at
+  // growthTo (after it). --no-growth skips it.
+  growthFrom: option('growth-from', quick ? 100 : 1_000),
+  growthTo: option('growth-to', quick ? 1_000 : 100_000),
+  growth: !flag('no-growth'),
 };
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
@@ -212,8 +218,9 @@ async function main() {
   const client = new pg.Client({ connectionString: dbUrl });
   client.on('error', () => {});
   await client.connect();
+  const growth = settings.growth && settings.growthFrom < settings.posts && settings.growthTo > settings.posts;
   const t0 = Date.now();
-  await seedCorpus(client, settings);
+  await seedCorpus(client, { ...settings, posts: growth ? settings.growthFrom : settings.posts });
   say(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const postPath = `/${MEASURED.project}/posts/${MEASURED.post}`;
@@ -248,6 +255,24 @@ async function main() {
       rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
       return result;
     };
+    // Growth, part 1: the pages that must not slow down as posts pile up, on the small corpus.
+    const growthRows: Array<{ target: string; small?: Result; big?: Result }> = [];
+    const growthJob = (paths: string[], extra: Partial<Job> = {}) => job(paths, { seconds: Math.min(settings.seconds, 5), warmupSeconds: Math.min(settings.warmupSeconds, 2), ...extra });
+    const growthTargets: Array<[string, Job]> = [
+      ['post page', growthJob([postPath])],
+      ['project home', growthJob([`/${MEASURED.project}/`])],
+      ['post page, cache bypassed', growthJob([postPath], { headers: uncached })],
+      ['project home, cache bypassed', growthJob([`/${MEASURED.project}/`], { headers: uncached })],
+    ];
+    if (growth && wanted('growth')) {
+      for (const [target, j] of growthTargets) growthRows.push({ target, small: await drive(j) });
+    }
+    if (growth) {
+      const t1 = Date.now();
+      await growCorpus(client, { projects: settings.projects, from: settings.growthFrom, to: settings.posts });
+      say(`grown to ${settings.posts} posts in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    }
+
     await measure('site home /', job(['/']));
     await measure('project home', job([`/${MEASURED.project}/`]));
     await measure(`post page (${settings.comments} comments)`, job([postPath]));
@@ -284,9 +309,19 @@ async function main() {
     } else {
       rows.push({ target: 'comment POST', note: `skipped: POST ${commentsAt} answers 404 (the comments branch is not merged yet)` });
     }
-    return true;
+
+    // Growth, part 2: the same pages, and search for one reader at a time, on the big corpus.
+    if (growth && wanted('growth')) {
+      const t2 = Date.now();
+      await growCorpus(client, { projects: settings.projects, from: settings.posts, to: settings.growthTo });
+      say(`grown to ${settings.growthTo} posts in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+      for (const [i, [, j]] of growthTargets.entries()) growthRows[i]!.big = await drive(j);
+      const queries = SEARCH_WORDS.flatMap((w, i) => [`/search?q=${w}`, `/search?q=${w}+${SEARCH_WORDS[(i + 3) % SEARCH_WORDS.length]}`]);
+      await measure(`search, one reader at a time, ${settings.growthTo} posts`, job(queries, { headers: uncached, connections: 1 }));
+    }
+    return growthRows;
   });
-  void rssDone;
+  const growthRows = rssDone;
 
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -305,6 +340,15 @@ async function main() {
     else say(l.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('  '));
   }
   say('');
+  if (growthRows.length > 0) {
+    say('');
+    say(`growth from ${settings.growthFrom} to ${settings.growthTo} posts, p50 (20 connections, ${Math.min(settings.seconds, 5)} s each):`);
+    for (const g of growthRows) {
+      if (!g.small || !g.big) continue;
+      say(`  ${g.target.padEnd(30)} ${g.small.p50.toFixed(1).padStart(6)} ms → ${g.big.p50.toFixed(1).padStart(6)} ms  (${(g.big.p50 / Math.max(g.small.p50, 0.1)).toFixed(2)}×; req/s ${g.small.rps.toFixed(0)} → ${g.big.rps.toFixed(0)})`);
+    }
+  }
+  say('');
   say(`app server peak RSS (VmRSS of the node process): ${peakMb.toFixed(0)} MB`);
   for (const n of notes) say(n);
   say(`load generator, ceiling, app and PostgreSQL share ${os.cpus().length} cores: ratios are the honest part, absolute numbers depend on the machine.`);
@@ -313,7 +357,7 @@ async function main() {
   const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
   fs.writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, growth: growthRows, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
   );
   say(`results: ${path.relative(ROOT, file)}`);
   await client.end();
