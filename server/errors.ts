@@ -15,8 +15,10 @@ export const forbidden = (what = 'You do not have permission to do that.') => ne
 
 /** Connection-level failures of PostgreSQL: the request gets a 503 with Retry-After, not a 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
+  const e = err as { code?: string; message?: string; syscall?: string } | null;
   if (!e) return false;
+  // Any failure to connect, including to a Unix socket that is gone (ENOENT) while the server is down.
+  if (e.syscall === 'connect') return true;
   if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300'].includes(e.code)) {
     return true;
   }

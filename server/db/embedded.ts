@@ -68,8 +68,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     checkAccess(clusterDir, runAs);
     const password = readPassword(dataDir);
     const port = options.port ?? (await freePort());
-    const socketDir = await prepareSocketDir(dataDir, port, runAs);
-    child = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false, socketDir);
+    let socketDir = await prepareSocketDir(dataDir, port, runAs);
+    try {
+      child = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false, socketDir);
+    } catch (err) {
+      // Some file systems (network shares, some bind mounts) cannot hold a socket: TCP alone then.
+      if (!socketDir || !String(err).includes(socketDir)) throw err;
+      log(`no Unix socket in ${socketDir} (${String(err).split('\n')[0]}); using TCP only`);
+      socketDir = undefined;
+      child = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false, undefined);
+    }
     const started = child;
     // A crash or process.exit() of the app must not orphan postgres; SIGINT = fast shutdown.
     const onExit = () => started.exitCode === null && started.kill('SIGINT');
