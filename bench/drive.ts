@@ -18,6 +18,10 @@ export interface Job {
 
 export interface Result {
   requests: number;
+  /** Requests including the warm-up (to share out the app's CPU time, which covers both). */
+  totalRequests?: number;
+  /** Set by run.ts: the app process's CPU time (user + system) per request, in ms. */
+  appCpuMs?: number;
   rps: number;
   p50: number;
   p95: number;
@@ -94,6 +98,6 @@ async function run(job: Job, seconds: number, record: boolean): Promise<Result> 
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
-if (job.warmupSeconds > 0) await run(job, job.warmupSeconds, false);
+const warm = job.warmupSeconds > 0 ? await run(job, job.warmupSeconds, false) : undefined;
 const result = await run(job, job.seconds, true);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify({ ...result, totalRequests: result.requests + (warm?.requests ?? 0) })}\n`);

@@ -55,6 +55,7 @@ const settings = {
 const say = (m: string) => process.stdout.write(`${m}\n`);
 const children: ChildProcess[] = [];
 let dataDir: string | undefined;
+let appPid = 0;
 let dropDatabase: (() => Promise<void>) | undefined;
 
 function tsx(script: string, scriptArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -175,6 +176,16 @@ function drive(job: Job): Promise<Result> {
   );
 }
 
+/** CPU time (user + system) a process has used, in seconds; undefined without procfs. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak VmRSS of a process while fn runs, in MB. */
 async function sampleRss<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
   let peak = 0;
@@ -214,6 +225,7 @@ async function main() {
   say(`machine: ${os.cpus().length} cores, shared by the app, PostgreSQL, the ceiling and the load generator (each its own process); numbers are noisy when other work runs.`);
 
   const { app, base, dbUrl } = await startApp();
+  appPid = app.pid!;
   say(`app: pid ${app.pid} at ${base} (${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL, fresh database' : 'embedded PostgreSQL in a temporary DATA_DIR'})`);
   const client = new pg.Client({ connectionString: dbUrl });
   client.on('error', () => {});
@@ -244,14 +256,22 @@ async function main() {
     // Warm the whole app (JIT, pools, caches) once, so that the first target does not pay for it.
     await drive(job(['/', `/${MEASURED.project}/`, postPath], { seconds: settings.warmupSeconds * 2, warmupSeconds: 0 }));
     const ceilingJob = { ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` };
+    const ceilingCpu = cpuSeconds(ceiling.pid!);
     const ceilingResult = await drive(ceilingJob);
+    const ceilingCpuAfter = cpuSeconds(ceiling.pid!);
+    if (ceilingCpu !== undefined && ceilingCpuAfter !== undefined && ceilingResult.totalRequests) {
+      ceilingResult.appCpuMs = ((ceilingCpuAfter - ceilingCpu) * 1000) / ceilingResult.totalRequests;
+    }
     rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
     // Other work on a shared machine comes in bursts: with --paired, each target's ratio is to a ceiling
     // run measured just before it, so a burst that lands on one target lands on its ceiling too.
     const measure = async (target: string, j: Job) => {
       if (!wanted(target)) return undefined;
       const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
+      const cpuBefore = cpuSeconds(app.pid!);
       const result = await drive(j);
+      const cpuAfter = cpuSeconds(app.pid!);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests) result.appCpuMs = ((cpuAfter - cpuBefore) * 1000) / result.totalRequests;
       rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
       return result;
     };
@@ -326,11 +346,11 @@ async function main() {
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const lines = [
-    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', paired ? '× paired ceiling' : '× ceiling'],
+    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/req', paired ? '× paired ceiling' : '× ceiling'],
     ...rows.map((r) =>
       r.result
-        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
-        : [r.target, r.note ?? '', '', '', '', '', ''],
+        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.result.appCpuMs !== undefined ? fmt(r.result.appCpuMs, 2) : '', r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
+        : [r.target, r.note ?? '', '', '', '', '', '', ''],
     ),
   ];
   const widths = lines[0]!.map((_, i) => Math.max(...lines.filter((l) => l[1] !== undefined && (l[2] !== '' || i === 0)).map((l) => l[i]!.length)));
@@ -396,7 +416,10 @@ async function benchComments(
   const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   if (!fields._csrf) throw new Error('the comment form has no _csrf field');
   const marker = `bench${Date.now().toString(36)}`;
+  const cpuBefore = cpuSeconds(appPid);
   const result = await drive(job([form[1]!], { method: 'POST', headers: { cookie }, connections: 10, comment: { fields, marker } }));
+  const cpuAfter = cpuSeconds(appPid);
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests) result.appCpuMs = ((cpuAfter - cpuBefore) * 1000) / result.totalRequests;
   const acceptedPerSecond = (result.statuses['303'] ?? 0) / job([]).seconds;
   rows.push({ target: 'comment POST (303 = accepted)', result: { ...result, rps: acceptedPerSecond }, ratio: acceptedPerSecond / ceiling.rps });
   // Every comment answered 303 must be in the database.
