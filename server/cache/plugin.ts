@@ -43,7 +43,7 @@ export interface PageCacheOptions {
   listenUrl?: string;
   /** Longest an entry lives, in ms (default 60 s). */
   maxTtlMs?: number;
-  /** Memory bound for stored bodies (default 64 MB). */
+  /** Memory bound for stored bodies (default 32 MB, about 250 post pages: a full cache then stays inside the server's heap cap of 128 MB). */
   maxBytes?: number;
 }
 
@@ -70,7 +70,7 @@ export interface PageCacheHandle {
 
 async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) {
   const maxTtl = options.maxTtlMs ?? 60_000;
-  const store = new PageCache(options.maxBytes ?? 64 * 1024 * 1024);
+  const store = new PageCache(options.maxBytes ?? 32 * 1024 * 1024);
   const slugToId = new Map<string, number>();
   const listener = options.listenUrl
     ? new CacheListener(
