@@ -27,10 +27,7 @@ export async function seedCorpus(client: pg.ClientBase, options: CorpusOptions):
   const P = int(options.projects, 'projects');
   const N = int(Math.max(options.posts, P), 'posts');
   const C = int(options.comments, 'comments');
-  const words = `ARRAY[${SEARCH_WORDS.map((w) => `'${w}'`).join(',')}]`;
   const settings = JSON.stringify(BENCH_SETTINGS);
-  // A post body of about 4 KB of rendered HTML, as a real post with a few paragraphs and a list.
-  const paragraph = `'<p>This week the team worked on the ' || w || ' service with colleagues from three departments. We tested the new ' || w2 || ' flow with twelve people, wrote down what confused them, and changed the wording of two pages. Next we will look at what happens when a record is missing, and how the service should say so.</p>'`;
   await client.query('BEGIN');
   try {
     await client.query(`
@@ -48,30 +45,9 @@ export async function seedCorpus(client: pg.ClientBase, options: CorpusOptions):
 
       INSERT INTO tags (project_id, slug, name)
       SELECT pr.id, 'topic-' || t, 'Topic ' || t FROM projects pr, generate_series(1, 5) t;
-
-      INSERT INTO posts (project_id, slug, title, summary, body_md, body_html, rendered_version, status,
-                         published_at, first_published_at, atom_id)
-      SELECT pr.id,
-             CASE WHEN k = 1 THEN '${MEASURED.post}' ELSE 'post-' || k END,
-             'Week ' || k || ': ' || w || ' and the ' || w2 || ' review',
-             'What we learned about ' || w || ' this week.',
-             'What we learned about ' || w || ' this week.',
-             '<h2>What we did</h2>' || repeat(${paragraph}, 6) ||
-               '<ul><li>Tested with users</li><li>Changed the wording</li><li>Wrote it down</li></ul>' ||
-               '<p>Reference ' || md5(k::text) || '.</p>',
-             ${RENDERER_VERSION}, 'published',
-             now() - make_interval(mins => k), now() - make_interval(mins => k),
-             'tag:bench.example,2026:post-' || k
-      FROM generate_series(1, ${N}) k
-      CROSS JOIN LATERAL (SELECT (${words})[1 + k % 10] AS w, (${words})[1 + (k / 10) % 10] AS w2) vocab
-      JOIN projects pr ON pr.slug = 'project-' || (((k - 1) % ${P}) + 1);
-
-      INSERT INTO post_authors (post_id, person_id)
-      SELECT po.id, m.person_id FROM posts po JOIN memberships m ON m.project_id = po.project_id;
-
-      INSERT INTO post_tags (post_id, tag_id)
-      SELECT po.id, t.id FROM posts po JOIN tags t ON t.project_id = po.project_id AND t.slug = 'topic-' || (1 + po.id % 5);
-
+    `);
+    await insertPosts(client, P, 0, N);
+    await client.query(`
       INSERT INTO comments (post_id, status, author_name, author_email, body_src, body_html, rendered_version,
                             created_at, approved_at)
       SELECT po.id, 'approved', 'Reader ' || c, 'reader-' || c || '@example.org',
@@ -98,40 +74,12 @@ export async function seedCorpus(client: pg.ClientBase, options: CorpusOptions):
  * already there, so the pages measured before show the same posts after). Returns the posts added.
  */
 export async function growCorpus(client: pg.ClientBase, options: { projects: number; from: number; to: number }): Promise<number> {
-  const P = int(options.projects, 'projects');
   const from = int(options.from, 'from');
   const to = int(options.to, 'to');
   if (to <= from) return 0;
-  const words = `ARRAY[${SEARCH_WORDS.map((w) => `'${w}'`).join(',')}]`;
-  const paragraph = `'<p>This week the team worked on the ' || w || ' service with colleagues from three departments. We tested the new ' || w2 || ' flow with twelve people, wrote down what confused them, and changed the wording of two pages. Next we will look at what happens when a record is missing, and how the service should say so.</p>'`;
   await client.query('BEGIN');
   try {
-    const { rows } = await client.query<{ max: string | null }>('SELECT max(id) AS max FROM posts');
-    const before = Number(rows[0]?.max ?? 0);
-    await client.query(`
-      INSERT INTO posts (project_id, slug, title, summary, body_md, body_html, rendered_version, status,
-                         published_at, first_published_at, atom_id)
-      SELECT pr.id, 'post-' || k,
-             'Week ' || k || ': ' || w || ' and the ' || w2 || ' review',
-             'What we learned about ' || w || ' this week.',
-             'What we learned about ' || w || ' this week.',
-             '<h2>What we did</h2>' || repeat(${paragraph}, 6) ||
-               '<ul><li>Tested with users</li><li>Changed the wording</li><li>Wrote it down</li></ul>' ||
-               '<p>Reference ' || md5(k::text) || '.</p>',
-             ${RENDERER_VERSION}, 'published',
-             now() - make_interval(mins => k), now() - make_interval(mins => k),
-             'tag:bench.example,2026:post-' || k
-      FROM generate_series(${from + 1}, ${to}) k
-      CROSS JOIN LATERAL (SELECT (${words})[1 + k % 10] AS w, (${words})[1 + (k / 10) % 10] AS w2) vocab
-      JOIN projects pr ON pr.slug = 'project-' || (((k - 1) % ${P}) + 1);
-
-      INSERT INTO post_authors (post_id, person_id)
-      SELECT po.id, m.person_id FROM posts po JOIN memberships m ON m.project_id = po.project_id WHERE po.id > ${before};
-
-      INSERT INTO post_tags (post_id, tag_id)
-      SELECT po.id, t.id FROM posts po JOIN tags t ON t.project_id = po.project_id AND t.slug = 'topic-' || (1 + po.id % 5)
-      WHERE po.id > ${before};
-    `);
+    await insertPosts(client, int(options.projects, 'projects'), from, to);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
@@ -139,4 +87,41 @@ export async function growCorpus(client: pg.ClientBase, options: { projects: num
   }
   await client.query('VACUUM ANALYZE');
   return to - from;
+}
+
+/**
+ * Posts number from+1 … to, spread over the projects in turn, each with its project's author and one of
+ * its tags; post 1 is the measured post (the newest: post k was published k minutes ago).
+ */
+async function insertPosts(client: pg.ClientBase, projects: number, from: number, to: number): Promise<void> {
+  const words = `ARRAY[${SEARCH_WORDS.map((w) => `'${w}'`).join(',')}]`;
+  // A post body of about 4 KB of rendered HTML, as a real post with a few paragraphs and a list.
+  const paragraph = `'<p>This week the team worked on the ' || w || ' service with colleagues from three departments. We tested the new ' || w2 || ' flow with twelve people, wrote down what confused them, and changed the wording of two pages. Next we will look at what happens when a record is missing, and how the service should say so.</p>'`;
+  const { rows } = await client.query<{ max: string | null }>('SELECT max(id) AS max FROM posts');
+  const before = Number(rows[0]?.max ?? 0);
+  await client.query(`
+    INSERT INTO posts (project_id, slug, title, summary, body_md, body_html, rendered_version, status,
+                       published_at, first_published_at, atom_id)
+    SELECT pr.id,
+           CASE WHEN k = 1 THEN '${MEASURED.post}' ELSE 'post-' || k END,
+           'Week ' || k || ': ' || w || ' and the ' || w2 || ' review',
+           'What we learned about ' || w || ' this week.',
+           'What we learned about ' || w || ' this week.',
+           '<h2>What we did</h2>' || repeat(${paragraph}, 6) ||
+             '<ul><li>Tested with users</li><li>Changed the wording</li><li>Wrote it down</li></ul>' ||
+             '<p>Reference ' || md5(k::text) || '.</p>',
+           ${RENDERER_VERSION}, 'published',
+           now() - make_interval(mins => k), now() - make_interval(mins => k),
+           'tag:bench.example,2026:post-' || k
+    FROM generate_series(${from + 1}, ${to}) k
+    CROSS JOIN LATERAL (SELECT (${words})[1 + k % 10] AS w, (${words})[1 + (k / 10) % 10] AS w2) vocab
+    JOIN projects pr ON pr.slug = 'project-' || (((k - 1) % ${projects}) + 1);
+
+    INSERT INTO post_authors (post_id, person_id)
+    SELECT po.id, m.person_id FROM posts po JOIN memberships m ON m.project_id = po.project_id WHERE po.id > ${before};
+
+    INSERT INTO post_tags (post_id, tag_id)
+    SELECT po.id, t.id FROM posts po JOIN tags t ON t.project_id = po.project_id AND t.slug = 'topic-' || (1 + po.id % 5)
+    WHERE po.id > ${before};
+  `);
 }
