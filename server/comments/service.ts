@@ -160,7 +160,13 @@ function isOurs(app: FastifyInstance, request: FastifyRequest, url: string): boo
   } catch {
     return false; // "null" (a sandboxed frame, a data: URL) or garbage
   }
-  return host !== '' && (host === request.headers.host || host === publicHost(app));
+  const ours = [request.headers.host, publicHost(app)].map(withoutDefaultPort);
+  return host !== '' && ours.includes(withoutDefaultPort(host));
+}
+
+/** "example.gov:443" and "example.gov" are the same site (a proxy may add the port to Host). */
+function withoutDefaultPort(host: string | undefined): string | undefined {
+  return host?.toLowerCase().replace(/:(80|443)$/, '');
 }
 
 let cachedPublicHost: string | undefined;

@@ -268,6 +268,7 @@ describe('a refused comment is shown again with the error beside the field and t
       [{ origin: 'http://blogs.example.gov' }],
       [{ 'sec-fetch-site': 'same-origin', origin: 'http://blogs.example.gov' }],
       [{ referer: 'http://blogs.example.gov/info-sharing-taskforce/posts/x' }],
+      [{ origin: 'https://blogs.example.gov', host: 'blogs.example.gov:443' }],
       [{}],
     ])('from this site it is accepted: %j', async (headers) => {
       const { res, saved } = await forged(headers);
