@@ -49,6 +49,14 @@ export function splitTemplate(body: string): { parts: Buffer[]; slots: Array<'cs
   return { parts, slots };
 }
 
+/** A stored template with its gaps filled (each value encoded once, however many gaps it fills). */
+export function fillTemplate(template: { parts: Buffer[]; slots: Array<'csrf' | 'stamp'> }, values: { csrf?: string; stamp: string }): Buffer {
+  const encoded = { csrf: Buffer.from(values.csrf ?? ''), stamp: Buffer.from(values.stamp) };
+  const chunks: Buffer[] = [template.parts[0]!];
+  template.slots.forEach((slot, i) => chunks.push(encoded[slot], template.parts[i + 1]!));
+  return Buffer.concat(chunks);
+}
+
 export function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }

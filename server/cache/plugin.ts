@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
-import { CSRF_PLACEHOLDER, etagMatches, etagOf, PageCache, splitTemplate, STAMP_PLACEHOLDER } from './page-cache.js';
+import { CSRF_PLACEHOLDER, etagMatches, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER } from './page-cache.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -138,25 +138,12 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
           // form): the same bytes for every reader within a second, so built once a second, not per response.
           if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
           const stamp = reply.renderStamp();
-          if (entry.stamped?.stamp !== stamp) {
-            const { parts, slots } = entry.template;
-            const value = Buffer.from(stamp);
-            const chunks: Buffer[] = [parts[0]!];
-            slots.forEach((_, i) => chunks.push(value, parts[i + 1]!));
-            entry.stamped = { stamp, body: Buffer.concat(chunks) };
-          }
+          if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
           return reply.code(entry.statusCode).send(entry.stamped.body);
         }
         if (entry.csrf && entry.template) {
           // One token and one stamp per response, however many forms the page has.
-          let token: Buffer | undefined;
-          let stamp: Buffer | undefined;
-          const { parts, slots } = entry.template;
-          const chunks: Buffer[] = [parts[0]!];
-          slots.forEach((slot, i) => {
-            chunks.push(slot === 'csrf' ? (token ??= Buffer.from(csrfTokenFor(request, reply))) : (stamp ??= Buffer.from(reply.renderStamp())), parts[i + 1]!);
-          });
-          return reply.code(entry.statusCode).send(Buffer.concat(chunks));
+          return reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
         }
         if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
         return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
@@ -223,6 +210,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
 
   async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
     const { startedAt, generation } = state;
+    const perResponse = csrf || state.stamps.length > 0; // values to fill in for each response
     const slug = projectSlugOf(request);
     try {
       // Which project the page shows, and when the next scheduled post goes public (the page may change then).
@@ -245,8 +233,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
         request.url,
         {
           body,
-          encoded: csrf || state.stamps.length > 0 ? undefined : Buffer.from(body),
-          template: csrf || state.stamps.length > 0 ? splitTemplate(body) : undefined,
+          encoded: perResponse ? undefined : Buffer.from(body),
+          template: perResponse ? splitTemplate(body) : undefined,
           etag,
           headers,
           statusCode: 200,

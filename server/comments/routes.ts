@@ -19,8 +19,9 @@ export default async function commentRoutes(app: FastifyInstance) {
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
-    // Forgery is checked below (commentFormTrusted), with a friendlier failure that keeps the text. A new comment is held, or if published, its
-    // database notification drops the pages it changes: no need to empty this server's cache here.
+    // Forgery is checked below (commentFormTrusted), with a friendlier failure that keeps the text. A new
+    // comment is held, or if published, its database notification drops the pages it changes: no need
+    // to empty this server's cache here.
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const { slug } = request.params;

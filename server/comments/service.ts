@@ -121,17 +121,9 @@ export function hashAddress(secret: string, ip: string): string {
 // token naming its post, so a post without the form (or to another post) is refused even from a tool
 // that sends none of those headers. Forms for signed-in people keep per-session synchronizer tokens.
 
-const formTokens = new Map<number, string>();
-
 /** The comment form's token for a post: the same for every reader, signed with the site's secret. */
 export function commentFormToken(app: FastifyInstance, postId: number): string {
-  let token = formTokens.get(postId);
-  if (token === undefined) {
-    if (formTokens.size >= 10_000) formTokens.clear();
-    token = app.signCookie(`comment-form:${postId}`);
-    formTokens.set(postId, token);
-  }
-  return token;
+  return app.signCookie(`comment-form:${postId}`);
 }
 
 /** The comment came from this site's form: its token is this post's, and the browser says it is same-origin. */
@@ -160,18 +152,13 @@ function isOurs(app: FastifyInstance, request: FastifyRequest, url: string): boo
   } catch {
     return false; // "null" (a sandboxed frame, a data: URL) or garbage
   }
-  const ours = [request.headers.host, publicHost(app)].map(withoutDefaultPort);
+  const ours = [request.headers.host, new URL(app.config.publicUrl).host].map(withoutDefaultPort);
   return host !== '' && ours.includes(withoutDefaultPort(host));
 }
 
 /** "example.gov:443" and "example.gov" are the same site (a proxy may add the port to Host). */
 function withoutDefaultPort(host: string | undefined): string | undefined {
   return host?.toLowerCase().replace(/:(80|443)$/, '');
-}
-
-let cachedPublicHost: string | undefined;
-function publicHost(app: FastifyInstance): string {
-  return (cachedPublicHost ??= new URL(app.config.publicUrl).host);
 }
 
 // ---------------------------------------------------------------- receiving a comment
