@@ -130,16 +130,18 @@ export async function countPendingComments(db: Db, projectIds: number[]): Promis
 
 export type CommentTargetPost = Pick<Post, 'id' | 'slug' | 'status' | 'published_at' | 'first_published_at' | 'comments_open' | 'deleted_at'>;
 
-/**
- * Everything a comment POST needs to know before the rules run, in one query: the project, its post
- * (undefined if none has this slug) and the site-wide pause setting (its raw stored value).
- */
-export async function findCommentTarget(
-  db: Db,
-  projectSlug: string,
-  postSlug: string,
-  pauseKey: string,
-): Promise<{ project: Project; post: CommentTargetPost | undefined; pause: unknown } | undefined> {
+export interface CommentTarget {
+  project: Project;
+  /** Undefined when the project has no post with this slug. */
+  post: CommentTargetPost | undefined;
+  /** The site-wide pause setting, its raw stored value. */
+  pause: unknown;
+  /** Digest of all of the above that the rules read (migration 0009): lets a copy be kept and checked later. */
+  stamp: string;
+}
+
+/** Everything a comment POST needs to know before the rules run, in one query. */
+export async function findCommentTarget(db: Db, projectSlug: string, postSlug: string, pauseKey: string): Promise<CommentTarget | undefined> {
   const row = await db
     .selectFrom('projects')
     .leftJoin('posts', (join) => join.onRef('posts.project_id', '=', 'projects.id').on('posts.slug', '=', postSlug).on('posts.deleted_at', 'is', null))
@@ -154,15 +156,16 @@ export async function findCommentTarget(
       'posts.deleted_at as post_deleted_at',
     ])
     .select((eb) => eb.selectFrom('site_settings').select('value').where('key', '=', pauseKey).as('pause'))
+    .select(sql<string>`pb_comment_target_stamp(projects.id, posts.id)`.as('stamp'))
     .where('projects.slug', '=', projectSlug)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { post_id, post_slug, post_status, post_published_at, post_first_published_at, post_comments_open, post_deleted_at, pause, ...project } = row;
+  const { post_id, post_slug, post_status, post_published_at, post_first_published_at, post_comments_open, post_deleted_at, pause, stamp, ...project } = row;
   const post =
     post_id === null || post_slug === null || post_status === null || post_comments_open === null
       ? undefined
       : { id: post_id, slug: post_slug, status: post_status, published_at: post_published_at, first_published_at: post_first_published_at, comments_open: post_comments_open, deleted_at: post_deleted_at };
-  return { project, post, pause };
+  return { project, post, pause, stamp };
 }
 
 export interface ReplyTarget {
@@ -186,6 +189,8 @@ export async function findReplyTarget(db: Db, postId: number, commentId: number)
 
 /** What the database function pb_accept_comment (migration 0007) needs; see submitComment. */
 export interface AcceptCommentArgs {
+  /** The stamp of a kept copy of the comment's target, checked before anything is stored; null: just read. */
+  stamp: string | null;
   lockKey: string;
   projectId: number;
   rateLimit: number;
@@ -198,17 +203,19 @@ export interface AcceptCommentArgs {
 
 export type AcceptedComment =
   | { id: number; status: Extract<CommentStatus, 'approved' | 'pending' | 'spam'>; reasons: string[] }
-  | { id: null; status: 'rate-limited'; reasons: string[] };
+  | { id: null; status: 'rate-limited' | 'stale'; reasons: string[] };
 
-/** Checks and stores a public comment with its log entry, in one statement (one round trip). */
+/**
+ * Checks and stores a public comment with its log entry, in one statement (one round trip). Nothing is
+ * stored when the target's rows no longer match `stamp` ('stale').
+ */
 export async function acceptComment(db: Db, a: AcceptCommentArgs): Promise<AcceptedComment> {
   const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`
-    SELECT id, status, reasons FROM pb_accept_comment(
-      ${a.lockKey}, ${a.projectId}, ${a.rateLimit}, ${a.rateSince}, ${a.checkKnown},
+    SELECT id, status, reasons FROM pb_accept_current_comment(
+      ${a.stamp}, ${a.lockKey}, ${a.projectId}, ${a.rateLimit}, ${a.rateSince}, ${a.checkKnown},
       ${JSON.stringify(a.decisions)}::jsonb, ${JSON.stringify(a.comment)}::jsonb)
   `.execute(db);
   const row = rows[0]!;
-  return row.status === 'rate-limited'
-    ? { id: null, status: 'rate-limited', reasons: [] }
-    : { id: Number(row.id), status: row.status as 'approved' | 'pending' | 'spam', reasons: row.reasons };
+  if (row.status === 'rate-limited' || row.status === 'stale') return { id: null, status: row.status, reasons: [] };
+  return { id: Number(row.id), status: row.status as 'approved' | 'pending' | 'spam', reasons: row.reasons };
 }

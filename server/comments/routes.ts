@@ -1,7 +1,7 @@
 // POST /:project/posts/:slug/comments — a comment from the public. Anything refused (invalid, closed,
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
 // redirects (303) to itself, visible to its writer alone until it is approved.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../errors.js';
 import { renderPostPage, type CommentFormState } from '../posts/page.js';
 import { findPostBySlug, isPostPublic } from '../posts/queries.js';
@@ -9,13 +9,18 @@ import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
-import { findCommentTarget } from './queries.js';
-import { closedStateWith, commentFormTrusted, hashAddress, PAUSE_KEY, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
+import type { CommentTarget } from './queries.js';
+import { closedStateWith, commentFormTrusted, hashAddress, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
+import { CommentTargets } from './targets.js';
 
 type Body = Record<string, unknown>;
 
+/** A kept copy no longer matched, or would have refused: decide again from a fresh read. */
+const STALE = Symbol('stale');
+
 export default async function commentRoutes(app: FastifyInstance) {
   const secret = await loadSiteSecret(app.db);
+  const targets = new CommentTargets(app.db);
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
@@ -24,65 +29,86 @@ export default async function commentRoutes(app: FastifyInstance) {
     // to empty this server's cache here.
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
-      const { slug } = request.params;
-      if (!SLUG_PATTERN.test(request.params.project)) throw notFound('There is no project at this address.');
+      const { project: projectSlug, slug } = request.params;
+      if (!SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
       if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
-      // The project, the post and the pause in one query: a comment flood is mostly round trips.
-      const target = await findCommentTarget(app.db, request.params.project, slug, PAUSE_KEY);
-      if (!target) throw notFound('There is no project at this address.');
-      const { project, post } = target;
-      if (!post || !isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
-
-      const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
-      const input = readCommentInput(body);
-      const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
-      const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
-      const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
-      const values = { ...input, parentId, renderedAt };
-      // Refusals are rare: the whole post is read only then, to show its page again.
-      const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
-        const fullPost = await findPostBySlug(app.db, project.id, post.slug);
-        if (!fullPost) throw notFound('There is no such post in this project.');
-        reply.code(status);
-        return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
-      };
-
-      if (!commentFormTrusted(app, request, post.id, body._csrf)) {
-        return refuse(403, {
-          errors: {},
-          notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
-        });
+      // A kept copy of the project and post saves a round trip; the database checks its stamp when it
+      // stores the comment, and whatever the copy would refuse is decided again from a fresh read.
+      const copy = targets.copyOf(projectSlug, slug);
+      if (copy) {
+        const outcome = await receive(request, reply, copy, true);
+        if (outcome !== STALE) return outcome;
       }
-      const settings = readSettings(project.settings);
-      const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
-      if (closed) return refuse(409, { errors: {}, notice: closed.message });
-
-      const errors = validateComment(input, settings);
-      if (Object.keys(errors).length > 0) return refuse(422, { errors });
-
-      const result = await submitComment(app, project, post, settings, {
-        input,
-        parentId,
-        honeypot: typeof body.website === 'string' ? body.website : '',
-        renderedAt: body.rendered_at,
-        ipHash: hashAddress(secret, request.ip),
-        userAgent: request.headers['user-agent'],
-      });
-      if (result.kind === 'rate-limited') {
-        reply.header('retry-after', '600');
-        return refuse(429, {
-          errors: {},
-          notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
-        });
-      }
-      if (result.kind === 'bad-parent') {
-        return refuse(422, {
-          errors: {},
-          notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.',
-        });
-      }
-      rememberOwnComment(app, request, reply, result.id);
-      return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
+      return receive(request, reply, await targets.read(projectSlug, slug), false);
     },
   );
+
+  async function receive(
+    request: FastifyRequest<{ Body: Body }>,
+    reply: FastifyReply,
+    target: CommentTarget | undefined,
+    isCopy: boolean,
+  ): Promise<unknown> {
+    if (!target) throw notFound('There is no project at this address.');
+    const { project, post } = target;
+    if (!post || !isPostPublic(post, app.clock.now())) {
+      if (isCopy) return STALE;
+      throw notFound('There is no such post in this project.');
+    }
+
+    const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
+    const input = readCommentInput(body);
+    const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
+    const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
+    const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
+    const values = { ...input, parentId, renderedAt };
+    // Refusals are rare: the whole post is read only then, to show its page again.
+    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
+      if (isCopy) return STALE;
+      const fullPost = await findPostBySlug(app.db, project.id, post.slug);
+      if (!fullPost) throw notFound('There is no such post in this project.');
+      reply.code(status);
+      return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
+    };
+
+    if (!commentFormTrusted(app, request, post.id, body._csrf)) {
+      return refuse(403, {
+        errors: {},
+        notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
+      });
+    }
+    const settings = readSettings(project.settings);
+    const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
+    if (closed) return refuse(409, { errors: {}, notice: closed.message });
+
+    const errors = validateComment(input, settings);
+    if (Object.keys(errors).length > 0) return refuse(422, { errors });
+
+    const result = await submitComment(app, project, post, settings, {
+      input,
+      parentId,
+      honeypot: typeof body.website === 'string' ? body.website : '',
+      renderedAt: body.rendered_at,
+      ipHash: hashAddress(secret, request.ip),
+      userAgent: request.headers['user-agent'],
+      stamp: isCopy ? target.stamp : null,
+    });
+    if (result.kind === 'stale') return STALE;
+    if (result.kind === 'rate-limited') {
+      const refused = await refuse(429, {
+        errors: {},
+        notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
+      });
+      if (refused !== STALE) reply.header('retry-after', '600');
+      return refused;
+    }
+    if (result.kind === 'bad-parent') {
+      return refuse(422, {
+        errors: {},
+        notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.',
+      });
+    }
+    rememberOwnComment(app, request, reply, result.id);
+    return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
+  }
 }

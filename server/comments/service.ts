@@ -170,9 +170,12 @@ export interface Submission {
   renderedAt: unknown;
   ipHash: string;
   userAgent: string | undefined;
+  /** The stamp of the kept copy of the project and post this submission was checked against; null if just read. */
+  stamp: string | null;
 }
 
 export type SubmitResult =
+  | { kind: 'stale' }
   | { kind: 'rate-limited' }
   | { kind: 'bad-parent' }
   | { kind: 'saved'; id: number; status: CommentStatus; reasons: string[] };
@@ -182,7 +185,9 @@ export type SubmitResult =
  * round trip: the database function pb_accept_comment (migration 0007) counts the rate limit, finds a
  * duplicate or a known commenter and inserts the comment with its log entry, all under a lock so that
  * parallel posts cannot slip past the checks. The rules are still decided here, for each possible
- * answer to the two questions only the database can settle.
+ * answer to the two questions only the database can settle. With a kept copy of the project and post
+ * (`s.stamp`), the same statement first checks that they have not changed since, and stores nothing if
+ * they have ('stale').
  */
 export async function submitComment(
   app: FastifyInstance,
@@ -214,6 +219,7 @@ export async function submitComment(
     ? `comment-rate:${s.ipHash}`
     : `comment-dup:${post.id}:${s.input.email.toLowerCase()}:${s.input.body}`;
   const row = await acceptComment(app.db, {
+    stamp: s.stamp,
     lockKey,
     projectId: project.id,
     rateLimit: settings.commentsPerTenMinutes,
@@ -234,6 +240,6 @@ export async function submitComment(
       created_at: now,
     },
   });
-  if (row.status === 'rate-limited') return { kind: 'rate-limited' };
+  if (row.id === null) return { kind: row.status };
   return { kind: 'saved', id: row.id, status: row.status, reasons: row.reasons };
 }
