@@ -43,7 +43,7 @@ describe('feeds', () => {
       expect(res.headers['cache-control'], url).toBe(`public, max-age=${t.config.feedMaxAge}`);
       expect(res.headers.etag, url).toMatch(/^"[^"]+"$/);
       expect(res.headers['last-modified'], url).toMatch(/GMT$/);
-      const feed = checkAtomSemantics(res.body, `${PUBLIC}${url}`);
+      const feed = await checkAtomSemantics(res.body, `${PUBLIC}${url}`);
       expect(kids(feed, 'entry').length, url).toBeGreaterThan(0);
       expect(kids(feed, 'entry').length, url).toBeLessThanOrEqual(20);
       // rel=alternate leads to the HTML page
@@ -59,7 +59,7 @@ describe('feeds', () => {
       const res = await get(t.app, url);
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type'], url).toBe('application/rss+xml; charset=utf-8');
-      const rss = checkRss(res.body, `${PUBLIC}${url}`);
+      const rss = await checkRss(res.body, `${PUBLIC}${url}`);
       expect(kids(kid(rss, 'channel')!, 'item').length).toBeGreaterThan(0);
     }
   });
@@ -193,7 +193,7 @@ describe('feeds', () => {
     const url = '/search/feed.atom?q=heronsgate';
     const first = await get(t.app, url);
     expect(first.statusCode).toBe(200);
-    checkAtomSemantics(first.body, `${PUBLIC}${url}`);
+    await checkAtomSemantics(first.body, `${PUBLIC}${url}`);
     expect(kids(parseXml(first.body), 'entry')).toHaveLength(0);
     const id = await createPost(t, { projectId: project.id, title: 'Heronsgate joins the pilot', body: 'The Heronsgate council starts next week.', status: 'scheduled', publishedAt: new Date(t.clock.now().getTime() + 3_600_000) });
     // Scheduled but not yet due: still nothing.
@@ -202,7 +202,7 @@ describe('feeds', () => {
     const second = await get(t.app, url, { headers: { 'if-none-match': first.headers.etag as string } });
     expect(second.statusCode).toBe(200);
     expect(second.headers.etag).not.toBe(first.headers.etag);
-    const feed = checkAtomSemantics(second.body, `${PUBLIC}${url}`);
+    const feed = await checkAtomSemantics(second.body, `${PUBLIC}${url}`);
     const atomId = (await t.db.selectFrom('posts').select('atom_id').where('id', '=', id).executeTakeFirstOrThrow()).atom_id;
     expect(kids(feed, 'entry').map((e) => textOf(e, 'id'))).toEqual([atomId]);
     t.clock.advance(-2 * 3_600_000);
@@ -233,7 +233,7 @@ describe('discovery', () => {
     const res = await get(t.app, '/feeds.opml');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/x-opml; charset=utf-8');
-    expect(xmlWellFormedErrors(res.body)).toEqual([]);
+    expect(await xmlWellFormedErrors(res.body)).toEqual([]);
     const opml = parseXml(res.body);
     expect(opml.name).toBe('opml');
     expect(opml.attrs.version).toBe('2.0');
@@ -252,7 +252,7 @@ describe('discovery', () => {
   it('/sitemap.xml lists public posts, pages and projects with lastmod; /robots.txt names it', async () => {
     const res = await get(t.app, '/sitemap.xml');
     expect(res.statusCode).toBe(200);
-    expect(xmlWellFormedErrors(res.body)).toEqual([]);
+    expect(await xmlWellFormedErrors(res.body)).toEqual([]);
     const set = parseXml(res.body);
     expect(set.attrs.xmlns).toBe('http://www.sitemaps.org/schemas/sitemap/0.9');
     const locs = kids(set, 'url').map((u) => textOf(u, 'loc'));
