@@ -56,6 +56,8 @@ interface RequestState {
   tokens: string[];
   /** Signed render times handed out (reply.renderStamp): replaced by a fresh one in every stored copy. */
   stamps: string[];
+  /** Headers set before this plugin's hook (security headers, rate-limit counts): set again on every hit, so not stored. */
+  preset: Record<string, unknown>;
 }
 
 const STATE = Symbol('pageCacheState');
@@ -124,30 +126,29 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     return token;
   }
 
-  app.addHook('onRequest', async (request: WithState, reply) => {
-    if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return;
-    const state: RequestState = { hit: false, generation: store.generation, startedAt: app.clock.now(), tokens: [], stamps: [] };
+  // A callback hook, not async: this runs on every request, and a hit is answered from here.
+  app.addHook('onRequest', (request: WithState, reply, done) => {
+    if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return done();
+    const startedAt = app.clock.now();
+    const entry = handle.active ? store.get(request.url, startedAt.getTime()) : undefined;
+    const state: RequestState = { hit: entry !== undefined, generation: store.generation, startedAt, tokens: [], stamps: [], preset: entry ? {} : reply.getHeaders() };
     request[STATE] = state;
-    if (handle.active) {
-      const entry = store.get(request.url, app.clock.now().getTime());
-      if (entry) {
-        state.hit = true;
-        reply.headers(entry.headers).header('x-cache', 'hit');
-        if (entry.template && !entry.csrf) {
-          // A page whose only per-response value is the render stamp (the post page and its comment
-          // form): the same bytes for every reader within a second, so built once a second, not per response.
-          if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
-          const stamp = reply.renderStamp();
-          if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
-          return reply.code(entry.statusCode).send(entry.stamped.body);
-        }
-        if (entry.csrf && entry.template) {
-          // One token and one stamp per response, however many forms the page has.
-          return reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
-        }
-        if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
-        return reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
+    if (entry) {
+      reply.headers(entry.headers).header('x-cache', 'hit');
+      if (entry.template && !entry.csrf) {
+        // A page whose only per-response value is the render stamp (the post page and its comment
+        // form): the same bytes for every reader within a second, so built once a second, not per response.
+        if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return void reply.code(304).send();
+        const stamp = reply.renderStamp();
+        if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
+        return void reply.code(entry.statusCode).send(entry.stamped.body);
       }
+      if (entry.csrf && entry.template) {
+        // One token and one stamp per response, however many forms the page has.
+        return void reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
+      }
+      if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return void reply.code(304).send();
+      return void reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
     }
     // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
     const generate = reply.generateCsrf;
@@ -156,17 +157,18 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       state.tokens.push(token);
       return token;
     };
+    done();
   });
 
-  app.addHook('onSend', async (request: WithState, reply, payload) => {
+  app.addHook('onSend', (request: WithState, reply, payload, done) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       if (reply.statusCode < 400 && request.method !== 'OPTIONS' && request.routeOptions.config?.dropsPages !== false) invalidateForWrite(request);
-      return payload;
+      return done(null, payload);
     }
     const state = request[STATE];
-    if (state?.hit) return payload;
+    if (state?.hit) return done(null, payload);
     const type = String(reply.getHeader('content-type') ?? '');
-    if (reply.statusCode !== 200 || !CACHEABLE_TYPE.test(type)) return payload;
+    if (reply.statusCode !== 200 || !CACHEABLE_TYPE.test(type)) return done(null, payload);
     const setCookie = reply.getHeader('set-cookie');
     const cookieNames = (Array.isArray(setCookie) ? setCookie : setCookie ? [String(setCookie)] : []).map((c) => c.split('=', 1)[0]);
     const routeSaid = String(reply.getHeader('cache-control') ?? '');
@@ -180,7 +182,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     if (!shareable) {
       // Signed in, or a cookie of its own, or a stream: this answer is for this visitor only.
       if (request.method === 'GET') reply.header('cache-control', PRIVATE_CACHE_CONTROL);
-      return payload;
+      return done(null, payload);
     }
     const body = typeof payload === 'string' ? payload : (payload as Buffer).toString('utf8');
     const csrf = state.tokens.length > 0;
@@ -203,9 +205,9 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     }
     if (etag && etagMatches(request.headers['if-none-match'], etag)) {
       reply.code(304);
-      return '';
+      return done(null, '');
     }
-    return payload;
+    return done(null, payload);
   });
 
   async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
@@ -227,6 +229,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value === undefined || name === 'set-cookie' || name === 'content-length' || name === 'x-cache') continue;
+        if (state.preset[name] === value) continue; // set by an earlier hook on every request, the hit included
         headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
       }
       store.set(
