@@ -1,6 +1,6 @@
 // Full-text search over public posts (migration 0004: posts.search_vector, trigger-maintained, GIN).
 // websearch_to_tsquery accepts anything people type ("exact phrase", -word, or) without raising.
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { CompiledQuery, sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
 import { isPublic } from '../db/sql-helpers.js';
@@ -13,6 +13,15 @@ export const MAX_QUERY_LENGTH = 200;
  * results is more than anyone reads. Narrower queries are ranked in full.
  */
 export const CANDIDATE_CAP = 300;
+/**
+ * Up to this many estimated matches, the candidates are found through the text index (GIN bitmap) and
+ * sorted; above it, by walking the newest-first index and testing each post until enough match. The
+ * planner alone walks the index for two-word queries matching 2% of posts, testing ~15,000 posts (42 ms
+ * on 100,000 posts) where the bitmap takes 6 ms; for a word in 19% of posts the walk takes 11 ms and the
+ * bitmap 77 ms. The bitmap costs ~4 µs a match, the walk ~3 µs a post tested: below ~5,000 matches the
+ * bitmap wins from a few thousand posts up to about a million.
+ */
+export const BITMAP_MAX_MATCHES = 5_000;
 
 /** Highlight markers from the private-use area: removed from the text first, turned into <mark> after escaping. */
 export const MARK_START = '\uE000';
@@ -94,16 +103,34 @@ export interface SearchPage {
   capped: boolean;
 }
 
+/** The planner's estimate of how many posts match (EXPLAIN: plans the query, runs nothing). */
+export async function estimateMatches(db: Db, now: Date, filter: SearchFilter): Promise<number> {
+  const compiled = whereSearchMatches(db.selectFrom('posts'), now, filter).select('posts.id').compile();
+  const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+    CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${compiled.sql}`, [...compiled.parameters]),
+  );
+  const estimate = Number(rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows']);
+  return Number.isFinite(estimate) ? estimate : Infinity;
+}
+
 /**
  * One page of results, best first: ts_rank_cd over the weighted document (a title match outranks a
  * body match), then newest. Ranks the newest CANDIDATE_CAP matches, so a very common word costs a
  * bounded amount of work; the count comes from the same pass.
  */
-export async function searchPosts(db: Db, now: Date, filter: SearchFilter, page: { limit: number; offset: number }): Promise<SearchPage> {
+export async function searchPosts(
+  db: Db,
+  now: Date,
+  filter: SearchFilter,
+  page: { limit: number; offset: number },
+  bitmapMaxMatches = BITMAP_MAX_MATCHES,
+): Promise<SearchPage> {
   const query = tsQuery(filter.q);
+  const viaTextIndex = (await estimateMatches(db, now, filter)) <= bitmapMaxMatches;
   const candidates = whereSearchMatches(db.selectFrom('posts'), now, filter)
     .select(['posts.id', 'posts.published_at', sql<string>`posts.search_vector`.as('search_vector')])
-    .orderBy('posts.published_at', 'desc')
+    // "+ interval '0'" hides the order from the newest-first indexes, so the planner cannot walk them.
+    .orderBy(viaTextIndex ? sql`posts.published_at + interval '0'` : sql`posts.published_at`, 'desc')
     .orderBy('posts.id', 'desc')
     .limit(CANDIDATE_CAP + 1)
     .as('c');

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
 import { createAuthor, createPost, createProject } from '../feeds/fixtures.js';
 import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
+import { CANDIDATE_CAP, estimateMatches, searchPosts } from '../../server/search/queries.js';
 
 let t: TestApp;
 let alpha: number;
@@ -146,5 +147,45 @@ describe('search', () => {
         expect(excerpt[1]!.replace(/<\/?mark>/g, '')).not.toMatch(/[<>]/);
       }
     }
+  });
+});
+
+describe('the two ways of finding candidates (searchPosts chooses by the estimated number of matches)', () => {
+  it('give the same results, counts and order: through the text index or walking the newest posts', async () => {
+    const bo = await t.db.selectFrom('people').select('id').where('handle', '=', 'bo').executeTakeFirstOrThrow();
+    // More than CANDIDATE_CAP matches, so that "the newest 300" is decided by the plan's ordering.
+    const rows = Array.from({ length: CANDIDATE_CAP + 20 }, (_, i) => ({
+      project_id: alpha,
+      slug: `plan-check-${i}`,
+      title: `Plan check ${i}`,
+      body_md: i % 3 === 0 ? 'lapwing and curlew' : 'lapwing only',
+      body_html: i % 3 === 0 ? '<p>lapwing and curlew</p>' : '<p>lapwing only</p>',
+      status: 'published' as const,
+      published_at: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000),
+    }));
+    await t.db.insertInto('posts').values(rows).execute();
+    const now = new Date();
+    for (const filter of [
+      { q: 'lapwing' },
+      { q: 'lapwing curlew' },
+      { q: 'lapwing -curlew', projectId: alpha },
+      { q: 'budget', projectId: beta },
+      { q: 'privacy impact' },
+      { q: 'survey', personId: bo.id },
+      { q: 'wildlife', tagSlug: 'wildlife' },
+    ]) {
+      for (const page of [{ limit: 10, offset: 0 }, { limit: 10, offset: 290 }]) {
+        const walked = await searchPosts(t.db, now, filter, page, -1);
+        const viaIndex = await searchPosts(t.db, now, filter, page, Infinity);
+        expect(viaIndex, `${JSON.stringify(filter)} ${page.offset}`).toEqual(walked);
+      }
+    }
+    const lapwing = await searchPosts(t.db, now, { q: 'lapwing' }, { limit: 10, offset: 0 }, Infinity);
+    expect(lapwing.capped).toBe(true);
+    expect(lapwing.hits).toHaveLength(10);
+  });
+
+  it('the estimate comes from the planner: a word no post has is estimated at few matches', async () => {
+    expect(await estimateMatches(t.db, new Date(), { q: 'xylophonist' })).toBeLessThan(50);
   });
 });
