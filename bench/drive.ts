@@ -44,7 +44,10 @@ async function run(job: Job, seconds: number, record: boolean): Promise<Result> 
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const accepted: number[] = [];
-  const request: autocannon.Request = {
+  // One fixed path: no setupRequest, so autocannon sends the same prepared bytes every time (building
+  // each request in JavaScript made the load generator, not the server, the limit).
+  const fixed = job.paths.length === 1 && !job.comment;
+  const request: autocannon.Request = fixed ? ({ method: job.method ?? 'GET', path: job.paths[0] } as autocannon.Request) : {
     method: job.method ?? 'GET',
     setupRequest: (req: any, context: any) => {
       const path = job.paths[next++ % job.paths.length]!;
