@@ -94,11 +94,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A flood from one address gets 429s; other readers are not slowed. Per server, in memory: behind a
   // load balancer set TRUST_PROXY so the address is the client's.
   await app.register(rateLimit, {
-    global: config.rateLimitPerMinute > 0,
+    global: false,
     max: config.rateLimitPerMinute || 1,
     timeWindow: 60_000,
     allowList: (request) => request.url.startsWith('/static/') || request.url.startsWith('/media/') || request.url === '/healthz' || request.url === '/readyz',
   });
+  // One application-wide hook, not the plugin's per-route ones: those run after every application
+  // hook, so a page answered from the page cache (below) was never counted and a flood of it never limited.
+  if (config.rateLimitPerMinute > 0) app.addHook('onRequest', app.rateLimit());
   await app.register(authPlugin);
   await app.register(pageCachePlugin, options.pageCache ?? {});
 

@@ -7,7 +7,8 @@ import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 describe('limits', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ seed: true, env: { RATE_LIMIT_PER_MINUTE: '30', REQUEST_TIMEOUT_MS: '500' } });
+    // With the page cache on, as in production: a flood of a cached page must be limited too.
+    t = await buildTestApp({ seed: true, pageCache: true, env: { RATE_LIMIT_PER_MINUTE: '30', REQUEST_TIMEOUT_MS: '500' } });
   });
 
   it('a body over the limit gets a 413 page, not a 500', async () => {
@@ -24,9 +25,22 @@ describe('limits', () => {
   });
 
   it('a flood from one address is answered 429 while another reader is still served', async () => {
+    // Another reader fills the page cache first.
+    for (let i = 0; i < 20 && (await t.app.inject({ url: '/', remoteAddress: '192.0.2.99' })).headers['x-cache'] !== 'hit'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await t.app.inject({ url: '/', remoteAddress: '198.51.100.7' })).statusCode);
+    const fromCache: boolean[] = [];
+    const remaining: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await t.app.inject({ url: '/', remoteAddress: '198.51.100.7' });
+      statuses.push(res.statusCode);
+      fromCache.push(res.headers['x-cache'] === 'hit');
+      remaining.push(String(res.headers['x-ratelimit-remaining']));
+    }
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(fromCache.slice(0, 30).every(Boolean)).toBe(true); // answered from the page cache, and still counted
+    expect(remaining.slice(0, 3)).toEqual(['29', '28', '27']); // this visitor's own count, not the stored one
     expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
     const limited = await t.app.inject({ url: '/', remoteAddress: '198.51.100.7' });
     expect(limited.statusCode).toBe(429);
