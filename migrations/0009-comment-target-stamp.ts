@@ -1,6 +1,7 @@
 // Lets an app server keep what a comment POST looks up first (the project, the post, the site-wide pause)
 // in memory, without ever acting on a stale copy. pb_comment_target_stamp is a digest of everything of
-// those rows that the comment rules read; the server keeps it with its copy, and
+// those rows that the comment rules read (the project's id, slug, status and settings; the post's project,
+// slug, status, dates and comments switch; the pause); the server keeps it with its copy, and
 // pb_accept_current_comment compares it with the rows as they are now, in the same statement that
 // stores the comment. A difference stores nothing and answers 'stale': the server looks the rows up
 // again and decides afresh. So another server's settings change, unpublication or pause is never missed,
@@ -14,11 +15,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE FUNCTION pb_comment_target_stamp(p_project_id bigint, p_post_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE AS $fn$
     BEGIN
-      RETURN md5(concat_ws('|',
-        (SELECT pr::text FROM projects pr WHERE pr.id = p_project_id),
-        (SELECT ROW(p.project_id, p.slug, p.status, p.published_at, p.first_published_at, p.comments_open, p.deleted_at)::text
+      -- One row value, so that no two states print alike; times as epoch numbers, so that the text does
+      -- not depend on the session's TimeZone or DateStyle.
+      RETURN md5(ROW(
+        (SELECT ROW(pr.id, pr.slug, pr.status, pr.settings) FROM projects pr WHERE pr.id = p_project_id),
+        (SELECT ROW(p.project_id, p.slug, p.status, extract(epoch FROM p.published_at), extract(epoch FROM p.first_published_at),
+                    p.comments_open, extract(epoch FROM p.deleted_at))
            FROM posts p WHERE p.id = p_post_id),
-        (SELECT s.value::text FROM site_settings s WHERE s.key = 'comments_paused')));
+        (SELECT s.value FROM site_settings s WHERE s.key = 'comments_paused'))::text);
     END
     $fn$
   `.execute(db);

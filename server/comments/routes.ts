@@ -11,7 +11,7 @@ import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
 import type { CommentTarget } from './queries.js';
 import { closedStateWith, commentFormTrusted, hashAddress, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
-import { CommentTargets } from './targets.js';
+import { CommentTargets, keyOf } from './targets.js';
 
 type Body = Record<string, unknown>;
 
@@ -38,6 +38,7 @@ export default async function commentRoutes(app: FastifyInstance) {
       if (copy) {
         const outcome = await receive(request, reply, copy, true);
         if (outcome !== STALE) return outcome;
+        targets.drop(keyOf(projectSlug, slug));
       }
       return receive(request, reply, await targets.read(projectSlug, slug), false);
     },
@@ -62,9 +63,10 @@ export default async function commentRoutes(app: FastifyInstance) {
     const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
     const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
     const values = { ...input, parentId, renderedAt };
-    // Refusals are rare: the whole post is read only then, to show its page again.
-    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
-      if (isCopy) return STALE;
+    // Refusals are rare: the whole post is read only then, to show its page again. A refusal decided
+    // from a kept copy is decided again from a fresh read, unless the database itself refused (`final`).
+    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>, final = false) => {
+      if (isCopy && !final) return STALE;
       const fullPost = await findPostBySlug(app.db, project.id, post.slug);
       if (!fullPost) throw notFound('There is no such post in this project.');
       reply.code(status);
@@ -95,12 +97,16 @@ export default async function commentRoutes(app: FastifyInstance) {
     });
     if (result.kind === 'stale') return STALE;
     if (result.kind === 'rate-limited') {
-      const refused = await refuse(429, {
-        errors: {},
-        notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
-      });
-      if (refused !== STALE) reply.header('retry-after', '600');
-      return refused;
+      // Final even from a kept copy: the database checked the copy's stamp in the same statement.
+      reply.header('retry-after', '600');
+      return refuse(
+        429,
+        {
+          errors: {},
+          notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
+        },
+        true,
+      );
     }
     if (result.kind === 'bad-parent') {
       return refuse(422, {
@@ -108,6 +114,7 @@ export default async function commentRoutes(app: FastifyInstance) {
         notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.',
       });
     }
+    if (!isCopy) targets.keep(project.slug, post.slug, target);
     rememberOwnComment(app, request, reply, result.id);
     return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
   }

@@ -37,6 +37,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   await setSettings(t, 'info-sharing-taskforce', { commentPolicy: 'approve-all' });
   await t.db.deleteFrom('site_settings').where('key', '=', 'comments_paused').execute();
+  await t.db.updateTable('projects').set({ status: 'active' }).where('slug', '=', 'info-sharing-taskforce').execute();
   await t.db.updateTable('posts').set({ comments_open: true, status: 'published' }).where('id', '=', post.id).execute();
   await send(); // the server now holds a copy made after the reset
 });
@@ -80,6 +81,61 @@ describe("a comment POST's kept copy of its post", () => {
     const response = await sendAfter(() => t.db.updateTable('posts').set({ status: 'draft' }).where('id', '=', post.id).execute());
     expect(response.statusCode).toBe(404);
     expect(await countComments()).toBe(count);
+  });
+
+  it('obeys a project archived elsewhere (409, nothing stored)', async () => {
+    const count = await countComments();
+    const response = await sendAfter(() => t.db.updateTable('projects').set({ status: 'archived' }).where('slug', '=', 'info-sharing-taskforce').execute());
+    expect(response.statusCode).toBe(409);
+    expect(await countComments()).toBe(count);
+  });
+
+  it('a post deleted and another made with its slug: the old form is refused (403, text kept), nothing stored', async () => {
+    let replacement: number | undefined;
+    try {
+      const response = await sendAfter(async () => {
+        await t.db.updateTable('posts').set({ deleted_at: new Date() }).where('id', '=', post.id).execute();
+        const row = await t.db
+          .insertInto('posts')
+          .values({ project_id: post.projectId, slug: post.slug, title: 'A new post with the old address', status: 'published', published_at: new Date(Date.now() - 60_000) })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        replacement = row.id;
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain(`Sent after a change, number ${n}.`);
+      const stored = await t.db.selectFrom('comments').select('id').where('post_id', '=', replacement!).execute();
+      expect(stored).toEqual([]);
+    } finally {
+      if (replacement) await t.db.deleteFrom('posts').where('id', '=', replacement).execute();
+      await t.db.updateTable('posts').set({ deleted_at: null }).where('id', '=', post.id).execute();
+    }
+  });
+
+  it('a flood from one address: the 429 comes from the copy, with Retry-After, and no extra look-up', async () => {
+    await setSettings(t, 'info-sharing-taskforce', { commentPolicy: 'approve-all', commentsPerTenMinutes: 2 });
+    const ip = '198.51.100.77';
+    const body = (i: number) => ({ name: 'Flood', email: 'flood@example.org', body: `Flood number ${i}, different each time.` });
+    expect((await postComment(t, post.url, body(1), { ip })).response.statusCode).toBe(303); // fresh read (settings changed)
+    expect((await postComment(t, post.url, body(2), { ip })).response.statusCode).toBe(303); // from the copy
+    const before = lookups;
+    const { response } = await postComment(t, post.url, body(3), { ip });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('600');
+    expect(response.body).toContain('Flood number 3, different each time.');
+    expect(lookups).toBe(before);
+  });
+
+  it('a refused comment leaves no copy behind: only a stored one does', async () => {
+    const other = await openPost(t, 2);
+    const send = (fields: Record<string, string>) => postComment(t, other.url, fields, { ip: '203.0.113.201' });
+    const before = lookups;
+    expect((await send({ name: 'Refused', email: 'not-an-email', body: 'Some text.' })).response.statusCode).toBe(422);
+    expect(lookups).toBe(before + 1);
+    expect((await send({ name: 'Accepted', email: 'ok@example.org', body: 'First on this post.' })).response.statusCode).toBe(303);
+    expect(lookups).toBe(before + 2); // nothing was kept from the refusal
+    expect((await send({ name: 'Accepted', email: 'ok@example.org', body: 'Second on this post.' })).response.statusCode).toBe(303);
+    expect(lookups).toBe(before + 2); // kept from the stored one
   });
 });
 

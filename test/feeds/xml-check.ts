@@ -16,13 +16,17 @@ export async function xmllintErrors(xml: string, schema = ATOM_RNG): Promise<str
     schema: { fileName: path.basename(schema), contents: readFileSync(schema, 'utf8') },
     extension: 'relaxng',
   });
-  return result.valid ? [] : result.errors.map((e) => e.rawMessage).filter((line) => line.trim() && !/fails to validate$/.test(line));
+  if (result.valid) return [];
+  const errors = result.errors.map((e) => e.rawMessage).filter((line) => line.trim() && !/fails to validate$/.test(line));
+  return errors.length > 0 ? errors : [result.rawOutput || 'invalid, without a message'];
 }
 
 /** Well-formedness only (RSS 2.0 and OPML have no official schema). */
 export async function xmlWellFormedErrors(xml: string): Promise<string[]> {
   const result = await validateXML({ xml: { fileName: 'feed.xml', contents: xml }, normalization: 'format' });
-  return result.valid ? [] : result.errors.map((e) => e.rawMessage).filter(Boolean);
+  if (result.valid) return [];
+  const errors = result.errors.map((e) => e.rawMessage).filter(Boolean);
+  return errors.length > 0 ? errors : [result.rawOutput || 'not well-formed, without a message'];
 }
 
 export interface XmlNode {
