@@ -11,7 +11,7 @@ import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
 import type { CommentTarget } from './queries.js';
 import { closedStateWith, commentFormTrusted, hashAddress, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
-import { CommentTargets, keyOf } from './targets.js';
+import { CommentTargets } from './targets.js';
 
 type Body = Record<string, unknown>;
 
@@ -38,7 +38,7 @@ export default async function commentRoutes(app: FastifyInstance) {
       if (copy) {
         const outcome = await receive(request, reply, copy, true);
         if (outcome !== STALE) return outcome;
-        targets.drop(keyOf(projectSlug, slug));
+        targets.drop(projectSlug, slug);
       }
       return receive(request, reply, await targets.read(projectSlug, slug), false);
     },

@@ -28,7 +28,7 @@ export class CommentTargets {
     const entry = this.kept.get(key);
     if (!entry) return undefined;
     if (performance.now() - entry.keptAt > MAX_AGE_MS) {
-      this.drop(key);
+      this.forget(key);
       return undefined;
     }
     return entry.target;
@@ -42,7 +42,7 @@ export class CommentTargets {
   /** Keeps a fresh read that has just led to a stored comment. */
   keep(projectSlug: string, postSlug: string, target: CommentTarget): void {
     const key = keyOf(projectSlug, postSlug);
-    this.drop(key);
+    this.forget(key);
     // Strings take up to two bytes a character in memory; the rest of an entry is small.
     const bytes = 2 * JSON.stringify(target).length + 256;
     if (bytes > this.maxBytes / 8) return; // one huge project must not push out everything else
@@ -50,14 +50,18 @@ export class CommentTargets {
     for (const [oldest, entry] of this.kept) {
       const expired = now - entry.keptAt > MAX_AGE_MS;
       if (!expired && this.kept.size < MAX_ENTRIES && this.bytes + bytes <= this.maxBytes) break;
-      this.drop(oldest);
+      this.forget(oldest);
     }
     this.kept.set(key, { target, keptAt: now, bytes });
     this.bytes += bytes;
   }
 
-  /** Forgets the copy (it no longer matched). */
-  drop(key: string): void {
+  /** Drops the copy of this post (it no longer matched). */
+  drop(projectSlug: string, postSlug: string): void {
+    this.forget(keyOf(projectSlug, postSlug));
+  }
+
+  private forget(key: string): void {
     const entry = this.kept.get(key);
     if (!entry) return;
     this.kept.delete(key);
@@ -65,6 +69,6 @@ export class CommentTargets {
   }
 }
 
-export function keyOf(projectSlug: string, postSlug: string): string {
+function keyOf(projectSlug: string, postSlug: string): string {
   return `${projectSlug}/${postSlug}`;
 }
