@@ -1,10 +1,10 @@
-// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --paired] [-- --only TEXT] [-- --profile]
+// npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --unpaired] [-- --only TEXT] [-- --profile]
 //                [-- --growth-from N] [-- --growth-to N] [-- --no-growth]
 //
 // 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
 // 2. Seeds the benchmark corpus with set-based SQL (bench/corpus.ts).
-// 3. Starts the ceiling (bench/ceiling.ts, bare Fastify, a fixed body the size of the post page).
+// 3. Starts the ceiling (bench/ceiling.ts, bare Fastify, a fixed string: the post page's own HTML).
 // 4. Drives each target from a third process (bench/drive.ts, autocannon): a warm-up, then a fixed
 //    duration. Targets whose route does not exist yet (404) are skipped with a note.
 // 5. Prints one table and writes bench/results/<time>.json. Exits non-zero only if the benchmark itself
@@ -31,7 +31,10 @@ const option = (name: string, fallback: number) => {
   return value;
 };
 const quick = flag('quick');
-const paired = flag('paired');
+// Each target's ratio is to a ceiling run measured just before it, so that the machine's speed, which
+// drifts over minutes on a shared VM, is the same for both halves of a ratio. --unpaired: one ceiling
+// run at the start for every row (faster, noisier).
+const paired = !flag('unpaired');
 // --only <text>: measure just the targets whose name contains it (the ceiling always runs), for quick looks.
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? String(args[onlyIndex + 1] ?? '') : undefined;
@@ -213,7 +216,7 @@ interface Row {
   note?: string;
   result?: Result;
   ratio?: number;
-  /** With --paired: the ceiling measured just before this target. */
+  /** The ceiling measured just before this target (targets with a ratio goal, unless --unpaired). */
   ceilingRps?: number;
 }
 
@@ -239,9 +242,13 @@ async function main() {
   const postPage = await fetch(base + postPath);
   const postHtml = await postPage.text();
   if (postPage.status !== 200) throw new Error(`the measured post answered ${postPage.status}`);
-  const ceiling = tsx('bench/ceiling.ts', [String(Buffer.byteLength(postHtml))]);
+  const ceilingBody = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-ceiling-')), 'post.html');
+  fs.writeFileSync(ceilingBody, postHtml);
+  const ceiling = tsx('bench/ceiling.ts', [ceilingBody]);
   const ceilingPort = Number((await waitForLine(ceiling, /\{"port":(\d+)\}/, 'the ceiling server'))[1]);
-  say(`post page: ${Buffer.byteLength(postHtml)} bytes; ceiling: bare Fastify returning a fixed string of that size`);
+  fs.rmSync(path.dirname(ceilingBody), { recursive: true, force: true });
+  say(`post page: ${Buffer.byteLength(postHtml)} bytes; ceiling: bare Fastify returning that same HTML as a fixed string`);
+  say(paired ? 'each ratio is to a ceiling run measured just before its target (--unpaired: one ceiling run for all)' : 'every ratio is to the one ceiling run at the start (--unpaired)');
 
   const job = (paths: string[], extra: Partial<Job> = {}): Job => ({
     base, paths, connections: settings.connections, warmupSeconds: settings.warmupSeconds, seconds: settings.seconds, ...extra,
@@ -263,16 +270,17 @@ async function main() {
       ceilingResult.appCpuMs = ((ceilingCpuAfter - ceilingCpu) * 1000) / ceilingResult.totalRequests;
     }
     rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
-    // Other work on a shared machine comes in bursts: with --paired, each target's ratio is to a ceiling
-    // run measured just before it, so a burst that lands on one target lands on its ceiling too.
-    const measure = async (target: string, j: Job) => {
+    // Other work on a shared machine comes in bursts, and its speed drifts: each target whose ratio has a
+    // goal (the cached pages and the feed) is paired with a ceiling run measured just before it, so that
+    // both halves of its ratio see the same machine. The other rows' ratios are to the first ceiling run.
+    const measure = async (target: string, j: Job, { ratioGoal = false } = {}) => {
       if (!wanted(target)) return undefined;
-      const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
+      const ceilingNow = paired && ratioGoal ? await drive(ceilingJob) : ceilingResult;
       const cpuBefore = cpuSeconds(app.pid!);
       const result = await drive(j);
       const cpuAfter = cpuSeconds(app.pid!);
       if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests) result.appCpuMs = ((cpuAfter - cpuBefore) * 1000) / result.totalRequests;
-      rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(paired ? { ceilingRps: ceilingNow.rps } : {}) });
+      rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(ceilingNow !== ceilingResult ? { ceilingRps: ceilingNow.rps } : {}) });
       return result;
     };
     // Growth, part 1: the pages that must not slow down as posts pile up, on the small corpus.
@@ -293,20 +301,20 @@ async function main() {
       say(`grown to ${settings.posts} posts in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     }
 
-    await measure('site home /', job(['/']));
-    await measure('project home', job([`/${MEASURED.project}/`]));
-    await measure(`post page (${settings.comments} comments)`, job([postPath]));
+    await measure('site home /', job(['/']), { ratioGoal: true });
+    await measure('project home', job([`/${MEASURED.project}/`]), { ratioGoal: true });
+    await measure(`post page (${settings.comments} comments)`, job([postPath]), { ratioGoal: true });
     await measure('project home, cache bypassed', job([`/${MEASURED.project}/`], { headers: uncached }));
     await measure('post page, cache bypassed', job([postPath], { headers: uncached }));
 
     const feed = `/${MEASURED.project}/feed.atom`;
     if (await exists(feed)) {
-      await measure('Atom feed (200)', job([feed]));
+      await measure('Atom feed (200)', job([feed]), { ratioGoal: true });
       const res = await fetch(base + feed);
       const etag = res.headers.get('etag');
       const lastModified = res.headers.get('last-modified');
       const validators: Record<string, string> = etag ? { 'if-none-match': etag } : lastModified ? { 'if-modified-since': lastModified } : {};
-      if (Object.keys(validators).length) await measure('Atom feed (304)', job([feed], { headers: validators }));
+      if (Object.keys(validators).length) await measure('Atom feed (304)', job([feed], { headers: validators }), { ratioGoal: true });
       else rows.push({ target: 'Atom feed (304)', note: 'skipped: the feed has no ETag or Last-Modified' });
     } else {
       rows.push({ target: 'Atom feed', note: `skipped: ${feed} answers 404 (the feeds branch is not merged yet)` });
@@ -346,7 +354,7 @@ async function main() {
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const lines = [
-    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/req', paired ? '× paired ceiling' : '× ceiling'],
+    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/req', '× ceiling'],
     ...rows.map((r) =>
       r.result
         ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.result.appCpuMs !== undefined ? fmt(r.result.appCpuMs, 2) : '', r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
