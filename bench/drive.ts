@@ -22,6 +22,8 @@ export interface Result {
   totalRequests?: number;
   /** Set by run.ts: the app process's CPU time (user + system) per request, in ms. */
   appCpuMs?: number;
+  /** Set by run.ts: the CPU time of the PostgreSQL processes on this machine per request, in ms. */
+  dbCpuMs?: number;
   rps: number;
   p50: number;
   p95: number;

@@ -189,6 +189,41 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** CPU time of every PostgreSQL process on this machine (comm "postgres"), in seconds: the embedded
+ *  server's, or a local DATABASE_URL server's (other databases on it count too). Undefined without procfs. */
+function databaseCpuSeconds(): number | undefined {
+  try {
+    let total = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.split(') ')[1]!.split(' ');
+        total += (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        /* the process ended meanwhile */
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Drives a job and adds the app's and the database's CPU time per request (the warm-up included). */
+async function driveMeasured(job: Job): Promise<Result> {
+  const app = cpuSeconds(appPid);
+  const db = databaseCpuSeconds();
+  const result = await drive(job);
+  const appAfter = cpuSeconds(appPid);
+  const dbAfter = databaseCpuSeconds();
+  const n = result.totalRequests ?? 0;
+  if (n && app !== undefined && appAfter !== undefined) result.appCpuMs = ((appAfter - app) * 1000) / n;
+  if (n && db !== undefined && dbAfter !== undefined) result.dbCpuMs = ((dbAfter - db) * 1000) / n;
+  return result;
+}
+
 /** Peak VmRSS of a process while fn runs, in MB. */
 async function sampleRss<T>(pid: number, fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
   let peak = 0;
@@ -276,10 +311,7 @@ async function main() {
     const measure = async (target: string, j: Job, { ratioGoal = false } = {}) => {
       if (!wanted(target)) return undefined;
       const ceilingNow = paired && ratioGoal ? await drive(ceilingJob) : ceilingResult;
-      const cpuBefore = cpuSeconds(app.pid!);
-      const result = await drive(j);
-      const cpuAfter = cpuSeconds(app.pid!);
-      if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests) result.appCpuMs = ((cpuAfter - cpuBefore) * 1000) / result.totalRequests;
+      const result = await driveMeasured(j);
       rows.push({ target, result, ratio: result.rps / ceilingNow.rps, ...(ceilingNow !== ceilingResult ? { ceilingRps: ceilingNow.rps } : {}) });
       return result;
     };
@@ -354,11 +386,11 @@ async function main() {
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const lines = [
-    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/req', '× ceiling'],
+    ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU ms/req', 'db CPU ms/req', '× ceiling'],
     ...rows.map((r) =>
       r.result
-        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.result.appCpuMs !== undefined ? fmt(r.result.appCpuMs, 2) : '', r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
-        : [r.target, r.note ?? '', '', '', '', '', '', ''],
+        ? [r.target, fmt(r.result.rps), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), String(r.result.errors), r.result.appCpuMs !== undefined ? fmt(r.result.appCpuMs, 2) : '', r.result.dbCpuMs !== undefined ? fmt(r.result.dbCpuMs, 2) : '', r.ratio !== undefined ? `${fmt(r.ratio, 2)}${r.ceilingRps ? ` (of ${fmt(r.ceilingRps)})` : ''}` : '']
+        : [r.target, r.note ?? '', '', '', '', '', '', '', ''],
     ),
   ];
   const widths = lines[0]!.map((_, i) => Math.max(...lines.filter((l) => l[1] !== undefined && (l[2] !== '' || i === 0)).map((l) => l[i]!.length)));
@@ -424,10 +456,7 @@ async function benchComments(
   const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   if (!fields._csrf) throw new Error('the comment form has no _csrf field');
   const marker = `bench${Date.now().toString(36)}`;
-  const cpuBefore = cpuSeconds(appPid);
-  const result = await drive(job([form[1]!], { method: 'POST', headers: { cookie }, connections: 10, comment: { fields, marker } }));
-  const cpuAfter = cpuSeconds(appPid);
-  if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests) result.appCpuMs = ((cpuAfter - cpuBefore) * 1000) / result.totalRequests;
+  const result = await driveMeasured(job([form[1]!], { method: 'POST', headers: { cookie }, connections: 10, comment: { fields, marker } }));
   const acceptedPerSecond = (result.statuses['303'] ?? 0) / job([]).seconds;
   rows.push({ target: 'comment POST (303 = accepted)', result: { ...result, rps: acceptedPerSecond }, ratio: acceptedPerSecond / ceiling.rps });
   // Every comment answered 303 must be in the database.
