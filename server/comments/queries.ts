@@ -210,7 +210,7 @@ export type AcceptedComment =
  * stored when the target's rows no longer match `stamp` ('stale').
  */
 export async function acceptComment(db: Db, a: AcceptCommentArgs): Promise<AcceptedComment> {
-  const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`
+  const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`/* prepare pb_accept_current_comment */
     SELECT id, status, reasons FROM pb_accept_current_comment(
       ${a.stamp}, ${a.lockKey}, ${a.projectId}, ${a.rateLimit}, ${a.rateSince}, ${a.checkKnown},
       ${JSON.stringify(a.decisions)}::jsonb, ${JSON.stringify(a.comment)}::jsonb)

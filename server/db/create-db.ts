@@ -21,6 +21,20 @@ export interface CreateDbOptions {
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
+// A statement whose text starts with `/* prepare <name> */` is sent as a named prepared statement: parsed
+// and planned once per connection instead of on every call. For hot statements only (the comment call):
+// planning it each time cost PostgreSQL a quarter of its CPU per comment (pgbench, 0.42 vs 0.32 ms).
+// A pooler in front of PostgreSQL must then keep prepared statements per server connection (PgBouncer
+// 1.21+ with max_prepared_statements, or session pooling).
+const PREPARE = /^\/\* prepare ([\w-]+) \*\//;
+class PreparingClient extends pg.Client {
+  // pg's overloads do not survive a subclass; the driver calls query(text, values) or query(queryObject).
+  override query(config: any, values?: any, callback?: any): any {
+    const name = typeof config === 'string' ? PREPARE.exec(config)?.[1] : undefined;
+    return name ? super.query({ name, text: config, values }, callback) : super.query(config, values, callback);
+  }
+}
+
 export function createPool(connectionString: string, options: CreateDbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
@@ -31,6 +45,7 @@ export function createPool(connectionString: string, options: CreateDbOptions = 
     // A query that hangs (the server went away mid-query) must not hang the request.
     query_timeout: 10_000,
     application_name: 'project-blogs',
+    Client: PreparingClient,
   });
   pool.on('error', options.onError ?? (() => {}));
   return pool;

@@ -38,12 +38,12 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated, empty database for this test file. */
-export async function createTestDatabase(options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void; max?: number } = {}): Promise<TestDatabase> {
   const serverUrl = inject('dbServerUrl');
   const name = `pb_t_${inject('dbRunId')}_${randomBytes(4).toString('hex')}`;
   await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('dbTemplate')}`);
   const url = databaseUrl(serverUrl, name);
-  const db = createDb(url, { max: 5, onQuery: options.onQuery });
+  const db = createDb(url, { max: options.max ?? 5, onQuery: options.onQuery });
   return {
     url,
     name,
@@ -70,13 +70,15 @@ export interface TestAppOptions {
   clock?: TestClock;
   env?: Record<string, string>;
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  /** Connections in the app's pool (default 5); 1 makes every query use the same session. */
+  dbConnections?: number;
   /** Turn on the in-memory page cache with its LISTEN connection (off by default: see server/cache). */
   pageCache?: boolean;
 }
 
 /** The real app on its own database; closed and dropped after the file's tests. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase({ onQuery: options.onQuery });
+  const database = await createTestDatabase({ onQuery: options.onQuery, max: options.dbConnections });
   const clock = options.clock ?? new TestClock();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
   if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
