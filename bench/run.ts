@@ -181,34 +181,38 @@ function drive(job: Job): Promise<Result> {
 
 /** CPU time (user + system) a process has used, in seconds; undefined without procfs. */
 function cpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined; // utime, stime in clock ticks (100 Hz on Linux)
+}
+
+/** The postmaster of the benchmark's database server, when it runs on this machine (found from a backend). */
+let postmasterPid: number | undefined;
+
+/** /proc/<pid>/stat fields after the command name; undefined if there is no such process here. */
+function statFields(pid: number | string): string[] | undefined {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz on Linux)
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
     return undefined;
   }
 }
 
-/** CPU time of every PostgreSQL process on this machine (comm "postgres"), in seconds: the embedded
- *  server's, or a local DATABASE_URL server's (other databases on it count too). Undefined without procfs. */
+/** CPU time of the benchmark's PostgreSQL server, in seconds: its postmaster and every child (backends,
+ *  WAL writer, parallel and autovacuum workers), including children that have exited meanwhile (the
+ *  postmaster's cutime/cstime). Undefined when the server is not on this machine or there is no procfs. */
 function databaseCpuSeconds(): number | undefined {
-  try {
-    let total = 0;
-    for (const pid of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (!stat.includes('(postgres)')) continue;
-        const fields = stat.split(') ')[1]!.split(' ');
-        total += (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        /* the process ended meanwhile */
-      }
-    }
-    return total;
-  } catch {
-    return undefined;
+  if (postmasterPid === undefined) return undefined;
+  const own = statFields(postmasterPid);
+  if (!own) return undefined;
+  // utime, stime, cutime, cstime in clock ticks (100 Hz on Linux)
+  const ticks = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let total = ticks(own);
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const fields = statFields(pid);
+    if (fields && Number(fields[1]) === postmasterPid) total += ticks(fields);
   }
+  return total / 100;
 }
 
 /** Drives a job and adds the app's and the database's CPU time per request (the warm-up included). */
@@ -268,6 +272,11 @@ async function main() {
   const client = new pg.Client({ connectionString: dbUrl });
   client.on('error', () => {});
   await client.connect();
+  {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const parent = statFields(rows[0]!.pid)?.[1];
+    postmasterPid = parent ? Number(parent) : undefined; // undefined: a server elsewhere (no db CPU column)
+  }
   const growth = settings.growth && settings.growthFrom < settings.posts && settings.growthTo > settings.posts;
   const t0 = Date.now();
   await seedCorpus(client, { ...settings, posts: growth ? settings.growthFrom : settings.posts });
@@ -280,8 +289,12 @@ async function main() {
   const ceilingBody = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-ceiling-')), 'post.html');
   fs.writeFileSync(ceilingBody, postHtml);
   const ceiling = tsx('bench/ceiling.ts', [ceilingBody]);
-  const ceilingPort = Number((await waitForLine(ceiling, /\{"port":(\d+)\}/, 'the ceiling server'))[1]);
-  fs.rmSync(path.dirname(ceilingBody), { recursive: true, force: true });
+  let ceilingPort: number;
+  try {
+    ceilingPort = Number((await waitForLine(ceiling, /\{"port":(\d+)\}/, 'the ceiling server'))[1]);
+  } finally {
+    fs.rmSync(path.dirname(ceilingBody), { recursive: true, force: true });
+  }
   say(`post page: ${Buffer.byteLength(postHtml)} bytes; ceiling: bare Fastify returning that same HTML as a fixed string`);
   say(paired ? 'each ratio is to a ceiling run measured just before its target (--unpaired: one ceiling run for all)' : 'every ratio is to the one ceiling run at the start (--unpaired)');
 
