@@ -20,9 +20,9 @@ export interface Result {
   requests: number;
   /** Requests including the warm-up (to share out the app's CPU time, which covers both). */
   totalRequests?: number;
-  /** Set by run.ts: the app process's CPU time (user + system) per request, in ms. */
+  /** Set by run.ts: the server process's CPU time (user + system) per request, in ms. */
   appCpuMs?: number;
-  /** Set by run.ts: the CPU time of the PostgreSQL processes on this machine per request, in ms. */
+  /** Set by run.ts: the CPU time of the benchmark's PostgreSQL server (when on this machine) per request, in ms. */
   dbCpuMs?: number;
   rps: number;
   p50: number;

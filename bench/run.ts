@@ -215,13 +215,16 @@ function databaseCpuSeconds(): number | undefined {
   return total / 100;
 }
 
-/** Drives a job and adds the app's and the database's CPU time per request (the warm-up included). */
-async function driveMeasured(job: Job): Promise<Result> {
-  const app = cpuSeconds(appPid);
-  const db = databaseCpuSeconds();
+/** Drives a job and adds the server's CPU time per request (the warm-up included) and, for the app, the
+ *  database's. `server`: the process answering (default the app; the ceiling has no database). */
+async function driveMeasured(job: Job, server: { pid: number; database: boolean } = { pid: appPid, database: true }): Promise<Result> {
+  const cpu = () => cpuSeconds(server.pid);
+  const dbCpu = () => (server.database ? databaseCpuSeconds() : undefined);
+  const app = cpu();
+  const db = dbCpu();
   const result = await drive(job);
-  const appAfter = cpuSeconds(appPid);
-  const dbAfter = databaseCpuSeconds();
+  const appAfter = cpu();
+  const dbAfter = dbCpu();
   const n = result.totalRequests ?? 0;
   if (n && app !== undefined && appAfter !== undefined) result.appCpuMs = ((appAfter - app) * 1000) / n;
   if (n && db !== undefined && dbAfter !== undefined) result.dbCpuMs = ((dbAfter - db) * 1000) / n;
@@ -311,12 +314,7 @@ async function main() {
     // Warm the whole app (JIT, pools, caches) once, so that the first target does not pay for it.
     await drive(job(['/', `/${MEASURED.project}/`, postPath], { seconds: settings.warmupSeconds * 2, warmupSeconds: 0 }));
     const ceilingJob = { ...job(['/']), base: `http://127.0.0.1:${ceilingPort}` };
-    const ceilingCpu = cpuSeconds(ceiling.pid!);
-    const ceilingResult = await drive(ceilingJob);
-    const ceilingCpuAfter = cpuSeconds(ceiling.pid!);
-    if (ceilingCpu !== undefined && ceilingCpuAfter !== undefined && ceilingResult.totalRequests) {
-      ceilingResult.appCpuMs = ((ceilingCpuAfter - ceilingCpu) * 1000) / ceilingResult.totalRequests;
-    }
+    const ceilingResult = await driveMeasured(ceilingJob, { pid: ceiling.pid!, database: false });
     rows.push({ target: 'ceiling (bare Fastify, same size)', result: ceilingResult, ratio: 1 });
     // Other work on a shared machine comes in bursts, and its speed drifts: each target whose ratio has a
     // goal (the cached pages and the feed) is paired with a ceiling run measured just before it, so that
