@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, postgresPidsFor, startServerProcess } from '../helpers/server-process.js';
+import { freePort, postgresPidsFor, ROOT, startServerProcess } from '../helpers/server-process.js';
 
 const dirs: string[] = [];
 function tempDataDir() {
@@ -129,3 +129,54 @@ describe('SIGTERM under load', () => {
     expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
   }, 120_000);
 });
+
+describe('npm start', () => {
+  // npm runs the start script through a shell; without `exec` the shell, not node, got npm's forwarded
+  // SIGTERM, and the server kept serving as an orphan after npm had exited.
+  it('passes SIGTERM to the server, which drains and exits, leaving no node or postgres behind', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const { spawn } = await import('node:child_process');
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: undefined, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'never' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    npm.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    expect(await waitUntil(async () => /is running/.test(output), 60_000), output).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const serverPids = nodePidsServing(dataDir);
+    expect(serverPids.length, 'the server process is found by its DATA_DIR').toBe(1);
+
+    try {
+      npm.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('SIGTERM received');
+      expect(await waitUntil(async () => nodePidsServing(dataDir).length === 0, 10_000)).toBe(true);
+      await expect(fetch(`http://127.0.0.1:${port}/readyz`)).rejects.toThrow();
+      expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);
+    } finally {
+      for (const pid of nodePidsServing(dataDir)) process.kill(pid, 'SIGKILL'); // an orphan must not outlive a failed test
+    }
+  }, 120_000);
+});
+
+/** Live node processes whose environment names this DATA_DIR (the server started by npm). */
+function nodePidsServing(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (path.basename(argv[0] ?? '') !== 'node' || !argv.includes('dist/server/main.js')) continue;
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (env.split('\0').includes(`DATA_DIR=${dataDir}`)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
