@@ -28,6 +28,15 @@ export interface CreateDbOptions {
 // 1.21+ with max_prepared_statements, or session pooling).
 const PREPARE = /^\/\* prepare ([\w-]+) \*\//;
 class PreparingClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // pg-pool listens for errors only on idle clients. A client checked out by a request (between two
+    // queries, or in a transaction) whose server goes away emits 'error' with no listener, which killed
+    // the process. The request's next query fails with a connection error (a 503), and the pool drops
+    // the broken client when it is released.
+    this.on('error', () => {});
+  }
+
   // pg's overloads do not survive a subclass; the driver calls query(text, values) or query(queryObject).
   override query(config: any, values?: any, callback?: any): any {
     const name = typeof config === 'string' ? PREPARE.exec(config)?.[1] : undefined;

@@ -28,6 +28,8 @@ export interface EmbeddedPostgres {
   /** URL of a database on this server. */
   urlFor(database: string): string;
   port: number;
+  /** The current postmaster's pid (it changes when the app restarts a postmaster that died). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -78,10 +80,40 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       socketDir = undefined;
       child = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false, undefined);
     }
-    const started = child;
+    let current = child;
+    let stopping = false;
+    let restarting: Promise<void> | undefined;
     // A crash or process.exit() of the app must not orphan postgres; SIGINT = fast shutdown.
-    const onExit = () => started.exitCode === null && started.kill('SIGINT');
+    const onExit = () => current.exitCode === null && current.kill('SIGINT');
     process.on('exit', onExit);
+    // The server belongs to the app: if it dies (killed, crashed, stopped by hand) start it again, with
+    // backoff, on the same port and socket, so the pool and the cache listener reconnect by themselves.
+    const superviseExit = (exited: ChildProcess) =>
+      exited.once('exit', (code, signal) => {
+        if (stopping || exited !== current) return;
+        log(`the embedded PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}); starting it again`);
+        restarting = restart(1).finally(() => (restarting = undefined));
+      });
+    const restart = async (attempt: number): Promise<void> => {
+      if (stopping) return;
+      try {
+        // A postmaster killed outright leaves backends that hold its shared memory until they notice;
+        // postgres refuses to start until they are gone, so this retries.
+        current = await startServer(bin, clusterDir, dataDir, port, runAs, options.fast ?? false, socketDir);
+        if (stopping) {
+          await stopChild(current);
+          return;
+        }
+        superviseExit(current);
+        log(`embedded PostgreSQL started again on 127.0.0.1:${port}`);
+      } catch (err) {
+        const delay = Math.min(5_000, 250 * 2 ** Math.min(attempt, 5));
+        log(`the embedded PostgreSQL did not start again (${String((err as Error).message).split('\n')[0]}); retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay).unref());
+        return restart(attempt + 1);
+      }
+    };
+    superviseExit(current);
     const urlFor = (database: string) =>
       `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}` +
       (socketDir ? `?host=${encodeURIComponent(socketDir)}` : '');
@@ -91,9 +123,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       serverUrl,
       port,
       urlFor,
+      get pid() {
+        return current.pid;
+      },
       async stop() {
+        stopping = true;
+        await restarting;
         process.off('exit', onExit);
-        await stopChild(started);
+        await stopChild(current);
         releaseLock(dataDir);
       },
     };
@@ -323,7 +360,7 @@ async function startServer(
   socketDir: string | undefined,
 ): Promise<ChildProcess> {
   const logPath = path.join(dataDir, 'postgres.log');
-  const logStream = fs.createWriteStream(logPath, { flags: 'a' });
+  const logFile = new ServerLog(logPath);
   const args = [
     '-D', clusterDir,
     '-p', String(port),
@@ -345,7 +382,7 @@ async function startServer(
     const timer = setTimeout(() => fail('it did not become ready within 30 seconds'), 30_000);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
-      logStream.write(text);
+      logFile.write(text);
       output = (output + text).slice(-8000);
       if (text.includes('database system is ready to accept connections')) {
         clearTimeout(timer);
@@ -354,7 +391,7 @@ async function startServer(
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', () => logStream.end());
+    child.on('exit', () => logFile.close());
     child.once('error', (err) => fail(err.message));
     child.once('exit', (code, signal) => fail(`postgres exited (${signal ?? `code ${code}`})`));
     function fail(why: string) {
@@ -363,6 +400,39 @@ async function startServer(
       reject(new EmbeddedPostgresError(`${explain(output, port, clusterDir)}\n(${why}; full log: ${logPath})`));
     }
   });
+}
+
+/**
+ * postgres's own output, appended to <dataDir>/postgres.log. A full disk (ENOSPC) or any other write
+ * error must not take the app down: the line is dropped, the error is said once on stderr, and writing
+ * is tried again a little later.
+ */
+class ServerLog {
+  private stream: fs.WriteStream | undefined;
+  private failedAt = 0;
+
+  constructor(private readonly file: string) {}
+
+  write(text: string) {
+    if (!this.stream) {
+      if (this.failedAt && Date.now() - this.failedAt < 10_000) return;
+      const stream = fs.createWriteStream(this.file, { flags: 'a' });
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (this.stream !== stream) return;
+        this.stream = undefined;
+        this.failedAt = Date.now();
+        stream.destroy();
+        process.stderr.write(`cannot write the PostgreSQL log ${this.file} (${err.code ?? err.message}); its lines are dropped until it can\n`);
+      });
+      this.stream = stream;
+    }
+    this.stream.write(text);
+  }
+
+  close() {
+    this.stream?.end();
+    this.stream = undefined;
+  }
 }
 
 function explain(output: string, port: number, clusterDir: string): string {

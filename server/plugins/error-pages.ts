@@ -20,6 +20,9 @@ const TITLES: Record<number, string> = {
 };
 
 export function registerErrorPages(app: FastifyInstance) {
+  // During an outage every request fails the same way: one log line with the error, then one every
+  // 10 s saying how many more, not thousands of stack traces.
+  const outageLog = { lastAt: 0, suppressed: 0 };
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
@@ -27,7 +30,14 @@ export function registerErrorPages(app: FastifyInstance) {
       status = 503;
       reply.header('retry-after', '5');
       message = 'The site is briefly unavailable. Please try again in a few seconds.';
-      request.log.warn({ err: error }, 'database unavailable');
+      const now = Date.now();
+      if (now - outageLog.lastAt >= 10_000) {
+        request.log.warn({ err: error, alsoFailedSinceLastLine: outageLog.suppressed }, 'database unavailable: answering 503');
+        outageLog.lastAt = now;
+        outageLog.suppressed = 0;
+      } else {
+        outageLog.suppressed++;
+      }
     } else if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       message = 'Something went wrong on our side. It has been logged; please try again later.';
