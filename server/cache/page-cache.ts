@@ -98,6 +98,15 @@ export class PageCache {
     return entry;
   }
 
+  /**
+   * A stored page even if it has expired (by at most `maxStaleMs`), for when the database cannot be
+   * reached: a page a few minutes old beats an error. Neither refreshes nor removes the entry.
+   */
+  getStale(key: string, now: number, maxStaleMs: number): CachedPage | undefined {
+    const entry = this.entries.get(key);
+    return entry && now - entry.expiresAt < maxStaleMs ? entry : undefined;
+  }
+
   /** Stores unless an invalidation happened since `startedAt` (the generation when rendering began). */
   set(key: string, entry: CachedPage, startedAt: number): boolean {
     if (startedAt !== this.generation || entry.bytes > this.maxBytes / 4) return false;

@@ -12,6 +12,12 @@
 // it bypasses the cache), or set a cookie in its answer, or register its route with
 // `config: { pageCache: false }`. A value minted per render must be substituted like the render stamp.
 //
+// While the database cannot be reached (and so the LISTEN connection is down too) the stored pages are
+// kept, unused, and an anonymous reader whose page fails with "database unavailable" gets the stored
+// copy (up to STALE_IF_ERROR_MS past its expiry) instead of the 503 page, marked `x-cache: stale` and
+// `no-store` so that no CDN keeps it. Nothing can have changed meanwhile (no writes reach a database that
+// is away); the store is emptied when LISTEN is back, as notifications may have been missed.
+//
 // When it is dropped: a committed write NOTIFYs pb_cache with its project (migration 0005); this app
 // server drops that project's pages and every site-wide page. A write answered by this server drops them
 // at once as well (read-your-writes without waiting for the notification). No entry outlives maxTtl nor
@@ -28,6 +34,8 @@ import { CSRF_PLACEHOLDER, etagMatches, etagOf, fillTemplate, PageCache, splitTe
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
+/** How long past its expiry a stored page may still be served while the database is away. */
+export const STALE_IF_ERROR_MS = 10 * 60_000;
 
 /** The one rule for "this request is personal": any cookie of ours but the CSRF secret. */
 export function hasPersonalCookie(cookies: Record<string, string | undefined> | undefined): boolean {
@@ -68,6 +76,11 @@ export interface PageCacheHandle {
   listener: CacheListener | undefined;
   /** True when the in-memory cache is serving (listener connected). */
   readonly active: boolean;
+  /**
+   * Answers an anonymous GET with its stored copy, however old (within STALE_IF_ERROR_MS), when the
+   * database cannot be reached. False when there is none (the caller answers 503).
+   */
+  serveStale(request: FastifyRequest, reply: FastifyReply): boolean;
 }
 
 async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) {
@@ -79,7 +92,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
         options.listenUrl,
         {
           onUp: () => store.clear(),
-          onDown: () => store.clear(),
+          // Kept, but served only as a stale copy while the database is away (serveStale).
+          onDown: () => {},
           onInvalidate: (scope) => store.invalidate(scope),
         },
         { log: (message, err) => app.log.warn({ err }, message) },
@@ -90,6 +104,17 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     listener,
     get active() {
       return listener?.connected ?? false;
+    },
+    serveStale(request, reply) {
+      if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return false;
+      const entry = store.getStale(request.url, app.clock.now().getTime(), STALE_IF_ERROR_MS);
+      if (!entry) return false;
+      reply.headers(entry.headers).header('x-cache', 'stale').header('cache-control', PRIVATE_CACHE_CONTROL).removeHeader('etag');
+      const body = entry.template
+        ? fillTemplate(entry.template, { csrf: entry.csrf ? csrfTokenFor(request, reply) : undefined, stamp: reply.renderStamp() })
+        : (entry.encoded ?? entry.body);
+      void reply.code(entry.statusCode).send(body);
+      return true;
     },
   };
   app.decorate('pageCache', handle);

@@ -27,6 +27,8 @@ export function registerErrorPages(app: FastifyInstance) {
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
     if (isDatabaseUnavailable(error)) {
+      // Readers of a public page get the last copy this server had (see cache/plugin.ts).
+      if (app.pageCache?.serveStale(request, reply)) return reply;
       status = 503;
       reply.header('retry-after', '5');
       message = 'The site is briefly unavailable. Please try again in a few seconds.';

@@ -38,6 +38,7 @@ interface Answer {
   what: string;
   status: number | 'refused';
   retryAfter?: string | null;
+  cache?: string | null;
 }
 
 /** Readers of database pages and of cached pages, and commenters, until stopped; every answer is kept. */
@@ -46,7 +47,7 @@ function startTraffic(base: string, postPath: string, form: { cookie: string; fi
   let stop = false;
   let n = 0;
   const record = (what: string, res: Response | undefined) =>
-    answers.push({ at: Date.now(), what, status: res ? res.status : 'refused', retryAfter: res?.headers.get('retry-after') });
+    answers.push({ at: Date.now(), what, status: res ? res.status : 'refused', retryAfter: res?.headers.get('retry-after'), cache: res?.headers.get('x-cache') });
   const loop = (what: string, request: () => Promise<Response>) => async () => {
     while (!stop) {
       let res: Response | undefined;
@@ -177,6 +178,9 @@ describe('a database outage under traffic', () => {
       const traffic = startTraffic(base, postPath, await readCommentForm(base, postPath));
       try {
         await waitUntil(() => traffic.answers.filter((a) => a.status === 200).length > 20, 10_000);
+        // A page of the other project, which the comments above do not drop from the cache: stored now.
+        const quiet = `${base}/community-health-review/`;
+        expect(await waitUntil(async () => (await fetch(quiet).then(async (r) => (await r.arrayBuffer(), r))).headers.get('x-cache') === 'hit', 10_000)).toBe(true);
         const stoppedAt = Date.now();
         await database.stop();
         database = undefined;
@@ -186,6 +190,15 @@ describe('a database outage under traffic', () => {
         ).toBe(true);
         const readyDuring = await fetch(`${base}/readyz`);
         expect(readyDuring.status).toBe(503);
+        // Readers of a public page get the copy this server last had, not the 503 page (a page whose
+        // copy was dropped just before the outage, by a comment above, gets the 503 page).
+        for (let i = 0; i < 5; i++) {
+          const stale = await fetch(quiet);
+          expect(stale.status).toBe(200);
+          expect(stale.headers.get('x-cache')).toBe('stale');
+          expect(stale.headers.get('cache-control')).toContain('no-store');
+          expect(await stale.text()).toContain('Community Health');
+        }
         expect(proc.child.exitCode).toBeNull();
         database = await startEmbeddedPostgres({ dataDir: dbDir, fast: true, port: dbPort });
         await recovered(proc, base, postPath, Date.now(), traffic.answers);
