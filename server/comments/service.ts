@@ -7,6 +7,7 @@ import type { Db } from '../db/create-db.js';
 import type { CommentStatus, Post, Project } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
 import type { ProjectSettings } from '../projects/settings.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { acceptComment, findReplyTarget } from './queries.js';
 import { commentsClosed, decideComment, placeReply, type ClosedState, type CommentInput } from './rules.js';
 
@@ -174,6 +175,13 @@ export interface Submission {
   stamp: string | null;
 }
 
+const queues = new WeakMap<FastifyInstance, OneAtATime>();
+function queueOf(app: FastifyInstance): OneAtATime {
+  let queue = queues.get(app);
+  if (!queue) queues.set(app, (queue = new OneAtATime()));
+  return queue;
+}
+
 export type SubmitResult =
   | { kind: 'stale' }
   | { kind: 'rate-limited' }
@@ -218,7 +226,11 @@ export async function submitComment(
   const lockKey = settings.commentsPerTenMinutes > 0
     ? `comment-rate:${s.ipHash}`
     : `comment-dup:${post.id}:${s.input.email.toLowerCase()}:${s.input.body}`;
-  const row = await acceptComment(app.db, {
+  // Past the limit already in flight from this address on this server: each of those will be stored and
+  // counted, so this one would be refused; say so now, without a database round trip.
+  const queue = queueOf(app);
+  if (settings.commentsPerTenMinutes > 0 && queue.size(lockKey) >= settings.commentsPerTenMinutes) return { kind: 'rate-limited' };
+  const row = await queue.run(lockKey, () => acceptComment(app.db, {
     stamp: s.stamp,
     lockKey,
     projectId: project.id,
@@ -239,7 +251,7 @@ export async function submitComment(
       user_agent: s.userAgent?.slice(0, 300) ?? null,
       created_at: now,
     },
-  });
+  }));
   if (row.id === null) return { kind: row.status };
   return { kind: 'saved', id: row.id, status: row.status, reasons: row.reasons };
 }
