@@ -9,7 +9,6 @@
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
 import fastifyStatic from '@fastify/static';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
@@ -26,6 +25,7 @@ import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import { registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
 import postRoutes from './posts/routes.js';
@@ -91,17 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     list: false,
   });
   await registerViews(app);
-  // A flood from one address gets 429s; other readers are not slowed. Per server, in memory: behind a
-  // load balancer set TRUST_PROXY so the address is the client's.
-  await app.register(rateLimit, {
-    global: false,
-    max: config.rateLimitPerMinute || 1,
-    timeWindow: 60_000,
-    allowList: (request) => request.url.startsWith('/static/') || request.url.startsWith('/media/') || request.url === '/healthz' || request.url === '/readyz',
-  });
-  // One application-wide hook, not the plugin's per-route ones: those run after every application
-  // hook, so a page answered from the page cache (below) was never counted and a flood of it never limited.
-  if (config.rateLimitPerMinute > 0) app.addHook('onRequest', app.rateLimit());
+  await registerRateLimit(app, config);
   await app.register(authPlugin);
   await app.register(pageCachePlugin, options.pageCache ?? {});
 

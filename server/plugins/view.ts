@@ -49,6 +49,31 @@ export async function registerViews(app: FastifyInstance) {
   });
 }
 
+/**
+ * A page that is the same for everyone (no signed-in person, no form), rendered once and sent as bytes:
+ * for answers that must cost less than serving a cached page, such as the 429 page for a flood.
+ */
+export async function renderAnonymousPage(app: FastifyInstance, template: string, model: PageModel): Promise<Buffer> {
+  const publicUrl = app.config.publicUrl;
+  const canonicalPath = model.canonicalPath ?? '/';
+  const html = await app.view(template, {
+    siteName: SITE_NAME,
+    urls,
+    description: 'Project teams publishing their work in the open.',
+    feeds: [],
+    ...model,
+    canonical: absoluteUrl(publicUrl, canonicalPath),
+    abs: (p: string) => absoluteUrl(publicUrl, p),
+    user: null,
+    csrf: () => {
+      throw new Error(`${template} is rendered once for everyone and cannot hold a form token`);
+    },
+    formatDate,
+    isoDate: (d: Date) => d.toISOString(),
+  });
+  return Buffer.from(html);
+}
+
 function pageLocals(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, model: PageModel) {
   const publicUrl = app.config.publicUrl;
   const canonicalPath = model.canonicalPath ?? request.url.split('?')[0] ?? '/';
