@@ -60,15 +60,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
-    // Slow clients are cut off rather than holding a connection forever.
+    // Slow clients are cut off rather than holding a connection forever: headers within headersTimeout,
+    // the whole request within requestTimeout, checked every second (Node checks every 30 s by default,
+    // so a 30 s timeout cut a slowloris client after up to 60 s), and no socket idle longer.
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1_000 },
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // A malformed URL (bad percent-escape, an over-long segment) names no page we have: a 404 page.
     frameworkErrors: (_error, _request, reply) => void renderError(reply, 404, 'We could not find that page.'),
   });
+
+  // Connections past the cap are closed as they arrive: a flood of idle sockets cannot use up the
+  // process's file descriptors.
+  app.server.maxConnections = config.maxConnections;
 
   // 1. decorators
   app.decorate('config', config);

@@ -48,6 +48,16 @@ const envSchema = z.object({
     .int('must be a whole number of milliseconds')
     .min(100, 'must be at least 100 milliseconds')
     .default(30_000),
+  HEADERS_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 milliseconds')
+    .default(10_000),
+  MAX_CONNECTIONS: z.coerce
+    .number({ message: 'must be a whole number of connections' })
+    .int('must be a whole number of connections')
+    .min(1, 'must be at least 1')
+    .default(1_000),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -75,6 +85,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** A request (headers and body) must arrive within this time, or the connection is closed. */
   requestTimeoutMs: number;
+  /** Its headers must arrive within this time (never more than requestTimeoutMs): slowloris. */
+  headersTimeoutMs: number;
+  /** Open connections this server accepts at once; more are closed as they arrive. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedMaxAge: e.FEED_MAX_AGE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
+    maxConnections: e.MAX_CONNECTIONS,
   };
 }
