@@ -26,3 +26,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     e.message ?? '',
   );
 }
+
+/**
+ * The database (or this server) has no room left to store anything: PostgreSQL's disk_full (53100),
+ * or an ENOSPC from a file write. Reads still work; writes get a 503 that says so.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code === '53100' || e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
+  return /No space left on device|could not extend file|Disk quota exceeded/i.test(e.message ?? '');
+}
+
+export const STORAGE_FULL_MESSAGE =
+  'The site cannot store anything right now: its storage is full. Reading works as usual; nothing you sent was saved. Please try again later.';

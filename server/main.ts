@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDb, type Db } from './db/create-db.js';
 import { EmbeddedPostgresError } from './db/embedded.js';
+import { isStorageFull } from './errors.js';
 import { openDatabase, type DatabaseLocation } from './db/open-database.js';
 import { DEMO_ADMIN } from './demo/seed.js';
 import { DEMO_PASSWORD } from './demo/content.js';
@@ -94,6 +95,9 @@ try {
   say('Press Ctrl+C to stop.');
 } catch (err) {
   await shutdownDatabase();
-  const message = err instanceof EmbeddedPostgresError || err instanceof Error ? err.message : String(err);
+  let message = err instanceof EmbeddedPostgresError || err instanceof Error ? err.message : String(err);
+  if (isStorageFull(err)) {
+    message = `${message}\nThe disk is full (no space left${config.databaseUrl ? ' on the database server' : ` where DATA_DIR is, ${config.dataDir}`}). Free some space and start again; nothing was changed.`;
+  }
   fail(`project-blogs could not start: ${message}`);
 }

@@ -2,7 +2,7 @@
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
 // redirects (303) to itself, visible to its writer alone until it is approved.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notFound } from '../errors.js';
+import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { renderPostPage, type CommentFormState } from '../posts/page.js';
 import { findPostBySlug, isPostPublic } from '../posts/queries.js';
 import { readSettings } from '../projects/settings.js';
@@ -86,15 +86,24 @@ export default async function commentRoutes(app: FastifyInstance) {
     const errors = validateComment(input, settings);
     if (Object.keys(errors).length > 0) return refuse(422, { errors });
 
-    const result = await submitComment(app, project, post, settings, {
-      input,
-      parentId,
-      honeypot: typeof body.website === 'string' ? body.website : '',
-      renderedAt: body.rendered_at,
-      ipHash: hashAddress(secret, request.ip),
-      userAgent: request.headers['user-agent'],
-      stamp: isCopy ? target.stamp : null,
-    });
+    let result: Awaited<ReturnType<typeof submitComment>>;
+    try {
+      result = await submitComment(app, project, post, settings, {
+        input,
+        parentId,
+        honeypot: typeof body.website === 'string' ? body.website : '',
+        renderedAt: body.rendered_at,
+        ipHash: hashAddress(secret, request.ip),
+        userAgent: request.headers['user-agent'],
+        stamp: isCopy ? target.stamp : null,
+      });
+    } catch (err) {
+      // A full disk: the writer keeps the text (the page is read, which still works), and is told why.
+      if (!isStorageFull(err)) throw err;
+      request.log.error({ err }, 'storage full: a comment was refused');
+      reply.header('retry-after', '60');
+      return refuse(503, { errors: {}, notice: `${STORAGE_FULL_MESSAGE} Your comment is below: send it again later.` }, true);
+    }
     if (result.kind === 'stale') return STALE;
     if (result.kind === 'rate-limited') {
       // Final even from a kept copy: the database checked the copy's stamp in the same statement.

@@ -1,7 +1,7 @@
 // One error handler and one not-found handler for the whole app. Users get a real page with links
 // back; 5xx details stay in the log; a database outage is a 503 with Retry-After, never a 500.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isDatabaseUnavailable } from '../errors.js';
+import { isDatabaseUnavailable, isStorageFull, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { escapeHtml } from '../markdown/render.js';
 import { SITE_NAME } from './view.js';
 
@@ -23,10 +23,23 @@ export function registerErrorPages(app: FastifyInstance) {
   // During an outage every request fails the same way: one log line with the error, then one every
   // 10 s saying how many more, not thousands of stack traces.
   const outageLog = { lastAt: 0, suppressed: 0 };
+  const fullLog = { lastAt: 0, suppressed: 0 };
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
-    if (isDatabaseUnavailable(error)) {
+    if (isStorageFull(error)) {
+      status = 503;
+      reply.header('retry-after', '60');
+      message = STORAGE_FULL_MESSAGE;
+      const now = Date.now();
+      if (now - fullLog.lastAt >= 10_000) {
+        request.log.error({ err: error, alsoFailedSinceLastLine: fullLog.suppressed }, 'storage full: writes are refused with 503 until space is freed');
+        fullLog.lastAt = now;
+        fullLog.suppressed = 0;
+      } else {
+        fullLog.suppressed++;
+      }
+    } else if (isDatabaseUnavailable(error)) {
       // Readers of a public page get the last copy this server had (see cache/plugin.ts).
       if (app.pageCache?.serveStale(request, reply)) return reply;
       status = 503;
