@@ -98,12 +98,14 @@ describe('broken multipart uploads', () => {
     const payload = `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\nhalf of an ima`;
     const res = await t.app.inject({ method: 'POST', url, cookies: jar, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     expectHtmlPage(res, 400);
+    expect(res.body).toContain('The upload could not be read');
   });
 
   it('a multipart body without a boundary is a 400 page', async () => {
     const { token, jar } = await formToken(`${url}/new`);
     const res = await t.app.inject({ method: 'POST', url, cookies: jar, headers: { 'content-type': 'multipart/form-data' }, payload: `_csrf=${token}` });
     expectHtmlPage(res, 400);
+    expect(res.body).toContain('The upload could not be read');
   });
 
   it('a multipart upload whose connection ends early is answered 400, not 500', async () => {
