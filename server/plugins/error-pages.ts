@@ -2,7 +2,7 @@
 // back; 5xx details stay in the log; a database outage is a 503 with Retry-After, never a 500.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../errors.js';
 import { escapeHtml } from '../markdown/render.js';
 import { securityHeaders } from './security-headers.js';
@@ -26,6 +26,8 @@ const TITLES: Record<number, string> = {
 
 export function registerErrorPages(app: FastifyInstance) {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // A body nobody will read (no route takes this method here) is not worth an error of its own.
+    if (request.is404 && error.code?.startsWith('FST_ERR_CTP_')) return notFoundOrNotAllowed(app, request, reply);
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
     if (isDatabaseUnavailable(error)) {
@@ -48,10 +50,29 @@ export function registerErrorPages(app: FastifyInstance) {
     return renderError(reply, status, message);
   });
 
-  app.setNotFoundHandler(async (request, reply) => renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.'));
+  app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(app, request, reply));
 }
 
-export async function renderError(reply: import('fastify').FastifyReply, status: number, message: string) {
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * No route for this method and address: a 405 with Allow when the address takes other methods (PUT or
+ * DELETE on a page, POST to a page with no form), else a 404. Hooks run before this handler, so the
+ * CSRF check skips 404s (plugins/forms.ts) and the answer here is never "this form has expired".
+ */
+async function notFoundOrNotAllowed(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const allow = METHODS.filter((method) => app.findRoute({ method, url: request.url }) !== null);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      if (request.method === 'OPTIONS') return reply.code(204).header('cache-control', 'no-store').send();
+      return renderError(reply, 405, `This address does not take ${request.method.length <= 20 ? request.method : 'that'} requests.`);
+    }
+  }
+  return renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.');
+}
+
+export async function renderError(reply: FastifyReply, status: number, message: string) {
   reply.code(status).header('cache-control', 'no-store');
   if (reply.request.method === 'HEAD') return reply.send();
   const title = TITLES[status] ?? 'Error';

@@ -36,6 +36,8 @@ export async function registerForms(app: FastifyInstance, options: { cookieSecre
   // CSRF check for every state-changing request; runs as preHandler because the body is parsed by then.
   app.addHook('preHandler', (request, reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return done();
+    // No route: nothing to protect, and the answer is a 404 or 405 page (plugins/error-pages.ts).
+    if (request.is404) return done();
     if (request.routeOptions.config?.csrf === false) return done();
     app.csrfProtection(request, reply, done);
   });

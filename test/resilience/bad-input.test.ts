@@ -185,6 +185,15 @@ describe('methods a page does not take', () => {
     const missing = await t.app.inject({ method: 'PUT', url: '/no/such/place/here', payload: '' });
     expectHtmlPage(missing, 404);
   });
+
+  it('a body of a type the site never reads does not change that answer; OPTIONS lists what is allowed', async () => {
+    const put = await t.app.inject({ method: 'PUT', url: `/${P}/`, headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expectHtmlPage(put, 405);
+    expect(put.headers.allow).toBe('GET, HEAD');
+    const options = await t.app.inject({ method: 'OPTIONS', url: '/admin/people' });
+    expect(options.statusCode).toBe(204);
+    expect(options.headers.allow).toBe('GET, HEAD, POST');
+  });
 });
 
 describe('comments made only of invisible characters', () => {
