@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { can } from '../auth/roles.js';
 import { countPendingComments } from '../comments/queries.js';
-import { describeWait, formText, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { describeWait, formText, isBlank, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
 import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
@@ -78,7 +78,7 @@ function rejectReason(comment: CommentForModeration, raw: unknown): string {
 function commentText(raw: unknown, comment: CommentForModeration): string {
   const body = str(raw).replace(/\r\n?/g, '\n').trim();
   const max = readSettings(comment.projectSettings).maxCommentLength;
-  if (!body) throw badRequest('The text cannot be empty.');
+  if (isBlank(body)) throw badRequest('The text cannot be empty.');
   if (Array.from(body).length > max) throw badRequest(`The text must be ${max} characters or fewer.`);
   return body;
 }

@@ -206,8 +206,9 @@ describe('comments made only of invisible characters', () => {
     const post = await openPost(t);
     const before = await t.db.selectFrom('comments').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const { response } = await postComment(t, post.url, { name: 'Sam Reader', email: 'sam.invisible@example.org', body }, { ip: '203.0.113.77' });
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(422); // the form's own validation answer
     expect(response.body).toContain('Enter your comment.');
+    expect(response.body).toContain(`>${body.trim()}</textarea>`);
     const after = await t.db.selectFrom('comments').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
@@ -215,7 +216,7 @@ describe('comments made only of invisible characters', () => {
   it('a name made only of invisible characters counts as missing', async () => {
     const post = await openPost(t);
     const { response } = await postComment(t, post.url, { name: '\u200b\u2060', email: 'sam.invisible@example.org', body: 'A real comment' }, { ip: '203.0.113.78' });
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(422);
     expect(response.body).toContain('Enter your name.');
     expect(response.body).toContain('A real comment');
   });
