@@ -244,4 +244,13 @@ describe('bulk moderation with nothing ticked', () => {
     expect(response.body).toContain('<h1>Comment moderation</h1>');
     expect(response.body).toContain('id="bulk-form"');
   });
+
+  it('a bulk reject without a reason shows the queue with the problem, and changes nothing', async () => {
+    const id = (await t.db.selectFrom('comments').select('id').where('status', '=', 'pending').executeTakeFirstOrThrow()).id;
+    const { response } = await submitForm(t.app, '/admin/moderation', '/admin/moderation/bulk', { action: 'reject', ids: String(id), reason: '' }, admin);
+    expectHtmlPage(response, 400);
+    expect(response.body).toContain('Choose a reason for rejecting');
+    expect(response.body).toContain('<h1>Comment moderation</h1>');
+    expect((await t.db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('pending');
+  });
 });
