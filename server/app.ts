@@ -23,7 +23,7 @@ import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
-import { registerErrorPages, renderError } from './plugins/error-pages.js';
+import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
@@ -71,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     // A malformed URL (bad percent-escape, an over-long segment) names no page we have: a 404 page.
     frameworkErrors: (_error, _request, reply) => void renderError(reply, 404, 'We could not find that page.'),
+    // What Node's HTTP parser refuses (raw bytes in the path, a 100 KB header) gets our plain page, not JSON.
+    clientErrorHandler: answerClientError(config.publicUrl),
   });
 
   // Connections past the cap are closed as they arrive: a flood of idle sockets cannot use up the

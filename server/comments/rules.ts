@@ -25,6 +25,16 @@ export function formText(v: unknown): string {
   return typeof v === 'string' ? v.replace(CONTROL_CHARS, '') : '';
 }
 
+// What shows nothing on a page: whitespace (any Unicode space), control and format characters (zero-width
+// space, joiners U+200B–U+200D, word joiner U+2060, BOM U+FEFF, soft hyphen, bidi marks), the combining
+// grapheme joiner, variation selectors, Hangul fillers, the Khmer inherent vowels and the blank Braille cell.
+const INVISIBLE = /[\s\p{Cc}\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
+
+/** True when the text would show nothing at all: empty, or only spaces and invisible characters. */
+export function isBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '') === '';
+}
+
 /** Trims raw form values; anything that is not a string becomes ''. */
 export function readCommentInput(body: Record<string, unknown>): CommentInput {
   const text = formText;
@@ -34,12 +44,12 @@ export function readCommentInput(body: Record<string, unknown>): CommentInput {
 export function validateComment(input: CommentInput, settings: ProjectSettings): FieldErrors {
   const errors: FieldErrors = {};
   const len = (s: string) => Array.from(s).length;
-  if (!input.name) errors.name = 'Enter your name.';
+  if (isBlank(input.name)) errors.name = 'Enter your name.';
   else if (len(input.name) > settings.maxNameLength) errors.name = `Your name must be ${settings.maxNameLength} characters or fewer.`;
   if (!input.email) errors.email = 'Enter your email address.';
   else if (len(input.email) > settings.maxEmailLength) errors.email = `Your email address must be ${settings.maxEmailLength} characters or fewer.`;
   else if (!EMAIL.test(input.email)) errors.email = 'Enter an email address in the right format, like name@example.org.';
-  if (!input.body) errors.body = 'Enter your comment.';
+  if (isBlank(input.body)) errors.body = 'Enter your comment.';
   else if (len(input.body) > settings.maxCommentLength) {
     errors.body = `Your comment must be ${settings.maxCommentLength.toLocaleString('en-GB')} characters or fewer (it has ${len(input.body).toLocaleString('en-GB')}).`;
   }

@@ -1,11 +1,11 @@
 // Images: the upload form of the editor (multipart, only in this scope, 5 MB) and the public
 // /media/{sha256}.{ext} URLs, served from the database with immutable caching.
 import multipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { findEditablePost } from '../editor/queries.js';
-import { notFound } from '../errors.js';
+import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import { findImage, saveImage } from './queries.js';
 import { checkUpload, IMAGE_TYPES, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
 
@@ -35,10 +35,23 @@ export default async function mediaRoutes(app: FastifyInstance) {
   await app.register(async (uploads) => {
     // Multipart only here. Oversized files are cut at the limit and reported on the form (not thrown),
     // so the person gets the upload form back with a clear message.
+    // A body that cannot be read (cut off, no boundary, malformed parts) is the sender's fault: busboy
+    // throws plain errors with no status while multipart's preValidation hook reads it, so an error with
+    // no status in that window becomes a 400 page (the hooks either side of it mark the window).
+    const readingBody = new WeakSet<FastifyRequest>();
+    uploads.addHook('preValidation', async (request) => void readingBody.add(request));
     await uploads.register(multipart, {
       attachFieldsToBody: true,
       throwFileSizeLimit: false,
       limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5, fieldSize: 1000, parts: 8 },
+    });
+    uploads.addHook('preValidation', async (request) => void readingBody.delete(request));
+    uploads.setErrorHandler((error: FastifyError, request) => {
+      if (readingBody.has(request) && !error.statusCode && !isDatabaseUnavailable(error)) {
+        request.log.info({ err: error }, 'unreadable upload');
+        throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
+      }
+      throw error; // the app's error handler renders everything else
     });
     uploads.addHook('preHandler', requireUser);
     uploads.addHook('preHandler', requireProjectAction('write-post', 'Only the writers of this project can upload images.'));

@@ -155,6 +155,7 @@ export interface CommentForModeration {
   depth: number;
   parentId: number | null;
   bodySrc: string;
+  authorName: string;
 }
 
 export async function findCommentForModeration(db: Db, id: number): Promise<CommentForModeration | undefined> {
@@ -162,7 +163,7 @@ export async function findCommentForModeration(db: Db, id: number): Promise<Comm
     .selectFrom('comments')
     .innerJoin('posts', 'posts.id', 'comments.post_id')
     .innerJoin('projects', 'projects.id', 'posts.project_id')
-    .select(['comments.id', 'comments.status', 'comments.post_id', 'posts.project_id', 'projects.settings', 'comments.depth', 'comments.parent_id', 'comments.body_src'])
+    .select(['comments.id', 'comments.status', 'comments.post_id', 'posts.project_id', 'projects.settings', 'comments.depth', 'comments.parent_id', 'comments.body_src', 'comments.author_name'])
     .where('comments.id', '=', id)
     .executeTakeFirst();
   return (
@@ -175,6 +176,7 @@ export async function findCommentForModeration(db: Db, id: number): Promise<Comm
       depth: r.depth,
       parentId: r.parent_id,
       bodySrc: r.body_src,
+      authorName: r.author_name,
     }
   );
 }
@@ -195,7 +197,30 @@ export async function mayModerate(db: Db, scope: ModerationScope, comment: Pick<
 export type Decision = 'approve' | 'reject' | 'spam' | 'delete';
 const NEW_STATUS: Record<Decision, CommentStatus> = { approve: 'approved', reject: 'rejected', spam: 'spam', delete: 'deleted' };
 
-/** Sets the status of comments (one or a selection) and logs each change, in one transaction. */
+export const DECIDED_STATUS = NEW_STATUS;
+
+/** A comment someone else decided first: its status now, and who decided it (from the log). */
+export interface DecisionConflict {
+  comment: CommentForModeration;
+  status: CommentStatus;
+  by: { id: number; name: string } | null;
+}
+
+export interface DecisionOutcome {
+  /** Changed and logged. */
+  applied: number[];
+  /** Already as asked (a double submit, or two moderators who agreed): neither changed nor logged. */
+  unchanged: number[];
+  /** Decided otherwise by someone else since the moderator looked: left alone, not logged. */
+  conflicts: DecisionConflict[];
+}
+
+/**
+ * Sets the status of comments (one or a selection) and logs each change, in one transaction. Each
+ * update applies only if the comment still has the status the moderator saw (`seen`; without it, the
+ * status read when the comment was loaded), so of two moderators deciding at once the second finds the
+ * first's decision instead of overwriting it, and the log's previous status is always the true one.
+ */
 export async function decideComments(
   db: Db,
   comments: CommentForModeration[],
@@ -203,26 +228,55 @@ export async function decideComments(
   decision: Decision,
   reason: string | null,
   now: Date,
-): Promise<void> {
+  seen?: CommentStatus,
+): Promise<DecisionOutcome> {
   const status = NEW_STATUS[decision];
+  const outcome: DecisionOutcome = { applied: [], unchanged: [], conflicts: [] };
   await db.transaction().execute(async (tx) => {
-    for (const c of comments) {
-      await tx
-        .updateTable('comments')
-        .set({
-          status,
-          decided_at: now,
-          updated_at: now,
-          ...(decision === 'approve' ? { approved_at: now } : {}),
-        })
-        .where('id', '=', c.id)
-        .execute();
-      await tx
-        .insertInto('moderation_log')
-        .values({ comment_id: c.id, project_id: c.projectId, actor_id: actorId, action: decision, reason, previous_status: c.status, new_status: status, created_at: now })
-        .execute();
+    // In id order, so two selections decided at once lock their rows in the same order (no deadlock).
+    for (const c of [...comments].sort((a, b) => a.id - b.id)) {
+      const expected = seen ?? c.status;
+      const updated =
+        expected === status
+          ? undefined
+          : await tx
+              .updateTable('comments')
+              .set({
+                status,
+                decided_at: now,
+                updated_at: now,
+                ...(decision === 'approve' ? { approved_at: now } : {}),
+              })
+              .where('id', '=', c.id)
+              .where('status', '=', expected)
+              .returning('id')
+              .executeTakeFirst();
+      if (updated) {
+        await tx
+          .insertInto('moderation_log')
+          .values({ comment_id: c.id, project_id: c.projectId, actor_id: actorId, action: decision, reason, previous_status: expected, new_status: status, created_at: now })
+          .execute();
+        outcome.applied.push(c.id);
+        continue;
+      }
+      // Not as the moderator saw it: read what it is now (committed by whoever came first).
+      const current = await tx.selectFrom('comments').select('status').where('id', '=', c.id).executeTakeFirst();
+      if (!current || current.status === status) {
+        outcome.unchanged.push(c.id);
+        continue;
+      }
+      const last = await tx
+        .selectFrom('moderation_log')
+        .innerJoin('people', 'people.id', 'moderation_log.actor_id')
+        .select(['people.id', 'people.display_name'])
+        .where('moderation_log.comment_id', '=', c.id)
+        .where('moderation_log.new_status', '=', current.status)
+        .orderBy('moderation_log.id', 'desc')
+        .executeTakeFirst();
+      outcome.conflicts.push({ comment: c, status: current.status, by: last ? { id: last.id, name: last.display_name } : null });
     }
   });
+  return outcome;
 }
 
 /** Edits a comment's text; the previous text is kept in the log. */

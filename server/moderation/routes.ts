@@ -4,11 +4,11 @@
 //   site admins: the site-wide comments pause
 //   feed readers (no session; a secret token in the URL): the private Atom feed of a moderator's queue
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { can } from '../auth/roles.js';
 import { countPendingComments } from '../comments/queries.js';
-import { describeWait, formText, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { describeWait, formText, isBlank, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
 import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
@@ -31,8 +31,10 @@ import {
   replaceFeedToken,
   replyAsTeam,
   revokeFeedTokens,
+  DECIDED_STATUS,
   type CommentForModeration,
   type Decision,
+  type DecisionOutcome,
 } from './queries.js';
 
 const STATUSES: CommentStatus[] = ['pending', 'spam', 'rejected', 'approved', 'deleted'];
@@ -78,9 +80,95 @@ function rejectReason(comment: CommentForModeration, raw: unknown): string {
 function commentText(raw: unknown, comment: CommentForModeration): string {
   const body = str(raw).replace(/\r\n?/g, '\n').trim();
   const max = readSettings(comment.projectSettings).maxCommentLength;
-  if (!body) throw badRequest('The text cannot be empty.');
+  if (isBlank(body)) throw badRequest('The text cannot be empty.');
   if (Array.from(body).length > max) throw badRequest(`The text must be ${max} characters or fewer.`);
   return body;
+}
+
+type QueueQuery = { project?: string; status?: string };
+
+/** The status the moderator saw when they chose (a hidden field of each decision form), if it is one. */
+function seenStatus(body: Body): CommentStatus | undefined {
+  const seen = str(body.seen);
+  return (STATUSES as string[]).includes(seen) ? (seen as CommentStatus) : undefined;
+}
+
+/** The queue's filters from the form's `back` address, to show the same queue again. */
+function queueQueryOf(body: Body): QueueQuery {
+  const query = new URLSearchParams(backTo(body).split('?')[1] ?? '');
+  return { project: query.get('project') ?? undefined, status: query.get('status') ?? undefined };
+}
+
+const DONE: Record<CommentStatus, string> = { approved: 'approved', rejected: 'rejected', spam: 'marked as spam', deleted: 'deleted', pending: 'put back as pending' };
+const ASKED: Record<Decision, string> = { approve: 'approval', reject: 'rejection', spam: 'spam mark', delete: 'deletion' };
+
+/** Someone decided first: the queue as it is now, 409, saying who did what and that this choice was not applied. */
+async function showConflicts(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, body: Body, decision: Decision, outcome: DecisionOutcome) {
+  const me = request.user?.id;
+  const problems = outcome.conflicts.map(({ comment, status, by }) => {
+    const who = by === null ? 'Another moderator' : by.id === me ? 'You' : `Another moderator, ${by.name},`;
+    return `${who} already ${DONE[status]} the comment by ${comment.authorName}, so your ${ASKED[decision]} was not applied to it.`;
+  });
+  const applied = outcome.applied.length;
+  const notice = applied > 0 ? `${applied} ${applied === 1 ? 'comment' : 'comments'} ${DONE[DECIDED_STATUS[decision]]}.` : undefined;
+  return showQueue(app, request, reply, queueQueryOf(body), { status: 409, problems, notice });
+}
+
+/** The moderation queue page; after a refused action, with what went wrong at the top. */
+async function showQueue(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: QueueQuery,
+  outcome: { status: number; problems: string[]; notice?: string } = { status: 200, problems: [] },
+) {
+  const user = userOf(request);
+  const scope = await moderationScope(app.db, user);
+  const projects = await listModerableProjects(app.db, scope);
+  const projectFilter = query.project ? projects.find((p) => p.slug === query.project) : undefined;
+  if (query.project && !projectFilter) throw notFound('You do not moderate a project at that address.');
+  const status = (STATUSES as string[]).includes(query.status ?? '') ? (query.status as CommentStatus) : 'pending';
+  const now = app.clock.now();
+  const [items, pending, token] = await Promise.all([
+    listQueue(app.db, scope, { projectId: projectFilter?.id, status }),
+    countPendingComments(app.db, projects.map((p) => p.id)),
+    findActiveFeedToken(app.db, user.id),
+  ]);
+  const settingsOf = new Map(projects.map((p) => [p.id, readSettings(p.settings)]));
+  reply.code(outcome.status).header('cache-control', 'private, no-store');
+  return reply.page('pages/moderation/queue', {
+    title: 'Comment moderation',
+    noindex: true,
+    problems: outcome.problems,
+    notice: outcome.notice ?? null,
+    projects,
+    projectFilter: projectFilter?.slug ?? '',
+    status,
+    statuses: STATUSES,
+    back: withQuery(QUEUE, { project: projectFilter?.slug, status: status === 'pending' ? undefined : status }),
+    summary: projects.map((p) => {
+      const s = pending.get(p.id) ?? { pending: 0, oldestAt: null };
+      const target = settingsOf.get(p.id)!.responseTargetDays;
+      const waitedDays = s.oldestAt ? workingDaysBetween(s.oldestAt, now) : 0;
+      return {
+        slug: p.slug,
+        title: p.title,
+        pending: s.pending,
+        oldestWait: s.oldestAt ? describeWait(s.oldestAt, now) : null,
+        waitedDays,
+        target,
+        overTarget: s.oldestAt !== null && waitedDays > target,
+      };
+    }),
+    items: items.map((c) => ({
+      ...c,
+      postUrl: urls.post(c.projectSlug, c.postSlug),
+      waited: describeWait(c.createdAt, now),
+      reasons: c.holdReasons.map((r) => REASON_LABELS[r] ?? r),
+      rejectReasons: settingsOf.get(c.projectId)?.moderationReasons ?? [],
+    })),
+    feedToken: token,
+  });
 }
 
 export default async function moderationRoutes(app: FastifyInstance) {
@@ -89,53 +177,7 @@ export default async function moderationRoutes(app: FastifyInstance) {
     team.addHook('preHandler', requireUser);
 
     // GET /admin/moderation — one queue across the projects I may moderate, oldest first
-    team.get<{ Querystring: { project?: string; status?: string } }>(QUEUE, async (request, reply) => {
-      const user = userOf(request);
-      const scope = await moderationScope(app.db, user);
-      const projects = await listModerableProjects(app.db, scope);
-      const projectFilter = request.query.project ? projects.find((p) => p.slug === request.query.project) : undefined;
-      if (request.query.project && !projectFilter) throw notFound('You do not moderate a project at that address.');
-      const status = (STATUSES as string[]).includes(request.query.status ?? '') ? (request.query.status as CommentStatus) : 'pending';
-      const now = app.clock.now();
-      const [items, pending, token] = await Promise.all([
-        listQueue(app.db, scope, { projectId: projectFilter?.id, status }),
-        countPendingComments(app.db, projects.map((p) => p.id)),
-        findActiveFeedToken(app.db, user.id),
-      ]);
-      const settingsOf = new Map(projects.map((p) => [p.id, readSettings(p.settings)]));
-      reply.header('cache-control', 'private, no-store');
-      return reply.page('pages/moderation/queue', {
-        title: 'Comment moderation',
-        noindex: true,
-        projects,
-        projectFilter: projectFilter?.slug ?? '',
-        status,
-        statuses: STATUSES,
-        back: withQuery(QUEUE, { project: projectFilter?.slug, status: status === 'pending' ? undefined : status }),
-        summary: projects.map((p) => {
-          const s = pending.get(p.id) ?? { pending: 0, oldestAt: null };
-          const target = settingsOf.get(p.id)!.responseTargetDays;
-          const waitedDays = s.oldestAt ? workingDaysBetween(s.oldestAt, now) : 0;
-          return {
-            slug: p.slug,
-            title: p.title,
-            pending: s.pending,
-            oldestWait: s.oldestAt ? describeWait(s.oldestAt, now) : null,
-            waitedDays,
-            target,
-            overTarget: s.oldestAt !== null && waitedDays > target,
-          };
-        }),
-        items: items.map((c) => ({
-          ...c,
-          postUrl: urls.post(c.projectSlug, c.postSlug),
-          waited: describeWait(c.createdAt, now),
-          reasons: c.holdReasons.map((r) => REASON_LABELS[r] ?? r),
-          rejectReasons: settingsOf.get(c.projectId)?.moderationReasons ?? [],
-        })),
-        feedToken: token,
-      });
-    });
+    team.get<{ Querystring: QueueQuery }>(QUEUE, async (request, reply) => showQueue(app, request, reply, request.query));
 
     // POST /admin/moderation/bulk — approve / reject / mark spam a selection
     team.post<{ Body: Body }>(`${QUEUE}/bulk`, async (request, reply) => {
@@ -145,11 +187,22 @@ export default async function moderationRoutes(app: FastifyInstance) {
       if (action !== 'approve' && action !== 'reject' && action !== 'spam') throw badRequest('Choose approve, reject or mark as spam.');
       const rawIds = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
       const ids = [...new Set(rawIds.map(idOf))];
-      if (ids.length === 0) throw badRequest('Select at least one comment.');
+      // What a person can get wrong with the form shows the queue again with the problem at the top.
+      const problem = (message: string) => showQueue(app, request, reply, queueQueryOf(body), { status: 400, problems: [message] });
+      if (ids.length === 0) return problem('Select at least one comment, then choose what to do with them.');
       if (ids.length > MAX_BULK || ids.some((id) => id === undefined)) throw badRequest('That selection could not be understood.');
       const comments = await loadForModeration(app, user, ids as number[]);
-      const reason = action === 'reject' ? comments.map((c) => rejectReason(c, body.reason))[0]! : null;
-      await decideComments(app.db, comments, user.id, action, reason, app.clock.now());
+      let reason: string | null = null;
+      if (action === 'reject') {
+        try {
+          reason = comments.map((c) => rejectReason(c, body.reason))[0]!;
+        } catch (err) {
+          if (err instanceof BadRequestError) return problem(err.message);
+          throw err;
+        }
+      }
+      const outcome = await decideComments(app.db, comments, user.id, action, reason, app.clock.now(), seenStatus(body));
+      if (outcome.conflicts.length > 0) return showConflicts(app, request, reply, body, action, outcome);
       return reply.redirect(backTo(body), 303);
     });
 
@@ -169,7 +222,8 @@ export default async function moderationRoutes(app: FastifyInstance) {
         return reply.redirect(`${backTo(body)}#mod-${replyId}`, 303);
       } else {
         const reason = action === 'reject' ? rejectReason(comment!, body.reason) : str(body.reason).trim().slice(0, 300) || null;
-        await decideComments(app.db, [comment!], user.id, action as Decision, reason, now);
+        const outcome = await decideComments(app.db, [comment!], user.id, action as Decision, reason, now, seenStatus(body));
+        if (outcome.conflicts.length > 0) return showConflicts(app, request, reply, body, action as Decision, outcome);
       }
       return reply.redirect(backTo(body), 303);
     });

@@ -1,8 +1,11 @@
 // One error handler and one not-found handler for the whole app. Users get a real page with links
 // back; 5xx details stay in the log; a database outage is a 503 with Retry-After, never a 500.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isStorageFull, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { escapeHtml } from '../markdown/render.js';
+import { securityHeaders } from './security-headers.js';
 import { SITE_NAME } from './view.js';
 
 const TITLES: Record<number, string> = {
@@ -10,11 +13,13 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed',
   404: 'Page not found',
   405: 'Method not allowed',
+  408: 'Request timeout',
   409: 'Conflict',
   410: 'Page removed',
   413: 'Too large',
   415: 'Unsupported type',
   429: 'Too many requests',
+  431: 'Request too large',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',
 };
@@ -25,6 +30,8 @@ export function registerErrorPages(app: FastifyInstance) {
   const outageLog = { lastAt: 0, suppressed: 0 };
   const fullLog = { lastAt: 0, suppressed: 0 };
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // A body nobody will read (no route takes this method here) is not worth an error of its own.
+    if (request.is404 && error.code?.startsWith('FST_ERR_CTP_')) return notFoundOrNotAllowed(app, request, reply);
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
     if (isStorageFull(error)) {
@@ -68,10 +75,29 @@ export function registerErrorPages(app: FastifyInstance) {
     return renderError(reply, status, message);
   });
 
-  app.setNotFoundHandler(async (request, reply) => renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.'));
+  app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(app, request, reply));
 }
 
-export async function renderError(reply: import('fastify').FastifyReply, status: number, message: string) {
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * No route for this method and address: a 405 with Allow when the address takes other methods (PUT or
+ * DELETE on a page, POST to a page with no form), else a 404. Hooks run before this handler, so the
+ * CSRF check skips 404s (plugins/forms.ts) and the answer here is never "this form has expired".
+ */
+async function notFoundOrNotAllowed(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const allow = METHODS.filter((method) => app.findRoute({ method, url: request.url }) !== null);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      if (request.method === 'OPTIONS') return reply.code(204).header('cache-control', 'no-store').send();
+      return renderError(reply, 405, `This address does not take ${request.method.length <= 20 ? request.method : 'that'} requests.`);
+    }
+  }
+  return renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.');
+}
+
+export async function renderError(reply: FastifyReply, status: number, message: string) {
   reply.code(status).header('cache-control', 'no-store');
   if (reply.request.method === 'HEAD') return reply.send();
   const title = TITLES[status] ?? 'Error';
@@ -89,4 +115,37 @@ export async function renderError(reply: import('fastify').FastifyReply, status:
 /** The error page with no template and no database: what is left when everything else failed. */
 function plainErrorPage(title: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${SITE_NAME}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p><p><a href="/">See all projects</a></p></main></body></html>`;
+}
+
+const CLIENT_ERROR_MESSAGES: Record<number, string> = {
+  400: 'Your browser sent a request this site could not understand. Check the address and try again.',
+  408: 'The request took too long to arrive. Please try again.',
+  431: 'The address or the headers of this request are too large for this site. Check the address, or clear this site’s cookies and try again.',
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refused (raw bytes or a control
+ * character in the path, an unknown method, a request line or headers over Node's 16 KB) never reaches
+ * Fastify, so it gets the plain error page here, written to the socket, instead of Node's JSON.
+ */
+export function answerClientError(publicUrl: string) {
+  const headers = Object.entries(securityHeaders(publicUrl))
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return function (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex) {
+    // A reset connection has nobody left to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    this.log.debug({ err }, 'client error');
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    // As Node does: only when no response on this connection has started, or the answer would corrupt it.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const body = plainErrorPage(TITLES[status]!, CLIENT_ERROR_MESSAGES[status]!);
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `cache-control: no-store\r\n${headers}connection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  };
 }

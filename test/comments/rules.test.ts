@@ -1,6 +1,6 @@
 // The comment rules as pure functions: no database, no HTTP.
 import { describe, expect, it } from 'vitest';
-import { commentsClosed, countLinks, decideComment, placeReply, validateComment, workingDaysBetween, type Signals } from '../../server/comments/rules.js';
+import { commentsClosed, countLinks, decideComment, isBlank, placeReply, validateComment, workingDaysBetween, type Signals } from '../../server/comments/rules.js';
 import { DEFAULT_SETTINGS, type ProjectSettings } from '../../server/projects/settings.js';
 
 const human: Signals = { honeypotFilled: false, secondsSinceRender: 60, duplicate: false, knownCommenter: false };
@@ -38,6 +38,14 @@ describe('the other rules', () => {
     expect(validateComment(input, DEFAULT_SETTINGS)).toEqual({});
     expect(Object.keys(validateComment({ name: '', email: 'bad', body: '' }, DEFAULT_SETTINGS))).toEqual(['name', 'email', 'body']);
     expect(validateComment({ ...input, body: 'x'.repeat(11) }, settings({ maxCommentLength: 10 })).body).toMatch(/10 characters/);
+  });
+
+  it('counts text that shows nothing (spaces, zero-width and other invisible characters) as blank', () => {
+    for (const blank of ['', ' \n\t', '\u200b', '\u200c\u200d', '\u2060', '\ufeff', '\u00a0\u3000', '\u00ad\u200e\u202e\u2066', '\u034f\ufe0f', '\u3164\u115f\u2800', '\u0085\u009f']) {
+      expect(isBlank(blank), JSON.stringify(blank)).toBe(true);
+    }
+    for (const visible of ['a', '\u200bx\u200b', '\u{1F44D}', '\u{1F468}\u200d\u{1F469}', 'ا', '.']) expect(isBlank(visible), visible).toBe(false);
+    expect(validateComment({ ...input, body: '\u200b\u200b', name: '\ufeff' }, DEFAULT_SETTINGS)).toMatchObject({ body: 'Enter your comment.', name: 'Enter your name.' });
   });
 
   it('places replies at most 3 levels deep', () => {
