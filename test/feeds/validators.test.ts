@@ -10,7 +10,7 @@ import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { savePost } from '../../server/editor/service.js';
 import { decideComments, findCommentForModeration, replaceFeedToken } from '../../server/moderation/queries.js';
-import { buildTestApp, get, TestClock, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, createPerson, get, signInAs, submitForm, TestClock, type TestApp } from '../helpers/test-app.js';
 import { createAuthor, createComment, createPost, createProject } from './fixtures.js';
 import { checkAtomSemantics, kid, kids, parseXml, textOf } from './xml-check.js';
 
@@ -262,5 +262,62 @@ describe('feed ids', () => {
     }
     expect(ids[0]!.entry).not.toBe(ids[1]!.entry);
     expect(ids[0]!.feed).not.toBe(ids[1]!.feed);
+  });
+});
+
+describe("the moderators' private feed", () => {
+  it('has its own self link, an id that does not follow PUBLIC_URL, and working validators', async () => {
+    const projectId = await createProject(t, 'moderated');
+    const moderator = await createAuthor(t, 'queue-keeper');
+    await t.db.insertInto('memberships').values({ project_id: projectId, person_id: moderator, role: 'moderator' }).execute();
+    const postId = await createPost(t, { body: 'Some words.', projectId, title: 'A post with a queue', publishedAt: new Date(t.clock.now().getTime() - 60 * minute) });
+    await createComment(t, postId, 'WAITING-ONE', 'pending');
+    const second = await createComment(t, postId, 'WAITING-TWO', 'pending');
+    const token = randomBytes(32).toString('base64url');
+    await replaceFeedToken(t.db, moderator, token, t.clock.now());
+    const url = `/moderation/feed/${token}`;
+
+    const first = await get(t.app, url);
+    expect(first.statusCode).toBe(200);
+    expect(String(first.headers['cache-control'])).toMatch(/^private\b/);
+    const feed = await checkAtomSemantics(first.body, `${PUBLIC}${url}`);
+    expect(kids(feed, 'entry').map((e) => kid(e, 'content')!.text).join()).toContain('WAITING-TWO');
+    const id = textOf(feed, 'id')!;
+    expect(id).toMatch(/^tag:[^/]+$/); // not a URL under PUBLIC_URL
+    expect(id).not.toContain(token); // a new address is the same feed
+    const elsewhere = await checkAtomSemantics((await get(other, url)).body, `${OTHER}${url}`);
+    expect(textOf(elsewhere, 'id')).toBe(id);
+    expect(kids(elsewhere, 'entry').map((e) => textOf(e, 'id'))).toEqual(kids(feed, 'entry').map((e) => textOf(e, 'id')));
+
+    const etag = String(first.headers.etag);
+    const since = String(first.headers['last-modified']);
+    expect(etag).toMatch(/^"[^"]+"$/);
+    expect(Date.parse(since)).toBeLessThanOrEqual(t.clock.now().getTime());
+    expect((await get(t.app, url, { headers: { 'if-none-match': etag } })).statusCode).toBe(304);
+    expect((await get(t.app, url, { headers: { 'if-modified-since': since } })).statusCode).toBe(304);
+    expect((await get(t.app, url, { headers: { 'if-none-match': '"stale"', 'if-modified-since': since } })).statusCode).toBe(200);
+
+    // A decision takes a comment out of the queue: the feed changes and its date moves forward.
+    t.clock.advance(5 * minute);
+    await decideComments(t.db, [(await findCommentForModeration(t.db, second))!], moderator, 'approve', null, t.clock.now());
+    const after = await get(t.app, url, { headers: { 'if-modified-since': since, } });
+    expect(after.statusCode).toBe(200);
+    expect(after.body).not.toContain('WAITING-TWO');
+    expect(after.body).toContain('WAITING-ONE');
+    expect(lastModified(after)).toBe(Math.floor(t.clock.now().getTime() / 1000) * 1000);
+    expect(after.headers.etag).not.toBe(etag);
+    expect((await get(t.app, url, { headers: { 'if-none-match': etag } })).statusCode).toBe(200);
+
+    // Taken off the team (no row remains): the queue empties and the date moves forward again.
+    t.clock.advance(5 * minute);
+    await createPerson(t, { email: 'team-admin@example.gov', handle: 'team-admin', siteAdmin: true });
+    const admin = await signInAs(t, 'team-admin@example.gov');
+    const team = `/admin/projects/moderated/team`;
+    const removed = await submitForm(t.app, team, `${team}/${moderator}/remove`, {}, admin);
+    expect(removed.response.statusCode).toBe(303);
+    const gone = await get(t.app, url, { headers: { 'if-modified-since': String(after.headers['last-modified']) } });
+    expect(gone.statusCode).toBe(200);
+    expect(gone.body).not.toContain('WAITING-ONE');
+    expect(lastModified(gone)).toBe(Math.floor(t.clock.now().getTime() / 1000) * 1000);
   });
 });
