@@ -8,6 +8,7 @@ import * as m0006 from './0006-cache-notify-comments.js';
 import * as m0007 from './0007-accept-comment.js';
 import * as m0008 from './0008-post-counts.js';
 import * as m0009 from './0009-comment-target-stamp.js';
+import * as m0010 from './0010-feed-changes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0007-accept-comment': m0007,
   '0008-post-counts': m0008,
   '0009-comment-target-stamp': m0009,
+  '0010-feed-changes': m0010,
 };

@@ -1,7 +1,7 @@
 // buildApp(): the whole web app as a Fastify instance that does not listen, so tests inject into it.
 //
 // Load order (fixed; each step may rely on those before it):
-//   1. decorators: config, db (writes), readDb (public reads), clock
+//   1. decorators: config, db (writes), readDb (public reads), clock, siteIdentity (tag: ids, from the database)
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
 //      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
 //      onRequest; after helmet and cookies so those headers and cookies are in place)
@@ -32,6 +32,7 @@ import postRoutes from './posts/routes.js';
 import projectRoutes from './projects/routes.js';
 import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
+import { loadSiteIdentity, type SiteIdentity } from './site/identity.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
 import { STATIC_DIR } from './paths.js';
@@ -84,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', options.db);
   app.decorate('readDb', options.readDb ?? options.db);
   app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('siteIdentity', await loadSiteIdentity(options.db, config.publicUrl, app.clock.now()));
   app.decorateRequest('user', undefined);
 
   // 2. ecosystem plugins
@@ -137,5 +139,7 @@ declare module 'fastify' {
     db: Db;
     readDb: Db;
     clock: Clock;
+    /** The authority and date of every tag: id this site mints (feeds, entries): not PUBLIC_URL. */
+    siteIdentity: SiteIdentity;
   }
 }

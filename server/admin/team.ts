@@ -92,6 +92,10 @@ export default async function teamRoutes(app: FastifyInstance) {
     return member;
   }
 
+  // A role changed or taken away leaves no row behind: the person's updated_at says when, so that what
+  // they may moderate (their private moderation feed's Last-Modified) moves forward.
+  const markTeamChange = (personId: number) => app.db.updateTable('people').set({ updated_at: app.clock.now() }).where('id', '=', personId).execute();
+
   // POST /admin/projects/:project/team/:person/role — change a member's role
   app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/role', async (request, reply) => {
     const { project } = accessOf(request);
@@ -103,6 +107,7 @@ export default async function teamRoutes(app: FastifyInstance) {
       return renderTeam(request, reply, 422, emptyAdd, { [field]: 'A project needs at least one owner. Make someone else an owner first.' });
     }
     await app.db.updateTable('memberships').set({ role }).where('project_id', '=', project.id).where('person_id', '=', member.person_id).execute();
+    await markTeamChange(member.person_id);
     return reply.redirect(`${teamUrl(project.slug)}?updated=1`, 303);
   });
 
@@ -114,6 +119,7 @@ export default async function teamRoutes(app: FastifyInstance) {
       return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: 'A project needs at least one owner. Make someone else an owner first.' });
     }
     await app.db.deleteFrom('memberships').where('project_id', '=', project.id).where('person_id', '=', member.person_id).execute();
+    await markTeamChange(member.person_id);
     return reply.redirect(`${teamUrl(project.slug)}?removed=1`, 303);
   });
 }

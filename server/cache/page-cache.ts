@@ -61,13 +61,6 @@ export function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
-/** If-None-Match as sent by browsers and CDNs: `*`, a list, weak or strong validators. */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
-
 export class PageCache {
   private readonly entries = new Map<string, CachedPage>();
   private readonly byProject = new Map<number, Set<string>>();

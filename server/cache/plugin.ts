@@ -25,12 +25,15 @@
 // down the cache is bypassed, and it is emptied when the connection comes back.
 //
 // Independently of the in-memory store, public responses get an ETag and answer 304 to If-None-Match,
-// with Cache-Control that lets a CDN hold them briefly; personal ones get `private, no-store`.
+// with Cache-Control that lets a CDN hold them briefly; personal ones get `private, no-store`. A stored
+// response with a Last-Modified (feeds) answers If-Modified-Since too, from memory, by the same rules as
+// its route (conditional-get.ts).
 import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
-import { CSRF_PLACEHOLDER, etagMatches, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER } from './page-cache.js';
+import { isNotModified } from '../conditional-get.js';
+import { CSRF_PLACEHOLDER, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER, type CachedPage } from './page-cache.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -163,7 +166,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       if (entry.template && !entry.csrf) {
         // A page whose only per-response value is the render stamp (the post page and its comment
         // form): the same bytes for every reader within a second, so built once a second, not per response.
-        if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return void reply.code(304).send();
+        if (notModified(request, entry, startedAt)) return void reply.code(304).send();
         const stamp = reply.renderStamp();
         if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
         return void reply.code(entry.statusCode).send(entry.stamped.body);
@@ -172,7 +175,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
         // One token and one stamp per response, however many forms the page has.
         return void reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
       }
-      if (entry.etag && etagMatches(request.headers['if-none-match'], entry.etag)) return void reply.code(304).send();
+      if (notModified(request, entry, startedAt)) return void reply.code(304).send();
       return void reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
     }
     // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
@@ -205,8 +208,9 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       request.routeOptions.config?.pageCache !== false &&
       cookieNames.every((name) => name === '_csrf' && state.tokens.length > 0);
     if (!shareable) {
-      // Signed in, or a cookie of its own, or a stream: this answer is for this visitor only.
-      if (request.method === 'GET') reply.header('cache-control', PRIVATE_CACHE_CONTROL);
+      // Signed in, or a cookie of its own, or a stream: this answer is for this visitor only. A route that
+      // said private itself keeps what it said (a private feed may be kept and revalidated by its reader).
+      if (request.method === 'GET' && !/\bprivate\b/.test(routeSaid)) reply.header('cache-control', PRIVATE_CACHE_CONTROL);
       return done(null, payload);
     }
     const body = typeof payload === 'string' ? payload : (payload as Buffer).toString('utf8');
@@ -228,7 +232,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       reply.header('x-cache', 'miss');
       void fill(request, reply, template, etag, csrf, state);
     }
-    if (etag && etagMatches(request.headers['if-none-match'], etag)) {
+    if (etag !== undefined && isNotModified(request.headers, { etag, lastModified: headerText(reply.getHeader('last-modified')) }, state.startedAt)) {
       reply.code(304);
       return done(null, '');
     }
@@ -286,6 +290,16 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     else if (id !== undefined) store.invalidate(id);
     else store.invalidate(-1); // nothing of this project is stored; site-wide pages still go
   }
+}
+
+/** A stored response's validators against the request's (ETag and, when it has one, Last-Modified). */
+function notModified(request: FastifyRequest, entry: CachedPage, now: Date): boolean {
+  if (!entry.etag) return false; // each response differs (a CSRF token per visitor)
+  return isNotModified(request.headers, { etag: entry.etag, lastModified: entry.headers['last-modified'] }, now);
+}
+
+function headerText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The project a route shows, when its URL starts with /:project. */

@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/create-db.js';
 import { hashPassword } from '../auth/passwords.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
+import { loadSiteIdentity } from '../site/identity.js';
 import { slugify } from '../urls.js';
 import { DEMO_PASSWORD, demoPeople, demoProjects, type DemoComment } from './content.js';
 
@@ -18,6 +19,7 @@ export async function hasAnyProject(db: Db): Promise<boolean> {
 /** Inserts the demo. The caller decides whether the database may be seeded (SEED_DEMO). */
 export async function seedDemo(db: Db, options: { now: Date; publicUrl: string }): Promise<void> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const { authority } = await loadSiteIdentity(db, options.publicUrl, options.now);
   await db.transaction().execute(async (tx) => {
     const personIds = new Map<string, number>();
     const admin = await tx
@@ -89,7 +91,7 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string }
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await tx.updateTable('posts').set({ atom_id: mintAtomId(options.publicUrl, publishedAt, postId) }).where('id', '=', postId).execute();
+        await tx.updateTable('posts').set({ atom_id: mintAtomId(authority, publishedAt, postId) }).where('id', '=', postId).execute();
         await tx.insertInto('post_revisions').values({ post_id: postId, person_id: mainAuthor, title: post.title, summary: post.summary, body_md: post.body, created_at: publishedAt }).execute();
         for (const [position, handle] of post.authorHandles.entries()) {
           await tx.insertInto('post_authors').values({ post_id: postId, person_id: personId(handle), position }).execute();

@@ -200,7 +200,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         action: 'save',
         version: Number.isInteger(version) ? version : -1,
         now: app.clock.now(),
-        publicUrl: app.config.publicUrl,
+        tagAuthority: app.siteIdentity.authority,
       });
       if (result.kind === 'saved') return reply.redirect(`${editorUrls.editPost(access.project.slug, post.id)}?saved=restored`, 303);
       reply.code(409);
@@ -416,7 +416,7 @@ async function handlePostSave(
     action,
     version,
     now,
-    publicUrl: app.config.publicUrl,
+    tagAuthority: app.siteIdentity.authority,
   });
   if (result.kind === 'invalid') {
     reply.code(422);

@@ -202,7 +202,8 @@ interface SaveInput {
   /** The version the form was opened with (existing posts). */
   version: number;
   now: Date;
-  publicUrl: string;
+  /** The site's tag: authority (site/identity.ts), for the entry id minted at first publication. */
+  tagAuthority: string;
 }
 
 /** The status and dates an action leads to; the caller has checked the person may do it. */
@@ -283,7 +284,7 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
         }
       }
       if (saved.first_published_at && !saved.atom_id) {
-        const atomId = mintAtomId(input.publicUrl, saved.first_published_at, saved.id);
+        const atomId = mintAtomId(input.tagAuthority, saved.first_published_at, saved.id);
         await tx.updateTable('posts').set({ atom_id: atomId }).where('id', '=', saved.id).execute();
         saved = { ...saved, atom_id: atomId };
       }

@@ -53,8 +53,11 @@ export interface FeedModel {
   alternateUrl: string;
   /** Feed-level author, so the feed is valid even when it has no entries. */
   author: FeedPerson;
-  /** The feed's updated when it has no entries (e.g. when the project was created); never "now". */
-  updatedWhenEmpty: Date;
+  /**
+   * When the feed last changed (its Last-Modified): entries added, changed or taken out. Never "now" for
+   * its own sake; when nothing ever happened, when the feed began (its project was created…).
+   */
+  updated: Date;
   /** Newest first. */
   entries: FeedEntry[];
 }
@@ -71,11 +74,11 @@ export function rfc822(date: Date): string {
   return date.toUTCString();
 }
 
-/** The feed's updated: its newest entry's. */
-export function feedUpdated(model: Pick<FeedModel, 'entries' | 'updatedWhenEmpty'>): Date {
-  let newest: Date | undefined;
-  for (const e of model.entries) if (!newest || e.updated > newest) newest = e.updated;
-  return newest ?? model.updatedWhenEmpty;
+/** The feed's updated: when it last changed, and never before its newest entry's. */
+export function feedUpdated(model: Pick<FeedModel, 'entries' | 'updated'>): Date {
+  let newest = model.updated;
+  for (const e of model.entries) if (e.updated > newest) newest = e.updated;
+  return newest;
 }
 
 function atomPerson(tag: 'author', person: FeedPerson): string {

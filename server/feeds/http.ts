@@ -1,37 +1,19 @@
-// Conditional GET for feeds: ETag and Last-Modified come from the data (a fingerprint of what the feed
-// shows), so they are known before anything is built, and a matching request gets 304 at once.
+// Feed validators. The ETag comes from the data (a fingerprint of what the feed shows, and its
+// Last-Modified, which the feed's <updated> repeats), so it is known before anything is built and a
+// matching request gets 304 at once. Evaluation of the request's conditions: conditional-get.ts.
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 
 /** Bump when the builder's output changes, so cached copies and ETags from older code expire. */
-export const FEED_FORMAT_VERSION = 1;
+export const FEED_FORMAT_VERSION = 2;
 
 export function etagFor(url: string, fingerprint: string): string {
   const hash = createHash('sha256').update(`${FEED_FORMAT_VERSION}\n${url}\n${fingerprint}`).digest('base64url');
   return `"${hash.slice(0, 32)}"`;
 }
 
-/** HTTP dates have whole seconds. */
-export function httpDate(date: Date): string {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000).toUTCString();
-}
-
-/**
- * RFC 9110 §13.1: If-None-Match wins when present (weak comparison); otherwise If-Modified-Since
- * compares at one-second precision.
- */
-export function isNotModified(request: FastifyRequest, etag: string, lastModified: Date): boolean {
-  const inm = request.headers['if-none-match'];
-  if (typeof inm === 'string' && inm.trim() !== '') {
-    if (inm.trim() === '*') return true;
-    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-    return inm.split(',').some((tag) => opaque(tag) === opaque(etag));
-  }
-  const ims = request.headers['if-modified-since'];
-  if (typeof ims === 'string' && ims.trim() !== '') {
-    const since = Date.parse(ims);
-    if (Number.isNaN(since)) return false;
-    return Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
-  }
-  return false;
+/** The newest of some instants, none later than `now` (a Last-Modified is never in the future), to the second. */
+export function lastChange(now: Date, ...instants: Array<Date | null | undefined>): Date {
+  let newest = 0;
+  for (const d of instants) if (d && d.getTime() > newest) newest = d.getTime();
+  return new Date(Math.floor(Math.min(newest, now.getTime()) / 1000) * 1000);
 }

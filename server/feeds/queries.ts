@@ -1,6 +1,17 @@
 // SQL for feeds: for each kind, a cheap fingerprint of exactly what the feed shows (one query over the
 // newest N rows through the public indexes) and the full rows for building it. The fingerprint decides
 // ETag, Last-Modified and the cache key before anything is built.
+//
+// Last-Modified is when what the feed shows last changed, so it must move forward when an entry leaves
+// the feed too, and it must be the same on every app server: it is read from the rows, never kept in
+// memory. Entries that are there say when they changed (updated_at, published_at, their authors' and
+// project's updated_at). Entries that left say it through what leaving wrote: an unpublished, deleted or
+// retagged post has a new updated_at (so the newest updated_at of every post ever published in the
+// feed's project, or on the site, counts); a comment taken out of a feed left a moderation_log row with
+// previous_status 'approved'. Both are one index lookup (migration 0010); the public comment path writes
+// nothing for it. Scopes are wider than the feed where a removal leaves no trace in the feed's own rows
+// (a tag or an author taken off a post): Last-Modified may then move when the feed did not change, never
+// the other way. Times after `now` (another server's clock ahead) count once they are past.
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
@@ -20,9 +31,31 @@ export type PostFeedFilter =
 export interface Fingerprint {
   /** Opaque: changes whenever anything the feed shows changes. */
   signature: string;
-  /** The newest entry's updated, or null for an empty feed. */
-  newest: Date | null;
+  /** When what the feed shows last changed, as far as its rows tell; null when they tell nothing (no rows). Never after `now`. */
+  changed: Date | null;
   count: number;
+}
+
+/** The column's value when it is not after `now`, else NULL (greatest() and max() skip NULLs). */
+function upTo(column: string, now: Date) {
+  return sql<Date | null>`CASE WHEN ${sql.ref(column)} <= ${now} THEN ${sql.ref(column)} END`;
+}
+
+/** Where a post can leave a feed without a trace in the feed's own rows: its project, or the whole site. */
+function postChangeScope(filter: PostFeedFilter): number | 'site' {
+  if (filter.kind === 'project' || filter.kind === 'tag') return filter.projectId;
+  return 'site';
+}
+
+/** The newest updated_at of any post ever published in the scope (unpublished and deleted ones included). */
+function postsChangedSql(scope: number | 'site', now: Date) {
+  return scope === 'site'
+    ? sql<Date | null>`(SELECT max(p.updated_at) FROM posts p WHERE p.first_published_at IS NOT NULL AND p.updated_at <= ${now})`
+    : sql<Date | null>`(SELECT max(p.updated_at) FROM posts p WHERE p.project_id = ${scope} AND p.first_published_at IS NOT NULL AND p.updated_at <= ${now})`;
+}
+
+function toFingerprint(row: { n: number | string; sig: string | null; changed: Date | string | null } | undefined): Fingerprint {
+  return { signature: row?.sig ?? '', changed: row?.changed ? new Date(row.changed) : null, count: Number(row?.n ?? 0) };
 }
 
 function filteredPosts<O>(qb: SelectQueryBuilder<Database, 'posts', O>, now: Date, filter: PostFeedFilter) {
@@ -54,28 +87,30 @@ function newestPosts(db: Db, now: Date, filter: PostFeedFilter, limit: number) {
 
 /**
  * One query: the newest `limit` public posts of the feed with their version, times, bylines (names
- * included) and tags, folded into one string. Nothing else changes an entry.
+ * included) and tags, folded into one string, and when the feed last changed. Nothing else changes an entry.
  */
 export async function postFeedFingerprint(db: Db, now: Date, filter: PostFeedFilter, limit = FEED_ENTRIES): Promise<Fingerprint> {
   const top = newestPosts(db, now, filter, limit)
     .select(['posts.id', 'posts.version', 'posts.slug', 'posts.updated_at', 'posts.published_at', 'posts.project_id'])
     .as('t');
-  const row = await db
-    .selectFrom(top)
-    .select([
-      sql<number>`count(*)`.as('n'),
-      sql<Date | null>`max(greatest(t.updated_at, t.published_at))`.as('newest'),
-      sql<string | null>`string_agg(
-        concat_ws('@', t.id, t.version, t.slug, t.updated_at, t.published_at,
-          (SELECT string_agg(concat_ws(':', pa.person_id, pe.handle, pe.display_name), ',' ORDER BY pa.position, pa.person_id)
-             FROM post_authors pa JOIN people pe ON pe.id = pa.person_id WHERE pa.post_id = t.id),
-          (SELECT string_agg(concat_ws(':', tg.id, tg.slug, tg.name), ',' ORDER BY tg.id)
-             FROM post_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.post_id = t.id),
-          (SELECT concat_ws(':', pr.slug, pr.title) FROM projects pr WHERE pr.id = t.project_id)),
-        '|' ORDER BY t.published_at DESC, t.id DESC)`.as('sig'),
-    ])
-    .executeTakeFirstOrThrow();
-  return { signature: row.sig ?? '', newest: row.newest ? new Date(row.newest) : null, count: Number(row.n) };
+  const { rows } = await sql<{ n: string; sig: string | null; changed: Date | null }>`
+    SELECT count(*) AS n,
+      string_agg(concat_ws('@', t.id, t.version, t.slug, t.updated_at, t.published_at, a.sig, g.sig, concat_ws(':', pr.slug, pr.title)),
+        '|' ORDER BY t.published_at DESC, t.id DESC) AS sig,
+      greatest(
+        max(greatest(t.published_at, ${upTo('t.updated_at', now)}, ${upTo('pr.updated_at', now)}, ${upTo('a.changed', now)})),
+        ${postsChangedSql(postChangeScope(filter), now)}) AS changed
+    FROM ${top}
+    JOIN projects pr ON pr.id = t.project_id
+    LEFT JOIN LATERAL (
+      SELECT string_agg(concat_ws(':', pa.person_id, pe.handle, pe.display_name), ',' ORDER BY pa.position, pa.person_id) AS sig,
+             max(pe.updated_at) AS changed
+        FROM post_authors pa JOIN people pe ON pe.id = pa.person_id WHERE pa.post_id = t.id) a ON true
+    LEFT JOIN LATERAL (
+      SELECT string_agg(concat_ws(':', tg.id, tg.slug, tg.name), ',' ORDER BY tg.id) AS sig
+        FROM post_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.post_id = t.id) g ON true
+  `.execute(db);
+  return toFingerprint(rows[0]);
 }
 
 export interface FeedPost {
@@ -132,7 +167,7 @@ export async function listFeedPosts(db: Db, now: Date, filter: PostFeedFilter, l
 
 // ---------------------------------------------------------------- comments
 
-export type CommentFeedFilter = { kind: 'post'; postId: number } | { kind: 'project'; projectId: number };
+export type CommentFeedFilter = { kind: 'post'; postId: number; projectId: number } | { kind: 'project'; projectId: number };
 
 /** Approved comments on posts the public can see, newest first. */
 function newestComments(db: Db, now: Date, filter: CommentFeedFilter, limit: number) {
@@ -145,6 +180,12 @@ function newestComments(db: Db, now: Date, filter: CommentFeedFilter, limit: num
   return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit);
 }
 
+/**
+ * The newest `limit` approved comments folded into one string, and when the feed last changed: its
+ * comments (and a team reply's person), comments taken out of it since (moderation_log), and for a
+ * project's feed its posts (an unpublished post takes its comments along; a renamed one renames them).
+ * The post's own row counts for a post's feed: the caller has it.
+ */
 export async function commentFeedFingerprint(db: Db, now: Date, filter: CommentFeedFilter, limit = FEED_ENTRIES): Promise<Fingerprint> {
   const top = newestComments(db, now, filter, limit)
     .select([
@@ -152,22 +193,30 @@ export async function commentFeedFingerprint(db: Db, now: Date, filter: CommentF
       'comments.created_at',
       'comments.updated_at',
       'comments.person_id',
+      'comments.is_team_reply',
       'comments.author_name',
       'posts.id as post_id',
       'posts.version as post_version',
       'posts.slug as post_slug',
     ])
     .as('t');
-  const row = await db
-    .selectFrom(top)
-    .select([
-      sql<number>`count(*)`.as('n'),
-      sql<Date | null>`max(greatest(t.updated_at, t.created_at))`.as('newest'),
-      sql<string | null>`string_agg(concat_ws('@', t.id, t.created_at, t.updated_at, t.person_id, t.author_name, t.post_id, t.post_version, t.post_slug),
-        '|' ORDER BY t.created_at DESC, t.id DESC)`.as('sig'),
-    ])
-    .executeTakeFirstOrThrow();
-  return { signature: row.sig ?? '', newest: row.newest ? new Date(row.newest) : null, count: Number(row.n) };
+  const removed =
+    filter.kind === 'post'
+      ? sql<Date | null>`(SELECT max(ml.created_at) FROM moderation_log ml JOIN comments c ON c.id = ml.comment_id
+          WHERE ml.project_id = ${filter.projectId} AND ml.previous_status = 'approved' AND ml.created_at <= ${now} AND c.post_id = ${filter.postId})`
+      : sql<Date | null>`greatest(
+          (SELECT max(ml.created_at) FROM moderation_log ml
+            WHERE ml.project_id = ${filter.projectId} AND ml.previous_status = 'approved' AND ml.created_at <= ${now}),
+          ${postsChangedSql(filter.projectId, now)})`;
+  const { rows } = await sql<{ n: string; sig: string | null; changed: Date | null }>`
+    SELECT count(*) AS n,
+      string_agg(concat_ws('@', t.id, t.created_at, t.updated_at, t.person_id, t.author_name, t.post_id, t.post_version, t.post_slug, pe.handle),
+        '|' ORDER BY t.created_at DESC, t.id DESC) AS sig,
+      greatest(max(greatest(${upTo('t.created_at', now)}, ${upTo('t.updated_at', now)}, ${upTo('pe.updated_at', now)})), ${removed}) AS changed
+    FROM ${top}
+    LEFT JOIN people pe ON pe.id = t.person_id AND t.is_team_reply
+  `.execute(db);
+  return toFingerprint(rows[0]);
 }
 
 export interface FeedComment {

@@ -1,6 +1,9 @@
 // Atom and RSS feeds. Feed URLs are stored by readers for years: every path here comes from urls.ts
 // and never changes. Each request costs one cheap fingerprint query; a matching If-None-Match or
 // If-Modified-Since gets 304 without building, and an unchanged feed is served from the in-process LRU.
+// Feed ids are tag: URIs under the site's own authority (site/identity.ts), by database ids, so they
+// survive PUBLIC_URL, slug and title changes. Last-Modified (= the feed's <updated>) is when what the
+// feed shows last changed, read from the rows (queries.ts), never before the feed began.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { BadRequestError, notFound } from '../errors.js';
@@ -9,13 +12,15 @@ import { findPublicPerson } from '../people/queries.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { findPublicPost } from '../posts/lookup.js';
 import { SITE_NAME } from '../plugins/view.js';
+import { siteTag } from '../site/identity.js';
 import { loadProject } from '../projects/routes.js';
 import { findTag } from '../projects/queries.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
 import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
 import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
 import { FeedCache } from './cache.js';
-import { etagFor, httpDate, isNotModified } from './http.js';
+import { httpDate, isNotModified } from '../conditional-get.js';
+import { etagFor, lastChange } from './http.js';
 import {
   commentFeedFingerprint,
   listFeedComments,
@@ -27,7 +32,6 @@ import {
 } from './queries.js';
 
 const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const EPOCH = new Date(0);
 
 const CONTENT_TYPES = { atom: 'application/atom+xml; charset=utf-8', rss: 'application/rss+xml; charset=utf-8' } as const;
 type Format = keyof typeof CONTENT_TYPES;
@@ -39,28 +43,47 @@ async function feedRoutes(app: FastifyInstance) {
   const cache = new FeedCache();
   app.decorate('feedCache', cache);
   const abs = (path: string) => absoluteUrl(app.config.publicUrl, path);
+  const feedId = (specific: string) => siteTag(app.siteIdentity, specific);
+  const postAtomId = (p: { atomId: string | null; id: number; firstPublishedAt: Date | null; publishedAt: Date }) =>
+    p.atomId ?? mintAtomId(app.siteIdentity.authority, p.firstPublishedAt ?? p.publishedAt, p.id);
 
   /**
    * The conditional-GET and caching path shared by every feed. `describe` names everything besides the
-   * entries that shows in the feed (titles, subtitle), so renaming a project changes the ETag too.
+   * entries that shows in the feed (titles, subtitle), so renaming a project changes the ETag too; `since`
+   * are the other instants the feed's Last-Modified is at least (when it began, when what `describe`
+   * shows last changed). The feed's <updated> is its Last-Modified, so both are in the ETag.
    */
   async function serve(
     request: FastifyRequest,
     reply: FastifyReply,
-    feed: { selfPath: string; format: Format; fingerprint: Fingerprint; describe: string; updatedWhenEmpty: Date; build: () => Promise<FeedModel> },
+    feed: {
+      now: Date;
+      selfPath: string;
+      format: Format;
+      fingerprint: Fingerprint;
+      describe: string;
+      since: Array<Date | null | undefined>;
+      build: (updated: Date) => Promise<FeedModel>;
+    },
   ) {
-    const key = `${feed.format} ${feed.selfPath}\n${feed.describe}\n${feed.fingerprint.count}\n${feed.fingerprint.signature}`;
+    const lastModified = lastChange(feed.now, feed.fingerprint.changed, ...feed.since);
+    const key = [
+      `${feed.format} ${app.config.publicUrl}${feed.selfPath}`,
+      feed.describe,
+      feed.fingerprint.count,
+      feed.fingerprint.signature,
+      lastModified.getTime(),
+    ].join('\n');
     const etag = etagFor(feed.selfPath, key);
-    const lastModified = feed.fingerprint.newest ?? feed.updatedWhenEmpty;
     reply
       .header('cache-control', `public, max-age=${app.config.feedMaxAge}`)
       .header('etag', etag)
       .header('last-modified', httpDate(lastModified))
       .header('vary', 'accept-encoding');
-    if (isNotModified(request, etag, lastModified)) return reply.code(304).send();
+    if (isNotModified(request.headers, { etag, lastModified }, feed.now)) return reply.code(304).send();
     let cached = cache.get(key);
     if (!cached) {
-      const model = await feed.build();
+      const model = await feed.build(lastModified);
       const body = feed.format === 'atom' ? buildAtom(model) : buildRss(model);
       cache.stats.builds++;
       cached = { body, etag, lastModified };
@@ -72,7 +95,7 @@ async function feedRoutes(app: FastifyInstance) {
   function postEntry(post: FeedPost): FeedEntry {
     const url = abs(urls.post(post.projectSlug, post.slug));
     return {
-      id: post.atomId ?? mintAtomId(app.config.publicUrl, post.firstPublishedAt ?? post.publishedAt, post.id),
+      id: postAtomId(post),
       title: post.title,
       url,
       published: post.publishedAt,
@@ -88,7 +111,7 @@ async function feedRoutes(app: FastifyInstance) {
 
   function commentEntry(c: FeedComment): FeedEntry {
     const url = abs(urls.comment(c.projectSlug, c.postSlug, c.id));
-    const postId = c.postAtomId ?? mintAtomId(app.config.publicUrl, c.postFirstPublishedAt ?? c.postPublishedAt, c.postId);
+    const postId = postAtomId({ atomId: c.postAtomId, id: c.postId, firstPublishedAt: c.postFirstPublishedAt, publishedAt: c.postPublishedAt });
     return {
       // Derived from the post's stored tag: URI, so it survives slug, title and PUBLIC_URL changes.
       id: `${postId}:comment-${c.id}`,
@@ -112,19 +135,20 @@ async function feedRoutes(app: FastifyInstance) {
       const filter = { kind: 'site' } as const;
       const selfPath = urls.siteFeed(format);
       return serve(request, reply, {
+        now,
         selfPath,
         format,
         fingerprint: await postFeedFingerprint(app.readDb, now, filter),
         describe: '',
-        updatedWhenEmpty: EPOCH,
-        build: async () => ({
-          id: abs(urls.siteFeed('atom')),
+        since: [app.siteIdentity.createdAt],
+        build: async (updated) => ({
+          id: feedId('feed'),
           title: `${SITE_NAME}: latest posts from every project`,
           subtitle: 'Project teams publishing their work in the open.',
           selfUrl: abs(selfPath),
           alternateUrl: abs(urls.home()),
           author: siteAuthor(),
-          updatedWhenEmpty: EPOCH,
+          updated,
           entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
         }),
       });
@@ -139,19 +163,20 @@ async function feedRoutes(app: FastifyInstance) {
       const filter = { kind: 'project', projectId: project.id } as const;
       const selfPath = urls.projectFeed(project.slug, format);
       return serve(request, reply, {
+        now,
         selfPath,
         format,
         fingerprint: await postFeedFingerprint(app.readDb, now, filter),
         describe: `${project.title}\n${project.summary}`,
-        updatedWhenEmpty: project.created_at,
-        build: async () => ({
-          id: abs(urls.projectFeed(project.slug, 'atom')),
+        since: [project.created_at, project.updated_at],
+        build: async (updated) => ({
+          id: feedId(`project-${project.id}:posts`),
           title: project.title,
           subtitle: project.summary || `Posts from ${project.title}.`,
           selfUrl: abs(selfPath),
           alternateUrl: abs(urls.project(project.slug)),
           author: { name: project.title, uri: abs(urls.project(project.slug)) },
-          updatedWhenEmpty: project.created_at,
+          updated,
           entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
         }),
       });
@@ -167,18 +192,19 @@ async function feedRoutes(app: FastifyInstance) {
     const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;
     const selfPath = urls.tagFeed(project.slug, tag.slug);
     return serve(request, reply, {
+      now,
       selfPath,
       format: 'atom',
       fingerprint: await postFeedFingerprint(app.readDb, now, filter),
       describe: `${project.title}\n${tag.name}`,
-      updatedWhenEmpty: project.created_at,
-      build: async () => ({
-        id: abs(selfPath),
+      since: [project.created_at, project.updated_at],
+      build: async (updated) => ({
+        id: feedId(`project-${project.id}:tag-${tag.id}`),
         title: `${project.title}: posts tagged “${tag.name}”`,
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.tag(project.slug, tag.slug)),
         author: { name: project.title, uri: abs(urls.project(project.slug)) },
-        updatedWhenEmpty: project.created_at,
+        updated,
         entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
       }),
     });
@@ -193,19 +219,20 @@ async function feedRoutes(app: FastifyInstance) {
     const filter = { kind: 'person', personId: person.id } as const;
     const selfPath = urls.personFeed(person.handle);
     return serve(request, reply, {
+      now,
       selfPath,
       format: 'atom',
       fingerprint: await postFeedFingerprint(app.readDb, now, filter),
-      describe: person.displayName,
-      updatedWhenEmpty: EPOCH,
-      build: async () => ({
-        id: abs(selfPath),
+      describe: `${person.displayName}\n${person.bio}`,
+      since: [person.createdAt, person.updatedAt],
+      build: async (updated) => ({
+        id: feedId(`person-${person.id}:posts`),
         title: `Posts by ${person.displayName}`,
         ...(person.bio ? { subtitle: person.bio } : {}),
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.person(person.handle)),
         author: { name: person.displayName, uri: abs(urls.person(person.handle)) },
-        updatedWhenEmpty: EPOCH,
+        updated,
         entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
       }),
     });
@@ -218,22 +245,24 @@ async function feedRoutes(app: FastifyInstance) {
     const found = await findPublicPost(app, project, request.params.slug);
     if ('movedTo' in found) return reply.redirect(urls.postCommentsFeed(project.slug, found.movedTo), 301);
     const { post } = found;
-    const filter = { kind: 'post', postId: post.id } as const;
+    const filter = { kind: 'post', postId: post.id, projectId: project.id } as const;
     const selfPath = urls.postCommentsFeed(project.slug, post.slug);
     return serve(request, reply, {
+      now,
       selfPath,
       format: 'atom',
       fingerprint: await commentFeedFingerprint(app.readDb, now, filter),
       describe: `${project.title}\n${post.title}`,
-      updatedWhenEmpty: post.published_at ?? project.created_at,
-      build: async () => ({
-        id: `${post.atom_id ?? mintAtomId(app.config.publicUrl, post.first_published_at ?? post.published_at ?? now, post.id)}:comments`,
+      // The post's row: its title and address show in every entry; published_at: the feed began.
+      since: [post.published_at, post.updated_at, project.updated_at],
+      build: async (updated) => ({
+        id: `${postAtomId({ atomId: post.atom_id, id: post.id, firstPublishedAt: post.first_published_at, publishedAt: post.published_at ?? now })}:comments`,
         title: `Comments on “${post.title}”`,
         subtitle: `Approved comments on a post from ${project.title}.`,
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.post(project.slug, post.slug)),
         author: { name: project.title, uri: abs(urls.project(project.slug)) },
-        updatedWhenEmpty: post.published_at ?? project.created_at,
+        updated,
         entries: (await listFeedComments(app.readDb, now, filter)).map(commentEntry),
       }),
     });
@@ -246,19 +275,20 @@ async function feedRoutes(app: FastifyInstance) {
     const filter = { kind: 'project', projectId: project.id } as const;
     const selfPath = urls.projectCommentsFeed(project.slug);
     return serve(request, reply, {
+      now,
       selfPath,
       format: 'atom',
       fingerprint: await commentFeedFingerprint(app.readDb, now, filter),
       describe: project.title,
-      updatedWhenEmpty: project.created_at,
-      build: async () => ({
-        id: abs(selfPath),
+      since: [project.created_at, project.updated_at],
+      build: async (updated) => ({
+        id: feedId(`project-${project.id}:comments`),
         title: `${project.title}: comments`,
         subtitle: `Approved comments on posts from ${project.title}.`,
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.project(project.slug)),
         author: { name: project.title, uri: abs(urls.project(project.slug)) },
-        updatedWhenEmpty: project.created_at,
+        updated,
         entries: (await listFeedComments(app.readDb, now, filter)).map(commentEntry),
       }),
     });
@@ -283,19 +313,20 @@ async function feedRoutes(app: FastifyInstance) {
       resolved.authorName && `by ${resolved.authorName}`,
     ].filter(Boolean).join(', ');
     return serve(request, reply, {
+      now,
       selfPath,
       format: 'atom',
       fingerprint: await postFeedFingerprint(app.readDb, now, filter),
       describe: scope,
-      updatedWhenEmpty: EPOCH,
-      build: async () => ({
-        id: abs(selfPath),
+      since: [app.siteIdentity.createdAt],
+      build: async (updated) => ({
+        id: feedId(`search?${selfPath.split('?')[1] ?? ''}`),
         title: `Search: “${params.q}”${scope ? ` (${scope})` : ''}`,
         subtitle: `The newest posts on ${SITE_NAME} matching this search.`,
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.search(canonical)),
         author: siteAuthor(),
-        updatedWhenEmpty: EPOCH,
+        updated,
         entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
       }),
     });

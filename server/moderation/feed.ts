@@ -1,35 +1,61 @@
-// The moderator's private Atom feed of pending comments: a pure function of the queue items.
-import { Feed } from 'feed';
-import { escapeHtml, makeUrlsAbsolute } from '../markdown/render.js';
-import { absoluteUrl, urls } from '../urls.js';
+// The moderator's private Atom feed of pending comments: a pure function of the queue items, through the
+// same builder as the public feeds (feeds/builder.ts). Its own self link (the secret address it is read
+// at), an id per moderator under the site's tag: authority (not PUBLIC_URL, not the token: a new address
+// is the same feed), and entry ids per comment.
+import { buildAtom, type FeedModel } from '../feeds/builder.js';
+import { escapeHtml, excerptFromHtml, makeUrlsAbsolute } from '../markdown/render.js';
+import { siteTag, type SiteIdentity } from '../site/identity.js';
+import { absoluteUrl, urls, withQuery } from '../urls.js';
 import type { QueueItem } from './queries.js';
 
-export function buildModerationFeed(options: { publicUrl: string; feedPath: string; items: QueueItem[]; now: Date }): string {
-  const { publicUrl, items } = options;
-  const queueUrl = absoluteUrl(publicUrl, '/admin/moderation');
-  const newest = items.reduce<Date | undefined>((d, c) => (!d || c.createdAt > d ? c.createdAt : d), undefined);
-  const feed = new Feed({
-    id: absoluteUrl(publicUrl, options.feedPath),
+export const QUEUE_PATH = '/admin/moderation';
+
+export function moderationFeedPath(token: string): string {
+  return `/moderation/feed/${token}`;
+}
+
+export interface ModerationFeedInput {
+  publicUrl: string;
+  identity: Pick<SiteIdentity, 'authority' | 'since'>;
+  /** The moderator whose queue this is. */
+  personId: number;
+  /** The secret address the feed is read at (its rel=self). */
+  selfPath: string;
+  items: QueueItem[];
+  /** When the queue last changed: the feed's updated and Last-Modified. */
+  updated: Date;
+}
+
+export function moderationFeedModel(input: ModerationFeedInput): FeedModel {
+  const { publicUrl, items } = input;
+  const queueUrl = absoluteUrl(publicUrl, QUEUE_PATH);
+  return {
+    id: siteTag(input.identity, `moderation-queue:person-${input.personId}`),
     title: 'Comments awaiting moderation',
-    description: 'Pending comments on the projects you moderate. This address is private: do not share it.',
-    link: queueUrl,
-    updated: newest ?? options.now,
-    generator: false,
-    feedLinks: { atom: absoluteUrl(publicUrl, options.feedPath) },
-  });
-  for (const c of items) {
-    const postUrl = absoluteUrl(publicUrl, urls.post(c.projectSlug, c.postSlug));
-    const body = makeUrlsAbsolute(c.bodyHtml, publicUrl, postUrl);
-    feed.addItem({
-      // feed 6 writes titles as type="html" verbatim: escape, so a name with "<" stays text.
-      title: escapeHtml(`${c.authorName} on “${c.postTitle}” (${c.projectTitle})`),
-      id: `${queueUrl}?project=${encodeURIComponent(c.projectSlug)}#mod-${c.id}`,
-      link: `${queueUrl}?project=${encodeURIComponent(c.projectSlug)}#mod-${c.id}`,
-      date: c.createdAt,
-      published: c.createdAt,
-      author: [{ name: c.authorName }],
-      content: `${body}<p>Held because: ${escapeHtml(c.holdReasons.join(', ') || 'not yet decided')}</p>`,
-    });
-  }
-  return feed.atom1();
+    subtitle: 'Pending comments on the projects you moderate. This address is private: do not share it.',
+    selfUrl: absoluteUrl(publicUrl, input.selfPath),
+    alternateUrl: queueUrl,
+    author: { name: 'Comment moderation', uri: queueUrl },
+    updated: input.updated,
+    // Newest first, as in every feed.
+    entries: [...items].reverse().map((c) => {
+      const postUrl = absoluteUrl(publicUrl, urls.post(c.projectSlug, c.postSlug));
+      const body = makeUrlsAbsolute(c.bodyHtml, publicUrl, postUrl);
+      return {
+        id: siteTag(input.identity, `moderation:comment-${c.id}`),
+        title: `${c.authorName} on “${c.postTitle}” (${c.projectTitle})`,
+        url: `${withQuery(queueUrl, { project: c.projectSlug })}#mod-${c.id}`,
+        published: c.createdAt,
+        updated: c.updatedAt > c.createdAt ? c.updatedAt : c.createdAt,
+        authors: [{ name: c.authorName }],
+        summary: excerptFromHtml(c.bodyHtml, 300) || '(no text)',
+        contentHtml: `${body}<p>Held because: ${escapeHtml(c.holdReasons.join(', ') || 'not yet decided')}</p>`,
+        categories: [],
+      };
+    }),
+  };
+}
+
+export function buildModerationFeed(input: ModerationFeedInput): string {
+  return buildAtom(moderationFeedModel(input));
 }

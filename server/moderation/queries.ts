@@ -1,7 +1,7 @@
 // SQL for moderation: who may moderate what, the queue, decisions with their log entries, the log, and
 // the private feed tokens. Decisions change a comment and append to moderation_log in one transaction.
 import { createHash } from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { roleAllows } from '../auth/roles.js';
 import type { Db } from '../db/create-db.js';
 import type { CommentStatus, Database, Role } from '../db/schema.js';
@@ -79,6 +79,8 @@ export interface QueueItem {
   bodyHtml: string;
   holdReasons: string[];
   createdAt: Date;
+  /** Last change (an edit while it waits). */
+  updatedAt: Date;
   depth: number;
   isTeamReply: boolean;
   postId: number;
@@ -111,6 +113,7 @@ export async function listQueue(
       'comments.body_html',
       'comments.hold_reasons',
       'comments.created_at',
+      'comments.updated_at',
       'comments.depth',
       'comments.is_team_reply',
       'posts.id as post_id',
@@ -135,6 +138,7 @@ export async function listQueue(
     bodyHtml: r.body_html,
     holdReasons: r.hold_reasons,
     createdAt: r.created_at,
+    updatedAt: r.updated_at,
     depth: r.depth,
     isTeamReply: r.is_team_reply,
     postId: r.post_id,
@@ -144,6 +148,33 @@ export async function listQueue(
     projectSlug: r.project_slug,
     projectTitle: r.project_title,
   }));
+}
+
+/**
+ * When a moderator's queue last lost or renamed something, from the traces that leaves (the comments
+ * still waiting say themselves when they came and changed): a decision on a waiting comment
+ * (moderation_log, previous_status 'pending'), a post deleted or renamed, a project renamed, the person's
+ * team changes (memberships, and people.updated_at for a role changed or taken away). Wider than the
+ * queue (e.g. decisions on comments an author-only moderator does not see): it may move when the queue
+ * did not, never the other way. Nothing after `now` counts yet.
+ */
+export async function moderationQueueChanged(db: Db, scope: ModerationScope, now: Date): Promise<Date | null> {
+  const projectIds = [...scope.projectIds, ...scope.ownPostProjectIds];
+  const none = !scope.all && projectIds.length === 0;
+  const inProjects = (column: string) => (scope.all ? sql`true` : none ? sql`false` : sql`${sql.ref(column)} IN (${sql.join(projectIds)})`);
+  const { rows } = await sql<{ changed: Date | null }>`
+    SELECT greatest(
+      (SELECT max(ml.created_at) FROM moderation_log ml
+        WHERE ml.previous_status = 'pending' AND ml.created_at <= ${now} AND ${inProjects('ml.project_id')}),
+      (SELECT max(p.updated_at) FROM posts p
+        WHERE p.first_published_at IS NOT NULL AND p.updated_at <= ${now} AND ${inProjects('p.project_id')}),
+      (SELECT max(pr.updated_at) FROM projects pr WHERE pr.updated_at <= ${now} AND ${inProjects('pr.id')}),
+      (SELECT max(m.created_at) FROM memberships m WHERE m.person_id = ${scope.userId} AND m.created_at <= ${now}),
+      (SELECT pe.updated_at FROM people pe WHERE pe.id = ${scope.userId} AND pe.updated_at <= ${now})
+    ) AS changed
+  `.execute(db);
+  const changed = rows[0]?.changed;
+  return changed ? new Date(changed) : null;
 }
 
 export interface CommentForModeration {

@@ -16,7 +16,9 @@ import { loadProject } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
 import type { SignedInUser } from '../plugins/view.js';
 import { absoluteUrl, urls, withQuery } from '../urls.js';
-import { buildModerationFeed } from './feed.js';
+import { httpDate, isNotModified } from '../conditional-get.js';
+import { etagFor, lastChange } from '../feeds/http.js';
+import { buildModerationFeed, moderationFeedPath } from './feed.js';
 import {
   decideComments,
   editComment,
@@ -24,6 +26,7 @@ import {
   findCommentForModeration,
   findFeedTokenUser,
   listModerableProjects,
+  moderationQueueChanged,
   listModerationLog,
   listQueue,
   mayModerate,
@@ -237,7 +240,7 @@ export default async function moderationRoutes(app: FastifyInstance) {
       return reply.page('pages/moderation/feed-token', {
         title: 'Your private moderation feed',
         noindex: true,
-        feedUrl: absoluteUrl(app.config.publicUrl, `/moderation/feed/${token}`),
+        feedUrl: absoluteUrl(app.config.publicUrl, moderationFeedPath(token)),
       });
     });
 
@@ -289,20 +292,32 @@ export default async function moderationRoutes(app: FastifyInstance) {
     });
   });
 
-  // GET /moderation/feed/:token — a moderator's pending comments as Atom, at a secret address
+  // GET /moderation/feed/:token — a moderator's pending comments as Atom, at a secret address. Private
+  // (no shared cache may keep it) but revalidated like every feed: ETag from what it lists, Last-Modified
+  // when the queue last changed (moderation/queries.ts: moderationQueueChanged).
   app.get<{ Params: { token: string } }>('/moderation/feed/:token', async (request, reply) => {
     const token = request.params.token;
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw notFound();
     const user = await findFeedTokenUser(app.db, token);
     if (!user) throw notFound();
+    const now = app.clock.now();
     const scope = await moderationScope(app.db, user);
-    const items = await listQueue(app.db, scope, { status: 'pending' }, 100);
-    const xml = buildModerationFeed({ publicUrl: app.config.publicUrl, feedPath: '/admin/moderation', items, now: app.clock.now() });
-    return reply
-      .type('application/atom+xml; charset=utf-8')
-      .header('cache-control', 'private, no-store')
+    const [items, changed] = await Promise.all([listQueue(app.db, scope, { status: 'pending' }, 100), moderationQueueChanged(app.db, scope, now)]);
+    const lastModified = lastChange(now, changed, ...items.flatMap((c) => [c.createdAt, c.updatedAt]));
+    const selfPath = moderationFeedPath(token);
+    const signature = items
+      .map((c) => [c.id, c.updatedAt.getTime(), c.authorName, c.holdReasons.join(','), c.postId, c.postSlug, c.postTitle, c.projectSlug, c.projectTitle].join('@'))
+      .join('|');
+    // Keyed by the person, not the token: the token stays out of every hash and log line.
+    const etag = etagFor(`/moderation/feed/person-${user.id}`, [app.config.publicUrl, JSON.stringify(scope), lastModified.getTime(), signature].join('\n'));
+    reply
+      .header('cache-control', 'private, no-cache')
+      .header('etag', etag)
+      .header('last-modified', httpDate(lastModified))
       .header('x-robots-tag', 'noindex')
-      .header('referrer-policy', 'no-referrer')
-      .send(xml);
+      .header('referrer-policy', 'no-referrer');
+    if (isNotModified(request.headers, { etag, lastModified }, now)) return reply.code(304).send();
+    const xml = buildModerationFeed({ publicUrl: app.config.publicUrl, identity: app.siteIdentity, personId: user.id, selfPath, items, updated: lastModified });
+    return reply.type('application/atom+xml; charset=utf-8').send(xml);
   });
 }

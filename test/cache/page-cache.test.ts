@@ -72,6 +72,23 @@ describe('page cache', () => {
     expect((await get(t.app, HOME, { headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
   });
 
+  it('answers If-Modified-Since from memory for a stored response with a Last-Modified (a feed); If-None-Match first', async () => {
+    const url = '/info-sharing-taskforce/feed.atom';
+    await warm(url);
+    const { headers } = await get(t.app, url);
+    const since = headers['last-modified'] as string;
+    const hit = await get(t.app, url, { headers: { 'if-modified-since': since } });
+    expect([hit.statusCode, hit.headers['x-cache'], hit.body]).toEqual([304, 'hit', '']);
+    expect(hit.headers['last-modified']).toBe(since);
+    const older = new Date(Date.parse(since) - 1000).toUTCString();
+    expect((await get(t.app, url, { headers: { 'if-modified-since': older } })).statusCode).toBe(200);
+    expect((await get(t.app, url, { headers: { 'if-none-match': '"stale"', 'if-modified-since': since } })).statusCode).toBe(200);
+    expect((await get(t.app, url, { headers: { 'if-none-match': headers['etag'] as string, 'if-modified-since': older } })).statusCode).toBe(304);
+    // HTML pages have no Last-Modified: a date alone never makes them 304.
+    await warm(HOME);
+    expect((await get(t.app, HOME, { headers: { 'if-modified-since': since } })).statusCode).toBe(200);
+  });
+
   it('a write anywhere drops the page at once (LISTEN/NOTIFY), site-wide pages too', async () => {
     await warm(HOME);
     await warm('/');

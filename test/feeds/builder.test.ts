@@ -11,7 +11,7 @@ const base: FeedModel = {
   selfUrl: 'https://blogs.example.gov/p/feed.atom',
   alternateUrl: 'https://blogs.example.gov/p/',
   author: { name: 'The project', uri: 'https://blogs.example.gov/p/' },
-  updatedWhenEmpty: new Date('2020-01-01T00:00:00Z'),
+  updated: new Date('2020-01-01T00:00:00Z'),
   entries: [
     {
       id: 'tag:blogs.example.gov,2024-03-01:post-2',
@@ -51,9 +51,12 @@ describe('feed builder', () => {
     expect(xml).not.toContain('CDATA');
   });
 
-  it("the feed's updated is its newest entry's, to the second, never now", () => {
+  it("the feed's updated is when it last changed, never before its newest entry's, to the second, never now", () => {
     const feed = parseXml(buildAtom(base));
     expect(textOf(feed, 'updated')).toBe('2024-03-05T10:30:00Z');
+    // An entry left after the newest one was written: the feed changed then.
+    const later = parseXml(buildAtom({ ...base, updated: new Date('2024-04-01T08:00:00.900Z') }));
+    expect(textOf(later, 'updated')).toBe('2024-04-01T08:00:00Z');
     const empty = parseXml(buildAtom({ ...base, entries: [] }));
     expect(textOf(empty, 'updated')).toBe('2020-01-01T00:00:00Z');
   });

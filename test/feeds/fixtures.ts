@@ -7,14 +7,16 @@ import type { TestApp } from '../helpers/test-app.js';
 let counter = 0;
 
 export async function createProject(t: TestApp, slug: string, title = slug) {
-  const row = await t.db.insertInto('projects').values({ slug, title, settings: JSON.stringify({}) }).returning('id').executeTakeFirstOrThrow();
+  // Times from the test clock, never the database's: feed validators are computed from them.
+  const now = t.clock.now();
+  const row = await t.db.insertInto('projects').values({ slug, title, settings: JSON.stringify({}), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
 
 export async function createAuthor(t: TestApp, handle: string, displayName = handle) {
   const row = await t.db
     .insertInto('people')
-    .values({ handle, display_name: displayName, email: `${handle}@example.gov` })
+    .values({ handle, display_name: displayName, email: `${handle}@example.gov`, created_at: t.clock.now(), updated_at: t.clock.now() })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -60,7 +62,7 @@ export async function createPost(t: TestApp, f: PostFields) {
     .returning('id')
     .executeTakeFirstOrThrow();
   if (status !== 'draft') {
-    await t.db.updateTable('posts').set({ atom_id: mintAtomId(t.config.publicUrl, publishedAt, row.id) }).where('id', '=', row.id).execute();
+    await t.db.updateTable('posts').set({ atom_id: mintAtomId(t.app.siteIdentity.authority, publishedAt, row.id) }).where('id', '=', row.id).execute();
   }
   for (const [position, personId] of (f.authorIds ?? []).entries()) {
     await t.db.insertInto('post_authors').values({ post_id: row.id, person_id: personId, position }).execute();
@@ -76,6 +78,7 @@ export async function createPost(t: TestApp, f: PostFields) {
 }
 
 export async function createComment(t: TestApp, postId: number, body: string, status: CommentStatus, authorName = 'A commenter') {
+  const createdAt = new Date(t.clock.now().getTime() - 60_000);
   const row = await t.db
     .insertInto('comments')
     .values({
@@ -85,7 +88,8 @@ export async function createComment(t: TestApp, postId: number, body: string, st
       author_email: 'commenter@example.org',
       body_src: body,
       body_html: renderCommentHtml(body),
-      created_at: new Date(t.clock.now().getTime() - 60_000),
+      created_at: createdAt,
+      updated_at: createdAt,
       approved_at: status === 'approved' ? t.clock.now() : null,
     })
     .returning('id')
