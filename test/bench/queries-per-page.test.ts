@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MEASURED, seedCorpus } from '../../bench/corpus.js';
-import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, clockToDatabaseNow, get, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let counting = false;
@@ -23,6 +23,7 @@ beforeAll(async () => {
   } finally {
     await client.end();
   }
+  await clockToDatabaseNow(t); // the corpus is dated by the database's clock
 });
 
 async function queriesFor(url: string): Promise<{ status: number; queries: number; body: string }> {

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEASURED, seedCorpus } from '../../bench/corpus.js';
-import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, clockToDatabaseNow, get, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let client: pg.Client;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   client = new pg.Client({ connectionString: t.database.url });
   await client.connect();
   await seedCorpus(client, { projects: 2, posts: 40, comments: 3 });
+  await clockToDatabaseNow(t); // the corpus is dated by the database's clock
 });
 afterAll(async () => {
   await client?.end();

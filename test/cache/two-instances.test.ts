@@ -10,10 +10,10 @@ import { createTestDatabase, get, TestClock, type TestDatabase } from '../helper
 let database: TestDatabase;
 let a: FastifyInstance;
 let b: FastifyInstance;
+const clock = new TestClock();
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const clock = new TestClock();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
   await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
   // Each instance gets its own pool, as separate processes would.
@@ -53,12 +53,12 @@ describe('two app servers on one database', () => {
     const url = `/${post.project}/posts/${post.slug}`;
     const comment = await a.db.insertInto('comments').values({
       post_id: post.id, author_name: 'Ada Reader', author_email: 'ada@example.org', status: 'pending',
-      body_src: 'Held, then approved.', body_html: '<p>A comment that waited for a moderator.</p>', created_at: new Date(),
+      body_src: 'Held, then approved.', body_html: '<p>A comment that waited for a moderator.</p>', created_at: clock.now(),
     }).returning('id').executeTakeFirstOrThrow();
     await warm(b, url);
     expect((await get(b, url)).body).not.toContain('A comment that waited for a moderator.');
 
-    await a.db.updateTable('comments').set({ status: 'approved', approved_at: new Date() }).where('id', '=', comment.id).execute();
+    await a.db.updateTable('comments').set({ status: 'approved', approved_at: clock.now() }).where('id', '=', comment.id).execute();
     await until('B shows the approved comment', async () => (await get(b, url)).body.includes('A comment that waited for a moderator.'), 1_000);
     // And B caches the new page again.
     await warm(b, url);

@@ -69,8 +69,8 @@ describe("a comment POST's kept copy of its post", () => {
 
   it('obeys a site-wide pause set elsewhere (409 with its message)', async () => {
     const count = await countComments();
-    const pause = { message: 'Paused for the election period.', since: new Date().toISOString() };
-    const response = await sendAfter(() => t.db.insertInto('site_settings').values({ key: 'comments_paused', value: JSON.stringify(pause), updated_at: new Date() }).execute());
+    const pause = { message: 'Paused for the election period.', since: t.clock.now().toISOString() };
+    const response = await sendAfter(() => t.db.insertInto('site_settings').values({ key: 'comments_paused', value: JSON.stringify(pause), updated_at: t.clock.now() }).execute());
     expect(response.statusCode).toBe(409);
     expect(response.body).toContain('Paused for the election period.');
     expect(await countComments()).toBe(count);
@@ -94,10 +94,10 @@ describe("a comment POST's kept copy of its post", () => {
     let replacement: number | undefined;
     try {
       const response = await sendAfter(async () => {
-        await t.db.updateTable('posts').set({ deleted_at: new Date() }).where('id', '=', post.id).execute();
+        await t.db.updateTable('posts').set({ deleted_at: t.clock.now() }).where('id', '=', post.id).execute();
         const row = await t.db
           .insertInto('posts')
-          .values({ project_id: post.projectId, slug: post.slug, title: 'A new post with the old address', status: 'published', published_at: new Date(Date.now() - 60_000) })
+          .values({ project_id: post.projectId, slug: post.slug, title: 'A new post with the old address', status: 'published', published_at: new Date(t.clock.now().getTime() - 60_000) })
           .returning('id')
           .executeTakeFirstOrThrow();
         replacement = row.id;

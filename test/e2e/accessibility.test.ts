@@ -164,7 +164,7 @@ browserDescribe('accessibility', () => {
         post_id: post.id, author_name: `Reader ${i}`, author_email: `reader${i}@example.com`, status: 'approved',
         body_src: 'A considered comment of ordinary length, asking a question about the work and offering an example from practice.',
         body_html: '<p>A considered comment of ordinary length, asking a question about the work and offering an example from practice.</p>',
-        created_at: new Date(),
+        created_at: fx.server.clock.now(),
       }).execute();
     }
     const context = await fx.browser.newContext();

@@ -42,8 +42,9 @@ export interface AxeViolation {
 
 /** axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page as it is now. */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // evaluate() runs outside the page's CSP, which (rightly) forbids injected inline scripts.
-  await page.evaluate(axeSource);
+  // evaluate() runs outside the page's CSP, which (rightly) forbids injected inline scripts. Once per
+  // document: a second run on the same page (dark mode) reuses it instead of compiling ~500 KB again.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run(document, {

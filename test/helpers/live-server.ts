@@ -20,7 +20,8 @@ export async function startLiveServer(options: { clock?: Clock } = {}): Promise<
   const baseUrl = `http://127.0.0.1:${port}`;
   const clock = new TestClock();
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
-  await seedDemo(database.db, { now: clock.now(), publicUrl: baseUrl });
+  // The content is dated relative to the clock the server will read (the system clock for the soak).
+  await seedDemo(database.db, { now: (options.clock ?? clock).now(), publicUrl: baseUrl });
   const app = await buildApp({ config, db: database.db, clock: options.clock ?? clock });
   await app.listen({ port, host: '127.0.0.1' });
   afterAll(async () => {

@@ -17,8 +17,15 @@ afterAll(async () => {
   for (const close of toClose.splice(0).reverse()) await close();
 });
 
+/**
+ * The instant every test clock starts at unless told otherwise: a Wednesday, mid-morning in UTC, away from
+ * any daylight-saving change in the demo projects' zones. Tests never read the real date, weekday, hour or
+ * time zone: what they check holds on a Saturday, at midnight and at UTC+14 alike (scripts/test-any-day.sh).
+ */
+export const TEST_NOW = new Date('2026-06-17T10:00:00Z');
+
 export class TestClock implements Clock {
-  constructor(public current = new Date()) {}
+  constructor(public current = new Date(TEST_NOW)) {}
   now() {
     return this.current;
   }
@@ -88,6 +95,16 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     await database.drop();
   });
   return { app, db: database.db, database, clock, config };
+}
+
+/**
+ * Moves the test clock to PostgreSQL's now(): for rows dated by the database itself (the benchmark corpus
+ * uses now() - interval), so that the app and those rows agree on what is past, even under faketime.
+ */
+export async function clockToDatabaseNow(t: TestApp): Promise<void> {
+  const { sql } = await import('kysely');
+  const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(t.db);
+  t.clock.set(rows[0]!.now);
 }
 
 /** GET a page and return status and body, following nothing. */

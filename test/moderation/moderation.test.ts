@@ -12,8 +12,9 @@ let reviewPost: number; // a post in the other project
 let seq = 0;
 
 beforeAll(async () => {
-  // A Wednesday: a comment from three days ago has waited three working days whatever today is.
-  t = await buildTestApp({ seed: true, clock: new TestClock(new Date('2026-03-11T12:00:00Z')) });
+  // A Wednesday: a comment held 3 days (since Sunday) has waited 3 working days, over the 2-day target,
+  // whatever day the suite runs on.
+  t = await buildTestApp({ seed: true, clock: new TestClock(new Date('2026-06-17T10:00:00Z')) });
   taskforce = (await t.db.selectFrom('projects').select('id').where('slug', '=', 'info-sharing-taskforce').executeTakeFirstOrThrow()).id;
   const priya = (await t.db.selectFrom('people').select('id').where('handle', '=', 'priya-raman').executeTakeFirstOrThrow()).id;
   const authored = await t.db.selectFrom('post_authors').innerJoin('posts', 'posts.id', 'post_authors.post_id').select('posts.id').where('posts.project_id', '=', taskforce).where('post_authors.person_id', '=', priya).executeTakeFirstOrThrow();

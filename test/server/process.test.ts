@@ -60,7 +60,8 @@ describe('the server process', () => {
 
   it('recovers from a postgres orphaned by a SIGKILLed app, and refuses a data dir in use', async () => {
     const dataDir = tempDataDir();
-    const first = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
+    // No demo: nothing here reads it, and seeding it is most of a first start's work.
+    const first = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir, SEED_DEMO: 'never' });
     await first.waitFor(/is running/, 60_000);
 
     const second = startServerProcess({ PORT: String(await freePort()), DATA_DIR: dataDir });
@@ -72,7 +73,7 @@ describe('the server process', () => {
     expect((await postgresPidsFor(dataDir)).length).toBeGreaterThan(0); // the orphan
 
     const port = await freePort();
-    const third = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
+    const third = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, SEED_DEMO: 'never' });
     await third.waitFor(/is running/, 60_000);
     expect(third.output()).toMatch(/orphaned PostgreSQL/);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
