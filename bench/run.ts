@@ -149,6 +149,22 @@ async function startApp() {
   return { app, base: `http://127.0.0.1:${port}`, dbUrl };
 }
 
+/**
+ * A second app server on the same database whose per-address limit is one request a minute: from the
+ * load generator's one address, every request after the first is refused (429). Refusing a flood must
+ * cost less than serving a cached page, or the flood is the cheaper attack.
+ */
+async function startRateLimitedApp(dbUrl: string) {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '1', DATABASE_URL: dbUrl };
+  delete env.PUBLIC_URL;
+  delete env.DATABASE_READ_URL;
+  const child = spawn(process.execPath, SERVER_NODE_ARGS, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  await waitForLine(child, /project-blogs is running/, 'the rate-limited app');
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
 async function admin(serverUrl: string, statement: string) {
   const client = new pg.Client({ connectionString: serverUrl });
   client.on('error', () => {});
@@ -349,6 +365,15 @@ async function main() {
     await measure(`post page (${settings.comments} comments)`, job([postPath]), { ratioGoal: true });
     await measure('project home, cache bypassed', job([`/${MEASURED.project}/`], { headers: uncached }));
     await measure('post page, cache bypassed', job([postPath], { headers: uncached }));
+    const refusedTarget = 'post page, over the rate limit (429)';
+    if (wanted(refusedTarget)) {
+      const limited = await startRateLimitedApp(dbUrl);
+      const ceilingNow = paired ? await drive(ceilingJob) : ceilingResult;
+      const result = await driveMeasured({ ...job([postPath]), base: limited.base }, { pid: limited.child.pid!, database: true });
+      result.errors -= result.statuses['429'] ?? 0; // the answers this row is about are not errors
+      rows.push({ target: refusedTarget, result, ratio: result.rps / ceilingNow.rps, ...(ceilingNow !== ceilingResult ? { ceilingRps: ceilingNow.rps } : {}) });
+      await stop(limited.child);
+    }
 
     const feed = `/${MEASURED.project}/feed.atom`;
     if (await exists(feed)) {
