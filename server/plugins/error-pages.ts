@@ -101,20 +101,55 @@ export async function renderError(reply: FastifyReply, status: number, message: 
   reply.code(status).header('cache-control', 'no-store');
   if (reply.request.method === 'HEAD') return reply.send();
   const title = TITLES[status] ?? 'Error';
+  const kept = keptFields(reply.request);
   // Errors raised before routing (a malformed URL) get a reply without our decorations.
   if (typeof reply.page === 'function') {
     try {
-      return await reply.page('errors/error', { title, status, message, noindex: true });
+      return await reply.page('errors/error', { title, status, message, kept, noindex: true });
     } catch (err) {
       reply.request.log.error({ err }, 'error page failed');
     }
   }
-  return reply.type('text/html; charset=utf-8').send(plainErrorPage(title, message));
+  return reply.type('text/html; charset=utf-8').send(plainErrorPage(title, message, kept));
+}
+
+export interface KeptField {
+  label: string;
+  value: string;
+}
+
+// Never shown back: secrets and the form's own machinery.
+const NOT_KEPT = /^_|csrf|password|passphrase|token|secret|^rendered_at$|^website$|^seen$|_id$|^id$/i;
+const KEPT_MAX_CHARS = 200_000;
+
+/**
+ * What a refused form sent (a 503 while the database is away or the disk is full, an expired form, a
+ * 500), so that nothing typed is lost: the error page shows each text field read-only, to copy.
+ */
+export function keptFields(request: FastifyRequest): KeptField[] {
+  if (request.method === 'GET' || request.method === 'HEAD') return [];
+  const body = request.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
+  const kept: KeptField[] = [];
+  let chars = 0;
+  for (const [name, raw] of Object.entries(body as Record<string, unknown>)) {
+    const value = typeof raw === 'string' ? raw : Array.isArray(raw) && raw.every((v) => typeof v === 'string') ? raw.join('\n') : undefined;
+    if (value === undefined || value.trim() === '' || NOT_KEPT.test(name)) continue;
+    if (chars + value.length > KEPT_MAX_CHARS || kept.length >= 20) break;
+    chars += value.length;
+    kept.push({ label: name.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase()), value });
+  }
+  return kept;
 }
 
 /** The error page with no template and no database: what is left when everything else failed. */
-function plainErrorPage(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${SITE_NAME}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p><p><a href="/">See all projects</a></p></main></body></html>`;
+function plainErrorPage(title: string, message: string, kept: KeptField[] = []): string {
+  const keptHtml = kept.length
+    ? `<h2>What you sent</h2><p>It was not saved. Copy what you need before you leave this page.</p>${kept
+        .map((f, i) => `<p><label for="kept-${i}">${escapeHtml(f.label)}</label><br><textarea id="kept-${i}" readonly rows="6" cols="60">${escapeHtml(f.value)}</textarea></p>`)
+        .join('')}`
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${SITE_NAME}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p>${keptHtml}<p><a href="/">See all projects</a></p></main></body></html>`;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<number, string> = {

@@ -105,6 +105,9 @@ describe('writing a post', () => {
     const res = await t.app.inject({ method: 'POST', url: `${P}/posts`, cookies: owner, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ ...base, action: 'save' }).toString() });
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('This form has expired');
+    // Nothing typed is lost: the page shows what was sent, read-only, to copy.
+    expect(res.body).toContain('What you sent');
+    expect(res.body).toContain(`>${base.title}</textarea>`);
   });
 
   it('sends the signed-out to sign in for pages and refuses their posts', async () => {

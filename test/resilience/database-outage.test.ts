@@ -28,7 +28,26 @@ describe('when the database goes away', () => {
     expect((await app.inject('/info-sharing-taskforce/')).statusCode).toBe(200);
     const commentsBefore = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
+    const postUrl = '/info-sharing-taskforce/posts/weeknotes-the-pilot-begins';
+    const form = await app.inject(postUrl);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+
     await server.stop();
+    // A comment sent meanwhile is not stored; its writer gets the text back on the 503 page, to copy.
+    const text = 'A comment <written> while the database was away, & kept for its writer.';
+    const refused = await app.inject({
+      method: 'POST',
+      url: `${postUrl}/comments`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.headers['set-cookie'] ? String(form.headers['set-cookie']).split(';')[0] : '' },
+      payload: new URLSearchParams({ _csrf: csrf, name: 'Away Writer', email: 'away@example.org', body: text, password: 'not-shown-back' }).toString(),
+    });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.body).toContain('What you sent');
+    expect(refused.body).toContain('A comment &lt;written&gt; while the database was away, &amp; kept for its writer.');
+    expect(refused.body).toContain('Away Writer');
+    expect(refused.body).not.toContain('not-shown-back');
+    expect(refused.body).not.toContain(csrf);
     for (const url of ['/', '/info-sharing-taskforce/', '/info-sharing-taskforce/posts/weeknotes-the-pilot-begins']) {
       const started = Date.now();
       const res = await app.inject(url);
