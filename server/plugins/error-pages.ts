@@ -2,7 +2,7 @@
 // back; 5xx details stay in the log; a database outage is a 503 with Retry-After, never a 500.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isStorageFull, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { escapeHtml } from '../markdown/render.js';
 import { securityHeaders } from './security-headers.js';
@@ -27,8 +27,8 @@ const TITLES: Record<number, string> = {
 export function registerErrorPages(app: FastifyInstance) {
   // During an outage every request fails the same way: one log line with the error, then one every
   // 10 s saying how many more, not thousands of stack traces.
-  const outageLog = { lastAt: 0, suppressed: 0 };
-  const fullLog = { lastAt: 0, suppressed: 0 };
+  const outageLog = everyTenSeconds('warn', 'database unavailable: answering 503');
+  const storageFullLog = everyTenSeconds('error', 'storage full: writes are refused with 503 until space is freed');
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     // A body nobody will read (no route takes this method here) is not worth an error of its own.
     if (request.is404 && error.code?.startsWith('FST_ERR_CTP_')) return notFoundOrNotAllowed(app, request, reply);
@@ -38,28 +38,14 @@ export function registerErrorPages(app: FastifyInstance) {
       status = 503;
       reply.header('retry-after', '60');
       message = STORAGE_FULL_MESSAGE;
-      const now = Date.now();
-      if (now - fullLog.lastAt >= 10_000) {
-        request.log.error({ err: error, alsoFailedSinceLastLine: fullLog.suppressed }, 'storage full: writes are refused with 503 until space is freed');
-        fullLog.lastAt = now;
-        fullLog.suppressed = 0;
-      } else {
-        fullLog.suppressed++;
-      }
+      storageFullLog(request.log, error);
     } else if (isDatabaseUnavailable(error)) {
       // Readers of a public page get the last copy this server had (see cache/plugin.ts).
       if (app.pageCache?.serveStale(request, reply)) return reply;
       status = 503;
       reply.header('retry-after', '5');
       message = 'The site is briefly unavailable. Please try again in a few seconds.';
-      const now = Date.now();
-      if (now - outageLog.lastAt >= 10_000) {
-        request.log.warn({ err: error, alsoFailedSinceLastLine: outageLog.suppressed }, 'database unavailable: answering 503');
-        outageLog.lastAt = now;
-        outageLog.suppressed = 0;
-      } else {
-        outageLog.suppressed++;
-      }
+      outageLog(request.log, error);
     } else if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       message = 'Something went wrong on our side. It has been logged; please try again later.';
@@ -76,6 +62,22 @@ export function registerErrorPages(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(app, request, reply));
+}
+
+/** A logger for a failure that repeats on every request: the first line, then one per 10 s with a count. */
+function everyTenSeconds(level: 'warn' | 'error', message: string) {
+  let lastAt = 0;
+  let suppressed = 0;
+  return (log: FastifyBaseLogger, err: unknown) => {
+    const now = Date.now();
+    if (now - lastAt < 10_000) {
+      suppressed++;
+      return;
+    }
+    log[level]({ err, alsoFailedSinceLastLine: suppressed }, message);
+    lastAt = now;
+    suppressed = 0;
+  };
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -44,7 +44,7 @@ export async function registerViews(app: FastifyInstance) {
   });
 
   app.decorateReply('page', async function page(this: FastifyReply, template: string, model: PageModel) {
-    const html = await this.viewAsync(template, pageLocals(app, this.request, this, model));
+    const html = await this.viewAsync(template, requestLocals(app, this.request, this, model));
     return this.type('text/html; charset=utf-8').send(html);
   });
 }
@@ -54,41 +54,42 @@ export async function registerViews(app: FastifyInstance) {
  * for answers that must cost less than serving a cached page, such as the 429 page for a flood.
  */
 export async function renderAnonymousPage(app: FastifyInstance, template: string, model: PageModel): Promise<Buffer> {
-  const publicUrl = app.config.publicUrl;
-  const canonicalPath = model.canonicalPath ?? '/';
-  const html = await app.view(template, {
-    siteName: SITE_NAME,
-    urls,
-    description: 'Project teams publishing their work in the open.',
-    feeds: [],
-    ...model,
-    canonical: absoluteUrl(publicUrl, canonicalPath),
-    abs: (p: string) => absoluteUrl(publicUrl, p),
-    user: null,
-    csrf: () => {
-      throw new Error(`${template} is rendered once for everyone and cannot hold a form token`);
-    },
-    formatDate,
-    isoDate: (d: Date) => d.toISOString(),
-  });
+  const html = await app.view(
+    template,
+    pageLocals(app, model, {
+      canonicalPath: '/',
+      user: null,
+      csrf: () => {
+        throw new Error(`${template} is rendered once for everyone and cannot hold a form token`);
+      },
+    }),
+  );
   return Buffer.from(html);
 }
 
-function pageLocals(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, model: PageModel) {
-  const publicUrl = app.config.publicUrl;
-  const canonicalPath = model.canonicalPath ?? request.url.split('?')[0] ?? '/';
+function requestLocals(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, model: PageModel) {
   let token: string | undefined;
+  return pageLocals(app, model, {
+    canonicalPath: request.url.split('?')[0] ?? '/',
+    user: request.user ?? null,
+    // Generated only by templates that render a form, so pages without forms set no cookie.
+    csrf: () => (token ??= reply.generateCsrf()),
+  });
+}
+
+/** What every page template is given besides its model; `viewer` says who sees it and how forms get a token. */
+function pageLocals(app: FastifyInstance, model: PageModel, viewer: { canonicalPath: string; user: FastifyRequest['user'] | null; csrf: () => string }) {
+  const publicUrl = app.config.publicUrl;
   return {
     siteName: SITE_NAME,
     urls,
     description: 'Project teams publishing their work in the open.',
     feeds: [],
     ...model,
-    canonical: absoluteUrl(publicUrl, canonicalPath),
+    canonical: absoluteUrl(publicUrl, model.canonicalPath ?? viewer.canonicalPath),
     abs: (p: string) => absoluteUrl(publicUrl, p),
-    user: request.user ?? null,
-    // Generated only by templates that render a form, so pages without forms set no cookie.
-    csrf: () => (token ??= reply.generateCsrf()),
+    user: viewer.user,
+    csrf: viewer.csrf,
     formatDate,
     isoDate: (d: Date) => d.toISOString(),
   };
