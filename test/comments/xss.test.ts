@@ -79,7 +79,8 @@ describe('the XSS corpus through the comment form', () => {
   it('in the moderation queue (name, email and text of pending comments) the page stays safe', async () => {
     // The whole corpus in one statement, but for the few vectors PostgreSQL text cannot hold at all (a NUL,
     // a lone surrogate): the form strips or refuses those before they get here.
-    const storable = XSS_VECTORS.filter((v) => v.input.isWellFormed() && !v.input.includes('\u0000'));
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const storable = XSS_VECTORS.filter((v) => !loneSurrogate.test(v.input) && !v.input.includes('\u0000'));
     expect(storable.length).toBeGreaterThan(XSS_VECTORS.length - 10);
     await t.db.insertInto('comments').values(storable.map((v) => ({
       post_id: post.id, status: 'pending' as const, author_name: v.input, author_email: v.input, body_src: v.input, body_html: '<p>x</p>',
