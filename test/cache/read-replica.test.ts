@@ -16,6 +16,7 @@ import { migrateToLatest } from '../../server/db/migrate.js';
 import { ReadRouter } from '../../server/db/read-router.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { makeStandby, pauseReplay, replicaSkipReason, resumeReplay, startPrimary, stopAll, waitForReplay, type PgServer } from '../helpers/replica.js';
+import { freePort, startServerProcess } from '../helpers/server-process.js';
 import { cookiesFrom, get, TestClock } from '../helpers/test-app.js';
 
 const skip = replicaSkipReason();
@@ -240,4 +241,32 @@ describe.skipIf(!!skip)('a hot standby as the read replica (DATABASE_READ_URL)',
     expect(replicaCheckouts - before).toBeGreaterThanOrEqual(urls.length);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
+
+  it('npm start with DATABASE_READ_URL: serves from the replica, says when it leaves it for the primary and when it is back', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const proc = startServerProcess({
+      PORT: String(port),
+      DATABASE_URL: primary.url('blogs'),
+      DATABASE_READ_URL: standby.url('blogs'),
+      DATABASE_READ_MAX_LAG_MS: '1000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      await proc.waitFor(/is running/, 60_000);
+      expect((await fetch(`${base}/${PROJECT}/`)).status).toBe(200);
+      await standby.stop();
+      for (const url of [`/${PROJECT}/?p=1`, '/search?q=data&p=1', `/${PROJECT}/feed.atom?p=1`]) expect((await fetch(base + url)).status).toBe(200);
+      await proc.waitFor(/read replica unavailable: public reads go to the primary/, 10_000);
+      await standby.start();
+      await proc.waitFor(/read replica is back: public reads use it again/, 20_000);
+      expect((await fetch(`${base}/${PROJECT}/?p=2`)).status).toBe(200);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      if (!standby.running) await standby.start();
+    }
+  }, 90_000);
 });
