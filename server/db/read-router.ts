@@ -223,7 +223,7 @@ export class ReadRouter {
       // Right after a change, look often (the replica usually replays it within milliseconds); a replica
       // that stays behind (replay paused, a long query holding it back) is looked at once a period.
       const waiting = (this.covered !== this.changes || this.replayed < this.required) && Date.now() - this.changedAt < 2_000;
-      this.checkSoon(this.again ? 0 : waiting && this.reachable ? 25 : this.checkEveryMs);
+      this.checkSoon(this.again || (waiting && this.reachable) ? 25 : this.checkEveryMs);
     });
     return this.running;
   }
