@@ -1,11 +1,13 @@
 // buildApp(): the whole web app as a Fastify instance that does not listen, so tests inject into it.
 //
 // Load order (fixed; each step may rely on those before it):
-//   1. decorators: config, db (writes), readDb (public reads), clock, siteIdentity (tag: ids, from the database)
+//   1. decorators: config, db (writes), readDb (public reads), readRouter (with a replica), clock,
+//      siteIdentity (tag: ids, from the database)
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
 //      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
 //      onRequest; after helmet and cookies so those headers and cookies are in place)
-//   3. hooks: canonical URLs (301 for case and trailing-slash variants)
+//   3. hooks: with a replica, where this request reads (after the page cache, so a hit costs nothing);
+//      canonical URLs (301 for case and trailing-slash variants)
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
 import fastifyStatic from '@fastify/static';
@@ -36,7 +38,8 @@ import { loadSiteIdentity, type SiteIdentity } from './site/identity.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
 import { STATIC_DIR } from './paths.js';
-import pageCachePlugin, { type PageCacheOptions } from './cache/plugin.js';
+import pageCachePlugin, { hasPersonalCookie, type PageCacheOptions } from './cache/plugin.js';
+import type { ReadRouter } from './db/read-router.js';
 
 
 export interface Clock {
@@ -49,6 +52,8 @@ export interface AppOptions {
   db: Db;
   /** Public read path; a replica when DATABASE_READ_URL is set. Defaults to db. */
   readDb?: Db;
+  /** With a replica: chooses, per request, the replica or the primary (its `db` becomes readDb). */
+  readRouter?: ReadRouter;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
   /** The shared page cache; without listenUrl only ETag/304/Cache-Control apply (tests by default). */
@@ -83,7 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // 1. decorators
   app.decorate('config', config);
   app.decorate('db', options.db);
-  app.decorate('readDb', options.readDb ?? options.db);
+  app.decorate('readDb', options.readRouter?.db ?? options.readDb ?? options.db);
+  app.decorate('readRouter', options.readRouter);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('siteIdentity', await loadSiteIdentity(options.db, config.publicUrl, app.clock.now()));
   app.decorateRequest('user', undefined);
@@ -107,6 +113,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(pageCachePlugin, options.pageCache ?? {});
 
   // 3. hooks
+  const router = options.readRouter;
+  if (router) {
+    // Signed-in people, commenters with a notice, and writes read from the primary (read-your-writes);
+    // other readers from the replica when it has replayed every change this server has heard of.
+    app.addHook('onRequest', (request, _reply, done) =>
+      router.bind((request.method !== 'GET' && request.method !== 'HEAD') || hasPersonalCookie(request.cookies), done),
+    );
+  }
   app.addHook('onRequest', canonicalRedirect);
 
   // 4. error pages
@@ -138,6 +152,7 @@ declare module 'fastify' {
     config: Config;
     db: Db;
     readDb: Db;
+    readRouter: ReadRouter | undefined;
     clock: Clock;
     /** The authority and date of every tag: id this site mints (feeds, entries): not PUBLIC_URL. */
     siteIdentity: SiteIdentity;

@@ -53,6 +53,11 @@ const envSchema = z.object({
     .int('must be a whole number of milliseconds')
     .min(100, 'must be at least 100 milliseconds')
     .default(10_000),
+  DATABASE_READ_MAX_LAG_MS: z.coerce
+    .number({ message: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 milliseconds')
+    .default(5_000),
   MAX_CONNECTIONS: z.coerce
     .number({ message: 'must be a whole number of connections' })
     .int('must be a whole number of connections')
@@ -72,6 +77,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Optional replica for the public read path; defaults to databaseUrl. */
   databaseReadUrl: string | undefined;
+  /** Replica replay lag beyond which public reads go to the primary. */
+  databaseReadMaxLagMs: number;
   dataDir: string;
   /** DATA_DIR was set by the operator (not the default ./data). */
   dataDirExplicit: boolean;
@@ -120,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL || undefined,
     databaseReadUrl: e.DATABASE_READ_URL || undefined,
+    databaseReadMaxLagMs: e.DATABASE_READ_MAX_LAG_MS,
     dataDir: path.resolve(e.DATA_DIR),
     dataDirExplicit: present.DATA_DIR !== undefined,
     publicUrl: (e.PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),

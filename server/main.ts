@@ -3,7 +3,8 @@
 // finish in-flight requests, close the pool, then stop the embedded PostgreSQL. Nothing else.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDb, type Db } from './db/create-db.js';
+import { createPool, dbOnPool, type Db } from './db/create-db.js';
+import { ReadRouter } from './db/read-router.js';
 import { EmbeddedPostgresError } from './db/embedded.js';
 import { isStorageFull } from './errors.js';
 import { openDatabase, type DatabaseLocation } from './db/open-database.js';
@@ -39,17 +40,27 @@ async function shutdownDatabase() {
 try {
   say(config.databaseUrl ? 'Using the PostgreSQL server in DATABASE_URL.' : `Starting the embedded PostgreSQL (data in ${config.dataDir}) …`);
   location = await openDatabase(config, (m) => say(`  ${m}`));
-  db = createDb(location.url, { onError: (err) => process.stderr.write(`database connection error: ${err.message}\n`) });
-  const readDb = location.readUrl !== location.url ? createDb(location.readUrl) : db;
+  const primaryPool = createPool(location.url, { onError: (err) => process.stderr.write(`database connection error: ${err.message}\n`) });
+  db = dbOnPool(primaryPool);
+  // A replica for public reads, used only while it is reachable, within DATABASE_READ_MAX_LAG_MS, and has
+  // replayed every change this server has heard of (server/db/read-router.ts); otherwise the primary.
+  const readRouter =
+    location.readUrl !== location.url
+      ? new ReadRouter(primaryPool, createPool(location.readUrl), {
+          maxLagMs: config.databaseReadMaxLagMs,
+          log: (level, message, err) => (level === 'warn' ? process.stderr : process.stdout).write(`${message}${err ? ` (${err instanceof Error ? err.message : String(err)})` : ''}\n`),
+        })
+      : undefined;
   const { applied, rerendered, seeded } = await prepareDatabase(db, config);
   if (applied.length) say(`Applied migrations: ${applied.join(', ')}`);
   if (rerendered) say(`Re-rendered ${rerendered} stored texts for the current Markdown renderer.`);
   if (seeded) say('Seeded the demo content (two projects).');
 
+  await readRouter?.start();
   const app = await buildApp({
     config,
     db,
-    readDb,
+    readRouter,
     // LISTEN on the primary: replicas do not deliver NOTIFY.
     pageCache: { listenUrl: location.url },
     logger: {
@@ -69,7 +80,7 @@ try {
     force.unref();
     await app.close().catch((err) => process.stderr.write(`closing the server failed: ${String(err)}\n`));
     clearTimeout(force);
-    if (readDb !== db) await readDb.destroy().catch(() => {});
+    await readRouter?.db.destroy().catch(() => {});
     await shutdownDatabase();
     say('Stopped.');
     process.exit(0);

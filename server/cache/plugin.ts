@@ -94,10 +94,17 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     ? new CacheListener(
         options.listenUrl,
         {
-          onUp: () => store.clear(),
+          onUp: () => {
+            store.clear();
+            app.readRouter?.primaryChanged(); // changes may have been missed meanwhile
+          },
           // Kept, but served only as a stale copy while the database is away (serveStale).
           onDown: () => {},
-          onInvalidate: (scope) => store.invalidate(scope),
+          onInvalidate: (scope) => {
+            store.invalidate(scope);
+            // With a replica: no refill from it until it has replayed this change (server/db/read-router.ts).
+            app.readRouter?.primaryChanged();
+          },
         },
         { log: (message, err) => app.log.warn({ err }, message) },
       )
@@ -284,6 +291,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
 
   /** A write answered here: drop what it may change now, before the notification arrives. */
   function invalidateForWrite(request: FastifyRequest) {
+    app.readRouter?.primaryChanged();
     const slug = projectSlugOf(request);
     const id = slug ? slugToId.get(slug) : undefined;
     if (!slug) store.invalidate('all');

@@ -61,7 +61,11 @@ export function createPool(connectionString: string, options: CreateDbOptions = 
 }
 
 export function createDb(connectionString: string, options: CreateDbOptions = {}): Db {
-  const pool = createPool(connectionString, options);
+  return dbOnPool(createPool(connectionString, options), options);
+}
+
+/** Kysely on a pool made elsewhere (createPool, or the read path's router in read-router.ts). */
+export function dbOnPool(pool: pg.Pool, options: Pick<CreateDbOptions, 'onQuery'> = {}): Db {
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: options.onQuery
