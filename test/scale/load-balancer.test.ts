@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { DEMO_ADMIN } from '../../server/demo/seed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-app.js';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { freePort, ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 function haproxyVersion(): string | undefined {
   try {
@@ -39,39 +39,29 @@ async function waitUntil(check: () => Promise<boolean> | boolean, ms: number, ev
   return Promise.resolve().then(check).catch(() => false);
 }
 
-/** The HAProxy configuration of docs/SCALING.md (scripts/haproxy.cfg), with local addresses. */
+/**
+ * The HAProxy configuration that docker-compose.yml ships (scripts/haproxy.cfg), with this machine's
+ * addresses: the listening port, the three servers, a header naming the server that answered, and a
+ * stats page to see which servers HAProxy counts as up.
+ */
 function haproxyConfig(lbPort: number, statsPort: number, appPorts: number[]) {
-  return `global
-  maxconn 2000
-
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 30s
-  timeout server 30s
-  timeout http-keep-alive 5s
-  # A server that is stopping refuses connections, closes idle ones, or answers 503 (Fastify's
-  # return503OnClosing): send the request again, to another server. Not after a timeout: a request
-  # that took 30 s may have been done, and a POST must not be done twice.
-  retries 3
-  option redispatch 1
-  retry-on conn-failure empty-response 503
-
-frontend web
-  bind 127.0.0.1:${lbPort}
-  # The client's own X-Forwarded-For is dropped: with TRUST_PROXY=1 the app believes the left-most address.
-  http-request del-header x-forwarded-for
-  option forwardfor
-  default_backend apps
-
-backend apps
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  http-response set-header x-served-by %[srv_name]
-  default-server inter 200ms fall 2 rise 1
-${appPorts.map((p, i) => `  server app${i + 1} 127.0.0.1:${p} check`).join('\n')}
-
+  const shipped = fs.readFileSync(path.join(ROOT, 'scripts/haproxy.cfg'), 'utf8');
+  const lines: string[] = [];
+  for (const line of shipped.split('\n')) {
+    if (/^\s*server\s/.test(line)) continue;
+    if (/^\s*bind :8080\s*$/.test(line)) {
+      lines.push(`  bind 127.0.0.1:${lbPort}`);
+      continue;
+    }
+    lines.push(line);
+    if (/^\s*default-server\s/.test(line)) {
+      lines.push('  http-response set-header x-served-by %[srv_name]');
+      appPorts.forEach((p, i) => lines.push(`  server app${i + 1} 127.0.0.1:${p} check`));
+    }
+  }
+  const config = lines.join('\n');
+  if (!config.includes(`bind 127.0.0.1:${lbPort}`) || !config.includes('server app3 ')) throw new Error('scripts/haproxy.cfg no longer has the shape this test adapts');
+  return `${config}
 frontend stats
   bind 127.0.0.1:${statsPort}
   stats enable
@@ -330,13 +320,16 @@ describe.skipIf(!HAPROXY)(`three app servers behind HAProxy${HAPROXY ? ` ${HAPRO
         failedOn.add(res.headers.get('x-served-by'));
       }
       expect(failedOn.size).toBe(3);
+      const refusedOn = new Set<string | null>();
       for (let i = 0; i < 3; i++) {
         // The right password, on each server in turn: refused before it is checked.
         const page = guesser.take(await fetch(`${lb}/login`, { headers: { cookie: guesser.header() } }));
         const res = await post(`${lb}/login`, guesser, { ...formOn(await page.text(), '/login'), email: member.email, password: DEMO_PASSWORD });
         expect(res.status).toBe(429);
         expect(await res.text()).toContain('Too many failed attempts');
+        refusedOn.add(res.headers.get('x-served-by'));
       }
+      expect(refusedOn.size).toBe(3);
 
       // --- The per-address rate limit is per server: a flood gets at most N times the limit ---
       for (let i = 0; i < 3; i++) {
