@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, postgresPidsFor, startServerProcess } from '../helpers/server-process.js';
+import { readCommentForm } from '../helpers/html-forms.js';
 
 function tryMount(dir: string, size: string): boolean {
   try {
@@ -81,14 +82,7 @@ describe.skipIf(!mounted)('a full disk under the embedded PostgreSQL', () => {
 
       const projectHtml = await (await fetch(`${base}/info-sharing-taskforce/`)).text();
       const postPath = /href="(\/info-sharing-taskforce\/posts\/[^"#?]+)"/.exec(projectHtml)![1]!;
-      const page = await fetch(base + postPath);
-      const html = await page.text();
-      const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      const form = /<form[^>]*action="[^"]*\/comments"[^>]*>([\s\S]*?)<\/form>/.exec(html)![1]!;
-      const fields: Record<string, string> = {};
-      for (const m of form.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
-        fields[/name="([^"]+)"/.exec(m[0])![1]!] = (/value="([^"]*)"/.exec(m[0])?.[1] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
-      }
+      const { cookie, fields } = await readCommentForm(base, postPath);
       let n = 0;
       const comment = async () => {
         const text = `Comment ${++n} while the disk fills. ${'Words that take room. '.repeat(180)}`;

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/embedded.js';
 import { ensureDatabase } from '../../server/db/open-database.js';
 import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { readCommentForm } from '../helpers/html-forms.js';
 
 const dirs: string[] = [];
 function tempDir(prefix: string) {
@@ -81,20 +82,6 @@ function startTraffic(base: string, postPath: string, form: { cookie: string; fi
       await Promise.all(workers);
     },
   };
-}
-
-async function readCommentForm(base: string, postPath: string) {
-  const page = await fetch(base + postPath);
-  const html = await page.text();
-  const form = /<form[^>]*action="[^"]*\/comments"[^>]*>([\s\S]*?)<\/form>/.exec(html);
-  if (!form) throw new Error(`no comment form at ${postPath}`);
-  const fields: Record<string, string> = {};
-  for (const m of form[1]!.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
-    const name = /name="([^"]+)"/.exec(m[0])?.[1];
-    const value = /value="([^"]*)"/.exec(m[0])?.[1];
-    if (name) fields[name] = (value ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
-  }
-  return { cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), fields };
 }
 
 async function firstPostPath(base: string) {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess } from '../helpers/server-process.js';
 import { makeStandby, promote, replicaSkipReason, startPrimary, stopAll, type PgServer } from '../helpers/replica.js';
+import { readCommentForm } from '../helpers/html-forms.js';
 
 const skip = replicaSkipReason();
 if (skip) console.warn(`switch-over test skipped: ${skip}`);
@@ -69,20 +70,6 @@ interface Answer {
   status: number | 'refused';
   retryAfter?: string | null;
   comment?: string;
-}
-
-async function readCommentForm(base: string, postPath: string) {
-  const page = await fetch(base + postPath);
-  const html = await page.text();
-  const form = /<form[^>]*action="[^"]*\/comments"[^>]*>([\s\S]*?)<\/form>/.exec(html);
-  if (!form) throw new Error(`no comment form at ${postPath}`);
-  const fields: Record<string, string> = {};
-  for (const m of form[1]!.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
-    const name = /name="([^"]+)"/.exec(m[0])?.[1];
-    const value = /value="([^"]*)"/.exec(m[0])?.[1];
-    if (name) fields[name] = (value ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
-  }
-  return { cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), fields };
 }
 
 /** Readers (database pages and cached pages) and commenters, each comment from its own address. */

@@ -14,6 +14,7 @@ import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { DEMO_ADMIN } from '../../server/demo/seed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-app.js';
 import { freePort, ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { formOn } from '../helpers/html-forms.js';
 
 function haproxyVersion(): string | undefined {
   try {
@@ -128,24 +129,6 @@ class CookieJar {
   header() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
-}
-
-function hiddenFields(formHtml: string) {
-  const fields: Record<string, string> = {};
-  for (const m of formHtml.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
-    const name = /name="([^"]+)"/.exec(m[0])?.[1];
-    const value = /value="([^"]*)"/.exec(m[0])?.[1];
-    if (name) fields[name] = (value ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
-  }
-  return fields;
-}
-
-/** The form whose action ends with `action`, and its hidden fields. */
-function formOn(html: string, action: string) {
-  for (const m of html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    if (m[1]!.endsWith(action)) return hiddenFields(m[2]!);
-  }
-  throw new Error(`no form posting to ${action}`);
 }
 
 function post(url: string, jar: CookieJar, fields: Record<string, string>) {
