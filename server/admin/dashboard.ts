@@ -18,6 +18,7 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       }
       if (roleAllows(role, user, 'edit-pages')) links.push({ href: `${base}/pages`, label: 'Pages' });
       if (roleAllows(role, user, 'moderate')) links.push({ href: '/admin/moderation', label: 'Comments to moderate' });
+      if (roleAllows(role, user, 'read-moderation-log')) links.push({ href: `${base}/moderation-log`, label: 'Moderation log' });
       if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
       if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
       return { ...p, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };

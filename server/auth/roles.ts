@@ -15,10 +15,11 @@ export type Action =
 
 const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
   owner: new Set<Action>(['manage-team', 'edit-settings', 'edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log']),
-  editor: new Set<Action>(['edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate']),
+  editor: new Set<Action>(['edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log']),
   author: new Set<Action>(['write-post', 'publish-own']),
   contributor: new Set<Action>(['write-post']),
-  moderator: new Set<Action>(['moderate']),
+  // Whoever moderates a project may read its log: what the rules and the rest of the team decided.
+  moderator: new Set<Action>(['moderate', 'read-moderation-log']),
 };
 
 /** A site admin acts as owner anywhere. */

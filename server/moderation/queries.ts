@@ -377,6 +377,8 @@ export interface LogEntry {
   newStatus: string | null;
   previousBody: string | null;
   createdAt: Date;
+  /** Where the comment is now: its post and status (null when the comment row is gone). */
+  comment: { postSlug: string; status: CommentStatus } | null;
 }
 
 /** A project's moderation log, newest first; `before` pages back by id. */
@@ -384,7 +386,11 @@ export async function listModerationLog(db: Db, projectId: number, options: { be
   let q = db
     .selectFrom('moderation_log')
     .leftJoin('people', 'people.id', 'moderation_log.actor_id')
+    .leftJoin('comments', 'comments.id', 'moderation_log.comment_id')
+    .leftJoin('posts', 'posts.id', 'comments.post_id')
     .select([
+      'posts.slug as post_slug',
+      'comments.status as comment_status',
       'moderation_log.id',
       'moderation_log.comment_id',
       'people.display_name',
@@ -408,6 +414,7 @@ export async function listModerationLog(db: Db, projectId: number, options: { be
     newStatus: r.new_status,
     previousBody: r.previous_body,
     createdAt: r.created_at,
+    comment: r.post_slug !== null && r.comment_status !== null ? { postSlug: r.post_slug, status: r.comment_status } : null,
   }));
 }
 

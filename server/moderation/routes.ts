@@ -1,6 +1,6 @@
 // Moderation, by audience:
 //   signed-in team members: the queue, decisions on comments (one or a selection), team replies, edits,
-//     their private feed token; owners: a project's moderation log
+//     their private feed token; a project's moderation log (owners, editors, moderators)
 //   site admins: the site-wide comments pause
 //   feed readers (no session; a secret token in the URL): the private Atom feed of a moderator's queue
 import { randomBytes } from 'node:crypto';
@@ -156,6 +156,7 @@ async function showQueue(
       return {
         slug: p.slug,
         title: p.title,
+        logHref: `/admin/projects/${encodeURIComponent(p.slug)}/moderation-log`,
         pending: s.pending,
         oldestWait: s.oldestAt ? describeWait(s.oldestAt, now) : null,
         waitedDays,
@@ -250,11 +251,11 @@ export default async function moderationRoutes(app: FastifyInstance) {
       return reply.redirect(QUEUE, 303);
     });
 
-    // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (owners)
+    // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (whoever moderates it)
     team.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', async (request, reply) => {
       const user = userOf(request);
       const project = await loadProject(app, request.params.project);
-      if (!(await can(app.db, user, project.id, 'read-moderation-log'))) throw forbidden('Only the project’s owners can read its moderation log.');
+      if (!(await can(app.db, user, project.id, 'read-moderation-log'))) throw forbidden('Only the project’s owners, editors and moderators can read its moderation log.');
       const before = idOf(request.query.before);
       if (request.query.before !== undefined && before === undefined) throw notFound();
       const entries = await listModerationLog(app.db, project.id, { before, limit: 100 });
@@ -264,7 +265,17 @@ export default async function moderationRoutes(app: FastifyInstance) {
         title: `Moderation log: ${project.title}`,
         noindex: true,
         p: project,
-        entries,
+        // Each entry links to its comment: where the public sees it if it is published, else in the queue.
+        entries: entries.map((e) => ({
+          ...e,
+          commentHref:
+            e.commentId === null || e.comment === null
+              ? null
+              : e.comment.status === 'approved'
+                ? urls.comment(project.slug, e.comment.postSlug, e.commentId)
+                : `${withQuery(QUEUE, { project: project.slug, status: e.comment.status })}#mod-${e.commentId}`,
+        })),
+        queueHref: withQuery(QUEUE, { project: project.slug }),
         older: entries.length === 100 && last ? withQuery(`/admin/projects/${project.slug}/moderation-log`, { before: last.id }) : null,
       });
     });

@@ -190,7 +190,7 @@ describe('team replies, edits and the log', () => {
     expect(li.slice(0, 800)).toContain('Project team');
   });
 
-  it('an edit keeps the previous text in the log; owners read the log, editors may not', async () => {
+  it('an edit keeps the previous text in the log; whoever moderates the project reads the log, others may not', async () => {
     const id = await pendingComment(otherPost, { body: 'Original words' });
     const owner = await signInAs(t, 'amira.hassan@example.gov');
     await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/edit`, { body: 'Corrected words', reason: 'personal data removed' }, owner);
@@ -204,7 +204,10 @@ describe('team replies, edits and the log', () => {
     expect(page.body).toContain('Original words');
     expect(page.body).toContain('personal data removed');
     expect(page.body).toContain('Amira');
-    expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'tom.okafor@example.gov') })).statusCode).toBe(403);
+    expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'tom.okafor@example.gov') })).statusCode).toBe(200);
+    expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'mod@example.gov') })).statusCode).toBe(200);
+    expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'contrib@example.gov') })).statusCode).toBe(403);
+    expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'helen.mcbride@example.gov') })).statusCode).toBe(403);
     expect((await get(t.app, '/admin/projects/info-sharing-taskforce/moderation-log', { cookies: await signInAs(t, 'admin@example.gov') })).statusCode).toBe(200);
     expect((await get(t.app, '/admin/projects/nope/moderation-log', { cookies: owner })).statusCode).toBe(404);
   });
