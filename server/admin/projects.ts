@@ -2,6 +2,8 @@
 import type { Db } from '../db/create-db.js';
 import { emailProblem, type FormErrors } from '../accounts/form.js';
 import { findPersonByEmail } from '../accounts/queries.js';
+import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
+import { DEFAULT_COMMENT_POLICY } from '../projects/default-pages.js';
 import { RESERVED_SLUGS, SLUG_PATTERN } from '../urls.js';
 
 export interface NewProjectInput {
@@ -44,6 +46,12 @@ export async function createProject(db: Db, input: NewProjectInput, ownerId: num
       .returning('id')
       .executeTakeFirstOrThrow();
     if (ownerId !== undefined) await tx.insertInto('memberships').values({ project_id: project.id, person_id: ownerId, role: 'owner' }).execute();
+    // Every post links to the comment policy: a new project starts with one its owners can edit.
+    const policy = DEFAULT_COMMENT_POLICY;
+    await tx
+      .insertInto('pages')
+      .values({ project_id: project.id, slug: policy.slug, title: policy.title, body_md: policy.body, body_html: renderPostHtml(policy.body), rendered_version: RENDERER_VERSION, created_at: now, updated_at: now })
+      .execute();
     return project.id;
   });
 }

@@ -136,6 +136,8 @@ export interface CommentTable {
   updated_at: Generated<Date>;
   approved_at: NullableTimestamp;
   decided_at: NullableTimestamp;
+  /** When a moderator last edited the text (migration 0011): the public page says "edited by the team". */
+  edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ModerationLogTable {
