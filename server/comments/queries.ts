@@ -14,6 +14,8 @@ export interface PublicComment {
   authorHandle: string | null;
   bodyHtml: string;
   createdAt: Date;
+  /** A moderator edited the text (shown as "edited by the team"). */
+  editedByTeam: boolean;
   /** Only ever true for the commenter's own comment (ids from their signed cookie). */
   awaitingModeration?: boolean;
   replies: PublicComment[];
@@ -37,6 +39,7 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       'comments.body_html',
       'comments.created_at',
       'comments.status',
+      'comments.edited_at',
     ])
     .where('comments.post_id', '=', postId)
     .where((eb) =>
@@ -57,6 +60,7 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       authorHandle: r.is_team_reply ? r.handle : null,
       bodyHtml: r.body_html,
       createdAt: r.created_at,
+      editedByTeam: r.edited_at !== null,
       ...(r.status !== 'approved' ? { awaitingModeration: true } : {}),
       replies: [],
     })),
@@ -93,13 +97,31 @@ export async function countApprovedComments(db: Db, postId: number): Promise<num
   return Number(row.n);
 }
 
-/** For openness: how many comments on a post were not published under the comment policy. */
+/**
+ * For openness: how many comments on a post a person decided not to publish (rejected, or marked as spam
+ * by a moderator). Spam caught by the rules alone (too fast, duplicate, honeypot…) is not counted: nobody
+ * read it, and a bot's hundred tries would otherwise read as a hundred silenced people. (Index: migration 0011.)
+ */
 export async function countWithheldComments(db: Db, postId: number): Promise<number> {
   const row = await db
     .selectFrom('comments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('post_id', '=', postId)
-    .where('status', 'in', ['rejected', 'spam'])
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'rejected'),
+        eb.and([
+          eb('status', '=', 'spam'),
+          eb.exists(
+            eb.selectFrom('moderation_log as l')
+              .select('l.id')
+              .whereRef('l.comment_id', '=', 'comments.id')
+              .where('l.actor_id', 'is not', null)
+              .where('l.new_status', '=', 'spam'),
+          ),
+        ]),
+      ]),
+    )
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -315,7 +315,7 @@ export async function editComment(db: Db, comment: CommentForModeration, actorId
   await db.transaction().execute(async (tx) => {
     await tx
       .updateTable('comments')
-      .set({ body_src: body, body_html: renderCommentHtml(body), rendered_version: RENDERER_VERSION, updated_at: now })
+      .set({ body_src: body, body_html: renderCommentHtml(body), rendered_version: RENDERER_VERSION, updated_at: now, edited_at: now })
       .where('id', '=', comment.id)
       .execute();
     await tx

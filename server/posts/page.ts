@@ -69,6 +69,8 @@ export async function renderPostPage(
       token: commentFormToken(app, post.id),
       postUrl: urls.post(project.slug, post.slug),
       policyUrl: urls.page(project.slug, 'comment-policy'),
+      // The form says what happens to a comment under this project's policy.
+      policy: settings.commentPolicy,
       replyTo: replyTo && { id: replyTo.id, authorName: replyTo.authorName },
       values: form?.values ?? { name: '', email: '', body: '' },
       errors,
