@@ -209,7 +209,7 @@ export async function findReplyTarget(db: Db, postId: number, commentId: number)
   return row && { id: row.id, depth: row.depth, parentId: row.parent_id, authorName: row.author_name };
 }
 
-/** What the database function pb_accept_comment (migration 0007) needs; see submitComment. */
+/** What the database function pb_accept_comment_v2 (migrations 0007, 0012) needs; see submitComment. */
 export interface AcceptCommentArgs {
   /** The stamp of a kept copy of the comment's target, checked before anything is stored; null: just read. */
   stamp: string | null;
@@ -218,7 +218,7 @@ export interface AcceptCommentArgs {
   rateLimit: number;
   rateSince: Date;
   checkKnown: boolean;
-  /** The rules' decision for [new, new + known commenter, duplicate, duplicate + known commenter]. */
+  /** The rules' decision for each answer, at index teamIdentity * 4 + duplicate * 2 + knownCommenter (migration 0012). */
   decisions: Array<{ status: CommentStatus; reasons: string[]; action: string }>;
   comment: Omit<NewComment, 'status' | 'hold_reasons' | 'approved_at' | 'decided_at' | 'created_at'> & { created_at: Date };
 }
@@ -232,12 +232,50 @@ export type AcceptedComment =
  * stored when the target's rows no longer match `stamp` ('stale').
  */
 export async function acceptComment(db: Db, a: AcceptCommentArgs): Promise<AcceptedComment> {
-  const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`/* prepare pb_accept_current_comment */
-    SELECT id, status, reasons FROM pb_accept_current_comment(
+  const { rows } = await sql<{ id: string | null; status: string; reasons: string[] }>`/* prepare pb_accept_current_comment_v2 */
+    SELECT id, status, reasons FROM pb_accept_current_comment_v2(
       ${a.stamp}, ${a.lockKey}, ${a.projectId}, ${a.rateLimit}, ${a.rateSince}, ${a.checkKnown},
       ${JSON.stringify(a.decisions)}::jsonb, ${JSON.stringify(a.comment)}::jsonb)
   `.execute(db);
   const row = rows[0]!;
   if (row.status === 'rate-limited' || row.status === 'stale') return { id: null, status: row.status, reasons: [] };
   return { id: Number(row.id), status: row.status as 'approved' | 'pending' | 'spam', reasons: row.reasons };
+}
+
+/**
+ * A comment from a signed-in member of the project's team: under their profile's name and email, badged,
+ * linked to the person, published at once (the team does not hold its own words), logged. Not the public
+ * one-round-trip path: members are few, and their comments rare.
+ */
+export async function insertTeamComment(
+  db: Db,
+  c: { projectId: number; postId: number; parentId: number | null; depth: number; person: { id: number; displayName: string; email: string }; body: string; bodyHtml: string; renderedVersion: number; now: Date },
+): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('comments')
+      .values({
+        post_id: c.postId,
+        parent_id: c.parentId,
+        depth: c.depth,
+        status: 'approved',
+        author_name: c.person.displayName,
+        author_email: c.person.email,
+        person_id: c.person.id,
+        is_team_reply: true,
+        body_src: c.body,
+        body_html: c.bodyHtml,
+        rendered_version: c.renderedVersion,
+        created_at: c.now,
+        approved_at: c.now,
+        decided_at: c.now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('moderation_log')
+      .values({ comment_id: row.id, project_id: c.projectId, actor_id: c.person.id, action: 'team-comment', reason: null, previous_status: null, new_status: 'approved', created_at: c.now })
+      .execute();
+    return row.id;
+  });
 }

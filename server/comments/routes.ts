@@ -1,4 +1,5 @@
-// POST /:project/posts/:slug/comments — a comment from the public. Anything refused (invalid, closed,
+// POST /:project/posts/:slug/comments — a comment from the public (or, signed in, from a member of the
+// project's team: as themselves, badged, published at once). Anything refused (invalid, closed,
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
 // redirects (303) to itself, visible to its writer alone until it is approved.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +11,19 @@ import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
 import type { CommentTarget } from './queries.js';
-import { closedStateWith, commentFormTrusted, hashAddress, readCommentsPause, rememberOwnComment, submitComment } from './service.js';
+import {
+  closedStateWith,
+  commenterIdOf,
+  commentFormTrusted,
+  hashAddress,
+  readCommentsPause,
+  rememberCommenter,
+  rememberOwnComment,
+  submitComment,
+  submitTeamComment,
+} from './service.js';
+import { findRole } from '../auth/roles.js';
+import type { SignedInUser } from '../plugins/view.js';
 import { CommentTargets } from './targets.js';
 
 type Body = Record<string, unknown>;
@@ -32,6 +45,12 @@ export default async function commentRoutes(app: FastifyInstance) {
       const { project: projectSlug, slug } = request.params;
       if (!SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
       if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+      // A signed-in member of the project's team comments as themselves, on a slower path of its own.
+      if (request.user) {
+        const fresh = await targets.read(projectSlug, slug);
+        if (fresh && (await findRole(app.db, request.user.id, fresh.project.id)) !== undefined) return receiveFromTeam(request, reply, fresh, request.user);
+        return receive(request, reply, fresh, false);
+      }
       // A kept copy of the project and post saves a round trip; the database checks its stamp when it
       // stores the comment, and whatever the copy would refuse is decided again from a fresh read.
       const copy = targets.copyOf(projectSlug, slug);
@@ -43,6 +62,36 @@ export default async function commentRoutes(app: FastifyInstance) {
       return receive(request, reply, await targets.read(projectSlug, slug), false);
     },
   );
+
+  // The same steps for a member of the team: name and email from their profile, no rules, no rate limit.
+  async function receiveFromTeam(request: FastifyRequest<{ Body: Body }>, reply: FastifyReply, target: CommentTarget, user: SignedInUser): Promise<unknown> {
+    const { project, post } = target;
+    if (!post || !isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
+    const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
+    const input = { ...readCommentInput(body), name: user.displayName, email: user.email };
+    const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
+    const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
+    const values = { name: '', email: '', body: input.body, parentId };
+    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
+      const fullPost = await findPostBySlug(app.db, project.id, post.slug);
+      if (!fullPost) throw notFound('There is no such post in this project.');
+      reply.code(status);
+      return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
+    };
+    if (!commentFormTrusted(app, request, post.id, body._csrf)) {
+      return refuse(403, { errors: {}, notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.' });
+    }
+    const settings = readSettings(project.settings);
+    const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
+    if (closed) return refuse(409, { errors: {}, notice: closed.message });
+    const errors = validateComment(input, settings);
+    if (errors.body) return refuse(422, { errors: { body: errors.body } });
+    const result = await submitTeamComment(app, project, post, user, input.body, parentId);
+    if (result.kind === 'bad-parent') {
+      return refuse(422, { errors: {}, notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.' });
+    }
+    return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
+  }
 
   async function receive(
     request: FastifyRequest<{ Body: Body }>,
@@ -86,6 +135,7 @@ export default async function commentRoutes(app: FastifyInstance) {
     const errors = validateComment(input, settings);
     if (Object.keys(errors).length > 0) return refuse(422, { errors });
 
+    const commenter = commenterIdOf(request);
     let result: Awaited<ReturnType<typeof submitComment>>;
     try {
       result = await submitComment(app, project, post, settings, {
@@ -96,6 +146,7 @@ export default async function commentRoutes(app: FastifyInstance) {
         ipHash: hashAddress(secret, request.ip),
         userAgent: request.headers['user-agent'],
         stamp: isCopy ? target.stamp : null,
+        commenterId: commenter.id,
       });
     } catch (err) {
       // A full disk: the writer keeps the text (the page is read, which still works), and is told why.
@@ -125,6 +176,7 @@ export default async function commentRoutes(app: FastifyInstance) {
     }
     if (!isCopy) targets.keep(project.slug, post.slug, target);
     rememberOwnComment(app, request, reply, result.id);
+    if (commenter.isNew) rememberCommenter(app, reply, commenter.id);
     return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
   }
 }

@@ -75,8 +75,10 @@ export interface Signals {
   secondsSinceRender: number | undefined;
   /** The same email already sent the same text on this post. */
   duplicate: boolean;
-  /** The email has an approved comment in this project. */
+  /** The email has an approved comment in this project, sent from this browser (its commenter id). */
   knownCommenter: boolean;
+  /** The name or email is that of a member of the project's team (and the writer is not signed in as them). */
+  usesTeamIdentity?: boolean;
 }
 
 export interface Decision {
@@ -101,6 +103,7 @@ export function decideComment(input: CommentInput, settings: ProjectSettings, si
   const hold: string[] = [];
   if (settings.commentPolicy === 'hold-all') hold.push('policy');
   else if (settings.commentPolicy === 'hold-first-time' && !signals.knownCommenter) hold.push('first-time');
+  if (signals.usesTeamIdentity) hold.push('team-name');
   if (countLinks(input.body) > settings.maxLinks) hold.push('links');
   if (firstMatch(all, settings.moderationKeywords) !== undefined) hold.push('keyword');
   return hold.length > 0 ? { status: 'pending', reasons: hold } : { status: 'approved', reasons: [] };
@@ -109,7 +112,8 @@ export function decideComment(input: CommentInput, settings: ProjectSettings, si
 /** Words a moderator reads for each reason code. */
 export const REASON_LABELS: Record<string, string> = {
   policy: 'Project holds every comment',
-  'first-time': 'First comment from this email in the project',
+  'first-time': 'First comment from this email and browser in the project',
+  'team-name': 'Uses the name or email of a project team member, without signing in',
   links: 'Too many links',
   keyword: 'Matches a moderation keyword',
   blocklist: 'Matches the blocklist',

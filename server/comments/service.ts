@@ -1,14 +1,14 @@
 // Receiving a public comment: the rules (rules.ts) applied to what the database knows, then the comment
 // and its log entry committed together. Also the small signed tokens the comment form relies on: the
 // render timestamp, the commenter's own-comments cookie and the salted address hash.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
 import type { CommentStatus, Post, Project } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
 import type { ProjectSettings } from '../projects/settings.js';
 import { OneAtATime } from './one-at-a-time.js';
-import { acceptComment, findReplyTarget } from './queries.js';
+import { acceptComment, findReplyTarget, insertTeamComment } from './queries.js';
 import { commentsClosed, decideComment, placeReply, type ClosedState, type CommentInput } from './rules.js';
 
 export const OWN_COMMENTS_COOKIE = 'pb_own_comments';
@@ -107,6 +107,33 @@ export function rememberOwnComment(app: FastifyInstance, request: FastifyRequest
   });
 }
 
+// A random id per browser, in a signed long-lived cookie, stored with each comment it sends. Under "hold
+// first-time commenters" an email is known only together with the browser that wrote the approved comment,
+// so typing someone's email earns nothing (migration 0012). Made on the first comment; no page sets it.
+export const COMMENTER_COOKIE = 'pb_commenter';
+const COMMENTER_MAX_AGE = 400 * 86_400; // seconds: the longest browsers keep a cookie
+
+/** The browser's commenter id from its signed cookie, or a new one (then set by rememberCommenter). */
+export function commenterIdOf(request: FastifyRequest): { id: string; isNew: boolean } {
+  const raw = request.cookies[COMMENTER_COOKIE];
+  if (raw) {
+    const result = request.unsignCookie(raw);
+    if (result.valid && result.value && /^[A-Za-z0-9_-]{16,40}$/.test(result.value)) return { id: result.value, isNew: false };
+  }
+  return { id: randomBytes(18).toString('base64url'), isNew: true };
+}
+
+export function rememberCommenter(app: FastifyInstance, reply: FastifyReply, id: string): void {
+  reply.setCookie(COMMENTER_COOKIE, id, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.config.publicUrl.startsWith('https://'),
+    signed: true,
+    maxAge: COMMENTER_MAX_AGE,
+  });
+}
+
 /** A keyed hash of the address: the same address gives the same hash on every server, the address is not stored. */
 export function hashAddress(secret: string, ip: string): string {
   return createHmac('sha256', secret).update(`comment-address:${ip}`).digest('hex').slice(0, 32);
@@ -173,6 +200,8 @@ export interface Submission {
   userAgent: string | undefined;
   /** The stamp of the kept copy of the project and post this submission was checked against; null if just read. */
   stamp: string | null;
+  /** The id in the commenter's signed cookie (commenterIdOf): what binds "known commenter" to a browser. */
+  commenterId: string;
 }
 
 const queues = new WeakMap<FastifyInstance, OneAtATime>();
@@ -190,7 +219,7 @@ export type SubmitResult =
 
 /**
  * Applies the rules and stores the comment (validation and the closed check are the caller's), in one
- * round trip: the database function pb_accept_comment (migration 0007) counts the rate limit, finds a
+ * round trip: the database function pb_accept_comment_v2 (migrations 0007, 0012) counts the rate limit, finds a
  * duplicate or a known commenter and inserts the comment with its log entry, all under a lock so that
  * parallel posts cannot slip past the checks. The rules are still decided here, for each possible
  * answer to the two questions only the database can settle. With a kept copy of the project and post
@@ -213,12 +242,14 @@ export async function submitComment(
   }
   const bodyHtml = renderCommentHtml(s.input.body);
   const signals = { honeypotFilled: s.honeypot.trim() !== '', secondsSinceRender: secondsSinceRender(app, s.renderedAt, now) };
-  // Index = duplicate * 2 + knownCommenter, as the function reads it.
-  const decisions = [false, true].flatMap((duplicate) =>
-    [false, true].map((knownCommenter) => {
-      const d = decideComment(s.input, settings, { ...signals, duplicate, knownCommenter });
-      return { status: d.status, reasons: d.reasons, action: d.status === 'approved' ? 'auto-approve' : d.status === 'spam' ? 'auto-spam' : 'auto-hold' };
-    }),
+  // Index = usesTeamIdentity * 4 + duplicate * 2 + knownCommenter, as the function reads it (migration 0012).
+  const decisions = [false, true].flatMap((usesTeamIdentity) =>
+    [false, true].flatMap((duplicate) =>
+      [false, true].map((knownCommenter) => {
+        const d = decideComment(s.input, settings, { ...signals, duplicate, knownCommenter, usesTeamIdentity });
+        return { status: d.status, reasons: d.reasons, action: d.status === 'approved' ? 'auto-approve' : d.status === 'spam' ? 'auto-spam' : 'auto-hold' };
+      }),
+    ),
   );
   // Serialise what the checks must see consistently: with a rate limit, everything from one address (so
   // a burst cannot slip past the count); without one, only the same text from the same email on the
@@ -249,9 +280,43 @@ export async function submitComment(
       rendered_version: RENDERER_VERSION,
       ip_hash: s.ipHash,
       user_agent: s.userAgent?.slice(0, 300) ?? null,
+      commenter_id: s.commenterId,
       created_at: now,
     },
   }));
   if (row.id === null) return { kind: row.status };
   return { kind: 'saved', id: row.id, status: row.status, reasons: row.reasons };
+}
+
+// ---------------------------------------------------------------- a comment from the project team
+
+/**
+ * Stores a signed-in team member's comment (validation and the closed check are the caller's). A reply
+ * goes below an approved comment of the post, as for anyone.
+ */
+export async function submitTeamComment(
+  app: FastifyInstance,
+  project: Project,
+  post: Pick<Post, 'id'>,
+  person: { id: number; displayName: string; email: string },
+  body: string,
+  parentId: number | undefined,
+): Promise<{ kind: 'bad-parent' } | { kind: 'saved'; id: number }> {
+  let placement: { parentId: number | null; depth: number } = { parentId: null, depth: 1 };
+  if (parentId !== undefined) {
+    const parent = await findReplyTarget(app.db, post.id, parentId);
+    if (!parent) return { kind: 'bad-parent' };
+    placement = placeReply(parent);
+  }
+  const id = await insertTeamComment(app.db, {
+    projectId: project.id,
+    postId: post.id,
+    ...placement,
+    person,
+    body,
+    bodyHtml: renderCommentHtml(body),
+    renderedVersion: RENDERER_VERSION,
+    now: app.clock.now(),
+  });
+  return { kind: 'saved', id };
 }

@@ -138,6 +138,8 @@ export interface CommentTable {
   decided_at: NullableTimestamp;
   /** When a moderator last edited the text (migration 0011): the public page says "edited by the team". */
   edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The random id in the commenter's signed cookie when they wrote it (migration 0012); binds "known commenter". */
+  commenter_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ModerationLogTable {

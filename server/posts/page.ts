@@ -8,6 +8,7 @@ import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
+import { findRole } from '../auth/roles.js';
 import { listAuthorsOf, listTagsOf } from './queries.js';
 
 /** What the commenter typed and what was wrong with it, when a comment is shown back. */
@@ -30,6 +31,8 @@ export async function renderPostPage(
 ) {
   const ownIds = readOwnCommentIds(request);
   const settings = readSettings(project.settings);
+  // A member of the project's team comments as themselves: no name or email to type.
+  const member = request.user && (await findRole(app.db, request.user.id, project.id)) !== undefined ? request.user : undefined;
   const [authors, tags, comments, withheld, closed] = await Promise.all([
     listAuthorsOf(app.readDb, [post.id]),
     listTagsOf(app.readDb, [post.id]),
@@ -71,6 +74,7 @@ export async function renderPostPage(
       policyUrl: urls.page(project.slug, 'comment-policy'),
       // The form says what happens to a comment under this project's policy.
       policy: settings.commentPolicy,
+      commentAs: member ? { name: member.displayName, handle: member.handle } : null,
       replyTo: replyTo && { id: replyTo.id, authorName: replyTo.authorName },
       values: form?.values ?? { name: '', email: '', body: '' },
       errors,

@@ -79,7 +79,8 @@ describe('holding and approving', () => {
     expect(firstRow.status).toBe('pending');
     expect(firstRow.hold_reasons).toEqual(['first-time']);
     await t.db.updateTable('comments').set({ status: 'approved' }).where('id', '=', firstRow.id).execute();
-    const second = await postComment(t, post.url, { name: 'New', email: 'First.Timer@example.org', body: 'Back again, now known.' }, { ip: freshIp() });
+    // Known: the same email from the same browser (its signed commenter cookie).
+    const second = await postComment(t, post.url, { name: 'New', email: 'First.Timer@example.org', body: 'Back again, now known.' }, { ip: freshIp(), cookies: first.cookies });
     const secondRow = await commentById(t, idFromLocation(second.response.headers.location));
     expect(secondRow.status).toBe('approved');
     expect((await get(t.app, post.url)).body).toContain('Back again, now known.');

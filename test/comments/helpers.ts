@@ -16,9 +16,11 @@ export interface PostOptions {
 export async function postComment(t: TestApp, pageUrl: string, fields: Record<string, string>, options: PostOptions = {}) {
   const page = await t.app.inject({ method: 'GET', url: pageUrl, cookies: options.cookies ?? {} });
   const jar = { ...(options.cookies ?? {}), ...cookiesFrom(page) };
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  const renderedAt = /name="rendered_at" value="([^"]+)"/.exec(page.body)?.[1];
-  const parentId = /name="parent_id" value="(\d+)"/.exec(page.body)?.[1];
+  // The comment form's own fields: a signed-in page has other forms (sign out) with their own _csrf first.
+  const form = commentFormHtml(page.body);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1];
+  const renderedAt = /name="rendered_at" value="([^"]+)"/.exec(form)?.[1];
+  const parentId = /name="parent_id" value="(\d+)"/.exec(form)?.[1];
   if (!csrf || !renderedAt) throw new Error(`no comment form at ${pageUrl} (status ${page.statusCode})`);
   t.clock.advance((options.wait ?? 30) * 1000);
   const body = new URLSearchParams({ _csrf: csrf, website: '' });
@@ -62,6 +64,11 @@ export async function commentForm(t: TestApp, pageUrl: string, cookies: Record<s
       });
     },
   };
+}
+
+function commentFormHtml(page: string): string {
+  const at = page.indexOf('class="comment-form"');
+  return at < 0 ? page : page.slice(at);
 }
 
 function unescapeHtml(s: string) {

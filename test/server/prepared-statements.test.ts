@@ -55,7 +55,7 @@ describe('the comment call', () => {
     }
     expect(new Set(ids).size).toBe(3);
     expect((await commentById(t, ids[2]!)).status).toBe('pending');
-    const accept = (await prepared(t.db)).find((r) => r.name === 'pb_accept_current_comment');
+    const accept = (await prepared(t.db)).find((r) => r.name === 'pb_accept_current_comment_v2');
     expect(accept).toBeDefined();
     expect(Number(accept!.calls)).toBeGreaterThanOrEqual(4); // three comments, one of them sent twice (stale, then fresh)
   });
