@@ -15,6 +15,7 @@ import {
   closedStateWith,
   commenterIdOf,
   commentFormTrusted,
+  formExpired,
   hashAddress,
   readCommentsPause,
   rememberCommenter,
@@ -126,6 +127,14 @@ export default async function commentRoutes(app: FastifyInstance) {
       return refuse(403, {
         errors: {},
         notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
+      });
+    }
+    if (formExpired(app, body.rendered_at, app.clock.now())) {
+      // Shown again with a fresh form (not the old render time), so that sending it again works.
+      values.renderedAt = undefined;
+      return refuse(403, {
+        errors: {},
+        notice: 'This form was open for more than 12 hours, so your comment was not sent. Your text is below: check it and send it again.',
       });
     }
     const settings = readSettings(project.settings);

@@ -77,6 +77,8 @@ export interface Signals {
   duplicate: boolean;
   /** The email has an approved comment in this project, sent from this browser (its commenter id). */
   knownCommenter: boolean;
+  /** This server already took a comment from this form (render time, post) from this address. */
+  formReused?: boolean;
   /** The name or email is that of a member of the project's team (and the writer is not signed in as them). */
   usesTeamIdentity?: boolean;
 }
@@ -98,6 +100,7 @@ export function decideComment(input: CommentInput, settings: ProjectSettings, si
   if (signals.secondsSinceRender === undefined) spam.push('no-timestamp');
   else if (signals.secondsSinceRender < settings.minSecondsToComment) spam.push('too-fast');
   if (signals.duplicate) spam.push('duplicate');
+  if (signals.formReused) spam.push('form-reused');
   if (spam.length > 0) return { status: 'spam', reasons: spam };
 
   const hold: string[] = [];
@@ -121,6 +124,7 @@ export const REASON_LABELS: Record<string, string> = {
   'too-fast': 'Sent faster than a person types',
   'no-timestamp': 'Form timestamp missing or forged',
   duplicate: 'Duplicate of an earlier comment',
+  'form-reused': 'Sent again with a form already used from this address',
 };
 
 export interface ClosedState {

@@ -8,6 +8,7 @@ import type { CommentStatus, Post, Project } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
 import type { ProjectSettings } from '../projects/settings.js';
 import { OneAtATime } from './one-at-a-time.js';
+import { FORM_MAX_AGE_MS, UsedForms } from './used-forms.js';
 import { acceptComment, findReplyTarget, insertTeamComment } from './queries.js';
 import { commentsClosed, decideComment, placeReply, type ClosedState, type CommentInput } from './rules.js';
 
@@ -72,6 +73,12 @@ export function closedStateWith(
 }
 
 // ---------------------------------------------------------------- signed values
+
+/** The signed render timestamp is genuine but older than FORM_MAX_AGE_MS: the form is refused, not judged. */
+export function formExpired(app: FastifyInstance, signed: unknown, now: Date): boolean {
+  const seconds = secondsSinceRender(app, signed, now);
+  return seconds !== undefined && seconds * 1000 > FORM_MAX_AGE_MS;
+}
 
 /** Seconds since a signed render timestamp; undefined when missing, forged or from the future. */
 export function secondsSinceRender(app: FastifyInstance, signed: unknown, now: Date): number | undefined {
@@ -204,6 +211,13 @@ export interface Submission {
   commenterId: string;
 }
 
+const usedForms = new WeakMap<FastifyInstance, UsedForms>();
+function usedFormsOf(app: FastifyInstance): UsedForms {
+  let used = usedForms.get(app);
+  if (!used) usedForms.set(app, (used = new UsedForms()));
+  return used;
+}
+
 const queues = new WeakMap<FastifyInstance, OneAtATime>();
 function queueOf(app: FastifyInstance): OneAtATime {
   let queue = queues.get(app);
@@ -241,7 +255,37 @@ export async function submitComment(
     placement = placeReply(parent);
   }
   const bodyHtml = renderCommentHtml(s.input.body);
-  const signals = { honeypotFilled: s.honeypot.trim() !== '', secondsSinceRender: secondsSinceRender(app, s.renderedAt, now) };
+  const sinceRender = secondsSinceRender(app, s.renderedAt, now);
+  // One comment per form (render time and post) per address on this server: see used-forms.ts.
+  const used = usedFormsOf(app);
+  const formKey = sinceRender !== undefined ? `${post.id}:${s.ipHash}:${String(s.renderedAt)}` : undefined;
+  const formReused = formKey !== undefined && !used.claim(formKey, now.getTime() + FORM_MAX_AGE_MS, now.getTime());
+  const claimed = formKey !== undefined && !formReused ? formKey : undefined;
+  let result: SubmitResult | undefined;
+  try {
+    result = await storeComment(app, project, post, settings, s, now, placement, bodyHtml, {
+      honeypotFilled: s.honeypot.trim() !== '',
+      secondsSinceRender: sinceRender,
+      formReused,
+    });
+    return result;
+  } finally {
+    // Not stored (rate limit, a stale copy decided again, a failure): the form may be used again.
+    if (claimed !== undefined && result?.kind !== 'saved') used.release(claimed);
+  }
+}
+
+async function storeComment(
+  app: FastifyInstance,
+  project: Project,
+  post: Pick<Post, 'id'>,
+  settings: ProjectSettings,
+  s: Submission,
+  now: Date,
+  placement: { parentId: number | null; depth: number },
+  bodyHtml: string,
+  signals: { honeypotFilled: boolean; secondsSinceRender: number | undefined; formReused: boolean },
+): Promise<SubmitResult> {
   // Index = usesTeamIdentity * 4 + duplicate * 2 + knownCommenter, as the function reads it (migration 0012).
   const decisions = [false, true].flatMap((usesTeamIdentity) =>
     [false, true].flatMap((duplicate) =>
