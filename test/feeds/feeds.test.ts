@@ -2,7 +2,7 @@
 // conditional GET without rebuilding, stable ids, absolute links, and nothing the public cannot see.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
-import { createComment, createPost } from './fixtures.js';
+import { createComment, createPost, createProject } from './fixtures.js';
 import { checkAtomSemantics, checkRss, kid, kids, parseXml, textOf, xmlWellFormedErrors } from './xml-check.js';
 
 let t: TestApp;
@@ -289,3 +289,26 @@ describe('discovery', () => {
     expect(robots.body).toContain(`Sitemap: ${PUBLIC}/sitemap.xml`);
   });
 });
+
+describe('markup characters in RSS and OPML text', () => {
+  it('a title, tag or project name with markup reaches RSS and OPML readers as text, never as markup (Atom stays type="text")', async () => {
+    const hostile = '<b>Bold</b> & <img src=x onerror=alert(1)> x < y';
+    const inert = '&lt;b>Bold&lt;/b> & &lt;img src=x onerror=alert(1)> x < y';
+    const projectId = await createProject(t, 'markup-test', hostile);
+    await createPost(t, { projectId, title: hostile, body: 'Body.', tags: ['Tags <b>bold</b> & more'] });
+    const rss = parseXml((await get(t.app, '/markup-test/feed.rss')).body);
+    const channel = kid(rss, 'channel')!;
+    const item = kid(channel, 'item')!;
+    expect(textOf(channel, 'title')).toBe(inert);
+    expect(textOf(item, 'title')).toBe(inert);
+    expect(textOf(item, 'category')).toBe('Tags &lt;b>bold&lt;/b> & more');
+    const atom = parseXml((await get(t.app, '/markup-test/feed.atom')).body);
+    expect(textOf(kid(atom, 'entry')!, 'title')).toBe(hostile);
+    const opml = await get(t.app, '/feeds.opml');
+    expect(await xmlWellFormedErrors(opml.body)).toEqual([]);
+    const outline = kids(kid(parseXml(opml.body), 'body')!, 'outline').find((o) => o.attrs.xmlUrl === `${PUBLIC}/markup-test/feed.atom`)!;
+    expect(outline.attrs.text).toBe(inert);
+    expect(outline.attrs.title).toBe(inert);
+  });
+});
+
