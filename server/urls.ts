@@ -16,8 +16,8 @@ export const urls = {
   // Feeds
   siteFeed: (kind: 'atom' | 'rss' = 'atom') => `/feed.${kind}`,
   projectFeed: (project: string, kind: 'atom' | 'rss' = 'atom') => `/${enc(project)}/feed.${kind}`,
-  tagFeed: (project: string, tag: string) => `/${enc(project)}/tags/${enc(tag)}/feed.atom`,
-  personFeed: (handle: string) => `/people/${enc(handle)}/feed.atom`,
+  tagFeed: (project: string, tag: string, kind: 'atom' | 'rss' = 'atom') => `/${enc(project)}/tags/${enc(tag)}/feed.${kind}`,
+  personFeed: (handle: string, kind: 'atom' | 'rss' = 'atom') => `/people/${enc(handle)}/feed.${kind}`,
   postCommentsFeed: (project: string, slug: string) => `/${enc(project)}/posts/${enc(slug)}/comments.atom`,
   projectCommentsFeed: (project: string) => `/${enc(project)}/comments.atom`,
   search: (params: Record<string, string | undefined> = {}) => withQuery('/search', params),

@@ -1,9 +1,8 @@
 // Accounts: sign in and out, set a password from a one-time link (public); own profile and password
 // (signed in: registered by server/admin/routes.ts behind requireUser).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { SESSION_COOKIE, createSession, deleteSession, deleteSessionsOf } from '../auth/sessions.js';
-import { gone } from '../errors.js';
 import { urls } from '../urls.js';
 import { hasErrors, text, type FormBody, type FormErrors } from './form.js';
 import { passwordProblem } from './password-rules.js';
@@ -11,7 +10,7 @@ import { MAX_BIO_LENGTH, displayNameProblem, handleProblem } from './people.js';
 import { findPersonByEmail, findPersonById, setPasswordHash, updateProfile } from './queries.js';
 import { clearSessionCookie, safeNextPath, setSessionCookie } from './session-cookie.js';
 import { blockedUntil, clearLoginFailures, loginThrottleKeys, recordLoginFailure } from './throttle.js';
-import { consumePasswordToken, findTokenPerson } from './tokens.js';
+import { consumePasswordToken, findTokenPerson, unusableTokenState, type PasswordLinkState } from './tokens.js';
 
 const BAD_CREDENTIALS = 'The email address or password is not right.';
 
@@ -84,12 +83,31 @@ export default async function accountRoutes(app: FastifyInstance) {
     return reply.redirect('/', 303);
   });
 
-  const LINK_INVALID = 'This link has expired or has already been used. Ask a site administrator or your project owner for a new one.';
+  const ASK = 'Ask a site administrator or your project owner for a new one.';
+  const LINK_UNUSABLE: Record<PasswordLinkState, { title: string; message: string }> = {
+    used: {
+      title: 'This link has already been used',
+      message: `A password has already been chosen with this link, and a link works only once: sign in with that password. If you have forgotten it, or did not choose it yourself, ask a site administrator or your project owner for a new link.`,
+    },
+    expired: { title: 'This link has expired', message: `Links to choose a password work for 72 hours. ${ASK}` },
+    unknown: { title: 'This link does not work', message: `It may have been replaced by a newer link, or copied incompletely. ${ASK}` },
+  };
+
+  /** 410 for a set-password link that cannot be used, saying why (used, expired, unknown). */
+  async function linkUnusable(reply: FastifyReply, token: string, now: Date) {
+    const state = await unusableTokenState(app.db, token, now);
+    return reply.code(410).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').page('pages/accounts/link-unusable', {
+      ...LINK_UNUSABLE[state],
+      state,
+      noindex: true,
+    });
+  }
 
   // GET /set-password/:token — choose a password with a one-time link
   app.get<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
-    const person = await findTokenPerson(app.db, request.params.token, app.clock.now());
-    if (!person) throw gone(LINK_INVALID);
+    const now = app.clock.now();
+    const person = await findTokenPerson(app.db, request.params.token, now);
+    if (!person) return linkUnusable(reply, request.params.token, now);
     return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').page('pages/accounts/set-password', {
       title: 'Choose your password',
       noindex: true,
@@ -102,7 +120,7 @@ export default async function accountRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string }; Body: FormBody }>('/set-password/:token', async (request, reply) => {
     const now = app.clock.now();
     const person = await findTokenPerson(app.db, request.params.token, now);
-    if (!person) throw gone(LINK_INVALID);
+    if (!person) return linkUnusable(reply, request.params.token, now);
     const password = text(request.body, 'password');
     const confirm = text(request.body, 'confirm');
     const errors: FormErrors = {};
@@ -123,7 +141,7 @@ export default async function accountRoutes(app: FastifyInstance) {
       if (id !== undefined) await setPasswordHash(tx, id, passwordHash, now);
       return id;
     });
-    if (personId === undefined) throw gone(LINK_INVALID);
+    if (personId === undefined) return linkUnusable(reply, request.params.token, now);
     await deleteSessionsOf(app.db, personId);
     await startSession(app, request, reply, personId);
     return reply.redirect(`${urls.admin()}?welcome=1`, 303);

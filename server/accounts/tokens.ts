@@ -42,6 +42,26 @@ export async function findTokenPerson(db: Db, token: string, now: Date) {
     .executeTakeFirst();
 }
 
+export type PasswordLinkState = 'used' | 'expired' | 'unknown';
+
+/**
+ * Why a token is not valid (findTokenPerson found nothing), so the page can say so: used, expired, or
+ * unknown (mistyped, voided by a newer link, or its person disabled).
+ */
+export async function unusableTokenState(db: Db, token: string, now: Date): Promise<PasswordLinkState> {
+  if (!TOKEN_PATTERN.test(token)) return 'unknown';
+  const row = await db
+    .selectFrom('password_tokens')
+    .innerJoin('people', 'people.id', 'password_tokens.person_id')
+    .select(['password_tokens.used_at', 'password_tokens.expires_at'])
+    .where('password_tokens.token_hash', '=', hashToken(token))
+    .where('people.disabled_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return 'unknown';
+  if (row.used_at) return 'used';
+  return row.expires_at <= now ? 'expired' : 'unknown';
+}
+
 /** Marks the token used; returns the person id, or undefined when it was no longer valid (a race). */
 export async function consumePasswordToken(tx: Tx, token: string, now: Date): Promise<number | undefined> {
   const row = await tx

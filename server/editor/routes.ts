@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
 import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
-import { renderPostHtml } from '../markdown/render.js';
+import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { urls } from '../urls.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
@@ -20,6 +20,7 @@ import {
   listWriters,
 } from './queries.js';
 import {
+  BODY_LIMIT_BYTES,
   deletePost,
   diffHtml,
   parseAction,
@@ -378,7 +379,7 @@ async function handlePostSave(
   const now = app.clock.now();
 
   if (action === 'preview') {
-    return renderPostForm(app, request, reply, access, existing, form, {}, { previewHtml: renderPostHtml(form.body) });
+    return renderPostForm(app, request, reply, access, existing, form, {}, preview(form.body));
   }
   if (action === 'delete') {
     if (!post) throw notFound('There is no such post.');
@@ -504,7 +505,7 @@ async function handlePageSave(
 ) {
   const form = readPageForm(request.body);
   const action = (request.body as Record<string, unknown> | undefined)?.action;
-  if (action === 'preview') return renderPageForm(reply, access, page, form, {}, { previewHtml: renderPostHtml(form.body) });
+  if (action === 'preview') return renderPageForm(reply, access, page, form, {}, preview(form.body));
   const { errors, value } = await validatePage(app.db, access.project.id, form, page?.id);
   if (Object.keys(errors).length > 0) {
     reply.code(422);
@@ -531,3 +532,22 @@ async function handlePageSave(
   }
   return reply.redirect(`${editorUrls.editPage(access.project.slug, result.page.id)}?saved=page`, 303);
 }
+
+/**
+ * The preview: the public pipeline with its bounds (markdown/render.ts), and a notice when one changed
+ * what is shown. A text too long to save is not rendered at all.
+ */
+function preview(body: string): { previewHtml: string; notice?: string } {
+  const tooLong = `The text is too long to preview: ${Math.round(BODY_LIMIT_BYTES / 1024)} KB at most. Split it into several posts.`;
+  if (Buffer.byteLength(body, 'utf8') > BODY_LIMIT_BYTES) return { previewHtml: '', notice: tooLong };
+  const rendered = renderPost(body);
+  if (rendered.limited === 'too-long') return { previewHtml: '', notice: tooLong };
+  if (rendered.limited === 'too-deep') {
+    return {
+      previewHtml: rendered.html,
+      notice: `The HTML in this text nests tags more than ${MAX_HTML_DEPTH} deep, so it is shown as text. Close the tags you open.`,
+    };
+  }
+  return { previewHtml: rendered.html };
+}
+

@@ -7,7 +7,7 @@
 // on "]]>"), escapes only "&" in attributes, cannot put rel="alternate" type on entry links or a label on
 // categories, and uses "now" for a missing updated. Each of those is a line here.
 import { escapeHtml } from '../markdown/render.js';
-import { XML_DECLARATION, element, emptyElement, escapeXml, textElement } from './xml.js';
+import { XML_DECLARATION, element, emptyElement, rssText, textElement } from './xml.js';
 
 export interface FeedPerson {
   name: string;
@@ -114,9 +114,10 @@ export function buildAtom(model: FeedModel): string {
 
 export function buildRss(model: FeedModel): string {
   const channel = [
-    textElement('title', model.title),
+    // Plain text that readers may show as HTML: see rssText.
+    textElement('title', rssText(model.title)),
     textElement('link', model.alternateUrl),
-    textElement('description', model.subtitle || model.title),
+    textElement('description', rssText(model.subtitle || model.title)),
     textElement('language', 'en'),
     textElement('lastBuildDate', rfc822(feedUpdated(model))),
     textElement('generator', GENERATOR),
@@ -125,13 +126,13 @@ export function buildRss(model: FeedModel): string {
   ];
   const items = model.entries.map((e) =>
     element('item', [
-      textElement('title', e.title),
+      textElement('title', rssText(e.title)),
       textElement('link', e.url),
       // tag: ids are not URLs a browser can open.
       textElement('guid', e.id, { isPermaLink: /^https?:\/\//.test(e.id) ? 'true' : 'false' }),
       textElement('pubDate', rfc822(e.published)),
-      ...e.authors.map((a) => textElement('dc:creator', a.name)),
-      ...e.categories.map((c) => textElement('category', c.label ?? c.term, c.scheme ? { domain: c.scheme } : {})),
+      ...e.authors.map((a) => textElement('dc:creator', rssText(a.name))),
+      ...e.categories.map((c) => textElement('category', rssText(c.label ?? c.term), c.scheme ? { domain: c.scheme } : {})),
       // RSS descriptions are HTML: the plain-text summary is escaped as HTML first, then as XML.
       textElement('description', escapeHtml(e.summary)),
       textElement('content:encoded', e.contentHtml),

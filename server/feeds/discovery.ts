@@ -7,7 +7,7 @@ import { SITE_NAME } from '../plugins/view.js';
 import { listProjects } from '../projects/queries.js';
 import { absoluteUrl, urls } from '../urls.js';
 import { rfc3339, rfc822 } from './builder.js';
-import { XML_DECLARATION, element, emptyElement, textElement } from './xml.js';
+import { XML_DECLARATION, element, emptyElement, rssText, textElement } from './xml.js';
 
 /** A sitemap file holds at most 50,000 URLs (sitemaps.org); the newest posts win. */
 const SITEMAP_MAX_URLS = 50_000;
@@ -24,16 +24,17 @@ export default async function discoveryRoutes(app: FastifyInstance) {
     const outlines = projects.map((p) =>
       emptyElement('outline', {
         type: 'rss',
-        text: p.title,
-        title: p.title,
-        ...(p.summary ? { description: p.summary } : {}),
+        // OPML text may carry HTML in some readers: the same encoding as RSS titles (feeds/xml.ts: rssText).
+        text: rssText(p.title),
+        title: rssText(p.title),
+        ...(p.summary ? { description: rssText(p.summary) } : {}),
         xmlUrl: abs(urls.projectFeed(p.slug)),
         htmlUrl: abs(urls.project(p.slug)),
         language: 'en',
       }),
     );
     const head = [
-      textElement('title', `${SITE_NAME}: every project's feed`),
+      textElement('title', rssText(`${SITE_NAME}: every project's feed`)),
       ...(newest ? [textElement('dateModified', rfc822(newest))] : []),
       textElement('docs', 'http://opml.org/spec2.opml'),
     ];

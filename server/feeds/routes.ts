@@ -183,60 +183,64 @@ async function feedRoutes(app: FastifyInstance) {
     });
   }
 
-  // GET /:project/tags/:tag/feed.atom — a project's posts with one tag
-  app.get<{ Params: { project: string; tag: string } }>('/:project/tags/:tag/feed.atom', async (request, reply) => {
-    const project = await loadProject(app, request.params.project);
-    const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
-    if (!tag) throw notFound('There is no such tag in this project.');
-    const now = app.clock.now();
-    const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;
-    const selfPath = urls.tagFeed(project.slug, tag.slug);
-    return serve(request, reply, {
-      now,
-      selfPath,
-      format: 'atom',
-      fingerprint: await postFeedFingerprint(app.readDb, now, filter),
-      describe: `${project.title}\n${tag.name}`,
-      since: [project.created_at, project.updated_at],
-      build: async (updated) => ({
-        id: feedId(`project-${project.id}:tag-${tag.id}`),
-        title: `${project.title}: posts tagged “${tag.name}”`,
-        selfUrl: abs(selfPath),
-        alternateUrl: abs(urls.tag(project.slug, tag.slug)),
-        author: { name: project.title, uri: abs(urls.project(project.slug)) },
-        updated,
-        entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
-      }),
+  // GET /:project/tags/:tag/feed.atom, /:project/tags/:tag/feed.rss — a project's posts with one tag
+  for (const format of ['atom', 'rss'] as const) {
+    app.get<{ Params: { project: string; tag: string } }>(`/:project/tags/:tag/feed.${format}`, async (request, reply) => {
+      const project = await loadProject(app, request.params.project);
+      const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+      if (!tag) throw notFound('There is no such tag in this project.');
+      const now = app.clock.now();
+      const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;
+      const selfPath = urls.tagFeed(project.slug, tag.slug, format);
+      return serve(request, reply, {
+        now,
+        selfPath,
+        format,
+        fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+        describe: `${project.title}\n${tag.name}`,
+        since: [project.created_at, project.updated_at],
+        build: async (updated) => ({
+          id: feedId(`project-${project.id}:tag-${tag.id}`),
+          title: `${project.title}: posts tagged “${tag.name}”`,
+          selfUrl: abs(selfPath),
+          alternateUrl: abs(urls.tag(project.slug, tag.slug)),
+          author: { name: project.title, uri: abs(urls.project(project.slug)) },
+          updated,
+          entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+        }),
+      });
     });
-  });
+  }
 
-  // GET /people/:handle/feed.atom — a person's posts across projects
-  app.get<{ Params: { handle: string } }>('/people/:handle/feed.atom', async (request, reply) => {
-    const { handle } = request.params;
-    const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
-    if (!person) throw notFound('There is nobody with that name on this site.');
-    const now = app.clock.now();
-    const filter = { kind: 'person', personId: person.id } as const;
-    const selfPath = urls.personFeed(person.handle);
-    return serve(request, reply, {
-      now,
-      selfPath,
-      format: 'atom',
-      fingerprint: await postFeedFingerprint(app.readDb, now, filter),
-      describe: `${person.displayName}\n${person.bio}`,
-      since: [person.createdAt, person.updatedAt],
-      build: async (updated) => ({
-        id: feedId(`person-${person.id}:posts`),
-        title: `Posts by ${person.displayName}`,
-        ...(person.bio ? { subtitle: person.bio } : {}),
-        selfUrl: abs(selfPath),
-        alternateUrl: abs(urls.person(person.handle)),
-        author: { name: person.displayName, uri: abs(urls.person(person.handle)) },
-        updated,
-        entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
-      }),
+  // GET /people/:handle/feed.atom, /people/:handle/feed.rss — a person's posts across projects
+  for (const format of ['atom', 'rss'] as const) {
+    app.get<{ Params: { handle: string } }>(`/people/:handle/feed.${format}`, async (request, reply) => {
+      const { handle } = request.params;
+      const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
+      if (!person) throw notFound('There is nobody with that name on this site.');
+      const now = app.clock.now();
+      const filter = { kind: 'person', personId: person.id } as const;
+      const selfPath = urls.personFeed(person.handle, format);
+      return serve(request, reply, {
+        now,
+        selfPath,
+        format,
+        fingerprint: await postFeedFingerprint(app.readDb, now, filter),
+        describe: `${person.displayName}\n${person.bio}`,
+        since: [person.createdAt, person.updatedAt],
+        build: async (updated) => ({
+          id: feedId(`person-${person.id}:posts`),
+          title: `Posts by ${person.displayName}`,
+          ...(person.bio ? { subtitle: person.bio } : {}),
+          selfUrl: abs(selfPath),
+          alternateUrl: abs(urls.person(person.handle)),
+          author: { name: person.displayName, uri: abs(urls.person(person.handle)) },
+          updated,
+          entries: (await listFeedPosts(app.readDb, now, filter)).map(postEntry),
+        }),
+      });
     });
-  });
+  }
 
   // GET /:project/posts/:slug/comments.atom — the approved comments of one post
   app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug/comments.atom', async (request, reply) => {

@@ -77,6 +77,11 @@ const postMarkdown = new MarkdownIt({ html: true, linkify: true, typographer: fa
 postMarkdown.validateLink = validateLink;
 postMarkdown.core.ruler.push('project_blogs_decorate', decorateTokens);
 
+// The same, with raw HTML shown as text: for a post whose HTML nests too deep (see MAX_HTML_DEPTH).
+const postMarkdownHtmlAsText = new MarkdownIt({ html: false, linkify: true, typographer: false });
+postMarkdownHtmlAsText.validateLink = validateLink;
+postMarkdownHtmlAsText.core.ruler.push('project_blogs_decorate', decorateTokens);
+
 // Disabled block/inline rules leave their syntax as plain paragraph text (e.g. "# Title").
 const commentMarkdown = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: true }).disable([
   'heading',
@@ -193,11 +198,71 @@ const feedPolicy: sanitizeHtml.IOptions = {
   },
 };
 
+// ---------------------------------------------------------------- bounding the work
+
+/**
+ * How deep elements may nest in the HTML a post renders to. sanitize-html's work grows with the square
+ * of the nesting (every element left open adds to each one below it): 100 KB of unclosed tags took
+ * seconds, and the editor's preview renders what it is sent. Real posts nest a few levels (markdown-it
+ * itself stops block nesting at 100); past this depth the post's raw HTML is shown as text instead.
+ */
+export const MAX_HTML_DEPTH = 128;
+
+// A start or end tag as htmlparser2 reads one: "<" or "</", a letter, then a name up to space, "/" or ">".
+const TAG = /<(\/?)([a-zA-Z][^\s/>]*)/g;
+// htmlparser2's void elements: never pushed on its stack.
+const VOID_ELEMENTS = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'image', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/**
+ * Whether the HTML nests deeper than `max`, read as htmlparser2 reads it, erring on the deep side (tags
+ * inside comments or script count; "<b/>" opens, as in HTML; no end tag is implied). Linear: it stops
+ * as soon as the depth passes `max`, so closing a tag searches at most `max` open ones.
+ */
+export function nestsDeeperThan(html: string, max: number): boolean {
+  const open: string[] = [];
+  for (const match of html.matchAll(TAG)) {
+    const name = match[2]!.toLowerCase();
+    if (VOID_ELEMENTS.has(name)) continue;
+    if (match[1]) {
+      const at = open.lastIndexOf(name);
+      if (at >= 0) open.length = at;
+    } else if (open.push(name) > max) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------- public API
+
+/**
+ * The longest text rendered at all: markdown-it and sanitize-html take about a second per few hundred KB on
+ * a busy server, on the event loop. Saved posts are at most 100 KB (editor/service.ts); this bounds what
+ * any caller (the editor's preview renders what it is sent) can make one render cost.
+ */
+export const MAX_RENDER_CHARS = 200_000;
+
+export interface RenderedPost {
+  /** Sanitized HTML (trusted for output). */
+  html: string;
+  /**
+   * Why the text was not rendered as written: 'too-deep' (its raw HTML nested deeper than MAX_HTML_DEPTH
+   * and is shown as text), 'too-long' (over MAX_RENDER_CHARS: nothing rendered).
+   */
+  limited?: 'too-deep' | 'too-long';
+}
+
+/** Posts and project pages, saying whether a bound on the work changed the result (for the editor). */
+export function renderPost(markdown: string): RenderedPost {
+  if (markdown.length > MAX_RENDER_CHARS) return { html: '', limited: 'too-long' };
+  const rendered = postMarkdown.render(markdown);
+  if (!nestsDeeperThan(rendered, MAX_HTML_DEPTH)) return { html: sanitizeHtml(rendered, postPolicy) };
+  return { html: sanitizeHtml(postMarkdownHtmlAsText.render(markdown), postPolicy), limited: 'too-deep' };
+}
 
 /** Posts and project pages: Markdown + a safe HTML subset -> sanitized HTML (trusted for output). */
 export function renderPostHtml(markdown: string): string {
-  return sanitizeHtml(postMarkdown.render(markdown), postPolicy);
+  return renderPost(markdown).html;
 }
 
 /** Public comments: no raw HTML, images, headings, tables; every link rel="nofollow ugc noopener". */

@@ -28,7 +28,10 @@ export default async function peopleRoutes(app: FastifyInstance) {
       title: person.displayName,
       description: person.bio || `Posts by ${person.displayName}.`,
       canonicalPath: pageUrl(base, page),
-      feeds: [{ title: `Posts by ${person.displayName} (Atom)`, href: urls.personFeed(person.handle), type: 'atom' as const }],
+      feeds: [
+        { title: `Posts by ${person.displayName} (Atom)`, href: urls.personFeed(person.handle), type: 'atom' as const },
+        { title: `Posts by ${person.displayName} (RSS)`, href: urls.personFeed(person.handle, 'rss'), type: 'rss' as const },
+      ],
       person,
       projects,
       posts,

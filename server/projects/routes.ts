@@ -112,7 +112,10 @@ export default async function projectRoutes(app: FastifyInstance) {
       description: `Posts from ${project.title} tagged ${tag.name}.`,
       canonicalPath: pageUrl(base, page),
       project: projectIdentity(project),
-      feeds: [{ title: `${project.title}: posts tagged ${tag.name} (Atom)`, href: urls.tagFeed(project.slug, tag.slug), type: 'atom' as const }],
+      feeds: [
+        { title: `${project.title}: posts tagged ${tag.name} (Atom)`, href: urls.tagFeed(project.slug, tag.slug), type: 'atom' as const },
+        { title: `${project.title}: posts tagged ${tag.name} (RSS)`, href: urls.tagFeed(project.slug, tag.slug, 'rss'), type: 'rss' as const },
+      ],
       p: project,
       tag,
       posts,

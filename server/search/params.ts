@@ -3,7 +3,7 @@
 import type { Db } from '../db/create-db.js';
 import { findPublicPerson } from '../people/queries.js';
 import { findProjectBySlug } from '../projects/queries.js';
-import { SLUG_PATTERN } from '../urls.js';
+import { SLUG_PATTERN, slugify } from '../urls.js';
 import { cleanQueryText, MAX_QUERY_LENGTH, type SearchFilter } from './queries.js';
 
 export interface SearchParams {
@@ -26,7 +26,9 @@ function optional(value: unknown): string | undefined {
 
 export function readSearchParams(query: unknown): SearchParams {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-  return { q: cleanQueryText(first(q.q) ?? ''), project: optional(q.project), tag: optional(q.tag), author: optional(q.author) };
+  // A tag may be typed as its name ("Open data"): it is read as the slug the editor made from it.
+  const tag = optional(q.tag);
+  return { q: cleanQueryText(first(q.q) ?? ''), project: optional(q.project), tag: tag && (slugify(tag, 64) || tag), author: optional(q.author) };
 }
 
 /** The URL parameters in their one canonical order (for self links, cache keys, pagination). */

@@ -3,6 +3,8 @@
 // still searches (websearch_to_tsquery never raises). Excerpts are escaped before highlighting.
 import type { FastifyInstance } from 'fastify';
 import { escapeHtml } from '../markdown/render.js';
+import { listPublicAuthors } from '../people/queries.js';
+import { listProjects } from '../projects/queries.js';
 import { urls, withQuery } from '../urls.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from './params.js';
 import { CANDIDATE_CAP, MARK_START, MARK_STOP, queryHasTerms, searchPosts } from './queries.js';
@@ -27,7 +29,11 @@ export default async function searchRoutes(app: FastifyInstance) {
   app.get<{ Querystring: Record<string, unknown> }>('/search', async (request, reply) => {
     const params = readSearchParams(request.query);
     const canonical = canonicalSearchParams(params);
+    // The filters the URL takes, offered as plain form controls (works without JavaScript).
+    const now = app.clock.now();
+    const [projects, authors] = await Promise.all([listProjects(app.readDb, now), listPublicAuthors(app.readDb, now)]);
     const base = {
+      filterChoices: { projects: projects.map((p) => ({ slug: p.slug, title: p.title })), authors },
       title: params.q ? `Search: ${params.q}` : 'Search',
       description: 'Search the posts of every project.',
       canonicalPath: urls.search(canonical),
@@ -51,7 +57,6 @@ export default async function searchRoutes(app: FastifyInstance) {
     }
     const feedUrl = urls.searchFeed(canonical);
     const withFeed = { ...base, feedUrl, feeds: [{ title: `Search “${params.q}” (Atom)`, href: feedUrl, type: 'atom' as const }] };
-    const now = app.clock.now();
     if (!(await queryHasTerms(app.readDb, resolved.filter.q))) {
       return reply.page('pages/search/index', {
         ...withFeed,

@@ -38,7 +38,15 @@ describe('set-password links', () => {
     expect((await get(t.app, '/admin', { cookies: { [SESSION_COOKIE]: session.value } })).statusCode).toBe(200);
     const again = await get(t.app, url);
     expect(again.statusCode).toBe(410);
-    expect(again.body).toContain('expired or has already been used');
+    expect(again.body).toContain('<h1>This link has already been used</h1>');
+    expect(again.body).not.toContain('Page removed');
+    expect(again.body).toContain('href="/login"');
+    expect(again.headers['referrer-policy']).toBe('no-referrer');
+    expect(again.headers['cache-control']).toBe('no-store');
+    // Posting the used form again says the same.
+    const reposted = await submitForm(t.app, '/login', url, { password: 'copper kettle morning', confirm: 'copper kettle morning' });
+    expect(reposted.response.statusCode).toBe(410);
+    expect(reposted.response.body).toContain('<h1>This link has already been used</h1>');
   });
 
   it('works until 72 hours have passed, then not', async () => {
@@ -46,7 +54,9 @@ describe('set-password links', () => {
     t.clock.advance(72 * 3_600_000 - 1000);
     expect((await get(t.app, url)).statusCode).toBe(200);
     t.clock.advance(2000);
-    expect((await get(t.app, url)).statusCode).toBe(410);
+    const expired = await get(t.app, url);
+    expect(expired.statusCode).toBe(410);
+    expect(expired.body).toContain('<h1>This link has expired</h1>');
   });
 
   it('an expired link cannot be posted to either', async () => {
@@ -67,7 +77,9 @@ describe('set-password links', () => {
   it('a new link voids the older one', async () => {
     const { id, url } = await newPersonWithLink();
     await issuePasswordToken(t.db, id, null, t.clock.now());
-    expect((await get(t.app, url)).statusCode).toBe(410);
+    const voided = await get(t.app, url);
+    expect(voided.statusCode).toBe(410);
+    expect(voided.body).toContain('<h1>This link does not work</h1>');
   });
 
   it('a made-up or malformed token is a 410 page, not an error', async () => {

@@ -1,8 +1,10 @@
 // The feed builder on its own: data in, XML out, no database and no HTTP.
+import { parseDocument, DomUtils } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { buildAtom, buildRss, type FeedModel } from '../../server/feeds/builder.js';
 import { FeedCache } from '../../server/feeds/cache.js';
-import { checkAtomSemantics, checkRss, kid, kids, parseXml, textOf } from './xml-check.js';
+import { rssText } from '../../server/feeds/xml.js';
+import { checkAtomSemantics, checkRss, kid, kids, parseXml, textOf, xmlWellFormedErrors } from './xml-check.js';
 
 const base: FeedModel = {
   id: 'https://blogs.example.gov/p/feed.atom',
@@ -74,6 +76,47 @@ describe('feed builder', () => {
     expect(textOf(kid(rss, 'channel')!, 'lastBuildDate')).toBe('Tue, 05 Mar 2024 10:30:00 GMT');
     // The plain-text summary is HTML-escaped inside the (HTML) description.
     expect(textOf(item, 'description')).toBe('A summary with &lt;tags&gt; ]]&gt; inside');
+  });
+
+  it('RSS plain text (titles, categories, creators) shows no markup to readers that render it as HTML, and the text to those that do not', async () => {
+    const hostile = '<img src=x onerror=alert(1)> AT&T: x < y, I <3 N.Y. & <b>bold</b> &lt; <!-- c --> "q" \'a\'';
+    const model: FeedModel = {
+      ...base,
+      title: hostile,
+      subtitle: hostile,
+      entries: [{ ...base.entries[0]!, title: hostile, authors: [{ name: hostile }], categories: [{ term: 't', label: hostile }] }],
+    };
+    const self = 'https://blogs.example.gov/p/feed.rss';
+    const xml = buildRss({ ...model, selfUrl: self });
+    const rss = await checkRss(xml, self);
+    const channel = kid(rss, 'channel')!;
+    const item = kid(channel, 'item')!;
+    const texts = [textOf(channel, 'title'), textOf(channel, 'description'), textOf(item, 'title'), textOf(item, 'dc:creator'), textOf(item, 'category')];
+    for (const text of texts) {
+      // A reader that takes the text as HTML finds no element and no comment, and shows the original
+      // (a character reference typed in the text, "&lt;", it decodes: text all the same, never markup).
+      const doc = parseDocument(text!, { decodeEntities: true });
+      expect(DomUtils.findAll(() => true, doc.children), text).toEqual([]);
+      expect(doc.children.every((n) => n.type === 'text'), text).toBe(true);
+      expect(DomUtils.textContent(doc), text).toBe(hostile.replace('&lt;', '<'));
+      // A reader that takes it as text sees every character but the tag-like "<" as typed.
+      expect(text).toBe(hostile.replace(/<(?=[A-Za-z/!?])/g, '&lt;'));
+    }
+    // Single "&", "<", ">" are hexadecimal character references (RSS Best Practices Profile).
+    expect(xml).toContain('AT&#x26;T: x &#x3C; y, I &#x3C;3 N.Y. &#x26; &amp;lt;b&#x3E;bold&amp;lt;/b&#x3E;');
+    // Atom is untouched: type="text" says what it is.
+    const atom = parseXml(buildAtom(model));
+    expect(textOf(atom, 'title')).toBe(hostile);
+    expect(textOf(kid(atom, 'entry')!, 'title')).toBe(hostile);
+  });
+
+  it('rssText is well-formed in elements and attributes and drops what XML forbids', async () => {
+    const text = rssText('a"b\'c<d>e&f\u0001g');
+    const doc = `<?xml version="1.0"?><r a="${text.xml}" b='${text.xml}'>${text.xml}</r>`;
+    expect(await xmlWellFormedErrors(doc)).toEqual([]);
+    const r = parseXml(doc);
+    expect(r.attrs.a).toBe('a"b\'c&lt;d>e&fg');
+    expect(r.text).toBe('a"b\'c&lt;d>e&fg');
   });
 
   it('is a pure function: the same model gives the same bytes', () => {

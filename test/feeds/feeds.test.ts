@@ -2,7 +2,7 @@
 // conditional GET without rebuilding, stable ids, absolute links, and nothing the public cannot see.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
-import { createComment, createPost } from './fixtures.js';
+import { createComment, createPost, createProject } from './fixtures.js';
 import { checkAtomSemantics, checkRss, kid, kids, parseXml, textOf, xmlWellFormedErrors } from './xml-check.js';
 
 let t: TestApp;
@@ -32,7 +32,7 @@ const atomFeeds = () => [
   '/search/feed.atom?q=data',
   `/search/feed.atom?q=pilot&project=${project.slug}`,
 ];
-const rssFeeds = () => ['/feed.rss', `/${project.slug}/feed.rss`];
+const rssFeeds = () => ['/feed.rss', `/${project.slug}/feed.rss`, `/${project.slug}/tags/${tagSlug}/feed.rss`, `/people/${personHandle}/feed.rss`];
 
 describe('feeds', () => {
   it('every Atom feed validates against RFC 4287 and keeps its promises (ids, dates, authors, self, alternate)', async () => {
@@ -61,6 +61,25 @@ describe('feeds', () => {
       expect(res.headers['content-type'], url).toBe('application/rss+xml; charset=utf-8');
       const rss = await checkRss(res.body, `${PUBLIC}${url}`);
       expect(kids(kid(rss, 'channel')!, 'item').length).toBeGreaterThan(0);
+    }
+  });
+
+  it('tag and person feeds have RSS twins with the same entries, their own validators and 304s', async () => {
+    const pairs: Array<[string, string]> = [
+      [`/${project.slug}/tags/${tagSlug}/feed.atom`, `/${project.slug}/tags/${tagSlug}/feed.rss`],
+      [`/people/${personHandle}/feed.atom`, `/people/${personHandle}/feed.rss`],
+    ];
+    for (const [atom, rssUrl] of pairs) {
+      const a = await get(t.app, atom);
+      const r = await get(t.app, rssUrl);
+      expect(r.statusCode, rssUrl).toBe(200);
+      const ids = kids(parseXml(a.body), 'entry').map((e) => textOf(e, 'id'));
+      const guids = kids(kid(parseXml(r.body), 'channel')!, 'item').map((i) => textOf(i, 'guid'));
+      expect(guids, rssUrl).toEqual(ids);
+      expect(r.headers.etag, rssUrl).not.toBe(a.headers.etag);
+      expect(r.headers['last-modified'], rssUrl).toBe(a.headers['last-modified']);
+      const again = await get(t.app, rssUrl, { headers: { 'if-none-match': r.headers.etag as string } });
+      expect(again.statusCode, rssUrl).toBe(304);
     }
   });
 
@@ -178,7 +197,7 @@ describe('feeds', () => {
   });
 
   it('feeds of things that do not exist answer 404, and old post slugs redirect', async () => {
-    for (const url of ['/no-such-project/feed.atom', `/${project.slug}/tags/nope/feed.atom`, '/people/nobody/feed.atom', `/${project.slug}/posts/nope/comments.atom`, '/search/feed.atom', '/search/feed.atom?q=', `/search/feed.atom?q=x&project=nope`]) {
+    for (const url of ['/no-such-project/feed.atom', `/${project.slug}/tags/nope/feed.atom`, '/people/nobody/feed.atom', `/${project.slug}/tags/nope/feed.rss`, '/people/nobody/feed.rss', `/${project.slug}/posts/nope/comments.atom`, '/search/feed.atom', '/search/feed.atom?q=', `/search/feed.atom?q=x&project=nope`]) {
       expect((await get(t.app, url)).statusCode, url).toBe(404);
     }
     expect((await get(t.app, `/search/feed.atom?q=${'a'.repeat(201)}`)).statusCode).toBe(400);
@@ -217,6 +236,8 @@ describe('discovery', () => {
       [`/${project.slug}/`, `/${project.slug}/feed.rss`],
       [`/${project.slug}/tags/${tagSlug}`, `/${project.slug}/tags/${tagSlug}/feed.atom`],
       [`/people/${personHandle}`, `/people/${personHandle}/feed.atom`],
+      [`/${project.slug}/tags/${tagSlug}`, `/${project.slug}/tags/${tagSlug}/feed.rss`],
+      [`/people/${personHandle}`, `/people/${personHandle}/feed.rss`],
       [`/${project.slug}/posts/${postSlug}`, `/${project.slug}/posts/${postSlug}/comments.atom`],
       ['/search?q=data', '/search/feed.atom?q=data'],
     ];
@@ -268,3 +289,26 @@ describe('discovery', () => {
     expect(robots.body).toContain(`Sitemap: ${PUBLIC}/sitemap.xml`);
   });
 });
+
+describe('markup characters in RSS and OPML text', () => {
+  it('a title, tag or project name with markup reaches RSS and OPML readers as text, never as markup (Atom stays type="text")', async () => {
+    const hostile = '<b>Bold</b> & <img src=x onerror=alert(1)> x < y';
+    const inert = '&lt;b>Bold&lt;/b> & &lt;img src=x onerror=alert(1)> x < y';
+    const projectId = await createProject(t, 'markup-test', hostile);
+    await createPost(t, { projectId, title: hostile, body: 'Body.', tags: ['Tags <b>bold</b> & more'] });
+    const rss = parseXml((await get(t.app, '/markup-test/feed.rss')).body);
+    const channel = kid(rss, 'channel')!;
+    const item = kid(channel, 'item')!;
+    expect(textOf(channel, 'title')).toBe(inert);
+    expect(textOf(item, 'title')).toBe(inert);
+    expect(textOf(item, 'category')).toBe('Tags &lt;b>bold&lt;/b> & more');
+    const atom = parseXml((await get(t.app, '/markup-test/feed.atom')).body);
+    expect(textOf(kid(atom, 'entry')!, 'title')).toBe(hostile);
+    const opml = await get(t.app, '/feeds.opml');
+    expect(await xmlWellFormedErrors(opml.body)).toEqual([]);
+    const outline = kids(kid(parseXml(opml.body), 'body')!, 'outline').find((o) => o.attrs.xmlUrl === `${PUBLIC}/markup-test/feed.atom`)!;
+    expect(outline.attrs.text).toBe(inert);
+    expect(outline.attrs.title).toBe(inert);
+  });
+});
+

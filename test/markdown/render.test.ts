@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument, DomUtils } from 'htmlparser2';
-import { RENDERER_VERSION, escapeHtml, renderCommentHtml, renderPostHtml } from '../../server/markdown/render.js';
+import { MAX_HTML_DEPTH, MAX_RENDER_CHARS, RENDERER_VERSION, escapeHtml, nestsDeeperThan, renderCommentHtml, renderPost, renderPostHtml } from '../../server/markdown/render.js';
 import { COMMENT_CASES, POST_CASES } from './fixtures/markdown-cases.js';
 
 const elements = (html: string) => DomUtils.findAll(() => true, parseDocument(html).children);
@@ -51,5 +51,39 @@ describe('escapeHtml', () => {
 describe('RENDERER_VERSION', () => {
   it('is a positive integer', () => {
     expect(Number.isInteger(RENDERER_VERSION) && RENDERER_VERSION > 0).toBe(true);
+  });
+});
+
+describe('renderPost: bounded work', () => {
+  it('raw HTML nested deeper than MAX_HTML_DEPTH is shown as text, and says so', () => {
+    const deep = renderPost(`Intro **bold**\n\n${'<b>'.repeat(MAX_HTML_DEPTH + 1)}x`);
+    expect(deep.limited).toBe('too-deep');
+    expect(deep.html).toContain('<strong>bold</strong>');
+    expect(deep.html).toContain('&lt;b&gt;&lt;b&gt;');
+    expect(elements(deep.html).filter((e) => 'name' in e && e.name === 'b')).toEqual([]);
+  });
+
+  it('ordinary nesting, closed tags and long flat HTML render as written', () => {
+    const nested = renderPost(`${'<b>'.repeat(40)}x${'</b>'.repeat(40)}`);
+    expect(nested.limited).toBeUndefined();
+    expect(nested.html).toBe(`<p>${'<b>'.repeat(40)}x${'</b>'.repeat(40)}</p>\n`);
+    const flat = renderPost('<b>x</b> '.repeat(5_000));
+    expect(flat.limited).toBeUndefined();
+    expect(flat.html.match(/<b>/g)).toHaveLength(5_000);
+  });
+
+  it('counts depth as the parser sees it: stray end tags close nothing, "<b/>" opens, void elements do not', () => {
+    expect(nestsDeeperThan('<b></i>'.repeat(200), 128)).toBe(true);
+    expect(nestsDeeperThan('<b/>'.repeat(200), 128)).toBe(true);
+    expect(nestsDeeperThan('<B>'.repeat(200), 128)).toBe(true);
+    expect(nestsDeeperThan('<br><img src=x><hr>'.repeat(200), 128)).toBe(false);
+    expect(nestsDeeperThan('<b><i></b>'.repeat(200), 128)).toBe(false); // </b> closes the <i> opened inside it
+    expect(nestsDeeperThan('&lt;b&gt;'.repeat(200), 128)).toBe(false);
+  });
+
+  it('text longer than MAX_RENDER_CHARS is not rendered at all', () => {
+    const long = renderPost('a'.repeat(MAX_RENDER_CHARS + 1));
+    expect(long).toEqual({ html: '', limited: 'too-long' });
+    expect(renderPostHtml('a'.repeat(MAX_RENDER_CHARS + 1))).toBe('');
   });
 });

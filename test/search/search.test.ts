@@ -77,6 +77,31 @@ describe('search', () => {
     expect(unknown.body).toContain('There is no project with that name');
   });
 
+  it('offers project, tag and author filters as plain form controls that reproduce the URL', async () => {
+    const empty = await search('');
+    expect(empty.statusCode).toBe(200);
+    const form = empty.body.slice(empty.body.indexOf('<form class="search-page-form"'), empty.body.indexOf('</form>', empty.body.indexOf('<form class="search-page-form"')));
+    expect(form).toContain('method="get"');
+    expect(form).toMatch(/<label for="search-project">[^<]+<\/label>\s*<select id="search-project" name="project">/);
+    expect(form).toContain('<option value="" selected>Every project</option>');
+    expect(form).toContain('<option value="alpha">Alpha project</option>');
+    expect(form).toContain('<option value="beta">Beta project</option>');
+    expect(form).toMatch(/<label for="search-tag">[^<]+<\/label>\s*<input id="search-tag" name="tag" type="text"/);
+    expect(form).toMatch(/<label for="search-author">[^<]+<\/label>\s*<select id="search-author" name="author">/);
+    // Only people with public posts are offered.
+    expect(form).toContain('<option value="ana">Ana Author</option>');
+    expect(form).toContain('<option value="bo">Bo Writer</option>');
+    expect(form).not.toContain('<script');
+
+    // What a browser sends from the form (empty selects included) narrows as the URL does; a tag may be typed by name.
+    const sent = await search('q=river&project=beta&tag=Wildlife&author=ana');
+    expect(titles(sent.body)).toEqual(['River walk']);
+    expect(sent.body).toContain('<option value="beta" selected>Beta project</option>');
+    expect(sent.body).toContain('<option value="ana" selected>Ana Author</option>');
+    expect(sent.body).toContain('<input id="search-tag" name="tag" type="text" maxlength="80" value="wildlife"');
+    expect(titles((await search('q=budget&project=&tag=&author=')).body).sort()).toEqual(['Budget update', 'River walk']);
+  });
+
   it('never shows drafts', async () => {
     expect((await search('q=draft')).body).not.toContain('Draft heron');
   });
