@@ -37,6 +37,7 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
+import { shownStatus } from '../posts/queries.js';
 
 const enc = encodeURIComponent;
 export const editorUrls = {
@@ -98,12 +99,12 @@ export default async function editorRoutes(app: FastifyInstance) {
       const raw = request.query.status;
       const status = typeof raw === 'string' && raw in STATUS_LABELS ? (raw as PostStatus) : undefined;
       if (raw !== undefined && raw !== '' && !status) throw notFound('There is no such post status.');
-      const rows = await listProjectPosts(app.db, access.project.id, status);
+      const rows = await listProjectPosts(app.db, access.project.id, app.clock.now(), status);
       const items = rows.map((r) => ({
         ...r,
         statusLabel: STATUS_LABELS[r.status],
         editUrl: postPermissions(access.role, user, { status: r.status, created_by: r.createdBy }, r.authorIds).canEdit ? editorUrls.editPost(access.project.slug, r.id) : null,
-        publicUrl: r.status === 'published' || r.status === 'scheduled' ? urls.post(access.project.slug, r.slug) : null,
+        publicUrl: r.status === 'published' ? urls.post(access.project.slug, r.slug) : null,
       }));
       return reply.page('pages/editor/posts', {
         title: `Posts: ${access.project.title}`,
@@ -305,7 +306,7 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
     tags: tags.join(', '),
     authors: authorIds.slice(1).map(String),
     commentsOpen: post.comments_open,
-    publishAt: post.status === 'scheduled' && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
+    publishAt: shownStatus(post, app.clock.now()) === 'scheduled' && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
     version: String(post.version),
   };
 }
@@ -333,13 +334,15 @@ async function renderPostForm(
   const primaryId = existing?.authorIds[0] ?? post?.created_by ?? user.id;
   const writers = (await listWriters(app.db, access.project.id)).filter((w) => w.personId !== primaryId);
   const slug = access.project.slug;
+  const shown = post ? shownStatus(post, app.clock.now()) : undefined;
   return reply.page('pages/editor/post-form', {
     title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
     noindex: true,
     project: identity(access),
     p: access.project,
     post: post ?? null,
-    statusLabel: post ? STATUS_LABELS[post.status] : 'New',
+    shownStatus: shown ?? null,
+    statusLabel: shown ? STATUS_LABELS[shown] : 'New',
     form,
     errors,
     errorList: errorList(errors, FIELD_IDS),
@@ -351,7 +354,7 @@ async function renderPostForm(
     action: post ? editorUrls.updatePost(slug, post.id) : editorUrls.createPost(slug),
     listUrl: editorUrls.posts(slug),
     revisionsUrl: post ? editorUrls.revisions(slug, post.id) : null,
-    publicUrl: post && post.status === 'published' ? urls.post(slug, post.slug) : null,
+    publicUrl: post && shown === 'published' ? urls.post(slug, post.slug) : null,
     uploadUrl: editorUrls.uploadImage(slug),
     timeZone: access.project.time_zone,
     notice: extras.notice ?? noticeFor(request),

@@ -8,6 +8,7 @@ import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.j
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import type { SignedInUser } from '../plugins/view.js';
 import { mintAtomId } from '../posts/atom-id.js';
+import { isPostPublic } from '../posts/queries.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';
 import {
   addSlugRedirect,
@@ -219,7 +220,8 @@ function nextState(post: Post | undefined, input: SaveInput): { changes: PostUpd
       }
       return { changes: { status: 'review' } };
     case 'publish': {
-      const alreadyLive = status === 'published' && post?.published_at;
+      // Live already (published, or scheduled and its time has come): it keeps its publication date.
+      const alreadyLive = post && isPostPublic(post, now) && post.published_at;
       return { changes: { status: 'published', published_at: alreadyLive ? post.published_at : now, first_published_at: post?.first_published_at ?? now } };
     }
     case 'schedule': {

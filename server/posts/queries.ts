@@ -1,7 +1,7 @@
 // SQL for posts as the public sees them. Lists load authors and tags for the whole page in two
 // extra queries (never one per post).
 import type { Db } from '../db/create-db.js';
-import type { Post } from '../db/schema.js';
+import type { Post, PostStatus } from '../db/schema.js';
 import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface AuthorRef {
@@ -200,6 +200,7 @@ export async function findSlugRedirect(db: Db, projectId: number, oldSlug: strin
   return row?.slug;
 }
 
+/** The TS twin of `db/sql-helpers.ts: isPublic`, for a row already loaded. */
 export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): boolean {
   return (
     post.deleted_at === null &&
@@ -207,4 +208,14 @@ export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'delet
     post.published_at !== null &&
     post.published_at <= now
   );
+}
+
+/**
+ * The state a post is in as the public sees it — the one the team is shown (lists, filters, the
+ * editor, the dashboard). A scheduled post whose time has come is published; a published post dated
+ * later is scheduled. Twins: `isPublic` and `isListedLater` in db/sql-helpers.ts.
+ */
+export function shownStatus(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): PostStatus {
+  if ((post.status !== 'published' && post.status !== 'scheduled') || post.published_at === null) return post.status;
+  return isPostPublic(post, now) ? 'published' : 'scheduled';
 }
