@@ -9,6 +9,7 @@ import * as m0007 from './0007-accept-comment.js';
 import * as m0008 from './0008-post-counts.js';
 import * as m0009 from './0009-comment-target-stamp.js';
 import * as m0010 from './0010-feed-changes.js';
+import * as m0011 from './0011-writing.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0008-post-counts': m0008,
   '0009-comment-target-stamp': m0009,
   '0010-feed-changes': m0010,
+  '0011-writing': m0011,
 };
