@@ -38,6 +38,8 @@ import {
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
 import { shownStatus } from '../posts/queries.js';
+import { findImageAltText } from '../media/queries.js';
+import { imageMarkdown } from '../media/service.js';
 
 const enc = encodeURIComponent;
 export const editorUrls = {
@@ -138,7 +140,10 @@ export default async function editorRoutes(app: FastifyInstance) {
     posts.get<{ Params: Params; Querystring: { image?: string } }>('/admin/projects/:project/posts/:id/edit', async (request, reply) => {
       const access = accessOf(request);
       const { post, authorIds } = await loadPostFor(app, request, access);
-      const image = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? `/media/${request.query.image}` : undefined;
+      const file = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? request.query.image : undefined;
+      // The Markdown to paste carries the description given at upload ('' when decorative).
+      const alt = file ? await findImageAltText(app.db, file.slice(0, 64)) : undefined;
+      const image = file ? imageMarkdown(`/media/${file}`, alt ?? '') : undefined;
       return renderPostForm(app, request, reply, access, { post, authorIds }, await postToForm(app, post, authorIds, access), {}, { image });
     });
 
@@ -360,7 +365,7 @@ async function renderPostForm(
     notice: extras.notice ?? noticeFor(request),
     previewHtml: extras.previewHtml ?? null,
     conflict: extras.conflict ?? null,
-    image: extras.image ?? null,
+    imageMarkdown: extras.image ?? null,
   });
 }
 
