@@ -311,7 +311,7 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
     tags: tags.join(', '),
     authors: authorIds.slice(1).map(String),
     commentsOpen: post.comments_open,
-    publishAt: shownStatus(post, app.clock.now()) === 'scheduled' && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
+    publishAt: (post.status === 'published' || post.status === 'scheduled') && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
     version: String(post.version),
   };
 }

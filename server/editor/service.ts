@@ -177,6 +177,12 @@ export async function validatePost(
       if (!publishAt) errors.publishAt = 'Enter a real date and time, for example 2026-05-01T09:30.';
       else if (publishAt.getTime() <= input.now.getTime()) errors.publishAt = 'Choose a time in the future, or use “Publish now”.';
     }
+  } else if (input.action === 'publish' && form.publishAt.trim()) {
+    // Back-dating: "Publish now" with a past date publishes the post as of that date (write-ups of past
+    // events, imported posts). A date still to come is what "Schedule" is for; "Publish now" means now.
+    const at = parseLocalDateTime(form.publishAt, input.project.time_zone);
+    if (!at) errors.publishAt = 'Enter a real date and time, for example 2026-05-01T09:30, or leave it empty to publish now.';
+    else if (at.getTime() <= input.now.getTime()) publishAt = at;
   }
 
   return {
@@ -222,7 +228,12 @@ function nextState(post: Post | undefined, input: SaveInput): { changes: PostUpd
     case 'publish': {
       // Live already (published, or scheduled and its time has come): it keeps its publication date.
       const alreadyLive = post && isPostPublic(post, now) && post.published_at;
-      return { changes: { status: 'published', published_at: alreadyLive ? post.published_at : now, first_published_at: post?.first_published_at ?? now } };
+      // A back-date (a past time from the form) wins, unless it is the date the post already has to the
+      // minute (the form shows minutes), so saving a published post never shifts its date by seconds.
+      const backDate = input.value.publishAt;
+      const sameMinute = alreadyLive && backDate && Math.floor(alreadyLive.getTime() / 60_000) === Math.floor(backDate.getTime() / 60_000);
+      const at = backDate && !sameMinute ? backDate : alreadyLive || now;
+      return { changes: { status: 'published', published_at: at, first_published_at: post?.first_published_at ?? at } };
     }
     case 'schedule': {
       const at = input.value.publishAt!;
