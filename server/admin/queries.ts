@@ -13,6 +13,8 @@ export interface DashboardProject {
   awaitingReview: number;
   scheduled: number;
   published: number;
+  /** This person's posts an editor sent back with a note, not yet submitted again. */
+  sentBack: number;
   pendingComments: number;
 }
 
@@ -36,6 +38,10 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
         // As the public sees them (editor/queries.ts lists them the same way).
         count().where((p) => isListedLater(p, now)).as('scheduled'),
         count().where((p) => isPublic(p, now)).as('published'),
+        posts('draft')
+          .where('posts.review_note', 'is not', null)
+          .where((p) => p.or([p('posts.created_by', '=', personId), p.exists(p.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId))]))
+          .as('sent_back'),
         eb
           .selectFrom('comments')
           .innerJoin('posts', 'posts.id', 'comments.post_id')
@@ -58,6 +64,7 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
     awaitingReview: Number(r.awaiting_review ?? 0),
     scheduled: Number(r.scheduled ?? 0),
     published: Number(r.published ?? 0),
+    sentBack: Number(r.sent_back ?? 0),
     pendingComments: Number(r.pending_comments ?? 0),
   }));
 }

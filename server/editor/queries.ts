@@ -69,6 +69,12 @@ export async function findEditablePost(db: Db, projectId: number, postId: number
     .executeTakeFirst();
 }
 
+export async function findPersonName(db: Db, personId: number | null): Promise<string | null> {
+  if (personId === null) return null;
+  const row = await db.selectFrom('people').select('display_name').where('id', '=', personId).executeTakeFirst();
+  return row?.display_name ?? null;
+}
+
 /** Author person ids of a post in byline order. */
 export async function listPostAuthorIds(db: Db, postId: number): Promise<number[]> {
   const rows = await db.selectFrom('post_authors').select('person_id').where('post_id', '=', postId).orderBy('position').execute();

@@ -10,6 +10,7 @@ import { urls } from '../urls.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findEditablePost,
+  findPersonName,
   findPageById,
   findRevision,
   listPostAuthorIds,
@@ -75,6 +76,7 @@ const FIELD_IDS: Record<string, string> = {
   tags: 'post-tags',
   authors: 'post-authors',
   publishAt: 'post-publish-at',
+  reviewNote: 'post-review-note',
   form: 'post-actions',
 };
 
@@ -275,6 +277,7 @@ const NOTICES: Record<string, string> = {
   review: 'Submitted for review. An editor will look at it.',
   published: 'Published.',
   scheduled: 'Scheduled.',
+  'sent-back': 'Sent back to the writer with your note. It is a draft again.',
   unpublished: 'Unpublished: its address now says it was removed.',
   deleted: 'Post deleted.',
   restored: 'Revision restored as a new save.',
@@ -298,7 +301,7 @@ async function loadPostFor(app: FastifyInstance, request: FastifyRequest<{ Param
 }
 
 function emptyPostForm(): PostForm {
-  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '' };
+  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '', reviewNote: '' };
 }
 
 async function postToForm(app: FastifyInstance, post: Post, authorIds: number[], access: ProjectAccess): Promise<PostForm> {
@@ -313,6 +316,7 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
     commentsOpen: post.comments_open,
     publishAt: (post.status === 'published' || post.status === 'scheduled') && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
     version: String(post.version),
+    reviewNote: '',
   };
 }
 
@@ -340,6 +344,8 @@ async function renderPostForm(
   const writers = (await listWriters(app.db, access.project.id)).filter((w) => w.personId !== primaryId);
   const slug = access.project.slug;
   const shown = post ? shownStatus(post, app.clock.now()) : undefined;
+  // The editor's note on a post sent back, shown until it is submitted again.
+  const reviewNote = post?.review_note ? { text: post.review_note, by: await findPersonName(app.db, post.review_note_by) } : null;
   return reply.page('pages/editor/post-form', {
     title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
     noindex: true,
@@ -347,6 +353,7 @@ async function renderPostForm(
     p: access.project,
     post: post ?? null,
     shownStatus: shown ?? null,
+    reviewNote,
     statusLabel: shown ? STATUS_LABELS[shown] : 'New',
     form,
     errors,
@@ -397,6 +404,7 @@ async function handlePostSave(
   if ((action === 'publish' || action === 'schedule' || action === 'unpublish') && !permissions.canPublish) {
     throw forbidden('You cannot publish this post. Submit it for review and an editor will publish it.');
   }
+  if (action === 'send-back' && !permissions.canSendBack) throw forbidden('Only editors and owners can send a post back to its writer.');
   // Someone who may not publish cannot change a public post either (contributors never reach one).
   if (action === 'unpublish' && !post) throw notFound('There is no such post.');
 
@@ -450,7 +458,7 @@ async function handlePostSave(
     );
   }
   const saved = result.post;
-  const key = action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
+  const key = action === 'send-back' ? 'sent-back' : action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
   return reply.redirect(`${editorUrls.editPost(slug, saved.id)}?saved=${key}`, 303);
 }
 

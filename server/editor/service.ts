@@ -31,7 +31,7 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 export const POST_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const MAX_TAGS = 20;
 
-export const POST_ACTIONS = ['save', 'review', 'publish', 'schedule', 'unpublish', 'delete', 'preview'] as const;
+export const POST_ACTIONS = ['save', 'review', 'publish', 'schedule', 'unpublish', 'delete', 'preview', 'send-back'] as const;
 export type PostAction = (typeof POST_ACTIONS)[number];
 
 export function parseAction(value: unknown): PostAction {
@@ -44,6 +44,8 @@ export interface PostPermissions {
   canEdit: boolean;
   canPublish: boolean;
   canDelete: boolean;
+  /** Send a post back to its writer with a note (when it is in review): editors and owners (publish-any). */
+  canSendBack: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export function postPermissions(role: Role | undefined, user: SignedInUser, post
   const unpublished = post === undefined || post.status === 'draft' || post.status === 'review';
   const canEdit = write && (any || (own && (publishOwn || unpublished)));
   const canPublish = canEdit && (any || (own && publishOwn));
-  return { canEdit, canPublish, canDelete: canEdit };
+  return { canEdit, canPublish, canDelete: canEdit, canSendBack: canEdit && any && post !== undefined };
 }
 
 // ------------------------------------------------------------------------------------------ forms
@@ -75,6 +77,8 @@ export interface PostForm {
   commentsOpen: boolean;
   publishAt: string;
   version: string;
+  /** The note sent with "Send back to the writer". */
+  reviewNote: string;
 }
 
 function str(value: unknown): string {
@@ -101,10 +105,11 @@ export function readPostForm(body: unknown): PostForm {
     commentsOpen: str(b.comments_open) === 'on',
     publishAt: str(b.publish_at),
     version: str(b.version),
+    reviewNote: str(b.review_note).replace(/\r\n/g, '\n'),
   };
 }
 
-export type FieldErrors = Partial<Record<'title' | 'slug' | 'summary' | 'body' | 'tags' | 'authors' | 'publishAt' | 'form', string>>;
+export type FieldErrors = Partial<Record<'title' | 'slug' | 'summary' | 'body' | 'tags' | 'authors' | 'publishAt' | 'reviewNote' | 'form', string>>;
 
 export interface ValidPost {
   title: string;
@@ -115,6 +120,7 @@ export interface ValidPost {
   additionalAuthorIds: number[];
   commentsOpen: boolean;
   publishAt: Date | undefined;
+  reviewNote?: string;
 }
 
 export function parseTags(text: string): { tags: Array<{ slug: string; name: string }>; error?: string } {
@@ -185,9 +191,15 @@ export async function validatePost(
     else if (at.getTime() <= input.now.getTime()) publishAt = at;
   }
 
+  const reviewNote = form.reviewNote.trim();
+  if (input.action === 'send-back') {
+    if (!reviewNote) errors.reviewNote = 'Write a note for the writer: what should change before it can be published.';
+    else if (reviewNote.length > 4000) errors.reviewNote = 'The note is too long: 4,000 characters at most.';
+  }
+
   return {
     errors,
-    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt },
+    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt, reviewNote },
   };
 }
 
@@ -224,7 +236,11 @@ function nextState(post: Post | undefined, input: SaveInput): { changes: PostUpd
       if (status !== 'draft' && status !== 'review' && status !== 'unpublished') {
         return { changes: {}, error: 'Only a draft can be submitted for review.' };
       }
-      return { changes: { status: 'review' } };
+      // Submitting again answers the editor's note: it is cleared.
+      return { changes: { status: 'review', review_note: null, review_note_by: null } };
+    case 'send-back':
+      if (status !== 'review') return { changes: {}, error: 'Only a post awaiting review can be sent back to its writer.' };
+      return { changes: { status: 'draft', review_note: input.value.reviewNote ?? '', review_note_by: input.user.id } };
     case 'publish': {
       // Live already (published, or scheduled and its time has come): it keeps its publication date.
       const alreadyLive = post && isPostPublic(post, now) && post.published_at;
