@@ -301,7 +301,7 @@ async function loadPostFor(app: FastifyInstance, request: FastifyRequest<{ Param
 }
 
 function emptyPostForm(): PostForm {
-  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '', reviewNote: '' };
+  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '', reviewNote: '', pinned: false };
 }
 
 async function postToForm(app: FastifyInstance, post: Post, authorIds: number[], access: ProjectAccess): Promise<PostForm> {
@@ -317,6 +317,7 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
     publishAt: (post.status === 'published' || post.status === 'scheduled') && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
     version: String(post.version),
     reviewNote: '',
+    pinned: post.pinned_at !== null,
   };
 }
 
@@ -423,6 +424,8 @@ async function handlePostSave(
     return renderPostForm(app, request, reply, access, existing, form, errors);
   }
   const version = /^[0-9]{1,9}$/.test(form.version) ? Number(form.version) : -1;
+  // Pinning decides what the public sees first: only people who may publish change it.
+  if (!permissions.canPublish) value.pinned = undefined;
   const result = await savePost(app.db, {
     project: access.project,
     user,

@@ -79,6 +79,8 @@ export interface PostForm {
   version: string;
   /** The note sent with "Send back to the writer". */
   reviewNote: string;
+  /** Pinned to the top of the project's listing (only people who may publish change it). */
+  pinned: boolean;
 }
 
 function str(value: unknown): string {
@@ -106,6 +108,7 @@ export function readPostForm(body: unknown): PostForm {
     publishAt: str(b.publish_at),
     version: str(b.version),
     reviewNote: str(b.review_note).replace(/\r\n/g, '\n'),
+    pinned: str(b.pinned) === 'on',
   };
 }
 
@@ -121,6 +124,8 @@ export interface ValidPost {
   commentsOpen: boolean;
   publishAt: Date | undefined;
   reviewNote?: string;
+  /** Undefined: leave the pin as it is (the person may not change it). */
+  pinned?: boolean;
 }
 
 export function parseTags(text: string): { tags: Array<{ slug: string; name: string }>; error?: string } {
@@ -199,7 +204,7 @@ export async function validatePost(
 
   return {
     errors,
-    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt, reviewNote },
+    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt, reviewNote, pinned: form.pinned },
   };
 }
 
@@ -278,6 +283,8 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
     rendered_version: RENDERER_VERSION,
     comments_open: value.commentsOpen,
     updated_at: now,
+    // Pinned since the first time it was pinned; several posts may be pinned, newest pin first.
+    ...(value.pinned === undefined ? {} : { pinned_at: value.pinned ? (post?.pinned_at ?? now) : null }),
     ...state.changes,
   };
   try {
@@ -293,6 +300,7 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
           body_html: fields.body_html as string,
           rendered_version: RENDERER_VERSION,
           comments_open: value.commentsOpen,
+          pinned_at: value.pinned ? now : null,
           status: (state.changes.status as PostStatus | undefined) ?? 'draft',
           published_at: state.changes.published_at ?? null,
           first_published_at: state.changes.first_published_at ?? null,
