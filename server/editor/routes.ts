@@ -3,6 +3,7 @@
 // the project role (write-post for posts, edit-pages for pages); post-level rules come from service.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
+import { roleAllows } from '../auth/roles.js';
 import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { renderPostHtml } from '../markdown/render.js';
@@ -47,6 +48,7 @@ export const editorUrls = {
   posts: (project: string, status?: string) => `/admin/projects/${enc(project)}/posts${status ? `?status=${enc(status)}` : ''}`,
   newPost: (project: string) => `/admin/projects/${enc(project)}/posts/new`,
   createPost: (project: string) => `/admin/projects/${enc(project)}/posts`,
+  bulk: (project: string) => `/admin/projects/${enc(project)}/posts/bulk`,
   editPost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`,
   updatePost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}`,
   revisions: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions`,
@@ -120,8 +122,24 @@ export default async function editorRoutes(app: FastifyInstance) {
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
         canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
-        notice: noticeFor(request),
+        notice: bulkNotice(request) ?? noticeFor(request),
+        bulkUrl: editorUrls.bulk(access.project.slug),
+        canBulkPublish: roleAllows(access.role, user, 'publish-own'),
       });
+    });
+
+    // POST /admin/projects/:project/posts/bulk — publish, unpublish or delete the ticked posts
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/bulk', async (request, reply) => {
+      const access = accessOf(request);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const action = BULK_ACTIONS.find((a) => a === body.action);
+      const raw = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
+      const ids = [...new Set(raw.filter((v): v is string => typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v)).map(Number))].slice(0, MAX_BULK);
+      if (!action || ids.length === 0) {
+        return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=none`, 303);
+      }
+      const result = await bulkApply(app, request, access, action, ids);
+      return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=${action}&done=${result.done}&skipped=${result.skipped}`, 303);
     });
 
     // GET /admin/projects/:project/posts/new — an empty post form
@@ -264,6 +282,71 @@ export default async function editorRoutes(app: FastifyInstance) {
       return handlePageSave(app, request, reply, access, page);
     });
   });
+}
+
+// ------------------------------------------------------------------------------------- bulk actions
+
+const BULK_ACTIONS = ['publish', 'unpublish', 'delete'] as const;
+type BulkAction = (typeof BULK_ACTIONS)[number];
+const MAX_BULK = 100;
+const BULK_DONE: Record<BulkAction, string> = { publish: 'published', unpublish: 'unpublished', delete: 'deleted' };
+
+/**
+ * Each ticked post goes through the same rules as its own editor form (permissions, then savePost's
+ * state change with a revision, or deletePost); posts the person may not change, or that cannot take
+ * the action (unpublishing a draft), are skipped and counted.
+ */
+async function bulkApply(app: FastifyInstance, request: FastifyRequest, access: ProjectAccess, action: BulkAction, ids: number[]) {
+  const user = request.user!;
+  let done = 0;
+  let skipped = 0;
+  for (const id of ids) {
+    const now = app.clock.now();
+    const post = await findEditablePost(app.db, access.project.id, id);
+    if (!post) {
+      skipped += 1;
+      continue;
+    }
+    const authorIds = await listPostAuthorIds(app.db, post.id);
+    const permissions = postPermissions(access.role, user, post, authorIds);
+    if (action === 'delete') {
+      if (!permissions.canDelete) skipped += 1;
+      else {
+        await deletePost(app.db, post, now);
+        done += 1;
+      }
+      continue;
+    }
+    const shown = shownStatus(post, now);
+    const applies = action === 'publish' ? shown !== 'published' : shown === 'published' || shown === 'scheduled';
+    if (!permissions.canPublish || !applies) {
+      skipped += 1;
+      continue;
+    }
+    const form = { ...(await postToForm(app, post, authorIds, access)), publishAt: '' };
+    const writers = await listWriters(app.db, access.project.id);
+    const { errors, value } = await validatePost(app.db, { form, action, project: access.project, postId: post.id, primaryAuthorId: authorIds[0] ?? post.created_by ?? user.id, writers, now });
+    if (Object.keys(errors).length > 0) {
+      skipped += 1;
+      continue;
+    }
+    const result = await savePost(app.db, { project: access.project, user, post, existingAuthorIds: authorIds, value, action, version: post.version, now, tagAuthority: app.siteIdentity.authority });
+    if (result.kind === 'saved') done += 1;
+    else skipped += 1;
+  }
+  return { done, skipped };
+}
+
+function bulkNotice(request: FastifyRequest): string | undefined {
+  const q = (request.query ?? {}) as Record<string, unknown>;
+  if (q.bulk === 'none') return 'Nothing was changed: tick at least one post and choose what to do with them.';
+  const action = BULK_ACTIONS.find((a) => a === q.bulk);
+  if (!action) return undefined;
+  const count = (v: unknown) => (typeof v === 'string' && /^[0-9]{1,3}$/.test(v) ? Number(v) : 0);
+  const done = count(q.done);
+  const skipped = count(q.skipped);
+  const posts = (n: number) => `${n} ${n === 1 ? 'post' : 'posts'}`;
+  return `${posts(done)} ${BULK_DONE[action]}.${skipped ? ` ${posts(skipped)} left as ${skipped === 1 ? 'it was' : 'they were'}: you may not change ${skipped === 1 ? 'it' : 'them'} that way, or ${skipped === 1 ? 'it was' : 'they were'} already so.` : ''}`;
 }
 
 // ------------------------------------------------------------------------------------------ helpers
