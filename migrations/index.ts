@@ -11,6 +11,7 @@ import * as m0009 from './0009-comment-target-stamp.js';
 import * as m0010 from './0010-feed-changes.js';
 import * as m0011 from './0011-comment-policy-and-edits.js';
 import * as m0012 from './0012-team-comments.js';
+import * as m0013 from './0013-writing.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0010-feed-changes': m0010,
   '0011-comment-policy-and-edits': m0011,
   '0012-team-comments': m0012,
+  '0013-writing': m0013,
 };

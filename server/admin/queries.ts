@@ -1,6 +1,7 @@
 // SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people.
 import type { Db } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
+import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface DashboardProject {
   id: number;
@@ -11,6 +12,9 @@ export interface DashboardProject {
   drafts: number;
   awaitingReview: number;
   scheduled: number;
+  published: number;
+  /** This person's posts an editor sent back with a note, not yet submitted again. */
+  sentBack: number;
   pendingComments: number;
 }
 
@@ -21,8 +25,8 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
     .leftJoin('memberships', (join) => join.onRef('memberships.project_id', '=', 'projects.id').on('memberships.person_id', '=', personId))
     .$if(!isSiteAdmin, (qb) => qb.where('memberships.role', 'is not', null))
     .select((eb) => {
-      const posts = (status: 'draft' | 'review' | 'scheduled') =>
-        eb.selectFrom('posts').select((p) => p.fn.countAll<number>().as('n')).whereRef('posts.project_id', '=', 'projects.id').where('posts.status', '=', status).where('posts.deleted_at', 'is', null);
+      const count = () => eb.selectFrom('posts').select((p) => p.fn.countAll<number>().as('n')).whereRef('posts.project_id', '=', 'projects.id');
+      const posts = (status: 'draft' | 'review') => count().where('posts.status', '=', status).where('posts.deleted_at', 'is', null);
       return [
         'projects.id',
         'projects.slug',
@@ -31,7 +35,13 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
         'memberships.role',
         posts('draft').as('drafts'),
         posts('review').as('awaiting_review'),
-        posts('scheduled').where('posts.published_at', '>', now).as('scheduled'),
+        // As the public sees them (editor/queries.ts lists them the same way).
+        count().where((p) => isListedLater(p, now)).as('scheduled'),
+        count().where((p) => isPublic(p, now)).as('published'),
+        posts('draft')
+          .where('posts.review_note', 'is not', null)
+          .where((p) => p.or([p('posts.created_by', '=', personId), p.exists(p.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId))]))
+          .as('sent_back'),
         eb
           .selectFrom('comments')
           .innerJoin('posts', 'posts.id', 'comments.post_id')
@@ -53,6 +63,8 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
     drafts: Number(r.drafts ?? 0),
     awaitingReview: Number(r.awaiting_review ?? 0),
     scheduled: Number(r.scheduled ?? 0),
+    published: Number(r.published ?? 0),
+    sentBack: Number(r.sent_back ?? 0),
     pendingComments: Number(r.pending_comments ?? 0),
   }));
 }

@@ -61,6 +61,11 @@ export interface PostTable {
   first_published_at: NullableTimestamp;
   atom_id: string | null;
   comments_open: Generated<boolean>;
+  /** Pinned to the top of its project's listing (migration 0011); several may be, newest pin first. */
+  pinned_at: NullableTimestamp;
+  /** An editor's note when sending a post in review back to its writer (migration 0011). */
+  review_note: string | null;
+  review_note_by: number | null;
   version: Generated<number>;
   created_by: number | null;
   created_at: Generated<Date>;
@@ -163,6 +168,8 @@ export interface ImageTable {
   bytes: Buffer;
   project_id: number | null;
   uploaded_by: number | null;
+  /** The description given at upload (migration 0011): '' = decorative on purpose; NULL = never asked. */
+  alt_text: string | null;
   created_at: Generated<Date>;
 }
 

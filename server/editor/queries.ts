@@ -3,6 +3,8 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { NewPost, Page, Post, PostStatus, PostUpdate, Role } from '../db/schema.js';
+import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { shownStatus } from '../posts/queries.js';
 
 export interface EditorPostRow {
   id: number;
@@ -16,14 +18,19 @@ export interface EditorPostRow {
   authorNames: string[];
 }
 
-/** All live posts of a project for the editor list, newest change first; optionally of one status. */
-export async function listProjectPosts(db: Db, projectId: number, status?: PostStatus): Promise<EditorPostRow[]> {
+/**
+ * All live posts of a project for the editor list, newest change first; optionally of one status as the
+ * public sees it (`shownStatus`): "published" is what `isPublic` says, "scheduled" what `isListedLater` says.
+ */
+export async function listProjectPosts(db: Db, projectId: number, now: Date, status?: PostStatus): Promise<EditorPostRow[]> {
   let q = db
     .selectFrom('posts')
-    .select(['id', 'slug', 'title', 'status', 'published_at', 'updated_at', 'created_by'])
+    .select(['id', 'slug', 'title', 'status', 'published_at', 'updated_at', 'created_by', 'deleted_at'])
     .where('project_id', '=', projectId)
     .where('deleted_at', 'is', null);
-  if (status) q = q.where('status', '=', status);
+  if (status === 'published') q = q.where((eb) => isPublic(eb, now));
+  else if (status === 'scheduled') q = q.where((eb) => isListedLater(eb, now));
+  else if (status) q = q.where('status', '=', status);
   const rows = await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(500).execute();
   const ids = rows.map((r) => r.id);
   const authors = ids.length
@@ -42,7 +49,7 @@ export async function listProjectPosts(db: Db, projectId: number, status?: PostS
       id: r.id,
       slug: r.slug,
       title: r.title,
-      status: r.status,
+      status: shownStatus(r, now),
       publishedAt: r.published_at,
       updatedAt: r.updated_at,
       createdBy: r.created_by,
@@ -60,6 +67,12 @@ export async function findEditablePost(db: Db, projectId: number, postId: number
     .where('project_id', '=', projectId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
+}
+
+export async function findPersonName(db: Db, personId: number | null): Promise<string | null> {
+  if (personId === null) return null;
+  const row = await db.selectFrom('people').select('display_name').where('id', '=', personId).executeTakeFirst();
+  return row?.display_name ?? null;
 }
 
 /** Author person ids of a post in byline order. */

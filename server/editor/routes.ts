@@ -3,6 +3,7 @@
 // the project role (write-post for posts, edit-pages for pages); post-level rules come from service.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
+import { roleAllows } from '../auth/roles.js';
 import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
@@ -10,6 +11,7 @@ import { urls } from '../urls.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findEditablePost,
+  findPersonName,
   findPageById,
   findRevision,
   listPostAuthorIds,
@@ -38,12 +40,16 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
+import { shownStatus } from '../posts/queries.js';
+import { findImageAltText } from '../media/queries.js';
+import { imageMarkdown } from '../media/service.js';
 
 const enc = encodeURIComponent;
 export const editorUrls = {
   posts: (project: string, status?: string) => `/admin/projects/${enc(project)}/posts${status ? `?status=${enc(status)}` : ''}`,
   newPost: (project: string) => `/admin/projects/${enc(project)}/posts/new`,
   createPost: (project: string) => `/admin/projects/${enc(project)}/posts`,
+  bulk: (project: string) => `/admin/projects/${enc(project)}/posts/bulk`,
   editPost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`,
   updatePost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}`,
   revisions: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions`,
@@ -73,6 +79,7 @@ const FIELD_IDS: Record<string, string> = {
   tags: 'post-tags',
   authors: 'post-authors',
   publishAt: 'post-publish-at',
+  reviewNote: 'post-review-note',
   form: 'post-actions',
 };
 
@@ -99,12 +106,12 @@ export default async function editorRoutes(app: FastifyInstance) {
       const raw = request.query.status;
       const status = typeof raw === 'string' && raw in STATUS_LABELS ? (raw as PostStatus) : undefined;
       if (raw !== undefined && raw !== '' && !status) throw notFound('There is no such post status.');
-      const rows = await listProjectPosts(app.db, access.project.id, status);
+      const rows = await listProjectPosts(app.db, access.project.id, app.clock.now(), status);
       const items = rows.map((r) => ({
         ...r,
         statusLabel: STATUS_LABELS[r.status],
         editUrl: postPermissions(access.role, user, { status: r.status, created_by: r.createdBy }, r.authorIds).canEdit ? editorUrls.editPost(access.project.slug, r.id) : null,
-        publicUrl: r.status === 'published' || r.status === 'scheduled' ? urls.post(access.project.slug, r.slug) : null,
+        publicUrl: r.status === 'published' ? urls.post(access.project.slug, r.slug) : null,
       }));
       return reply.page('pages/editor/posts', {
         title: `Posts: ${access.project.title}`,
@@ -116,8 +123,24 @@ export default async function editorRoutes(app: FastifyInstance) {
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
         canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
-        notice: noticeFor(request),
+        notice: bulkNotice(request) ?? noticeFor(request),
+        bulkUrl: editorUrls.bulk(access.project.slug),
+        canBulkPublish: roleAllows(access.role, user, 'publish-own'),
       });
+    });
+
+    // POST /admin/projects/:project/posts/bulk — publish, unpublish or delete the ticked posts
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/bulk', async (request, reply) => {
+      const access = accessOf(request);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const action = BULK_ACTIONS.find((a) => a === body.action);
+      const raw = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
+      const ids = [...new Set(raw.filter((v): v is string => typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v)).map(Number))].slice(0, MAX_BULK);
+      if (!action || ids.length === 0) {
+        return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=none`, 303);
+      }
+      const result = await bulkApply(app, request, access, action, ids);
+      return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=${action}&done=${result.done}&skipped=${result.skipped}`, 303);
     });
 
     // GET /admin/projects/:project/posts/new — an empty post form
@@ -138,7 +161,10 @@ export default async function editorRoutes(app: FastifyInstance) {
     posts.get<{ Params: Params; Querystring: { image?: string } }>('/admin/projects/:project/posts/:id/edit', async (request, reply) => {
       const access = accessOf(request);
       const { post, authorIds } = await loadPostFor(app, request, access);
-      const image = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? `/media/${request.query.image}` : undefined;
+      const file = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? request.query.image : undefined;
+      // The Markdown to paste carries the description given at upload ('' when decorative).
+      const alt = file ? await findImageAltText(app.db, file.slice(0, 64)) : undefined;
+      const image = file ? imageMarkdown(`/media/${file}`, alt ?? '') : undefined;
       return renderPostForm(app, request, reply, access, { post, authorIds }, await postToForm(app, post, authorIds, access), {}, { image });
     });
 
@@ -259,6 +285,71 @@ export default async function editorRoutes(app: FastifyInstance) {
   });
 }
 
+// ------------------------------------------------------------------------------------- bulk actions
+
+const BULK_ACTIONS = ['publish', 'unpublish', 'delete'] as const;
+type BulkAction = (typeof BULK_ACTIONS)[number];
+const MAX_BULK = 100;
+const BULK_DONE: Record<BulkAction, string> = { publish: 'published', unpublish: 'unpublished', delete: 'deleted' };
+
+/**
+ * Each ticked post goes through the same rules as its own editor form (permissions, then savePost's
+ * state change with a revision, or deletePost); posts the person may not change, or that cannot take
+ * the action (unpublishing a draft), are skipped and counted.
+ */
+async function bulkApply(app: FastifyInstance, request: FastifyRequest, access: ProjectAccess, action: BulkAction, ids: number[]) {
+  const user = request.user!;
+  let done = 0;
+  let skipped = 0;
+  for (const id of ids) {
+    const now = app.clock.now();
+    const post = await findEditablePost(app.db, access.project.id, id);
+    if (!post) {
+      skipped += 1;
+      continue;
+    }
+    const authorIds = await listPostAuthorIds(app.db, post.id);
+    const permissions = postPermissions(access.role, user, post, authorIds);
+    if (action === 'delete') {
+      if (!permissions.canDelete) skipped += 1;
+      else {
+        await deletePost(app.db, post, now);
+        done += 1;
+      }
+      continue;
+    }
+    const shown = shownStatus(post, now);
+    const applies = action === 'publish' ? shown !== 'published' : shown === 'published' || shown === 'scheduled';
+    if (!permissions.canPublish || !applies) {
+      skipped += 1;
+      continue;
+    }
+    const form = { ...(await postToForm(app, post, authorIds, access)), publishAt: '' };
+    const writers = await listWriters(app.db, access.project.id);
+    const { errors, value } = await validatePost(app.db, { form, action, project: access.project, postId: post.id, primaryAuthorId: authorIds[0] ?? post.created_by ?? user.id, writers, now });
+    if (Object.keys(errors).length > 0) {
+      skipped += 1;
+      continue;
+    }
+    const result = await savePost(app.db, { project: access.project, user, post, existingAuthorIds: authorIds, value, action, version: post.version, now, tagAuthority: app.siteIdentity.authority });
+    if (result.kind === 'saved') done += 1;
+    else skipped += 1;
+  }
+  return { done, skipped };
+}
+
+function bulkNotice(request: FastifyRequest): string | undefined {
+  const q = (request.query ?? {}) as Record<string, unknown>;
+  if (q.bulk === 'none') return 'Nothing was changed: tick at least one post and choose what to do with them.';
+  const action = BULK_ACTIONS.find((a) => a === q.bulk);
+  if (!action) return undefined;
+  const count = (v: unknown) => (typeof v === 'string' && /^[0-9]{1,3}$/.test(v) ? Number(v) : 0);
+  const done = count(q.done);
+  const skipped = count(q.skipped);
+  const posts = (n: number) => `${n} ${n === 1 ? 'post' : 'posts'}`;
+  return `${posts(done)} ${BULK_DONE[action]}.${skipped ? ` ${posts(skipped)} left as ${skipped === 1 ? 'it was' : 'they were'}: you may not change ${skipped === 1 ? 'it' : 'them'} that way, or ${skipped === 1 ? 'it was' : 'they were'} already so.` : ''}`;
+}
+
 // ------------------------------------------------------------------------------------------ helpers
 
 function identity(access: ProjectAccess) {
@@ -270,6 +361,7 @@ const NOTICES: Record<string, string> = {
   review: 'Submitted for review. An editor will look at it.',
   published: 'Published.',
   scheduled: 'Scheduled.',
+  'sent-back': 'Sent back to the writer with your note. It is a draft again.',
   unpublished: 'Unpublished: its address now says it was removed.',
   deleted: 'Post deleted.',
   restored: 'Revision restored as a new save.',
@@ -293,7 +385,7 @@ async function loadPostFor(app: FastifyInstance, request: FastifyRequest<{ Param
 }
 
 function emptyPostForm(): PostForm {
-  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '' };
+  return { title: '', slug: '', summary: '', body: '', tags: '', authors: [], commentsOpen: true, publishAt: '', version: '', reviewNote: '', pinned: false };
 }
 
 async function postToForm(app: FastifyInstance, post: Post, authorIds: number[], access: ProjectAccess): Promise<PostForm> {
@@ -306,8 +398,10 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
     tags: tags.join(', '),
     authors: authorIds.slice(1).map(String),
     commentsOpen: post.comments_open,
-    publishAt: post.status === 'scheduled' && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
+    publishAt: (post.status === 'published' || post.status === 'scheduled') && post.published_at ? formatLocalDateTime(post.published_at, access.project.time_zone) : '',
     version: String(post.version),
+    reviewNote: '',
+    pinned: post.pinned_at !== null,
   };
 }
 
@@ -334,13 +428,18 @@ async function renderPostForm(
   const primaryId = existing?.authorIds[0] ?? post?.created_by ?? user.id;
   const writers = (await listWriters(app.db, access.project.id)).filter((w) => w.personId !== primaryId);
   const slug = access.project.slug;
+  const shown = post ? shownStatus(post, app.clock.now()) : undefined;
+  // The editor's note on a post sent back, shown until it is submitted again.
+  const reviewNote = post?.review_note ? { text: post.review_note, by: await findPersonName(app.db, post.review_note_by) } : null;
   return reply.page('pages/editor/post-form', {
     title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
     noindex: true,
     project: identity(access),
     p: access.project,
     post: post ?? null,
-    statusLabel: post ? STATUS_LABELS[post.status] : 'New',
+    shownStatus: shown ?? null,
+    reviewNote,
+    statusLabel: shown ? STATUS_LABELS[shown] : 'New',
     form,
     errors,
     errorList: errorList(errors, FIELD_IDS),
@@ -352,13 +451,13 @@ async function renderPostForm(
     action: post ? editorUrls.updatePost(slug, post.id) : editorUrls.createPost(slug),
     listUrl: editorUrls.posts(slug),
     revisionsUrl: post ? editorUrls.revisions(slug, post.id) : null,
-    publicUrl: post && post.status === 'published' ? urls.post(slug, post.slug) : null,
+    publicUrl: post && shown === 'published' ? urls.post(slug, post.slug) : null,
     uploadUrl: editorUrls.uploadImage(slug),
     timeZone: access.project.time_zone,
     notice: extras.notice ?? noticeFor(request),
     previewHtml: extras.previewHtml ?? null,
     conflict: extras.conflict ?? null,
-    image: extras.image ?? null,
+    imageMarkdown: extras.image ?? null,
   });
 }
 
@@ -390,6 +489,7 @@ async function handlePostSave(
   if ((action === 'publish' || action === 'schedule' || action === 'unpublish') && !permissions.canPublish) {
     throw forbidden('You cannot publish this post. Submit it for review and an editor will publish it.');
   }
+  if (action === 'send-back' && !permissions.canSendBack) throw forbidden('Only editors and owners can send a post back to its writer.');
   // Someone who may not publish cannot change a public post either (contributors never reach one).
   if (action === 'unpublish' && !post) throw notFound('There is no such post.');
 
@@ -408,6 +508,8 @@ async function handlePostSave(
     return renderPostForm(app, request, reply, access, existing, form, errors);
   }
   const version = /^[0-9]{1,9}$/.test(form.version) ? Number(form.version) : -1;
+  // Pinning decides what the public sees first: only people who may publish change it.
+  if (!permissions.canPublish) value.pinned = undefined;
   const result = await savePost(app.db, {
     project: access.project,
     user,
@@ -443,7 +545,7 @@ async function handlePostSave(
     );
   }
   const saved = result.post;
-  const key = action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
+  const key = action === 'send-back' ? 'sent-back' : action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
   return reply.redirect(`${editorUrls.editPost(slug, saved.id)}?saved=${key}`, 303);
 }
 

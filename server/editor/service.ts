@@ -8,6 +8,7 @@ import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.j
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import type { SignedInUser } from '../plugins/view.js';
 import { mintAtomId } from '../posts/atom-id.js';
+import { isPostPublic } from '../posts/queries.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';
 import {
   addSlugRedirect,
@@ -30,7 +31,7 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 export const POST_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const MAX_TAGS = 20;
 
-export const POST_ACTIONS = ['save', 'review', 'publish', 'schedule', 'unpublish', 'delete', 'preview'] as const;
+export const POST_ACTIONS = ['save', 'review', 'publish', 'schedule', 'unpublish', 'delete', 'preview', 'send-back'] as const;
 export type PostAction = (typeof POST_ACTIONS)[number];
 
 export function parseAction(value: unknown): PostAction {
@@ -43,6 +44,8 @@ export interface PostPermissions {
   canEdit: boolean;
   canPublish: boolean;
   canDelete: boolean;
+  /** Send a post back to its writer with a note (when it is in review): editors and owners (publish-any). */
+  canSendBack: boolean;
 }
 
 /**
@@ -58,7 +61,7 @@ export function postPermissions(role: Role | undefined, user: SignedInUser, post
   const unpublished = post === undefined || post.status === 'draft' || post.status === 'review';
   const canEdit = write && (any || (own && (publishOwn || unpublished)));
   const canPublish = canEdit && (any || (own && publishOwn));
-  return { canEdit, canPublish, canDelete: canEdit };
+  return { canEdit, canPublish, canDelete: canEdit, canSendBack: canEdit && any && post !== undefined };
 }
 
 // ------------------------------------------------------------------------------------------ forms
@@ -74,6 +77,10 @@ export interface PostForm {
   commentsOpen: boolean;
   publishAt: string;
   version: string;
+  /** The note sent with "Send back to the writer". */
+  reviewNote: string;
+  /** Pinned to the top of the project's listing (only people who may publish change it). */
+  pinned: boolean;
 }
 
 function str(value: unknown): string {
@@ -100,10 +107,12 @@ export function readPostForm(body: unknown): PostForm {
     commentsOpen: str(b.comments_open) === 'on',
     publishAt: str(b.publish_at),
     version: str(b.version),
+    reviewNote: str(b.review_note).replace(/\r\n/g, '\n'),
+    pinned: str(b.pinned) === 'on',
   };
 }
 
-export type FieldErrors = Partial<Record<'title' | 'slug' | 'summary' | 'body' | 'tags' | 'authors' | 'publishAt' | 'form', string>>;
+export type FieldErrors = Partial<Record<'title' | 'slug' | 'summary' | 'body' | 'tags' | 'authors' | 'publishAt' | 'reviewNote' | 'form', string>>;
 
 export interface ValidPost {
   title: string;
@@ -114,6 +123,9 @@ export interface ValidPost {
   additionalAuthorIds: number[];
   commentsOpen: boolean;
   publishAt: Date | undefined;
+  reviewNote?: string;
+  /** Undefined: leave the pin as it is (the person may not change it). */
+  pinned?: boolean;
 }
 
 export function parseTags(text: string): { tags: Array<{ slug: string; name: string }>; error?: string } {
@@ -176,11 +188,23 @@ export async function validatePost(
       if (!publishAt) errors.publishAt = 'Enter a real date and time, for example 2026-05-01T09:30.';
       else if (publishAt.getTime() <= input.now.getTime()) errors.publishAt = 'Choose a time in the future, or use “Publish now”.';
     }
+  } else if (input.action === 'publish' && form.publishAt.trim()) {
+    // Back-dating: "Publish now" with a past date publishes the post as of that date (write-ups of past
+    // events, imported posts). A date still to come is what "Schedule" is for; "Publish now" means now.
+    const at = parseLocalDateTime(form.publishAt, input.project.time_zone);
+    if (!at) errors.publishAt = 'Enter a real date and time, for example 2026-05-01T09:30, or leave it empty to publish now.';
+    else if (at.getTime() <= input.now.getTime()) publishAt = at;
+  }
+
+  const reviewNote = form.reviewNote.trim();
+  if (input.action === 'send-back') {
+    if (!reviewNote) errors.reviewNote = 'Write a note for the writer: what should change before it can be published.';
+    else if (reviewNote.length > 4000) errors.reviewNote = 'The note is too long: 4,000 characters at most.';
   }
 
   return {
     errors,
-    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt },
+    value: { title, slug, summary, bodyMd: form.body, tags: tags.tags, additionalAuthorIds: additional, commentsOpen: form.commentsOpen, publishAt, reviewNote, pinned: form.pinned },
   };
 }
 
@@ -217,10 +241,20 @@ function nextState(post: Post | undefined, input: SaveInput): { changes: PostUpd
       if (status !== 'draft' && status !== 'review' && status !== 'unpublished') {
         return { changes: {}, error: 'Only a draft can be submitted for review.' };
       }
-      return { changes: { status: 'review' } };
+      // Submitting again answers the editor's note: it is cleared.
+      return { changes: { status: 'review', review_note: null, review_note_by: null } };
+    case 'send-back':
+      if (status !== 'review') return { changes: {}, error: 'Only a post awaiting review can be sent back to its writer.' };
+      return { changes: { status: 'draft', review_note: input.value.reviewNote ?? '', review_note_by: input.user.id } };
     case 'publish': {
-      const alreadyLive = status === 'published' && post?.published_at;
-      return { changes: { status: 'published', published_at: alreadyLive ? post.published_at : now, first_published_at: post?.first_published_at ?? now } };
+      // Live already (published, or scheduled and its time has come): it keeps its publication date.
+      const alreadyLive = post && isPostPublic(post, now) && post.published_at;
+      // A back-date (a past time from the form) wins, unless it is the date the post already has to the
+      // minute (the form shows minutes), so saving a published post never shifts its date by seconds.
+      const backDate = input.value.publishAt;
+      const sameMinute = alreadyLive && backDate && Math.floor(alreadyLive.getTime() / 60_000) === Math.floor(backDate.getTime() / 60_000);
+      const at = backDate && !sameMinute ? backDate : alreadyLive || now;
+      return { changes: { status: 'published', published_at: at, first_published_at: post?.first_published_at ?? at } };
     }
     case 'schedule': {
       const at = input.value.publishAt!;
@@ -249,6 +283,8 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
     rendered_version: RENDERER_VERSION,
     comments_open: value.commentsOpen,
     updated_at: now,
+    // Pinned since the first time it was pinned; several posts may be pinned, newest pin first.
+    ...(value.pinned === undefined ? {} : { pinned_at: value.pinned ? (post?.pinned_at ?? now) : null }),
     ...state.changes,
   };
   try {
@@ -264,6 +300,7 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
           body_html: fields.body_html as string,
           rendered_version: RENDERER_VERSION,
           comments_open: value.commentsOpen,
+          pinned_at: value.pinned ? now : null,
           status: (state.changes.status as PostStatus | undefined) ?? 'draft',
           published_at: state.changes.published_at ?? null,
           first_published_at: state.changes.first_published_at ?? null,

@@ -7,7 +7,7 @@ import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type P
 import { findEditablePost } from '../editor/queries.js';
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import { findImage, saveImage } from './queries.js';
-import { checkUpload, IMAGE_TYPES, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
+import { checkAltText, checkUpload, IMAGE_TYPES, imageMarkdown, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
 
 const enc = encodeURIComponent;
 const uploadUrl = (project: string) => `/admin/projects/${enc(project)}/images`;
@@ -43,7 +43,7 @@ export default async function mediaRoutes(app: FastifyInstance) {
     await uploads.register(multipart, {
       attachFieldsToBody: true,
       throwFileSizeLimit: false,
-      limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5, fieldSize: 1000, parts: 8 },
+      limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 6, fieldSize: 2000, parts: 8 },
     });
     uploads.addHook('preValidation', async (request) => void readingBody.delete(request));
     uploads.setErrorHandler((error: FastifyError, request) => {
@@ -77,15 +77,21 @@ export default async function mediaRoutes(app: FastifyInstance) {
         bytes = await file.toBuffer();
         truncated = file.file.truncated;
       }
+      const typed = { alt: fieldValue(body.alt) ?? '', decorative: fieldValue(body.decorative) === 'on' };
       const check = truncated ? checkUpload(undefined, true) : checkUpload(bytes);
       if (!check.ok) {
         reply.code(check.status);
-        return renderUpload(reply, access, { postId: post?.id, error: check.message });
+        return renderUpload(reply, access, { postId: post?.id, error: check.message, typed });
+      }
+      const alt = checkAltText(typed.alt, typed.decorative);
+      if (!alt.ok) {
+        reply.code(422);
+        return renderUpload(reply, access, { postId: post?.id, altError: alt.message, typed });
       }
       const sha = sha256Hex(bytes!);
-      await saveImage(app.db, { sha256: sha, contentType: check.type.contentType, bytes: bytes!, projectId: access.project.id, uploadedBy: request.user!.id });
+      await saveImage(app.db, { sha256: sha, contentType: check.type.contentType, bytes: bytes!, projectId: access.project.id, uploadedBy: request.user!.id, altText: alt.alt });
       if (post) return reply.redirect(`${editUrl(access.project.slug, post.id)}?image=${sha}.${check.type.ext}`, 303);
-      return renderUpload(reply, access, { image: mediaUrl(sha, check.type.ext) });
+      return renderUpload(reply, access, { image: imageMarkdown(mediaUrl(sha, check.type.ext), alt.alt) });
     });
   });
 }
@@ -96,7 +102,11 @@ function fieldValue(field: unknown): string | undefined {
   return undefined;
 }
 
-function renderUpload(reply: FastifyReply, access: ProjectAccess, model: { postId?: number; error?: string; image?: string }) {
+function renderUpload(
+  reply: FastifyReply,
+  access: ProjectAccess,
+  model: { postId?: number; error?: string; altError?: string; image?: string; typed?: { alt: string; decorative: boolean } },
+) {
   const slug = access.project.slug;
   return reply.page('pages/editor/upload', {
     title: `Upload an image: ${access.project.title}`,
@@ -106,6 +116,8 @@ function renderUpload(reply: FastifyReply, access: ProjectAccess, model: { postI
     postId: model.postId ?? null,
     backUrl: model.postId ? editUrl(slug, model.postId) : `/admin/projects/${enc(slug)}/posts`,
     error: model.error ?? null,
-    image: model.image ?? null,
+    altError: model.altError ?? null,
+    typed: model.typed ?? { alt: '', decorative: false },
+    imageMarkdown: model.image ?? null,
   });
 }

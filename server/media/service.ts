@@ -46,3 +46,24 @@ export function checkUpload(bytes: Buffer | undefined, tooLarge = false): Upload
   if (!type) return { ok: false, status: 415, message: 'This file is not a PNG, JPEG, GIF or WebP image. Only these image types can be uploaded.' };
   return { ok: true, type };
 }
+
+export const MAX_ALT_LENGTH = 500;
+
+export type AltCheck = { ok: true; alt: string } | { ok: false; message: string };
+
+/**
+ * Every upload says what the image shows, or is marked decorative on purpose ('' alt, which screen
+ * readers skip). Nothing is assumed: no description and no tick is refused.
+ */
+export function checkAltText(alt: string | undefined, decorative: boolean): AltCheck {
+  const text = (alt ?? '').replace(/\s+/g, ' ').trim();
+  if (decorative) return { ok: true, alt: '' };
+  if (!text) return { ok: false, message: 'Describe the image for people who cannot see it, or tick “Decorative only” if it adds nothing to the text.' };
+  if (text.length > MAX_ALT_LENGTH) return { ok: false, message: `The description is too long: ${MAX_ALT_LENGTH} characters at most. Put longer explanations in the text.` };
+  return { ok: true, alt: text };
+}
+
+/** The Markdown that shows an uploaded image with its description (brackets and backslashes escaped). */
+export function imageMarkdown(url: string, alt: string): string {
+  return `![${alt.replace(/[\\[\]]/g, (c) => `\\${c}`)}](${url})`;
+}

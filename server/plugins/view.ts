@@ -25,7 +25,9 @@ export interface PageModel {
   feeds?: FeedLink[];
   /** OpenGraph type: 'article' on posts. */
   ogType?: 'website' | 'article';
+  /** Social preview image (site-relative or absolute), with `twitter:card` summary_large_image. */
   ogImage?: string;
+  ogImageAlt?: string;
   /** Project identity in the header, when the page belongs to one. */
   project?: { slug: string; title: string; status: string };
   /** Search box prefill. */
@@ -88,6 +90,7 @@ function pageLocals(app: FastifyInstance, model: PageModel, viewer: { canonicalP
     ...model,
     canonical: absoluteUrl(publicUrl, model.canonicalPath ?? viewer.canonicalPath),
     abs: (p: string) => absoluteUrl(publicUrl, p),
+    ogImage: model.ogImage ? (/^https?:\/\//i.test(model.ogImage) ? model.ogImage : absoluteUrl(publicUrl, model.ogImage)) : undefined,
     user: viewer.user,
     csrf: viewer.csrf,
     formatDate,

@@ -21,6 +21,23 @@ export interface CommentFormState {
 
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&lt;': '<', '&gt;': '>' };
+const decode = (s: string) => s.replace(/&(?:amp|quot|#39|#x27|lt|gt);/g, (e) => ENTITIES[e]!);
+
+/**
+ * The post's social preview image: its first image (the sanitized HTML only keeps http(s) and
+ * site-relative sources), with that image's alt text. Undefined for a post without images.
+ */
+export function socialImageOf(bodyHtml: string): { src: string; alt: string } | undefined {
+  const tag = /<img\b[^>]*>/i.exec(bodyHtml)?.[0];
+  if (!tag) return undefined;
+  const src = /\ssrc="([^"]*)"/i.exec(tag)?.[1];
+  if (!src) return undefined;
+  const url = decode(src);
+  if (!/^(https?:\/\/|\/(?!\/))/i.test(url)) return undefined;
+  return { src: url, alt: decode(/\salt="([^"]*)"/i.exec(tag)?.[1] ?? '') };
+}
+
 export async function renderPostPage(
   app: FastifyInstance,
   request: FastifyRequest,
@@ -48,11 +65,14 @@ export async function renderPostPage(
   const errors = form?.errors ?? {};
   // A page with the commenter's own pending comments is for them alone.
   if (ownIds.length > 0 || form) reply.header('cache-control', 'private, no-store');
+  const image = socialImageOf(post.body_html);
   return reply.page('pages/posts/show', {
     title: `${form ? 'Error: ' : ''}${post.title}: ${project.title}`,
     description: post.summary || `A post from ${project.title}.`,
     canonicalPath: urls.post(project.slug, post.slug),
     ogType: 'article',
+    ogImage: image?.src,
+    ogImageAlt: image?.alt || undefined,
     project: projectIdentity(project),
     feeds: [
       ...projectFeeds(project),

@@ -1,7 +1,7 @@
 // SQL for posts as the public sees them. Lists load authors and tags for the whole page in two
 // extra queries (never one per post).
 import type { Db } from '../db/create-db.js';
-import type { Post } from '../db/schema.js';
+import type { Post, PostStatus } from '../db/schema.js';
 import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface AuthorRef {
@@ -22,6 +22,8 @@ export interface PostSummary {
   projectSlug: string;
   projectTitle: string;
   commentCount: number;
+  /** Pinned to the top of its project (shown as such only where the listing puts pinned posts first). */
+  pinned: boolean;
   authors: AuthorRef[];
   tags: TagRef[];
 }
@@ -29,6 +31,8 @@ export interface PostSummary {
 export interface ListOptions {
   limit: number;
   offset?: number;
+  /** A project's own listing: pinned posts first (most recently pinned first), then newest first. */
+  pinnedFirst?: boolean;
 }
 
 type Filter = { projectId?: number; tagId?: number; personId?: number };
@@ -50,30 +54,53 @@ function publicPostsQuery(db: Db, now: Date, filter: Filter) {
   return q;
 }
 
-/** Newest-first page of public posts, optionally of one project, tag or person. */
+/** At most this many pinned posts lead a project's listing (the rest keep date order). */
+export const MAX_PINNED = 20;
+
+function summaryQuery(db: Db, now: Date, filter: Filter) {
+  return publicPostsQuery(db, now, filter).select((eb) => [
+    'posts.id',
+    'posts.slug',
+    'posts.title',
+    'posts.summary',
+    'posts.published_at',
+    'posts.updated_at',
+    'posts.pinned_at',
+    'projects.slug as project_slug',
+    'projects.title as project_title',
+    eb
+      .selectFrom('comments')
+      .select((c) => c.fn.countAll<number>().as('n'))
+      .whereRef('comments.post_id', '=', 'posts.id')
+      .where('comments.status', '=', 'approved')
+      .as('comment_count'),
+  ]);
+}
+
+/**
+ * Newest-first page of public posts, optionally of one project, tag or person. With `pinnedFirst` the
+ * project's pinned posts come first: read apart through their own small index, so the date-ordered
+ * rest still walks the public index and reads only the page it shows.
+ */
 export async function listPublicPosts(db: Db, now: Date, filter: Filter, options: ListOptions): Promise<PostSummary[]> {
-  const rows = await publicPostsQuery(db, now, filter)
-    .select((eb) => [
-      'posts.id',
-      'posts.slug',
-      'posts.title',
-      'posts.summary',
-      'posts.published_at',
-      'posts.updated_at',
-      'projects.slug as project_slug',
-      'projects.title as project_title',
-      eb
-        .selectFrom('comments')
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('comments.post_id', '=', 'posts.id')
-        .where('comments.status', '=', 'approved')
-        .as('comment_count'),
-    ])
-    .orderBy('posts.published_at', 'desc')
-    .orderBy('posts.id', 'desc')
-    .limit(options.limit)
-    .offset(options.offset ?? 0)
-    .execute();
+  const offset = options.offset ?? 0;
+  const pinnedFirst = options.pinnedFirst === true;
+  const pinned = pinnedFirst
+    ? await summaryQuery(db, now, filter).where('posts.pinned_at', 'is not', null).orderBy('posts.pinned_at', 'desc').orderBy('posts.id', 'desc').limit(MAX_PINNED).execute()
+    : [];
+  const lead = pinned.slice(offset, offset + options.limit);
+  const restLimit = options.limit - lead.length;
+  const rest =
+    restLimit > 0
+      ? await summaryQuery(db, now, filter)
+          .$if(pinned.length > 0, (qb) => qb.where('posts.id', 'not in', pinned.map((r) => r.id)))
+          .orderBy('posts.published_at', 'desc')
+          .orderBy('posts.id', 'desc')
+          .limit(restLimit)
+          .offset(Math.max(0, offset - pinned.length))
+          .execute()
+      : [];
+  const rows = [...lead, ...rest];
   const ids = rows.map((r) => r.id);
   const [authors, tags] = await Promise.all([listAuthorsOf(db, ids), listTagsOf(db, ids)]);
   return rows.map((r) => ({
@@ -86,6 +113,7 @@ export async function listPublicPosts(db: Db, now: Date, filter: Filter, options
     projectSlug: r.project_slug,
     projectTitle: r.project_title,
     commentCount: Number(r.comment_count ?? 0),
+    pinned: pinnedFirst && r.pinned_at !== null,
     authors: authors.get(r.id) ?? [],
     tags: tags.get(r.id) ?? [],
   }));
@@ -200,6 +228,7 @@ export async function findSlugRedirect(db: Db, projectId: number, oldSlug: strin
   return row?.slug;
 }
 
+/** The TS twin of `db/sql-helpers.ts: isPublic`, for a row already loaded. */
 export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): boolean {
   return (
     post.deleted_at === null &&
@@ -207,4 +236,14 @@ export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'delet
     post.published_at !== null &&
     post.published_at <= now
   );
+}
+
+/**
+ * The state a post is in as the public sees it — the one the team is shown (lists, filters, the
+ * editor, the dashboard). A scheduled post whose time has come is published; a published post dated
+ * later is scheduled. Twins: `isPublic` and `isListedLater` in db/sql-helpers.ts.
+ */
+export function shownStatus(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): PostStatus {
+  if ((post.status !== 'published' && post.status !== 'scheduled') || post.published_at === null) return post.status;
+  return isPostPublic(post, now) ? 'published' : 'scheduled';
 }

@@ -55,7 +55,7 @@ export default async function projectRoutes(app: FastifyInstance) {
     const now = app.clock.now();
     const filter = { projectId: project.id };
     const [posts, total, team, tags, pages] = await Promise.all([
-      listPublicPosts(app.readDb, now, filter, { limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE }),
+      listPublicPosts(app.readDb, now, filter, { limit: POSTS_PER_PAGE, offset: (page - 1) * POSTS_PER_PAGE, pinnedFirst: true }),
       countPublicPosts(app.readDb, now, filter),
       listTeam(app.readDb, project.id),
       listProjectTags(app.readDb, project.id, now),

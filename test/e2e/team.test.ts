@@ -99,11 +99,12 @@ browserDescribe('the project team', () => {
     await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
 
     await page.setInputFiles('#image-file', { name: 'workshop.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByLabel('Describe the image (alt text)').fill('Sticky notes grouped into five themes');
     await follow(page, page.getByRole('button', { name: 'Upload image' }));
     const markdown = await page.inputValue('#image-markdown');
-    expect(markdown).toMatch(/^!\[describe the image\]\(\/media\/[0-9a-f]{64}\.png\)$/);
+    expect(markdown).toMatch(/^!\[Sticky notes grouped into five themes\]\(\/media\/[0-9a-f]{64}\.png\)$/);
     const body = await page.inputValue('#post-body');
-    await page.getByLabel('Text (Markdown)').fill(`${body}\n${markdown.replace('describe the image', 'Sticky notes grouped into five themes')}\n`);
+    await page.getByLabel('Text (Markdown)').fill(`${body}\n${markdown}\n`);
     expect(await page.getByRole('button', { name: 'Publish now' }).count()).toBe(0); // contributors cannot publish
     await follow(page, page.getByRole('button', { name: 'Submit for review' }));
     const editUrl = page.url().split('?')[0]!;

@@ -96,7 +96,7 @@ async function perform(actor: Actor, action: ActionName, jar: Record<string, str
       const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
       const boundary = 'roles-boundary';
       const payload = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\nContent-Disposition: form-data; name="alt"\r\n\r\nA test picture\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
         Buffer.concat([PNG, Buffer.from(unique)]),
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);

@@ -35,15 +35,51 @@ function multipart(fields: Record<string, string>, file?: { name: string; type: 
 }
 
 /** Loads the upload form (for the CSRF cookie and token), then posts the file. */
-export async function upload(app: TestApp['app'], jar: Record<string, string>, file?: { name: string; type: string; bytes: Buffer }, opts: { csrf?: boolean; post?: number } = {}) {
+export async function upload(
+  app: TestApp['app'],
+  jar: Record<string, string>,
+  file?: { name: string; type: string; bytes: Buffer },
+  opts: { csrf?: boolean; post?: number; alt?: string; decorative?: boolean } = {},
+) {
   const page = await get(app, `${P}/images/new`, { cookies: jar });
   const cookies = { ...jar, ...cookiesFrom(page) };
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   const fields: Record<string, string> = opts.csrf === false ? {} : { _csrf: token };
   if (opts.post) fields.post = String(opts.post);
+  fields.alt = opts.alt ?? 'A test picture';
+  if (opts.decorative) fields.decorative = 'on';
   const { payload, contentType } = multipart(fields, file);
   return app.inject({ method: 'POST', url: `${P}/images`, cookies, headers: { 'content-type': contentType }, payload });
 }
+
+describe('alt text at upload (issue 16, item 10)', () => {
+  it('refuses an image with no description unless it is marked decorative, keeping what was typed', async () => {
+    const bytes = Buffer.concat([PNG, Buffer.from('no-alt')]);
+    const res = await upload(t.app, owner, { name: 'a.png', type: 'image/png', bytes }, { alt: '   ', post: postId });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Describe the image for people who cannot see it');
+    expect(res.body).toMatch(/<a href="#image-alt">/);
+    expect(res.body).toMatch(/id="image-alt"[^>]*aria-invalid="true"/);
+    const rows = await t.db.selectFrom('images').select('id').where('byte_size', '=', bytes.length).execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('puts the description into the Markdown to paste, with brackets escaped', async () => {
+    const res = await upload(t.app, owner, { name: 'a.png', type: 'image/png', bytes: Buffer.concat([PNG, Buffer.from('alt')]) }, { alt: 'Chart [draft] of  five\nthemes', post: postId });
+    expect(res.statusCode).toBe(303);
+    const edit = await get(t.app, res.headers.location as string, { cookies: owner });
+    expect(edit.body).toMatch(/value="!\[Chart \\\[draft\\\] of five themes\]\(\/media\/[0-9a-f]{64}\.png\)"/);
+  });
+
+  it('accepts an explicitly decorative image with an empty description', async () => {
+    const res = await upload(t.app, owner, { name: 'a.gif', type: 'image/gif', bytes: Buffer.concat([GIF, Buffer.from('deco')]) }, { alt: '', decorative: true });
+    expect(res.statusCode).toBe(200);
+    const sha = /value="!\[\]\(\/media\/([0-9a-f]{64})\.gif\)"/.exec(res.body)?.[1];
+    expect(sha).toBeDefined();
+    const row = await t.db.selectFrom('images').select('alt_text').where('sha256', '=', sha!).executeTakeFirstOrThrow();
+    expect(row.alt_text).toBe('');
+  });
+});
 
 describe('image uploads', () => {
   it.each([
@@ -58,7 +94,7 @@ describe('image uploads', () => {
     expect(location).toMatch(new RegExp(`^${P}/posts/${postId}/edit\\?image=[0-9a-f]{64}\\.${ext}$`));
     const file = location.split('image=')[1]!;
     const edit = await get(t.app, location, { cookies: owner });
-    expect(edit.body).toContain(`![describe the image](/media/${file})`);
+    expect(edit.body).toContain(`![A test picture](/media/${file})`);
     const media = await get(t.app, `/media/${file}`);
     expect(media.statusCode).toBe(200);
     expect(media.headers['content-type']).toBe(type);
