@@ -28,6 +28,7 @@ import peopleRoutes from './people/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { warnOnceAboutProxy, withRedactedUrls } from './plugins/request-log.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
 import postRoutes from './posts/routes.js';
@@ -63,9 +64,10 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Secrets in URLs (set-password links, private feeds) never reach the log: plugins/request-log.ts.
+    logger: withRedactedUrls(options.logger ?? false),
     bodyLimit: BODY_LIMIT,
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     // Slow clients are cut off rather than holding a connection forever: headers within headersTimeout,
     // the whole request within requestTimeout, checked every second (Node checks every 30 s by default,
     // so a 30 s timeout cut a slowloris client after up to 60 s), and no socket idle longer.
@@ -95,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('user', undefined);
 
   // 2. ecosystem plugins
+  warnOnceAboutProxy(app, config.trustProxy);
   await registerSecurityHeaders(app, config.publicUrl);
   await registerForms(app, {
     cookieSecret: await loadSiteSecret(options.db),
