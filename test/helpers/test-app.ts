@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp, type Clock } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, type Db } from '../../server/db/create-db.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { adminQuery, databaseUrl } from './database-url.js';
 export { adminQuery };
@@ -90,7 +91,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await createTestDatabase({ onQuery: options.onQuery, max: options.dbConnections });
   const clock = options.clock ?? new TestClock();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
-  if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
+  if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl, password: DEMO_PASSWORD });
   const app = await buildApp({
     config,
     db: database.db,
