@@ -7,6 +7,7 @@ import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { requireProjectAction } from '../auth/project-access.js';
 import dashboardRoutes from './dashboard.js';
 import sitePeopleRoutes from './people.js';
+import removalRoutes from './removal.js';
 import settingsRoutes from './settings.js';
 import teamRoutes from './team.js';
 
@@ -18,10 +19,11 @@ export default async function adminRoutes(app: FastifyInstance) {
     await signedIn.register(profileRoutes);
   });
 
-  // Site admins: people and new projects
+  // Site admins: people, new projects, deleting a project, removing the demo
   await app.register(async (siteAdmins) => {
     siteAdmins.addHook('preHandler', requireSiteAdmin);
     await siteAdmins.register(sitePeopleRoutes);
+    await siteAdmins.register(removalRoutes);
   });
 
   // Project owners (and site admins): the team
