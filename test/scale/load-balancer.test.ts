@@ -232,6 +232,7 @@ describe.skipIf(!HAPROXY)(`three app servers behind HAProxy${HAPROXY ? ` ${HAPRO
       // The first server migrates and seeds; the others find it done.
       await start(0);
       // The demo's password is made per install and printed once, by the server that seeded it.
+      await apps[0]!.waitFor(/Press Ctrl\+C/);
       const demoPassword = /password "([^"]+)"/.exec(apps[0]!.output())![1]!;
       await Promise.all([start(1), start(2)]);
       // One project publishes comments at once, the other (closed in the demo: reopened) holds them;
