@@ -2,7 +2,7 @@
 //
 // Load order (fixed; each step may rely on those before it):
 //   1. decorators: config, db (writes), readDb (public reads), readRouter (with a replica), clock,
-//      siteIdentity (tag: ids, from the database)
+//      siteIdentity (tag: ids, from the database), siteSettings (name, description, organisation)
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
 //      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
 //      onRequest; after helmet and cookies so those headers and cookies are in place)
@@ -36,6 +36,7 @@ import projectRoutes from './projects/routes.js';
 import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
 import { loadSiteIdentity, type SiteIdentity } from './site/identity.js';
+import { SiteSettingsHolder } from './site/settings.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
 import { STATIC_DIR } from './paths.js';
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('readRouter', options.readRouter);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('siteIdentity', await loadSiteIdentity(options.db, config.publicUrl, app.clock.now()));
+  app.decorate('siteSettings', await SiteSettingsHolder.load(options.db));
   app.decorateRequest('user', undefined);
 
   // 2. ecosystem plugins
@@ -114,6 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerRateLimit(app, config);
   await app.register(authPlugin);
   await app.register(pageCachePlugin, options.pageCache ?? {});
+  // Site settings changed (here or on another server): read them again, then drop every page rendered
+  // meanwhile with the old ones (the NOTIFY already dropped those from before).
+  app.pageCache.onSiteChange(() => {
+    app.siteSettings
+      .refresh()
+      .then((changed) => changed && app.pageCache.store.invalidate('all'))
+      .catch((err: unknown) => app.log.warn({ err }, 'reading the site settings failed'));
+  });
 
   // 3. hooks
   const router = options.readRouter;
@@ -159,5 +169,7 @@ declare module 'fastify' {
     clock: Clock;
     /** The authority and date of every tag: id this site mints (feeds, entries): not PUBLIC_URL. */
     siteIdentity: SiteIdentity;
+    /** The site's name, description and organisation, in memory (site/settings.ts). */
+    siteSettings: SiteSettingsHolder;
   }
 }
