@@ -2,7 +2,7 @@
 //
 // Load order (fixed; each step may rely on those before it):
 //   1. decorators: config, db (writes), readDb (public reads), readRouter (with a replica), clock,
-//      siteIdentity (tag: ids, from the database)
+//      siteIdentity (tag: ids, from the database), siteSettings (name, description, organisation)
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
 //      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
 //      onRequest; after helmet and cookies so those headers and cookies are in place)
@@ -28,6 +28,7 @@ import peopleRoutes from './people/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { warnOnceAboutProxy, withRedactedUrls } from './plugins/request-log.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
 import postRoutes from './posts/routes.js';
@@ -35,6 +36,7 @@ import projectRoutes from './projects/routes.js';
 import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
 import { loadSiteIdentity, type SiteIdentity } from './site/identity.js';
+import { SiteSettingsHolder } from './site/settings.js';
 import { loadSiteSecret } from './site/secrets.js';
 import { canonicalRedirect } from './canonical.js';
 import { STATIC_DIR } from './paths.js';
@@ -63,9 +65,10 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Secrets in URLs (set-password links, private feeds) never reach the log: plugins/request-log.ts.
+    logger: withRedactedUrls(options.logger ?? false),
     bodyLimit: BODY_LIMIT,
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     // Slow clients are cut off rather than holding a connection forever: headers within headersTimeout,
     // the whole request within requestTimeout, checked every second (Node checks every 30 s by default,
     // so a 30 s timeout cut a slowloris client after up to 60 s), and no socket idle longer.
@@ -92,9 +95,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('readRouter', options.readRouter);
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('siteIdentity', await loadSiteIdentity(options.db, config.publicUrl, app.clock.now()));
+  app.decorate('siteSettings', await SiteSettingsHolder.load(options.db));
   app.decorateRequest('user', undefined);
 
   // 2. ecosystem plugins
+  warnOnceAboutProxy(app, config.trustProxy);
   await registerSecurityHeaders(app, config.publicUrl);
   await registerForms(app, {
     cookieSecret: await loadSiteSecret(options.db),
@@ -111,6 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerRateLimit(app, config);
   await app.register(authPlugin);
   await app.register(pageCachePlugin, options.pageCache ?? {});
+  // Site settings changed (here or on another server): read them again, then drop every page rendered
+  // meanwhile with the old ones (the NOTIFY already dropped those from before).
+  app.pageCache.onSiteChange(() => {
+    app.siteSettings
+      .refresh()
+      .then((changed) => changed && app.pageCache.store.invalidate('all'))
+      .catch((err: unknown) => app.log.warn({ err }, 'reading the site settings failed'));
+  });
 
   // 3. hooks
   const router = options.readRouter;
@@ -156,5 +169,7 @@ declare module 'fastify' {
     clock: Clock;
     /** The authority and date of every tag: id this site mints (feeds, entries): not PUBLIC_URL. */
     siteIdentity: SiteIdentity;
+    /** The site's name, description and organisation, in memory (site/settings.ts). */
+    siteSettings: SiteSettingsHolder;
   }
 }

@@ -1,5 +1,6 @@
 // The operators' CLI: `npm run admin -- <command> [options]`. Opens the database the way `npm start`
-// does (DATABASE_URL, or the embedded server in DATA_DIR, which it stops again when done), applies
+// does (DATABASE_URL, or the embedded server in DATA_DIR: the running site's when there is one, else
+// its own, which it stops again when done), applies
 // pending migrations, runs one command. Exit codes: 0 done, 1 refused (bad values, not found, a
 // failure), 2 bad usage (unknown command or option). Links and results go to stdout, the rest to stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -32,7 +33,8 @@ Commands:
   migrate
       Apply pending database migrations.
 
-The database is DATABASE_URL, or the embedded PostgreSQL in DATA_DIR when that is unset.
+The database is DATABASE_URL, or the embedded PostgreSQL in DATA_DIR when that is unset
+(the running site's server when the site is running, otherwise started for the command).
 Links are built from PUBLIC_URL.
 Exit codes: 0 done, 1 refused or failed, 2 bad usage.
 `;
@@ -179,7 +181,8 @@ async function main(argv: string[]): Promise<number> {
   let location: DatabaseLocation | undefined;
   let db: Db | undefined;
   try {
-    location = await openDatabase(config, (m) => err(m));
+    // Beside a running site: its embedded server; otherwise one of our own, stopped when done.
+    location = await openDatabase(config, (m) => err(m), { shareRunning: true });
     db = createDb(location.url, { max: 2 });
     const applied = await migrateToLatest(db);
     if (applied.length) err(`Applied migrations: ${applied.join(', ')}`);

@@ -63,6 +63,9 @@ const envSchema = z.object({
     .int('must be a whole number of connections')
     .min(1, 'must be at least 1')
     .default(1_000),
+  TRUST_PROXY: z
+    .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (behind a proxy or load balancer that sets X-Forwarded-For) or 0' })
+    .default('0'),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -96,6 +99,8 @@ export interface Config {
   headersTimeoutMs: number;
   /** Open connections this server accepts at once; more are closed as they arrive. */
   maxConnections: number;
+  /** Behind a proxy: the client's address is the left-most X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
     maxConnections: e.MAX_CONNECTIONS,
+    trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
   };
 }

@@ -9,7 +9,6 @@ import { EmbeddedPostgresError } from './db/embedded.js';
 import { isStorageFull } from './errors.js';
 import { openDatabase, type DatabaseLocation } from './db/open-database.js';
 import { DEMO_ADMIN } from './demo/seed.js';
-import { DEMO_PASSWORD } from './demo/content.js';
 import { prepareDatabase } from './startup.js';
 
 function say(message: string) {
@@ -51,7 +50,7 @@ try {
           log: (level, message, err) => (level === 'warn' ? process.stderr : process.stdout).write(`${message}${err ? ` (${err instanceof Error ? err.message : String(err)})` : ''}\n`),
         })
       : undefined;
-  const { applied, rerendered, seeded } = await prepareDatabase(db, config);
+  const { applied, rerendered, seeded, demoPassword } = await prepareDatabase(db, config);
   if (applied.length) say(`Applied migrations: ${applied.join(', ')}`);
   if (rerendered) say(`Re-rendered ${rerendered} stored texts for the current Markdown renderer.`);
   if (seeded) say('Seeded the demo content (two projects).');
@@ -100,8 +99,12 @@ try {
   say('');
   say(`project-blogs is running: open ${config.publicUrl}/ in your browser.`);
   const demoAdmin = await db.selectFrom('people').select('id').where('email', '=', DEMO_ADMIN.email).executeTakeFirst();
-  if (demoAdmin) {
-    say(`Team sign-in for the demo: ${config.publicUrl}/login as ${DEMO_ADMIN.email} (site admin) or any demo team member, password "${DEMO_PASSWORD}".`);
+  if (demoAdmin && demoPassword) {
+    // Generated for this install and stored only as hashes: shown this once.
+    say(`Team sign-in for the demo: ${config.publicUrl}/login as ${DEMO_ADMIN.email} (site admin) or any demo team member, password "${demoPassword}".`);
+    say('This password was made for this install and is shown only now. Not a demo? Start with SEED_DEMO=never; a site admin can remove the demo at /admin/projects.');
+  } else if (demoAdmin) {
+    say(`The demo is installed: sign in as ${DEMO_ADMIN.email} with the password printed at its first start, or get a new link with: npm run admin -- user:link --email ${DEMO_ADMIN.email}`);
   }
   say('Press Ctrl+C to stop.');
 } catch (err) {

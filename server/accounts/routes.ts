@@ -2,7 +2,7 @@
 // (signed in: registered by server/admin/routes.ts behind requireUser).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
-import { SESSION_COOKIE, createSession, deleteSession, deleteSessionsOf } from '../auth/sessions.js';
+import { createSession, deleteSession, deleteSessionsOf, sessionTokenOf } from '../auth/sessions.js';
 import { urls } from '../urls.js';
 import { hasErrors, text, type FormBody, type FormErrors } from './form.js';
 import { passwordProblem } from './password-rules.js';
@@ -25,7 +25,7 @@ function waitText(ms: number): string {
 
 async function startSession(app: FastifyInstance, request: FastifyRequest, reply: import('fastify').FastifyReply, personId: number) {
   // A new session id at every sign-in: a session planted before sign-in is never promoted.
-  const old = request.cookies[SESSION_COOKIE];
+  const old = sessionTokenOf(request);
   if (old) await deleteSession(app.db, old);
   const token = await createSession(app.db, personId, app.clock.now(), { ip: request.ip, userAgent: request.headers['user-agent'] });
   setSessionCookie(app, reply, token);
@@ -69,7 +69,7 @@ export default async function accountRoutes(app: FastifyInstance) {
       await recordLoginFailure(app.db, keys, now);
       return renderLogin(reply, 422, values, { password: BAD_CREDENTIALS });
     }
-    await clearLoginFailures(app.db, keys[0]!.key);
+    await clearLoginFailures(app.db, keys);
     if (needsRehash(person.password_hash!)) await setPasswordHash(app.db, person.id, await hashPassword(password), now);
     await startSession(app, request, reply, person.id);
     return reply.redirect(next, 303);
@@ -77,7 +77,7 @@ export default async function accountRoutes(app: FastifyInstance) {
 
   // POST /logout — end this session
   app.post('/logout', async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
+    const token = sessionTokenOf(request);
     if (token) await deleteSession(app.db, token);
     clearSessionCookie(app, reply);
     return reply.redirect('/', 303);
@@ -194,7 +194,7 @@ export async function profileRoutes(app: FastifyInstance) {
     else if (password !== confirm) errors.confirm = 'The two passwords are not the same.';
     if (hasErrors(errors)) return passwordPage(reply, 422, errors);
     await setPasswordHash(app.db, me.id, await hashPassword(password), app.clock.now());
-    await deleteSessionsOf(app.db, me.id, request.cookies[SESSION_COOKIE]);
+    await deleteSessionsOf(app.db, me.id, sessionTokenOf(request));
     return reply.redirect('/admin/profile?password=changed', 303);
   });
 }

@@ -1,19 +1,27 @@
 // The session cookie: an opaque random token, HttpOnly, SameSite=Lax, Secure when the site is https.
 // No Max-Age: the browser forgets it when closed, and the server forgets the session after inactivity.
+// Named `__Host-pb_session` on an https site (no Domain, Path=/, Secure); the plain name is still read
+// and cleared, for sessions started before.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SESSION_COOKIE } from '../auth/sessions.js';
+import { SESSION_COOKIE, sessionCookieName } from '../auth/sessions.js';
+import { renewCsrfSecret } from '../plugins/forms.js';
 
+const isHttps = (app: FastifyInstance) => app.config.publicUrl.startsWith('https://');
+
+/** Sets the session cookie and renews the CSRF secret (tokens from before sign-in stop working). */
 export function setSessionCookie(app: FastifyInstance, reply: FastifyReply, token: string) {
-  reply.setCookie(SESSION_COOKIE, token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: app.config.publicUrl.startsWith('https://'),
-  });
+  const name = sessionCookieName(app.config.publicUrl);
+  reply.setCookie(name, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: isHttps(app) });
+  if (name !== SESSION_COOKIE) reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: true });
+  renewCsrfSecret(reply, isHttps(app));
 }
 
+/** Clears the session cookie (both names) and renews the CSRF secret. */
 export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply) {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.publicUrl.startsWith('https://') });
+  const name = sessionCookieName(app.config.publicUrl);
+  reply.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure: isHttps(app) });
+  if (name !== SESSION_COOKIE) reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: true });
+  renewCsrfSecret(reply, isHttps(app));
 }
 
 /** ?next= only ever leads to a path on this site: "/x", never "//host", "/\host" or "https://…". */

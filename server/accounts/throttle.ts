@@ -1,5 +1,7 @@
-// Login throttling, per account and per address, in the database so that every app server sees the
-// same counts. A few failures are free; after that each failure blocks the key for twice as long as
+// Login throttling, in the database so that every app server sees the same counts. Keyed by account
+// and address together (a guesser at one address is slowed at once, without locking the account's
+// owner out from their own address), plus a much looser bound per account (guessing spread over many
+// addresses) and one per address (one address guessing at many accounts). A few failures are free; after that each failure blocks the key for twice as long as
 // the last (30 s, 1 min, 2 min … capped at 15 min). Counts start again a day after the last failure.
 // A blocked attempt is refused before the password is checked.
 import { sql } from 'kysely';
@@ -16,8 +18,12 @@ const MAX_DELAY_MS = 15 * 60_000;
 const RESET_AFTER_MS = 24 * 3_600_000;
 
 export function loginThrottleKeys(email: string, ip: string): ThrottleKey[] {
+  const account = email.trim().toLowerCase();
   return [
-    { key: `account:${email.trim().toLowerCase()}`, free: 5 },
+    { key: `account-ip:${account}|${ip}`, free: 5 },
+    // Many addresses guessing one account: enough room that nobody locks an owner out for long by
+    // failing on purpose, still far too little for guessing a password.
+    { key: `account:${account}`, free: 50 },
     // An office behind one address has many people: more room before delays.
     { key: `ip:${ip}`, free: 20 },
   ];
@@ -62,8 +68,9 @@ export async function recordLoginFailure(db: Db, keys: ThrottleKey[], now: Date)
   }
 }
 
-/** A successful sign-in clears the account's count (not the address's: one good account must not
+/** A successful sign-in clears the account's counts (not the address's: one good account must not
  * reset the count of an address that is guessing at others). */
-export async function clearLoginFailures(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+export async function clearLoginFailures(db: Db, keys: ThrottleKey[]): Promise<void> {
+  const accountKeys = keys.map((k) => k.key).filter((k) => !k.startsWith('ip:'));
+  await db.deleteFrom('login_throttle').where('key', 'in', accountKeys).execute();
 }

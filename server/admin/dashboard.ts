@@ -1,9 +1,11 @@
 // GET /admin — the signed-in person's projects, with what is waiting and links to each kind of work.
 import type { FastifyInstance } from 'fastify';
 import { roleAllows } from '../auth/roles.js';
+import { demoProjects } from '../demo/content.js';
 import { listDashboardProjects } from './queries.js';
 
 const enc = encodeURIComponent;
+const DEMO_SLUGS = new Set(demoProjects.map((p) => p.slug));
 
 export default async function dashboardRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { welcome?: string } }>('/admin', async (request, reply) => {
@@ -21,6 +23,8 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       if (roleAllows(role, user, 'read-moderation-log')) links.push({ href: `${base}/moderation-log`, label: 'Moderation log' });
       if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
       if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
+      if (user.isSiteAdmin) links.push({ href: `${base}/delete`, label: 'Delete project' });
+      if (user.isSiteAdmin && DEMO_SLUGS.has(p.slug)) links.push({ href: '/admin/demo', label: 'Remove the demo content' });
       return { ...p, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };
     });
     return reply.header('cache-control', 'no-store').page('pages/admin/dashboard', {

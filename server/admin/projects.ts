@@ -1,9 +1,13 @@
-// Creating projects: validation and insertion shared by /admin/projects/new and the admin CLI.
+// Creating projects (validation and insertion shared by /admin/projects/new and the admin CLI), deleting
+// them, and removing the demo in one step.
 import type { Db } from '../db/create-db.js';
 import { emailProblem, type FormErrors } from '../accounts/form.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { DEFAULT_COMMENT_POLICY } from '../projects/default-pages.js';
+import { demoProjects } from '../demo/content.js';
+import { demoEmails } from '../demo/seed.js';
+import { deleteProjectRow } from '../projects/queries.js';
 import { RESERVED_SLUGS, SLUG_PATTERN } from '../urls.js';
 
 export interface NewProjectInput {
@@ -54,4 +58,31 @@ export async function createProject(db: Db, input: NewProjectInput, ownerId: num
       .execute();
     return project.id;
   });
+}
+
+/** Deletes a project with everything in it; its addresses answer 410 from then on. */
+export async function deleteProject(db: Db, project: { id: number; slug: string }, now: Date): Promise<void> {
+  await db.transaction().execute((tx) => deleteProjectRow(tx, project.id, project.slug, now));
+}
+
+/** What of the demo is still installed: its projects and its accounts. */
+export async function findDemo(db: Db): Promise<{ projects: { id: number; slug: string; title: string }[]; people: { id: number; email: string; display_name: string }[] }> {
+  const projects = await db.selectFrom('projects').select(['id', 'slug', 'title']).where('slug', 'in', demoProjects.map((p) => p.slug)).orderBy('id').execute();
+  const people = await db.selectFrom('people').select(['id', 'email', 'display_name']).where('email', 'in', demoEmails()).orderBy('id').execute();
+  return { projects, people };
+}
+
+/**
+ * Removes the demo in one transaction: its projects (their addresses then answer 410) and its accounts.
+ * Refused (false) when the person doing it is a demo account: they would delete themselves, and the
+ * site would have no admin of its own.
+ */
+export async function removeDemo(db: Db, actingPersonId: number, now: Date): Promise<{ projects: number; people: number } | false> {
+  const demo = await findDemo(db);
+  if (demo.people.some((p) => p.id === actingPersonId)) return false;
+  await db.transaction().execute(async (tx) => {
+    for (const project of demo.projects) await deleteProjectRow(tx, project.id, project.slug, now);
+    if (demo.people.length) await tx.deleteFrom('people').where('id', 'in', demo.people.map((p) => p.id)).execute();
+  });
+  return { projects: demo.projects.length, people: demo.people.length };
 }

@@ -7,6 +7,8 @@ import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { requireProjectAction } from '../auth/project-access.js';
 import dashboardRoutes from './dashboard.js';
 import sitePeopleRoutes from './people.js';
+import removalRoutes from './removal.js';
+import siteSettingsRoutes from './site.js';
 import settingsRoutes from './settings.js';
 import teamRoutes from './team.js';
 
@@ -18,10 +20,12 @@ export default async function adminRoutes(app: FastifyInstance) {
     await signedIn.register(profileRoutes);
   });
 
-  // Site admins: people and new projects
+  // Site admins: people, new projects, deleting a project, removing the demo, the site's name
   await app.register(async (siteAdmins) => {
     siteAdmins.addHook('preHandler', requireSiteAdmin);
     await siteAdmins.register(sitePeopleRoutes);
+    await siteAdmins.register(removalRoutes);
+    await siteAdmins.register(siteSettingsRoutes);
   });
 
   // Project owners (and site admins): the team

@@ -3,11 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { forbidden } from '../errors.js';
-import { SESSION_COOKIE, findSessionUser } from './sessions.js';
+import { findSessionUser, sessionTokenOf } from './sessions.js';
 
 async function authPlugin(app: FastifyInstance) {
   app.addHook('preHandler', async (request) => {
-    const token = request.cookies[SESSION_COOKIE];
+    const token = sessionTokenOf(request);
     if (!token) return;
     request.user = await findSessionUser(app.db, token, app.clock.now());
   });

@@ -2,10 +2,24 @@
 // only its SHA-256, so a leaked database cannot be replayed as cookies. Any app server can check any
 // session. Sessions expire after inactivity; last_seen_at is refreshed at most once a minute.
 import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
 import type { SignedInUser } from '../plugins/view.js';
 
 export const SESSION_COOKIE = 'pb_session';
+/** On an https site the cookie carries the `__Host-` prefix: the browser then only accepts it Secure,
+ * with Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite it. */
+export const HOST_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+export function sessionCookieName(publicUrl: string): string {
+  return publicUrl.startsWith('https://') ? HOST_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/** The session token a request carries: the `__Host-` cookie first, then the plain one (sessions
+ * started before a site moved to the prefixed name keep working until they end). */
+export function sessionTokenOf(request: FastifyRequest): string | undefined {
+  return request.cookies[HOST_SESSION_COOKIE] || request.cookies[SESSION_COOKIE] || undefined;
+}
 export const SESSION_IDLE_MS = 8 * 3_600_000; // signed out after 8 hours without a request
 const TOUCH_EVERY_MS = 60_000;
 

@@ -84,24 +84,32 @@ export interface PageCacheHandle {
    * database cannot be reached. False when there is none (the caller answers 503).
    */
   serveStale(request: FastifyRequest, reply: FastifyReply): boolean;
+  /** Calls `fn` whenever site-wide settings may have changed (NOTIFY 'all', or LISTEN back after a gap). */
+  onSiteChange(fn: () => void): void;
 }
 
 async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) {
   const maxTtl = options.maxTtlMs ?? 60_000;
   const store = new PageCache(options.maxBytes ?? 32 * 1024 * 1024);
   const slugToId = new Map<string, number>();
+  const siteChangeListeners: Array<() => void> = [];
+  const siteChanged = () => {
+    for (const fn of siteChangeListeners) fn();
+  };
   const listener = options.listenUrl
     ? new CacheListener(
         options.listenUrl,
         {
           onUp: () => {
             store.clear();
+            siteChanged();
             app.readRouter?.primaryChanged(); // changes may have been missed meanwhile
           },
           // Kept, but served only as a stale copy while the database is away (serveStale).
           onDown: () => {},
           onInvalidate: (scope) => {
             store.invalidate(scope);
+            if (scope === 'all') siteChanged();
             // With a replica: no refill from it until it has replayed this change (server/db/read-router.ts).
             app.readRouter?.primaryChanged();
           },
@@ -112,6 +120,9 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
   const handle: PageCacheHandle = {
     store,
     listener,
+    onSiteChange(fn) {
+      siteChangeListeners.push(fn);
+    },
     get active() {
       return listener?.connected ?? false;
     },

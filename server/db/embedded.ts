@@ -141,6 +141,46 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 }
 
+/** The embedded server an app already runs on this data dir: where to reach it, for the admin CLI. */
+export interface RunningEmbedded {
+  /** The app that holds the data dir. */
+  appPid: number;
+  port: number;
+  urlFor(database: string): string;
+}
+
+/**
+ * The embedded PostgreSQL of another app running on this data dir (it holds app.pid), read from the data
+ * dir: the port from postmaster.pid (its 4th line), the password from postgres-password. Connections go
+ * over TCP to 127.0.0.1 (the socket folder may be closed to this user). Undefined when no other app holds
+ * the data dir; an error when one does but its server is not ready (starting, or restarting after a crash).
+ */
+export function runningEmbeddedPostgres(dataDirOption: string): RunningEmbedded | undefined {
+  const dataDir = path.resolve(dataDirOption);
+  const appPid = readPid(path.join(dataDir, LOCK_FILE));
+  if (!appPid || appPid === process.pid || !isAlive(appPid) || !looksLike(appPid, 'node')) return undefined;
+  let lines: string[] = [];
+  try {
+    lines = fs.readFileSync(path.join(dataDir, CLUSTER, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    // no pid file: the app is starting its server, or it is between restarts
+  }
+  const postmaster = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  const ready = (lines[7] ?? '').trim() === 'ready';
+  if (!(postmaster > 0) || !isAlive(postmaster) || !(port > 0) || !ready) {
+    throw new EmbeddedPostgresError(
+      `The app running on the data dir ${dataDir} (pid ${appPid}) has no PostgreSQL ready yet (starting or restarting). Try again in a moment.`,
+    );
+  }
+  const password = readPassword(dataDir);
+  return {
+    appPid,
+    port,
+    urlFor: (database) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+  };
+}
+
 /** As root, postgres must run as the OS user `postgres`; as anyone else, as that user. */
 function postgresOsUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;

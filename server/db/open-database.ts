@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { postgresUserCanReach, startEmbeddedPostgres } from './embedded.js';
+import { postgresUserCanReach, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded.js';
 
 const FALLBACK_ROOT = '/var/lib/project-blogs';
 
@@ -17,7 +17,12 @@ export interface DatabaseLocation {
   embedded: boolean;
 }
 
-export async function openDatabase(config: Config, log: (message: string) => void): Promise<DatabaseLocation> {
+export interface OpenOptions {
+  /** When another app runs the embedded server on this data dir, use that server (the admin CLI). */
+  shareRunning?: boolean;
+}
+
+export async function openDatabase(config: Config, log: (message: string) => void, options: OpenOptions = {}): Promise<DatabaseLocation> {
   if (config.databaseUrl) {
     return { url: config.databaseUrl, readUrl: config.databaseReadUrl ?? config.databaseUrl, stop: async () => {}, embedded: false };
   }
@@ -28,6 +33,12 @@ export async function openDatabase(config: Config, log: (message: string) => voi
     const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
     dataDir = path.join(FALLBACK_ROOT, key);
     log(`the OS user "postgres" cannot reach ${config.dataDir} (a parent folder is closed to others); keeping the database in ${dataDir} instead. Set DATA_DIR to choose another place.`);
+  }
+  const running = options.shareRunning ? runningEmbeddedPostgres(dataDir) : undefined;
+  if (running) {
+    log(`using the embedded PostgreSQL of the app running on this data dir (pid ${running.appPid}, port ${running.port})`);
+    const url = running.urlFor(EMBEDDED_DATABASE);
+    return { url, readUrl: url, stop: async () => {}, embedded: true };
   }
   const server = await startEmbeddedPostgres({ dataDir, log });
   try {

@@ -67,7 +67,10 @@ export interface DemoProject {
   pages: DemoPage[];
 }
 
-/** Sign-in details printed by `npm start` for trying the admin side: one site admin plus the team members. */
+/**
+ * The demo accounts' password in tests and the browser journeys only (they pass it to seedDemo). A real
+ * start never uses it: `npm start` generates a password per install and prints it once (server/main.ts).
+ */
 export const DEMO_PASSWORD = 'demo-taskforce-2026';
 
 /** Opens and closes a fenced code block (a backtick fence is awkward inside template literals). */

@@ -1,11 +1,12 @@
 // Seeds the demo content (server/demo/content.ts) into an empty database, in one transaction.
+import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from '../db/create-db.js';
 import { hashPassword } from '../auth/passwords.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { loadSiteIdentity } from '../site/identity.js';
 import { slugify } from '../urls.js';
-import { DEMO_PASSWORD, demoPeople, demoProjects, type DemoComment } from './content.js';
+import { demoPeople, demoProjects, type DemoComment } from './content.js';
 
 export const DEMO_ADMIN = { email: 'admin@example.gov', handle: 'site-admin', displayName: 'Site administrator' };
 
@@ -16,22 +17,36 @@ export async function hasAnyProject(db: Db): Promise<boolean> {
   return (await db.selectFrom('projects').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
-/** Inserts the demo. The caller decides whether the database may be seeded (SEED_DEMO). */
-export async function seedDemo(db: Db, options: { now: Date; publicUrl: string }): Promise<void> {
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+/** A new password for the demo accounts of one install: 20 characters from 15 random bytes. */
+export function generateDemoPassword(): string {
+  return `demo-${randomBytes(15).toString('base64url')}`;
+}
+
+/** The email addresses of every demo account (the site admin and the team members). */
+export function demoEmails(): string[] {
+  return [DEMO_ADMIN.email, ...demoPeople.map((p) => p.email.toLowerCase())];
+}
+
+/**
+ * Inserts the demo, its accounts signing in with `password` (each account hashed on its own, so no two
+ * share a hash). The caller decides whether the database may be seeded (SEED_DEMO) and which password.
+ */
+export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; password: string }): Promise<void> {
+  const hashes = await Promise.all(demoEmails().map(() => hashPassword(options.password)));
+  const nextHash = () => hashes.shift()!;
   const { authority } = await loadSiteIdentity(db, options.publicUrl, options.now);
   await db.transaction().execute(async (tx) => {
     const personIds = new Map<string, number>();
     const admin = await tx
       .insertInto('people')
-      .values({ handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: passwordHash, is_site_admin: true })
+      .values({ handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: nextHash(), is_site_admin: true })
       .returning('id')
       .executeTakeFirstOrThrow();
     personIds.set(DEMO_ADMIN.handle, admin.id);
     for (const p of demoPeople) {
       const row = await tx
         .insertInto('people')
-        .values({ handle: p.handle, display_name: p.displayName, bio: p.bio, email: p.email.toLowerCase(), password_hash: passwordHash })
+        .values({ handle: p.handle, display_name: p.displayName, bio: p.bio, email: p.email.toLowerCase(), password_hash: nextHash() })
         .returning('id')
         .executeTakeFirstOrThrow();
       personIds.set(p.handle, row.id);

@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { isPublic } from '../db/sql-helpers.js';
-import { SITE_NAME } from '../plugins/view.js';
 import { listProjects } from '../projects/queries.js';
 import { absoluteUrl, urls } from '../urls.js';
 import { rfc3339, rfc822 } from './builder.js';
@@ -34,7 +33,8 @@ export default async function discoveryRoutes(app: FastifyInstance) {
       }),
     );
     const head = [
-      textElement('title', rssText(`${SITE_NAME}: every project's feed`)),
+      textElement('title', rssText(`${app.siteSettings.current.name}: every project's feed`)),
+      ...(app.siteSettings.current.organisation ? [textElement('ownerName', rssText(app.siteSettings.current.organisation))] : []),
       ...(newest ? [textElement('dateModified', rfc822(newest))] : []),
       textElement('docs', 'http://opml.org/spec2.opml'),
     ];

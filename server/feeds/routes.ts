@@ -11,7 +11,6 @@ import { excerptFromHtml, makeUrlsAbsolute } from '../markdown/render.js';
 import { findPublicPerson } from '../people/queries.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { findPublicPost } from '../posts/lookup.js';
-import { SITE_NAME } from '../plugins/view.js';
 import { siteTag } from '../site/identity.js';
 import { loadProject } from '../projects/routes.js';
 import { findTag } from '../projects/queries.js';
@@ -70,6 +69,7 @@ async function feedRoutes(app: FastifyInstance) {
     const key = [
       `${feed.format} ${app.config.publicUrl}${feed.selfPath}`,
       feed.describe,
+      app.siteSettings.version, // the site's name is in every feed
       feed.fingerprint.count,
       feed.fingerprint.signature,
       lastModified.getTime(),
@@ -126,7 +126,9 @@ async function feedRoutes(app: FastifyInstance) {
     };
   }
 
-  const siteAuthor = () => ({ name: SITE_NAME, uri: abs(urls.home()) });
+  const site = () => app.siteSettings.current;
+  // The site feed's author: the organisation behind the site, else the site itself.
+  const siteAuthor = () => ({ name: site().organisation || site().name, uri: abs(urls.home()) });
 
   // GET /feed.atom, /feed.rss — the newest posts of every project
   for (const format of ['atom', 'rss'] as const) {
@@ -143,8 +145,8 @@ async function feedRoutes(app: FastifyInstance) {
         since: [app.siteIdentity.createdAt],
         build: async (updated) => ({
           id: feedId('feed'),
-          title: `${SITE_NAME}: latest posts from every project`,
-          subtitle: 'Project teams publishing their work in the open.',
+          title: `${site().name}: latest posts from every project`,
+          subtitle: site().description,
           selfUrl: abs(selfPath),
           alternateUrl: abs(urls.home()),
           author: siteAuthor(),
@@ -326,7 +328,7 @@ async function feedRoutes(app: FastifyInstance) {
       build: async (updated) => ({
         id: feedId(`search?${selfPath.split('?')[1] ?? ''}`),
         title: `Search: “${params.q}”${scope ? ` (${scope})` : ''}`,
-        subtitle: `The newest posts on ${SITE_NAME} matching this search.`,
+        subtitle: `The newest posts on ${site().name} matching this search.`,
         selfUrl: abs(selfPath),
         alternateUrl: abs(urls.search(canonical)),
         author: siteAuthor(),

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import { isDatabaseUnavailable, isStorageFull, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { escapeHtml } from '../markdown/render.js';
 import { securityHeaders } from './security-headers.js';
-import { SITE_NAME } from './view.js';
+import { DEFAULT_SITE_SETTINGS } from '../site/settings.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -112,7 +112,7 @@ export async function renderError(reply: FastifyReply, status: number, message: 
       reply.request.log.error({ err }, 'error page failed');
     }
   }
-  return reply.type('text/html; charset=utf-8').send(plainErrorPage(title, message, kept));
+  return reply.type('text/html; charset=utf-8').send(plainErrorPage(siteNameOf(reply.server), title, message, kept));
 }
 
 export interface KeptField {
@@ -144,14 +144,16 @@ export function keptFields(request: FastifyRequest): KeptField[] {
   return kept;
 }
 
+const siteNameOf = (app: FastifyInstance | undefined) => app?.siteSettings?.current.name ?? DEFAULT_SITE_SETTINGS.name;
+
 /** The error page with no template and no database: what is left when everything else failed. */
-function plainErrorPage(title: string, message: string, kept: KeptField[] = []): string {
+function plainErrorPage(siteName: string, title: string, message: string, kept: KeptField[] = []): string {
   const keptHtml = kept.length
     ? `<h2>What you sent</h2><p>It was not saved. Copy what you need before you leave this page.</p>${kept
         .map((f, i) => `<p><label for="kept-${i}">${escapeHtml(f.label)}</label><br><textarea id="kept-${i}" readonly rows="6" cols="60">${escapeHtml(f.value)}</textarea></p>`)
         .join('')}`
     : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${SITE_NAME}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p>${keptHtml}<p><a href="/">See all projects</a></p></main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="wrap"><h1>${escapeHtml(title)}</h1><p class="lead">${escapeHtml(message)}</p>${keptHtml}<p><a href="/">See all projects</a></p></main></body></html>`;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<number, string> = {
@@ -177,7 +179,7 @@ export function answerClientError(publicUrl: string) {
     // As Node does: only when no response on this connection has started, or the answer would corrupt it.
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const body = plainErrorPage(TITLES[status]!, CLIENT_ERROR_MESSAGES[status]!);
+      const body = plainErrorPage(siteNameOf(this), TITLES[status]!, CLIENT_ERROR_MESSAGES[status]!);
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `cache-control: no-store\r\n${headers}connection: close\r\n\r\n${body}`,

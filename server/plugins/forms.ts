@@ -4,17 +4,32 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
+import { randomBytes } from 'node:crypto';
 import querystring from 'node:querystring';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const BODY_LIMIT = 1024 * 1024; // forms; image uploads set their own limit
+
+export const CSRF_COOKIE = '_csrf';
+
+function csrfCookieOptions(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true } as const;
+}
+
+/**
+ * A new CSRF secret for this browser, at sign-in and sign-out: tokens issued before (to whoever saw a
+ * page of this browser's earlier session, or planted a secret before sign-in) stop working.
+ */
+export function renewCsrfSecret(reply: FastifyReply, secure: boolean) {
+  reply.setCookie(CSRF_COOKIE, randomBytes(18).toString('base64url'), csrfCookieOptions(secure));
+}
 
 export async function registerForms(app: FastifyInstance, options: { cookieSecret: string; secureCookies: boolean }) {
   await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (body) => querystring.parse(body) });
   await app.register(cookie, { secret: options.cookieSecret });
   await app.register(csrf, {
-    cookieKey: '_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies, signed: true },
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: csrfCookieOptions(options.secureCookies),
     getToken: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
       const fromBody = body && typeof body === 'object' ? body._csrf : undefined;

@@ -7,8 +7,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { absoluteUrl, urls } from '../urls.js';
 
 
-export const SITE_NAME = 'Project blogs';
-
 export interface FeedLink {
   title: string;
   href: string;
@@ -83,9 +81,10 @@ function requestLocals(app: FastifyInstance, request: FastifyRequest, reply: Fas
 function pageLocals(app: FastifyInstance, model: PageModel, viewer: { canonicalPath: string; user: FastifyRequest['user'] | null; csrf: () => string }) {
   const publicUrl = app.config.publicUrl;
   return {
-    siteName: SITE_NAME,
+    siteName: app.siteSettings.current.name,
+    siteOrganisation: app.siteSettings.current.organisation,
     urls,
-    description: 'Project teams publishing their work in the open.',
+    description: app.siteSettings.current.description,
     feeds: [],
     ...model,
     canonical: absoluteUrl(publicUrl, model.canonicalPath ?? viewer.canonicalPath),

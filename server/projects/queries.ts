@@ -1,10 +1,35 @@
 // SQL for projects, their teams, tags and static pages.
-import type { Db } from '../db/create-db.js';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/create-db.js';
 import type { Page, Project, Role } from '../db/schema.js';
 import { isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export async function findProjectBySlug(db: Db, slug: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+/** site_settings key of the slugs of deleted projects: their addresses answer 410 Gone. */
+const REMOVED_PROJECTS_KEY = 'removed_projects';
+
+/** Whether a project once lived at this slug and was deleted (and none lives there now). */
+export async function isRemovedProjectSlug(db: Db, slug: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('site_settings')
+    .select('key')
+    .where('key', '=', REMOVED_PROJECTS_KEY)
+    .where(sql<boolean>`value ? ${slug}`)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Deletes a project and everything in it (cascade), and remembers its slug so its URLs answer 410. */
+export async function deleteProjectRow(tx: Tx, projectId: number, slug: string, now: Date): Promise<void> {
+  await tx.deleteFrom('projects').where('id', '=', projectId).execute();
+  await sql`
+    INSERT INTO site_settings (key, value, updated_at) VALUES (${REMOVED_PROJECTS_KEY}, jsonb_build_array(${slug}::text), ${now})
+    ON CONFLICT (key) DO UPDATE SET
+      value = CASE WHEN site_settings.value ? ${slug} THEN site_settings.value ELSE site_settings.value || jsonb_build_array(${slug}::text) END,
+      updated_at = ${now}`.execute(tx);
 }
 
 export interface ProjectListing {

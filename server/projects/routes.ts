@@ -1,18 +1,21 @@
 // Public pages of a project: its blog (paged), team, tag listings and static pages.
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../errors.js';
+import { gone, notFound } from '../errors.js';
 import type { Project } from '../db/schema.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
-import { findPage, findProjectBySlug, findTag, listPages, listProjectTags, listTeam } from './queries.js';
+import { findPage, findProjectBySlug, findTag, isRemovedProjectSlug, listPages, listProjectTags, listTeam } from './queries.js';
 
 export const POSTS_PER_PAGE = 10;
 
-/** A project by the slug in the URL, or a 404. */
+export const PROJECT_REMOVED = 'This project has been removed from the site.';
+
+/** A project by the slug in the URL, a 410 when it was deleted, or a 404. */
 export async function loadProject(app: FastifyInstance, slug: string): Promise<Project> {
   const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
-  if (!project) throw notFound('There is no project at this address.');
-  return project;
+  if (project) return project;
+  if (SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(app.readDb, slug))) throw gone(PROJECT_REMOVED);
+  throw notFound('There is no project at this address.');
 }
 
 /** ?page=N → N (1 when absent); anything else is a 404, not a guess. */

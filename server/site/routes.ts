@@ -13,7 +13,8 @@ export default async function siteRoutes(app: FastifyInstance) {
     ]);
     return reply.page('pages/site/home', {
       title: 'Projects working in the open',
-      description: 'Project teams publish their progress here; read, comment and follow each project by feed.',
+      // The site's own one-line description (site settings), as in the layout's default.
+      description: app.siteSettings.current.description || 'Project teams publish their progress here; read, comment and follow each project by feed.',
       canonicalPath: '/',
       feeds: [
         { title: 'All projects: latest posts (Atom)', href: urls.siteFeed('atom'), type: 'atom' as const },

@@ -2,7 +2,7 @@
 // same message whether or not the email exists.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hash } from '@node-rs/argon2';
-import { SESSION_COOKIE } from '../../server/auth/sessions.js';
+import { HOST_SESSION_COOKIE, SESSION_COOKIE } from '../../server/auth/sessions.js';
 import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { buildTestApp, cookiesFrom, get, submitForm, type TestApp } from '../helpers/test-app.js';
 
@@ -128,10 +128,72 @@ describe('sign out', () => {
 });
 
 describe('the cookie on an https site', () => {
-  it('is Secure', async () => {
+  it('is Secure and carries the __Host- prefix (Path=/, no Domain); the plain name is still read', async () => {
     const https = await buildTestApp({ seed: true, env: { PUBLIC_URL: 'https://blogs.test' } });
     const { response } = await submitForm(https.app, '/login', '/login', { email: 'amira.hassan@example.gov', password: DEMO_PASSWORD });
     expect(response.statusCode).toBe(303);
-    expect(response.cookies.find((c) => c.name === SESSION_COOKIE)?.secure).toBe(true);
+    const cookie = response.cookies.find((c) => c.name === HOST_SESSION_COOKIE)!;
+    expect(cookie.secure).toBe(true);
+    expect(cookie.path).toBe('/');
+    expect(cookie.domain).toBeUndefined();
+    expect(response.cookies.find((c) => c.name === SESSION_COOKIE && c.value !== '')).toBeUndefined();
+    expect((await get(https.app, '/admin', { cookies: { [HOST_SESSION_COOKIE]: cookie.value } })).statusCode).toBe(200);
+    // A session started under the old name keeps working during the transition.
+    expect((await get(https.app, '/admin', { cookies: { [SESSION_COOKIE]: cookie.value } })).statusCode).toBe(200);
+  });
+});
+
+describe('CSRF tokens are renewed', () => {
+  const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)![1]!;
+
+  it('a token issued before sign-in does not work after it', async () => {
+    const form = await get(t.app, '/login');
+    const oldToken = csrfOf(form.body);
+    const jar = cookiesFrom(form);
+    const signIn = await t.app.inject({
+      method: 'POST',
+      url: '/login',
+      cookies: jar,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: oldToken, email: 'priya.raman@example.gov', password: DEMO_PASSWORD }).toString(),
+    });
+    expect(signIn.statusCode).toBe(303);
+    const after = { ...jar, ...cookiesFrom(signIn) };
+    expect(after._csrf).toBeTruthy();
+    expect(after._csrf).not.toBe(jar._csrf);
+    // The signed-in browser's renewed secret refuses the token made from the old one.
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: '/logout',
+      cookies: after,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: oldToken }).toString(),
+    });
+    expect(replay.statusCode).toBe(403);
+  });
+
+  it('a token of the signed-in session does not work after sign-out', async () => {
+    const { cookies } = await login('priya.raman@example.gov', DEMO_PASSWORD);
+    const page = await get(t.app, '/admin', { cookies });
+    const token = csrfOf(page.body);
+    const jar = { ...cookies, ...cookiesFrom(page) };
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/logout',
+      cookies: jar,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: token }).toString(),
+    });
+    expect(out.statusCode).toBe(303);
+    const after = { ...jar, ...cookiesFrom(out) };
+    expect(after._csrf).not.toBe(jar._csrf);
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: '/login',
+      cookies: after,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: token, email: 'priya.raman@example.gov', password: DEMO_PASSWORD }).toString(),
+    });
+    expect(replay.statusCode).toBe(403);
   });
 });

@@ -14,6 +14,7 @@ import { loadConfig } from '../../server/config.js';
 import { createPool, dbOnPool, type Db } from '../../server/db/create-db.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
 import { ReadRouter } from '../../server/db/read-router.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { makeStandby, pauseReplay, replicaSkipReason, resumeReplay, startPrimary, stopAll, waitForReplay, type PgServer } from '../helpers/replica.js';
 import { freePort, startServerProcess } from '../helpers/server-process.js';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
   try {
     await migrateToLatest(setup);
-    await seedDemo(setup, { now: clock.now(), publicUrl: config.publicUrl });
+    await seedDemo(setup, { now: clock.now(), publicUrl: config.publicUrl, password: DEMO_PASSWORD });
   } finally {
     await setup.destroy();
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { createTestDatabase, get, TestClock, type TestDatabase } from '../helpers/test-app.js';
 
@@ -15,7 +16,7 @@ const clock = new TestClock();
 beforeAll(async () => {
   database = await createTestDatabase();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
-  await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
+  await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl, password: DEMO_PASSWORD });
   // Each instance gets its own pool, as separate processes would.
   const { createDb } = await import('../../server/db/create-db.js');
   a = await buildApp({ config, db: createDb(database.url, { max: 3 }), clock, pageCache: { listenUrl: database.url } });

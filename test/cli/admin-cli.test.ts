@@ -1,9 +1,12 @@
 // The admin CLI as operators run it: a child process against a test database, checked by exit code
 // and by what it prints.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../server/auth/passwords.js';
+import { freePort, postgresPidsFor, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -17,11 +20,11 @@ afterAll(async () => {
   await database.drop();
 });
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], stdin = '', env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, ['server/cli.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: database.url, PUBLIC_URL: 'https://blogs.example.gov', LOG_LEVEL: 'silent' },
+      env: { ...process.env, DATABASE_URL: database.url, PUBLIC_URL: 'https://blogs.example.gov', LOG_LEVEL: 'silent', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -137,5 +140,48 @@ describe('admin CLI', { timeout: 120_000 }, () => {
     const unknown = await cli(['user:link', '--email', 'ghost@example.gov']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('nobody with the email address ghost@example.gov is registered');
+  });
+});
+
+// On the embedded PostgreSQL (no DATABASE_URL): the CLI starts its own server when no site runs on the
+// data dir, and uses the running site's server when one does (it used to refuse: "data dir in use").
+describe('admin CLI on the embedded PostgreSQL', { timeout: 180_000 }, () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'project-blogs-cli-'));
+  fs.chmodSync(dataDir, 0o755);
+  let site: ServerProcess | undefined;
+  afterAll(async () => {
+    if (site && site.child.exitCode === null) {
+      site.child.kill('SIGTERM');
+      await site.exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const embedded = (publicUrl: string) => ({ DATABASE_URL: '', DATA_DIR: dataDir, PUBLIC_URL: publicUrl });
+
+  it('with no site running, starts its own server and stops it again', async () => {
+    const r = await cli(['user:add', '--email', 'first@example.gov', '--name', 'First Person'], '', embedded('http://127.0.0.1:1'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('embedded PostgreSQL listening');
+    expect(fs.existsSync(path.join(dataDir, 'app.pid'))).toBe(false);
+    expect(await postgresPidsFor(dataDir)).toEqual([]);
+  });
+
+  it('beside the running site, uses its server; the printed link works on the site at once', async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    site = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, SEED_DEMO: 'never', PUBLIC_URL: publicUrl });
+    await site.waitFor(/is running/, 60_000);
+    const r = await cli(['user:add', '--email', 'second@example.gov', '--name', 'Second Person', '--site-admin'], '', embedded(publicUrl));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/using the embedded PostgreSQL of the app running on this data dir \(pid \d+, port \d+\)/);
+    const link = /http:\/\/\S+\/set-password\/[A-Za-z0-9_-]{43}/.exec(r.stdout)![0];
+    expect((await fetch(link)).status).toBe(200);
+    const again = await cli(['user:link', '--email', 'first@example.gov'], '', embedded(publicUrl));
+    expect(again.code, again.stderr).toBe(0);
+    // The site is unharmed and still owns the data dir.
+    expect((await fetch(`${publicUrl}/readyz`)).status).toBe(200);
+    expect(fs.readFileSync(path.join(dataDir, 'app.pid'), 'utf8').trim()).toBe(String(site.child.pid));
+    site.child.kill('SIGTERM');
+    expect(await site.exited).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll } from 'vitest';
 import { buildApp, type Clock } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import type { Db } from '../../server/db/create-db.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { freePort } from './server-process.js';
 import { createTestDatabase, TestClock } from './test-app.js';
@@ -21,7 +22,7 @@ export async function startLiveServer(options: { clock?: Clock } = {}): Promise<
   const clock = new TestClock();
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
   // The content is dated relative to the clock the server will read (the system clock for the soak).
-  await seedDemo(database.db, { now: (options.clock ?? clock).now(), publicUrl: baseUrl });
+  await seedDemo(database.db, { now: (options.clock ?? clock).now(), publicUrl: baseUrl, password: DEMO_PASSWORD });
   const app = await buildApp({ config, db: database.db, clock: options.clock ?? clock });
   await app.listen({ port, host: '127.0.0.1' });
   afterAll(async () => {

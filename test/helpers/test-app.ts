@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp, type Clock } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, type Db } from '../../server/db/create-db.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { adminQuery, databaseUrl } from './database-url.js';
 export { adminQuery };
@@ -81,6 +82,8 @@ export interface TestAppOptions {
   dbConnections?: number;
   /** Turn on the in-memory page cache with its LISTEN connection (off by default: see server/cache). */
   pageCache?: boolean;
+  /** Fastify logger options (default: no log), e.g. `{ level: 'info', stream }` to read what is logged. */
+  logger?: import('fastify').FastifyServerOptions['logger'];
 }
 
 /** The real app on its own database; closed and dropped after the file's tests. */
@@ -88,8 +91,14 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await createTestDatabase({ onQuery: options.onQuery, max: options.dbConnections });
   const clock = options.clock ?? new TestClock();
   const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...options.env });
-  if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl });
-  const app = await buildApp({ config, db: database.db, clock, ...(options.pageCache ? { pageCache: { listenUrl: database.url } } : {}) });
+  if (options.seed) await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl, password: DEMO_PASSWORD });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.pageCache ? { pageCache: { listenUrl: database.url } } : {}),
+  });
   toClose.push(async () => {
     await app.close();
     await database.drop();

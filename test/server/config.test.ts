@@ -52,4 +52,11 @@ describe('configuration', () => {
       expect((err as ConfigError).problems).toHaveLength(2);
     }
   });
+  it('reads TRUST_PROXY as 1/true or 0/false and refuses anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY="yes": must be 1/);
+  });
 });

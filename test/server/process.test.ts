@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { freePort, postgresPidsFor, ROOT, startServerProcess } from '../helpers/server-process.js';
 
 const dirs: string[] = [];
@@ -39,8 +40,12 @@ describe('the server process', () => {
     const dataDir = tempDataDir();
     const port = await freePort();
     const proc = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
-    await proc.waitFor(/is running/, 60_000);
+    await proc.waitFor(/Press Ctrl\+C/, 60_000);
     expect(proc.output()).toContain('Seeded the demo content');
+    // The demo's password is made for this install, printed once, never the one in the code.
+    const printed = /any demo team member, password "([^"]+)"/.exec(proc.output())?.[1];
+    expect(printed).toBeTruthy();
+    expect(printed).not.toBe(DEMO_PASSWORD);
     const home = await fetch(`http://127.0.0.1:${port}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('Information Sharing Taskforce');
@@ -51,8 +56,9 @@ describe('the server process', () => {
 
     // A restart reuses the data and does not seed twice; SIGINT stops it as well.
     const again = startServerProcess({ PORT: String(port), DATA_DIR: dataDir });
-    await again.waitFor(/is running/, 60_000);
+    await again.waitFor(/Press Ctrl\+C/, 60_000);
     expect(again.output()).not.toContain('Seeded the demo content');
+    expect(again.output()).not.toContain(printed!);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
     expect(await waitUntil(async () => (await postgresPidsFor(dataDir)).length === 0, 5_000)).toBe(true);

@@ -1,7 +1,10 @@
 // Migrations and demo seeding as `npm start` runs them, on the database under test.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../server/auth/passwords.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
+import { demoEmails } from '../../server/demo/seed.js';
 import { prepareDatabase } from '../../server/startup.js';
 import { createTestDatabase } from '../helpers/test-app.js';
 
@@ -32,6 +35,29 @@ describe('start-up', () => {
       expect(await count()).toBe(posts);
     } finally {
       await t.drop();
+    }
+  });
+
+  it('gives the demo a password of its own per install, never the published one, each account hashed on its own', async () => {
+    const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    try {
+      const config = { seedDemo: 'auto' as const, publicUrl: 'http://blogs.test' };
+      const first = await prepareDatabase(a.db, config);
+      const second = await prepareDatabase(b.db, config);
+      expect(first.demoPassword).toBeTruthy();
+      expect(first.demoPassword!.length).toBeGreaterThanOrEqual(16);
+      expect(first.demoPassword).not.toBe(second.demoPassword);
+      expect(first.demoPassword).not.toBe(DEMO_PASSWORD);
+      const rows = await a.db.selectFrom('people').select(['email', 'password_hash']).where('email', 'in', demoEmails()).execute();
+      expect(rows).toHaveLength(demoEmails().length);
+      expect(new Set(rows.map((r) => r.password_hash)).size).toBe(rows.length);
+      expect(await verifyPassword(rows[0]!.password_hash!, first.demoPassword!)).toBe(true);
+      expect(await verifyPassword(rows[0]!.password_hash!, DEMO_PASSWORD)).toBe(false);
+      // Nothing secret is kept in plain text: the password is in no row.
+      const dump = JSON.stringify(await a.db.selectFrom('site_settings').selectAll().execute());
+      expect(dump).not.toContain(first.demoPassword);
+    } finally {
+      await Promise.all([a.drop(), b.drop()]);
     }
   });
 
