@@ -102,7 +102,7 @@ try {
   if (demoAdmin && demoPassword) {
     // Generated for this install and stored only as hashes: shown this once.
     say(`Team sign-in for the demo: ${config.publicUrl}/login as ${DEMO_ADMIN.email} (site admin) or any demo team member, password "${demoPassword}".`);
-    say('This password was made for this install and is shown only now. Not a demo? Start with SEED_DEMO=never; a site admin can remove the demo at /admin/projects.');
+    say('This password was made for this install and is shown only now. Not a demo? Start with SEED_DEMO=never; a site admin can remove the demo at /admin/demo.');
   } else if (demoAdmin) {
     say(`The demo is installed: sign in as ${DEMO_ADMIN.email} with the password printed at its first start, or get a new link with: npm run admin -- user:link --email ${DEMO_ADMIN.email}`);
   }
