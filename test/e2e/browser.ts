@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { ROOT } from '../helpers/server-process.js';
 import { startLiveServer, type LiveServer as E2EServer } from '../helpers/live-server.js';
@@ -67,6 +67,17 @@ export async function screenshot(page: Page, name: string) {
 export async function follow(page: Page, locator: import('playwright-core').Locator) {
   await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }), locator.click()]);
   await page.waitForLoadState('domcontentloaded');
+}
+
+/** Signs in through the real form in a new page of `context`; returns that page, on the dashboard. */
+export async function signInThroughForm(context: BrowserContext, baseUrl: string, email: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await follow(page, page.getByRole('button', { name: 'Sign in' }));
+  if (!page.url().includes('/admin')) throw new Error(`signing in as ${email} led to ${page.url()}`);
+  return page;
 }
 
 export async function textOf(locator: import('playwright-core').Locator): Promise<string> {

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth/passwords.js';
-import { browserDescribe, follow, launchBrowser, startE2EServer, textOf, type E2EServer } from './browser.js';
+import { browserDescribe, follow, signInThroughForm, launchBrowser, startE2EServer, textOf, type E2EServer } from './browser.js';
 
 const PASSWORD = 'a long team password 2026';
 
@@ -26,15 +26,7 @@ browserDescribe('team members commenting, and the moderation pages people can fi
   });
   afterAll(async () => browser?.close());
 
-  async function signIn(context: BrowserContext, handle: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/login`);
-    await page.getByLabel('Email address').fill(`${handle}@example.gov`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await follow(page, page.getByRole('button', { name: 'Sign in' }));
-    expect(page.url()).toContain('/admin');
-    return page;
-  }
+  const signIn = (context: BrowserContext, handle: string) => signInThroughForm(context, server.baseUrl, `${handle}@example.gov`, PASSWORD);
 
   async function openPost() {
     return server.db.selectFrom('posts').select(['slug', 'title']).where('comments_open', '=', true).where('project_id', '=', projectId).orderBy('published_at', 'desc').executeTakeFirstOrThrow();

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../server/auth/passwords.js';
-import { browserDescribe, follow, launchBrowser, screenshot, startE2EServer, textOf, type E2EServer } from './browser.js';
+import { browserDescribe, follow, signInThroughForm, launchBrowser, screenshot, startE2EServer, textOf, type E2EServer } from './browser.js';
 
 const PASSWORD = 'a long team password 2026';
 // A 1×1 PNG.
@@ -38,15 +38,7 @@ browserDescribe('writing (issue 16, items 5 and 10)', () => {
   });
   afterAll(async () => browser?.close());
 
-  async function signIn(context: BrowserContext, handle: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/login`);
-    await page.getByLabel('Email address').fill(`${handle}@example.gov`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await follow(page, page.getByRole('button', { name: 'Sign in' }));
-    expect(page.url()).toContain('/admin');
-    return page;
-  }
+  const signIn = (context: BrowserContext, handle: string) => signInThroughForm(context, server.baseUrl, `${handle}@example.gov`, PASSWORD);
 
   it('an upload asks what the image shows; the post goes for review and comes back with a note', async () => {
     await writer.goto(`${server.baseUrl}${P}/posts/new`);
