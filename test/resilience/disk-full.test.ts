@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, postgresPidsFor, startServerProcess } from '../helpers/server-process.js';
 import { readCommentForm } from '../helpers/html-forms.js';
+import { waitUntil } from '../helpers/wait.js';
 
 function tryMount(dir: string, size: string): boolean {
   try {
@@ -49,15 +50,6 @@ function fillDisk(dir: string): string {
     fs.closeSync(fd);
   }
   return filler;
-}
-
-async function waitUntil(check: () => Promise<boolean> | boolean, ms: number) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
 }
 
 // Skipped only where this process may not mount a filesystem (not root): CI runs as root.

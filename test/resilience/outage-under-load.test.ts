@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/em
 import { ensureDatabase } from '../../server/db/open-database.js';
 import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { readCommentForm } from '../helpers/html-forms.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 function tempDir(prefix: string) {
@@ -24,15 +25,6 @@ afterAll(() => {
 });
 
 const PROJECT = '/info-sharing-taskforce/';
-
-async function waitUntil(check: () => Promise<boolean> | boolean, ms: number, every = 100) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, every));
-  }
-  return check();
-}
 
 interface Answer {
   at: number;

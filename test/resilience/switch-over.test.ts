@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess } from '../helpers/server-process.js';
 import { makeStandby, promote, replicaSkipReason, startPrimary, stopAll, type PgServer } from '../helpers/replica.js';
 import { readCommentForm } from '../helpers/html-forms.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const skip = replicaSkipReason();
 if (skip) console.warn(`switch-over test skipped: ${skip}`);
@@ -19,15 +20,6 @@ afterAll(stopAll, 60_000);
 
 const PROJECT = '/info-sharing-taskforce/';
 const QUIET = '/community-health-review/';
-
-async function waitUntil(check: () => Promise<boolean> | boolean, ms: number, every = 100) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, every));
-  }
-  return check();
-}
 
 /** A TCP proxy whose target can be switched; switching (or cutting) closes every piped connection. */
 async function startProxy(target: number | null) {

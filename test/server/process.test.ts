@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/demo/content.js';
 import { freePort, postgresPidsFor, ROOT, startServerProcess } from '../helpers/server-process.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 function tempDataDir() {
@@ -18,15 +19,6 @@ function tempDataDir() {
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-async function waitUntil(check: () => Promise<boolean>, ms: number) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
 
 describe('the server process', () => {
   it('refuses to start on bad configuration, naming each bad variable', async () => {
