@@ -66,6 +66,8 @@ export interface PostTable {
   /** An editor's note when sending a post in review back to its writer (migration 0011). */
   review_note: string | null;
   review_note_by: number | null;
+  /** When its first becoming public was announced (emails, WebSub, webmentions; migration 0014). */
+  announced_at: NullableTimestamp;
   version: Generated<number>;
   created_by: number | null;
   created_at: Generated<Date>;
