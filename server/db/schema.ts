@@ -227,6 +227,17 @@ export interface TagPostCountTable {
   n: number;
 }
 
+/** A link to a conversation elsewhere that the team added to a post (migration 0015). */
+export interface PostLinkTable {
+  id: Id;
+  post_id: number;
+  url: string;
+  title: string;
+  note: string | null;
+  added_by: number | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -248,6 +259,7 @@ export interface Database {
   site_settings: SiteSettingTable;
   project_post_counts: ProjectPostCountTable;
   tag_post_counts: TagPostCountTable;
+  post_links: PostLinkTable;
 }
 
 export type Person = Selectable<PersonTable>;
