@@ -59,16 +59,6 @@ export async function listProjectPosts(db: Db, projectId: number, now: Date, sta
   });
 }
 
-export async function findEditablePost(db: Db, projectId: number, postId: number): Promise<Post | undefined> {
-  return db
-    .selectFrom('posts')
-    .selectAll()
-    .where('id', '=', postId)
-    .where('project_id', '=', projectId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-}
-
 export async function findPersonName(db: Db, personId: number | null): Promise<string | null> {
   if (personId === null) return null;
   const row = await db.selectFrom('people').select('display_name').where('id', '=', personId).executeTakeFirst();

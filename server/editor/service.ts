@@ -6,7 +6,7 @@ import { roleAllows } from '../auth/roles.js';
 import type { Db } from '../db/create-db.js';
 import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.js';
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { isPostPublic } from '../posts/queries.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';

@@ -6,7 +6,7 @@ import { roleAllows } from '../auth/roles.js';
 import type { Db } from '../db/create-db.js';
 import type { CommentStatus, Database, Role } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { placeReply } from '../comments/rules.js';
 
 /** What a person may moderate: whole projects, and projects where only their own posts count (authors). */

@@ -12,9 +12,9 @@ import { describeWait, formText, isBlank, REASON_LABELS, workingDaysBetween } fr
 import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
-import { loadProject } from '../projects/routes.js';
+import { loadProject } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { absoluteUrl, urls, withQuery } from '../urls.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { etagFor, lastChange } from '../feeds/http.js';

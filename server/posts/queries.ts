@@ -1,5 +1,6 @@
 // SQL for posts as the public sees them. Lists load authors and tags for the whole page in two
-// extra queries (never one per post).
+// extra queries (never one per post). Also a post by id in any state (findEditablePost), for the
+// editor and for image uploads into a post.
 import type { Db } from '../db/create-db.js';
 import type { Post, PostStatus } from '../db/schema.js';
 import { isListedLater, isPublic } from '../db/sql-helpers.js';
@@ -246,4 +247,15 @@ export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'delet
 export function shownStatus(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): PostStatus {
   if ((post.status !== 'published' && post.status !== 'scheduled') || post.published_at === null) return post.status;
   return isPostPublic(post, now) ? 'published' : 'scheduled';
+}
+
+/** A post of the project in any state but deleted: what the editor and an image upload work on. */
+export async function findEditablePost(db: Db, projectId: number, postId: number): Promise<Post | undefined> {
+  return db
+    .selectFrom('posts')
+    .selectAll()
+    .where('id', '=', postId)
+    .where('project_id', '=', projectId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
 }
