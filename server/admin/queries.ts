@@ -1,7 +1,7 @@
 // SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people.
 import type { Db } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
-import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface DashboardProject {
   id: number;
@@ -40,7 +40,7 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
         count().where((p) => isPublic(p, now)).as('published'),
         posts('draft')
           .where('posts.review_note', 'is not', null)
-          .where((p) => p.or([p('posts.created_by', '=', personId), p.exists(p.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId))]))
+          .where((p) => p.or([p('posts.created_by', '=', personId), hasAuthor(p, personId)]))
           .as('sent_back'),
         eb
           .selectFrom('comments')

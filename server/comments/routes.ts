@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
-import { findPostBySlug, isPostPublic } from '../posts/queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
+import { findPostBySlug } from '../posts/queries.js';
 import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';

@@ -8,7 +8,7 @@ import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.j
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
 import { mintAtomId } from '../posts/atom-id.js';
-import { isPostPublic } from '../posts/queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';
 import {
   addSlugRedirect,

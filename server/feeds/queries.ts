@@ -15,7 +15,7 @@
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, hasTag, isPublic } from '../db/sql-helpers.js';
 import { listAuthorsOf, listTagsOf, type AuthorRef, type TagRef } from '../posts/queries.js';
 import { whereSearchMatches, type SearchFilter } from '../search/queries.js';
 
@@ -65,13 +65,13 @@ function filteredPosts<O>(qb: SelectQueryBuilder<Database, 'posts', O>, now: Dat
   if (filter.kind === 'tag') {
     const tagId = filter.tagId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)),
+      hasTag(eb, tagId),
     );
   }
   if (filter.kind === 'person') {
     const personId = filter.personId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)),
+      hasAuthor(eb, personId),
     );
   }
   return q;

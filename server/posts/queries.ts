@@ -3,7 +3,7 @@
 // editor and for image uploads into a post.
 import type { Db } from '../db/create-db.js';
 import type { Post, PostStatus } from '../db/schema.js';
-import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, hasTag, isListedLater, isPostPublic, isPublic, publicCountFromKept } from '../db/sql-helpers.js';
 
 export interface AuthorRef {
   handle: string;
@@ -46,11 +46,11 @@ function publicPostsQuery(db: Db, now: Date, filter: Filter) {
   if (filter.projectId !== undefined) q = q.where('posts.project_id', '=', filter.projectId);
   if (filter.tagId !== undefined) {
     const tagId = filter.tagId;
-    q = q.where((eb) => eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)));
+    q = q.where((eb) => hasTag(eb, tagId));
   }
   if (filter.personId !== undefined) {
     const personId = filter.personId;
-    q = q.where((eb) => eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)));
+    q = q.where((eb) => hasAuthor(eb, personId));
   }
   return q;
 }
@@ -145,12 +145,12 @@ async function countFromKeptCounts(db: Db, now: Date, projectId: number, tagId: 
         .where((p) => isListedLater(p, now))
         .where('posts.project_id', '=', projectId)
         .$if(tagId !== undefined, (q) =>
-          q.where((p) => p.exists(p.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId!))),
+          q.where((p) => hasTag(p, tagId!)),
         )
         .as('later'),
     ])
     .executeTakeFirstOrThrow();
-  return Number(row.kept ?? 0) - Number(row.later ?? 0);
+  return publicCountFromKept(row.kept, row.later);
 }
 
 /** Authors of many posts at once, in byline order. */
@@ -227,16 +227,6 @@ export async function findSlugRedirect(db: Db, projectId: number, oldSlug: strin
     .where('posts.deleted_at', 'is', null)
     .executeTakeFirst();
   return row?.slug;
-}
-
-/** The TS twin of `db/sql-helpers.ts: isPublic`, for a row already loaded. */
-export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): boolean {
-  return (
-    post.deleted_at === null &&
-    (post.status === 'published' || post.status === 'scheduled') &&
-    post.published_at !== null &&
-    post.published_at <= now
-  );
 }
 
 /**
