@@ -109,6 +109,16 @@ export async function isPostSlugTaken(db: Db | Tx, projectId: number, slug: stri
   return (await q.executeTakeFirst()) !== undefined;
 }
 
+/** A post as it is now, in any state (read again after a save lost to a newer version). */
+export async function findPostById(tx: Tx, postId: number): Promise<Post> {
+  return tx.selectFrom('posts').selectAll().where('id', '=', postId).executeTakeFirstOrThrow();
+}
+
+/** The Atom entry id minted at first publication (posts/atom-id.ts); never changed afterwards. */
+export async function setPostAtomId(tx: Tx, postId: number, atomId: string): Promise<void> {
+  await tx.updateTable('posts').set({ atom_id: atomId }).where('id', '=', postId).execute();
+}
+
 export async function insertPost(tx: Tx, values: NewPost): Promise<Post> {
   return tx.insertInto('posts').values(values).returningAll().executeTakeFirstOrThrow();
 }

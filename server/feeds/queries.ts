@@ -272,3 +272,39 @@ export async function listFeedComments(db: Db, now: Date, filter: CommentFeedFil
     projectSlug: r.project_slug,
   }));
 }
+
+/**
+ * What the sitemap lists: every project (with its newest public post's date), every static page, and the
+ * newest `maxUrls` public posts.
+ */
+export async function listSitemapEntries(db: Db, now: Date, maxUrls: number) {
+  const [projects, posts, pages] = await Promise.all([
+    db
+      .selectFrom('projects')
+      .select((eb) => [
+        'projects.slug',
+        'projects.updated_at',
+        eb.selectFrom('posts').select(sql<Date | null>`max(greatest(posts.updated_at, posts.published_at))`.as('m'))
+          .whereRef('posts.project_id', '=', 'projects.id').where((p) => isPublic(p, now)).as('newest_post'),
+      ])
+      .orderBy('projects.slug')
+      .execute(),
+    db
+      .selectFrom('posts')
+      .innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.slug', 'projects.slug as project_slug', 'posts.updated_at', 'posts.published_at'])
+      .where((eb) => isPublic(eb, now))
+      .orderBy('posts.published_at', 'desc')
+      .orderBy('posts.id', 'desc')
+      .limit(maxUrls)
+      .execute(),
+    db
+      .selectFrom('pages')
+      .innerJoin('projects', 'projects.id', 'pages.project_id')
+      .select(['pages.slug', 'projects.slug as project_slug', 'pages.updated_at'])
+      .orderBy('projects.slug')
+      .orderBy('pages.slug')
+      .execute(),
+  ]);
+  return { projects, posts, pages };
+}
