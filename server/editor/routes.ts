@@ -121,7 +121,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         status: status ?? '',
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
-        canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
+        canEditPages: roleAllows(access.role, user, 'edit-pages'),
         notice: bulkNotice(request) ?? noticeFor(request),
         bulkUrl: editorUrls.bulk(access.project.slug),
         canBulkPublish: roleAllows(access.role, user, 'publish-own'),
