@@ -11,14 +11,13 @@ import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
-import type { CommentTarget } from './queries.js';
+import { readCommentsPause, type CommentTarget } from './queries.js';
 import {
   closedStateWith,
   commenterIdOf,
   commentFormTrusted,
   formExpired,
   hashAddress,
-  readCommentsPause,
   rememberCommenter,
   rememberOwnComment,
   submitComment,
