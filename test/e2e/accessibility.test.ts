@@ -386,6 +386,32 @@ browserDescribe('accessibility', () => {
     await context.close();
   });
 
+  it('code blocks and wide tables in a post scroll sideways in named regions that a keyboard reaches and scrolls', async () => {
+    const context = await fx.browser.newContext({ viewport: { width: WIDTHS.phone, height: 900 } });
+    const page = await signInThroughForm(context, fx.server.baseUrl, 'admin@example.gov', DEMO_PASSWORD);
+    await page.goto(`${fx.server.baseUrl}${TASKFORCE_ADMIN}/posts/new`);
+    await page.getByLabel('Title', { exact: true }).fill('Wide things');
+    const columns = Array.from({ length: 12 }, (_, i) => `Column ${i + 1}`);
+    await page.getByLabel('Text (Markdown)').fill(
+      ['```', `const longLine = "${'x'.repeat(200)}";`, '```', '', `| ${columns.join(' | ')} |`, `|${'---|'.repeat(12)}`, `| ${columns.map((_, i) => `value ${i}`).join(' | ')} |`].join('\n'),
+    );
+    await follow(page, page.getByRole('button', { name: 'Preview' }));
+    for (const name of ['Code example 1', 'Table 1']) {
+      const region = page.getByRole('region', { name, exact: true });
+      expect(await region.count(), name).toBe(1);
+      expect(await region.evaluate((el) => el.scrollWidth > el.clientWidth), `${name} scrolls`).toBe(true);
+      await region.focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('End');
+      expect(await region.evaluate((el) => el.scrollLeft), `${name} scrolled by keyboard`).toBeGreaterThan(0);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(WIDTHS.phone);
+    const failures: string[] = [];
+    await axeLightAndDark(page, 'preview with a wide code block and table', failures);
+    expect(failures.join('\n')).toBe('');
+    await context.close();
+  });
+
   it('a post page with 20 comments stays within the weight budget: HTML < 60 KB, CSS < 20 KB, no script', async () => {
     const slug = await busiestPost(fx.server);
     const post = await fx.server.db.selectFrom('posts').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
