@@ -52,6 +52,9 @@ const ADMIN_PAGES: Record<string, (s: E2EServer) => Promise<string>> = {
 
 const TASKFORCE_ADMIN = '/admin/projects/info-sharing-taskforce';
 
+/** For the tests that visit many pages (each axe run takes ~0.3 s, seconds on a busy machine): a bound, not a measure. */
+const MANY_PAGES_TIMEOUT = 240_000;
+
 /**
  * Every form, brought to its error state the way a person would (mostly: sent empty). `public` forms are
  * shown to a visitor; the others to the signed-in site admin.
@@ -218,7 +221,7 @@ browserDescribe('accessibility', () => {
       }
       await context.close();
       expect(failures.join('\n\n')).toBe('');
-    });
+    }, MANY_PAGES_TIMEOUT);
   }
 
   for (const [name, width] of Object.entries(WIDTHS)) {
@@ -233,7 +236,7 @@ browserDescribe('accessibility', () => {
       }
       await context.close();
       expect(failures.join('\n\n')).toBe('');
-    });
+    }, MANY_PAGES_TIMEOUT);
   }
 
   for (const [name, width] of Object.entries(WIDTHS)) {
@@ -259,7 +262,7 @@ browserDescribe('accessibility', () => {
       await visitor.close();
       await team.close();
       expect(failures.join('\n\n')).toBe('');
-    });
+    }, MANY_PAGES_TIMEOUT);
   }
 
   it('a refused comment lands on the form: the error summary in view and focused, with no script', async () => {
@@ -298,7 +301,7 @@ browserDescribe('accessibility', () => {
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
     await context.close();
-  });
+  }, MANY_PAGES_TIMEOUT);
 
   it('text reflows at 400% zoom (320 CSS px) without sideways scrolling', async () => {
     const context = await fx.browser.newContext({ viewport: { width: 320, height: 256 } });
@@ -309,7 +312,7 @@ browserDescribe('accessibility', () => {
       expect(overflow, type).toBeLessThanOrEqual(0);
     }
     await context.close();
-  });
+  }, MANY_PAGES_TIMEOUT);
 
   it('signed-in pages reflow at 320 CSS px: nothing makes the page scroll sideways; wide tables scroll in their own named, focusable region', async () => {
     const context = await fx.browser.newContext({ viewport: { width: 320, height: 256 } });
@@ -339,7 +342,7 @@ browserDescribe('accessibility', () => {
     }
     await context.close();
     expect(failures.join('\n')).toBe('');
-  });
+  }, MANY_PAGES_TIMEOUT);
 
   it('smaller things: one h1 in the editor preview, distinct team titles, distinct search landmarks, distinct revision links, bulk moderation after its checkboxes', async () => {
     const context = await fx.browser.newContext({ viewport: { width: WIDTHS.desktop, height: 900 } });
@@ -384,7 +387,7 @@ browserDescribe('accessibility', () => {
     expect(order.boxes).toBeGreaterThan(0);
     expect(order.after).toBe(true);
     await context.close();
-  });
+  }, MANY_PAGES_TIMEOUT);
 
   it('code blocks and wide tables in a post scroll sideways in named regions that a keyboard reaches and scrolls', async () => {
     const context = await fx.browser.newContext({ viewport: { width: WIDTHS.phone, height: 900 } });
