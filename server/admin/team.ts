@@ -22,7 +22,8 @@ export default async function teamRoutes(app: FastifyInstance) {
     const { project } = accessOf(request);
     const team = await listAdminTeam(app.db, project.id);
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/team', {
-      title: `Team: ${project.title}`,
+      // Not the public team page's title ("Team: …"): the two are different pages in a browser's history and tabs.
+      title: `Manage the team: ${project.title}`,
       noindex: true,
       p: project,
       team,
