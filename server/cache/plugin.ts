@@ -34,6 +34,9 @@ import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
 import { isNotModified } from '../conditional-get.js';
 import { CSRF_PLACEHOLDER, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER, type CachedPage } from './page-cache.js';
+import { brotliOf, compressBody, etagForEncoding, MIN_COMPRESS_BYTES, negotiateEncoding, varyWithAcceptEncoding, type CompressedForms, type Encoding } from '../compression.js';
+import { offeredForms } from '../plugins/compression.js';
+import { compressTemplate, fillCompressed } from './compressed-template.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -130,11 +133,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return false;
       const entry = store.getStale(request.url, app.clock.now().getTime(), STALE_IF_ERROR_MS);
       if (!entry) return false;
-      reply.headers(entry.headers).header('x-cache', 'stale').header('cache-control', PRIVATE_CACHE_CONTROL).removeHeader('etag');
-      const body = entry.template
-        ? fillTemplate(entry.template, { csrf: entry.csrf ? csrfTokenFor(request, reply) : undefined, stamp: reply.renderStamp() })
-        : (entry.encoded ?? entry.body);
-      void reply.code(entry.statusCode).send(body);
+      reply.headers(entry.headers).header('x-cache', 'stale').header('cache-control', PRIVATE_CACHE_CONTROL);
+      sendStored(request, reply, entry, undefined);
       return true;
     },
   };
@@ -172,6 +172,40 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     return token;
   }
 
+  /**
+   * Answers with a stored page in the encoding the reader accepts, from the copies made when it was
+   * stored: concatenation at most, never compression. With `now` (a hit) it answers 304 when the
+   * reader's copy is current; without (a stale copy while the database is away) it sends no ETag.
+   */
+  function sendStored(request: FastifyRequest, reply: FastifyReply, entry: CachedPage, now: Date | undefined) {
+    const encoding = encodingFor(request, entry);
+    if (now && entry.etag) {
+      reply.header('etag', etagForEncoding(entry.etag, encoding));
+      if (notModified(request, entry, now)) return void reply.code(304).send();
+    }
+    let body: Buffer | string;
+    if (entry.template && !entry.csrf) {
+      // A page whose only per-response value is the render stamp (the post page and its comment
+      // form): the same bytes for every reader within a second, so built once a second (per encoding
+      // asked for), not per response: gzip by concatenation, Brotli compressed (a Brotli stream cannot be
+      // joined around the stamp: compressed-template.ts), once a second however many readers.
+      const stamp = reply.renderStamp();
+      if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
+      const stamped = entry.stamped;
+      if (encoding === 'identity') body = stamped.body;
+      else if (encoding === 'gzip') body = stamped.gzip ??= fillCompressed(entry.compressedTemplate!, 'gzip', { stamp });
+      else body = stamped.br ??= brotliOf(stamped.body);
+    } else if (entry.template) {
+      // One token and one stamp per response, however many forms the page has.
+      const values = { csrf: entry.csrf ? csrfTokenFor(request, reply) : undefined, stamp: reply.renderStamp() };
+      body = encoding === 'identity' ? fillTemplate(entry.template, values) : fillCompressed(entry.compressedTemplate!, encoding, values);
+    } else {
+      body = encoding === 'identity' ? (entry.encoded ?? entry.body) : entry.compressed![encoding];
+    }
+    if (encoding !== 'identity') reply.header('content-encoding', encoding);
+    return void reply.code(entry.statusCode).send(body);
+  }
+
   // A callback hook, not async: this runs on every request, and a hit is answered from here.
   app.addHook('onRequest', (request: WithState, reply, done) => {
     if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return done();
@@ -181,20 +215,7 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     request[STATE] = state;
     if (entry) {
       reply.headers(entry.headers).header('x-cache', 'hit');
-      if (entry.template && !entry.csrf) {
-        // A page whose only per-response value is the render stamp (the post page and its comment
-        // form): the same bytes for every reader within a second, so built once a second, not per response.
-        if (notModified(request, entry, startedAt)) return void reply.code(304).send();
-        const stamp = reply.renderStamp();
-        if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
-        return void reply.code(entry.statusCode).send(entry.stamped.body);
-      }
-      if (entry.csrf && entry.template) {
-        // One token and one stamp per response, however many forms the page has.
-        return void reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
-      }
-      if (notModified(request, entry, startedAt)) return void reply.code(304).send();
-      return void reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
+      return sendStored(request, reply, entry, startedAt);
     }
     // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
     const generate = reply.generateCsrf;
@@ -215,6 +236,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     if (state?.hit) return done(null, payload);
     const type = String(reply.getHeader('content-type') ?? '');
     if (reply.statusCode !== 200 || !CACHEABLE_TYPE.test(type)) return done(null, payload);
+    // Sent compressed or plain by Accept-Encoding (plugins/compression.ts), and so stored with that said.
+    reply.header('vary', varyWithAcceptEncoding(reply.getHeader('vary')));
     const setCookie = reply.getHeader('set-cookie');
     const cookieNames = (Array.isArray(setCookie) ? setCookie : setCookie ? [String(setCookie)] : []).map((c) => c.split('=', 1)[0]);
     const routeSaid = String(reply.getHeader('cache-control') ?? '');
@@ -248,16 +271,27 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     }
     if (handle.active) {
       reply.header('x-cache', 'miss');
-      void fill(request, reply, template, etag, csrf, state);
+      void fill(request, reply, template, offeredForms(reply, payload), etag, csrf, state);
     }
     if (etag !== undefined && isNotModified(request.headers, { etag, lastModified: headerText(reply.getHeader('last-modified')) }, state.startedAt)) {
+      // The ETag of the copy this reader would have been sent.
+      const encoding = Buffer.byteLength(body) >= MIN_COMPRESS_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : 'identity';
+      reply.header('etag', etagForEncoding(etag, encoding));
       reply.code(304);
       return done(null, '');
     }
     return done(null, payload);
   });
 
-  async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
+  async function fill(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: string,
+    offered: CompressedForms | undefined,
+    etag: string | undefined,
+    csrf: boolean,
+    state: RequestState,
+  ) {
     const { startedAt, generation } = state;
     const perResponse = csrf || state.stamps.length > 0; // values to fill in for each response
     const slug = projectSlugOf(request);
@@ -275,23 +309,32 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       const expiresAt = Math.min(startedAt.getTime() + maxTtl, row?.next_at ? new Date(row.next_at).getTime() : Infinity);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value === undefined || name === 'set-cookie' || name === 'content-length' || name === 'x-cache') continue;
+        if (value === undefined || SET_PER_RESPONSE.has(name)) continue;
         if (state.preset[name] === value) continue; // set by an earlier hook on every request, the hit included
         headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
       }
+      if (generation !== store.generation) return; // would not be stored: spare the compression
+      // Every encoded copy is made here, once (a route that had them already, the feeds, offered them).
+      const encoded = perResponse ? undefined : Buffer.from(body);
+      const template = perResponse ? splitTemplate(body) : undefined;
+      const compressed = encoded && (offered ?? compressBody(encoded));
+      // Brotli by template only where a visitor's token makes each response differ (see sendStored).
+      const compressedTemplate = template && encodedLength(template.parts) >= MIN_COMPRESS_BYTES ? compressTemplate(template, { brotli: csrf }) : undefined;
       store.set(
         request.url,
         {
           body,
-          encoded: perResponse ? undefined : Buffer.from(body),
-          template: perResponse ? splitTemplate(body) : undefined,
+          encoded,
+          template,
+          compressed,
+          compressedTemplate,
           etag,
           headers,
           statusCode: 200,
           projectId,
           csrf,
           expiresAt,
-          bytes: body.length * 4 + 512,
+          bytes: body.length * 4 + 512 + (compressed ? compressed.br.length + compressed.gzip.length : 0) + (compressedTemplate?.bytes ?? 0),
         },
         generation,
       );
@@ -309,6 +352,20 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     else if (id !== undefined) store.invalidate(id);
     else store.invalidate(-1); // nothing of this project is stored; site-wide pages still go
   }
+}
+
+/** Headers made for each response, never replayed from a stored one. */
+const SET_PER_RESPONSE = new Set(['set-cookie', 'content-length', 'content-encoding', 'etag', 'x-cache']);
+
+/** What a stored page can be sent as, for this reader. */
+function encodingFor(request: FastifyRequest, entry: CachedPage): Encoding | 'identity' {
+  // A stamp-only page has its Brotli copy made once a second (sendStored).
+  if (entry.compressedTemplate) return negotiateEncoding(request.headers['accept-encoding'], entry.compressedTemplate.br || !entry.csrf ? 'both' : 'gzip');
+  return entry.compressed ? negotiateEncoding(request.headers['accept-encoding']) : 'identity';
+}
+
+function encodedLength(parts: Buffer[]): number {
+  return parts.reduce((n, p) => n + p.length, 0);
 }
 
 /** A stored response's validators against the request's (ETag and, when it has one, Last-Modified). */
