@@ -25,6 +25,7 @@ import feedRoutes from './feeds/routes.js';
 import healthRoutes from './health/routes.js';
 import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
+import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
@@ -124,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerViews(app);
   await registerRateLimit(app, config);
   await app.register(authPlugin);
+  registerRenderStamp(app); // the comment form's signed render time, with or without the page cache
   await app.register(pageCachePlugin, options.pageCache ?? {});
   await registerCompression(app);
   // Site settings changed (here or on another server): read them again, then drop every page rendered

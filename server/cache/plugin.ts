@@ -7,7 +7,7 @@
 // A page with a form carries the visitor's own CSRF token: the stored copy has a placeholder in its place
 // and every visitor gets a fresh token of their own (so such a response is `private, no-store`). The
 // public comment form has no such token (see commentFormTrusted): a post page is public, and its only
-// per-response value, the signed render time, is put in once a second.
+// per-response value, the signed render time (comments/render-stamp.ts), is put in once a second.
 // Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
 // it bypasses the cache), or set a cookie in its answer, or register its route with
 // `config: { pageCache: false }`. A value minted per render must be substituted like the render stamp.
@@ -28,10 +28,10 @@
 // with Cache-Control that lets a CDN hold them briefly; personal ones get `private, no-store`. A stored
 // response with a Last-Modified (feeds) answers If-Modified-Since too, from memory, by the same rules as
 // its route (conditional-get.ts).
-import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
+import { findStoreFacts } from './queries.js';
 import { isNotModified } from '../conditional-get.js';
 import { CSRF_PLACEHOLDER, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER, type CachedPage } from './page-cache.js';
 import { brotliOf, compressBody, etagForEncoding, MIN_COMPRESS_BYTES, negotiateEncoding, varyWithAcceptEncoding, type CompressedForms, type Encoding } from '../compression.js';
@@ -144,18 +144,6 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     app.addHook('onClose', async () => listener.stop());
   }
 
-  // A signed "this page was rendered at" value for forms (the comment form's too-fast check). Stored
-  // copies get a fresh one per response, like CSRF tokens, so a cached form never carries an old time.
-  // Signed once per second (its precision; the too-fast check counts whole seconds): one HMAC per second,
-  // not one per page view.
-  let lastStamp = { second: -1, value: '' };
-  app.decorateReply('renderStamp', function renderStamp(this: FastifyReply) {
-    const second = Math.floor(app.clock.now().getTime() / 1000);
-    if (lastStamp.second !== second) lastStamp = { second, value: app.signCookie(String(second * 1000)) };
-    (this.request as WithState)[STATE]?.stamps.push(lastStamp.value);
-    return lastStamp.value;
-  });
-
   // A returning visitor's CSRF cookie maps to one token (a per-visitor token, as in any synchronizer
   // scheme): no unsigning and hashing on every page view. Bounded; cleared when full.
   const tokenByCookie = new Map<string, string>();
@@ -217,7 +205,14 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       reply.headers(entry.headers).header('x-cache', 'hit');
       return sendStored(request, reply, entry, startedAt);
     }
-    // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
+    // Learn which render stamps (comments/render-stamp.ts) and CSRF tokens this response hands out, to
+    // keep them out of the stored copy: every copy gets fresh ones.
+    const stampOf = reply.renderStamp;
+    reply.renderStamp = function renderStamp(this: FastifyReply) {
+      const stamp = stampOf.call(this);
+      state.stamps.push(stamp);
+      return stamp;
+    };
     const generate = reply.generateCsrf;
     reply.generateCsrf = function generateCsrf(this: FastifyReply, ...args: Parameters<FastifyReply['generateCsrf']>) {
       const token = generate.apply(this, args);
@@ -296,17 +291,9 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     const perResponse = csrf || state.stamps.length > 0; // values to fill in for each response
     const slug = projectSlugOf(request);
     try {
-      // Which project the page shows, and when the next scheduled post goes public (the page may change then).
-      // (A post that went public after the request started is found too, so its entry expires at once.)
-      const { rows } = await sql<{ project_id: number | null; next_at: Date | null }>`
-        SELECT (SELECT id FROM projects WHERE slug = ${slug ?? ''}) AS project_id,
-               (SELECT min(published_at) FROM posts
-                 WHERE deleted_at IS NULL AND status IN ('published', 'scheduled') AND published_at > ${startedAt}) AS next_at
-      `.execute(app.readDb);
-      const row = rows[0];
-      const projectId = slug && row?.project_id != null ? Number(row.project_id) : null;
+      const { projectId, nextPublicationAt } = await findStoreFacts(app.readDb, slug, startedAt);
       if (slug && projectId !== null) slugToId.set(slug, projectId);
-      const expiresAt = Math.min(startedAt.getTime() + maxTtl, row?.next_at ? new Date(row.next_at).getTime() : Infinity);
+      const expiresAt = Math.min(startedAt.getTime() + maxTtl, nextPublicationAt?.getTime() ?? Infinity);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value === undefined || SET_PER_RESPONSE.has(name)) continue;
@@ -390,10 +377,6 @@ export default fp(pageCachePlugin, { name: 'page-cache' });
 declare module 'fastify' {
   interface FastifyInstance {
     pageCache: PageCacheHandle;
-  }
-  interface FastifyReply {
-    /** A signed timestamp of this render (verify with app.unsignCookie); fresh in every cached copy. */
-    renderStamp(): string;
   }
   interface FastifyContextConfig {
     /** false: never store this route's answers, even for anonymous readers. */
