@@ -111,12 +111,23 @@ export default async function teamRoutes(app: FastifyInstance) {
     return reply.redirect(`${teamUrl(project.slug)}?updated=1`, 303);
   });
 
-  // POST /admin/projects/:project/team/:person/remove — take someone off the team
-  app.post<{ Params: { project: string; person: string } }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
+  // POST /admin/projects/:project/team/:person/remove — take someone off the team: first a page asking
+  // "Remove … from the team?" (no script needed), whose form posts again with confirm=yes
+  app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
     const { project } = accessOf(request);
     const member = await loadMember(request);
     if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
       return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: 'A project needs at least one owner. Make someone else an owner first.' });
+    }
+    if (text(request.body, 'confirm') !== 'yes') {
+      const person = await app.db.selectFrom('people').select('display_name').where('id', '=', member.person_id).executeTakeFirstOrThrow();
+      return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
+        title: `Remove ${person.display_name} from the team?`,
+        noindex: true,
+        p: project,
+        member: { personId: member.person_id, displayName: person.display_name, role: member.role },
+        teamUrl: teamUrl(project.slug),
+      });
     }
     await app.db.deleteFrom('memberships').where('project_id', '=', project.id).where('person_id', '=', member.person_id).execute();
     await markTeamChange(member.person_id);

@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium || process.env.SCREENSHOTS !== '1')('screenshots fo
           const p = shot.signedIn ? page : anonymous;
           await shot.open(p, fx.server);
           const file = path.join(OUT, `${shot.name}-${width}-${scheme}.${PNG ? 'png' : 'jpg'}`);
-          await p.screenshot(PNG ? { path: file, type: 'png' } : { path: file, type: 'jpeg', quality: 55 });
+          await p.screenshot(PNG ? { path: file, type: 'png', fullPage: process.env.SCREENSHOTS_FULL === '1' } : { path: file, type: 'jpeg', quality: 55 });
           written.push(file);
         }
         await anonymous.context().close();
@@ -89,5 +89,5 @@ describe.skipIf(!hasChromium || process.env.SCREENSHOTS !== '1')('screenshots fo
     const bytes = written.reduce((sum, f) => sum + fs.statSync(f).size, 0);
     console.log(`${written.length} screenshots, ${Math.round(bytes / 1024)} KB, in ${OUT}`);
     expect(written.length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
