@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../server/demo/content.js';
-import { browserDescribe, follow, signInThroughForm, textOf, useBrowserAndServer, WIDTHS, type E2EServer } from './browser.js';
+import { axeViolations, browserDescribe, describeViolations, follow, signInThroughForm, textOf, useBrowserAndServer, WIDTHS, type E2EServer } from './browser.js';
 
 async function postWithComments(s: E2EServer): Promise<string> {
   const row = await s.db
@@ -118,6 +118,39 @@ browserDescribe('the look of the pages', () => {
     }
     await context.close();
   });
+
+  for (const [name, width] of Object.entries(WIDTHS)) {
+    it(`axe finds no WCAG A/AA violations on the restyled team pages and the confirmation pages, light and dark, at ${name} width`, async () => {
+      const context = await fx.browser.newContext({ viewport: { width, height: 900 } });
+      const page = await signInThroughForm(context, fx.server.baseUrl, 'admin@example.gov', DEMO_PASSWORD);
+      const post = await fx.server.db.selectFrom('posts').select('id').orderBy('id').executeTakeFirstOrThrow();
+      const P = `${fx.server.baseUrl}/admin/projects/info-sharing-taskforce`;
+      const states: Array<[string, () => Promise<unknown>]> = [
+        ['dashboard', () => page.goto(`${fx.server.baseUrl}/admin`)],
+        ['moderation queue', () => page.goto(`${fx.server.baseUrl}/admin/moderation`)],
+        ['delete a comment?', () => follow(page, page.locator('.moderation-item').first().getByRole('button', { name: /^Delete/ }))],
+        ['post list', () => page.goto(`${P}/posts`)],
+        ['editor', () => page.goto(`${P}/posts/${post.id}/edit`)],
+        ['delete a post?', () => follow(page, page.getByRole('button', { name: 'Delete post' }))],
+        ['settings', () => page.goto(`${P}/settings`)],
+        ['team', () => page.goto(`${P}/team`)],
+        ['remove from the team?', () => follow(page, page.getByRole('button', { name: /^Remove Tom Okafor/ }))],
+        ['people', () => page.goto(`${fx.server.baseUrl}/admin/people`)],
+      ];
+      const failures: string[] = [];
+      for (const [state, reach] of states) {
+        await page.emulateMedia({ colorScheme: 'light' });
+        await reach();
+        for (const scheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          const violations = await axeViolations(page);
+          if (violations.length) failures.push(`${state} (${scheme}):\n${describeViolations(violations)}`);
+        }
+      }
+      await context.close();
+      expect(failures.join('\n\n')).toBe('');
+    });
+  }
 
   it('a moderator deletes a comment through the confirmation page, JavaScript off; "No" changes nothing', async () => {
     const post = await fx.server.db.selectFrom('posts').select('id').orderBy('id').executeTakeFirstOrThrow();
