@@ -12,6 +12,8 @@ import * as m0010 from './0010-feed-changes.js';
 import * as m0011 from './0011-comment-policy-and-edits.js';
 import * as m0012 from './0012-team-comments.js';
 import * as m0013 from './0013-writing.js';
+import * as m0014 from './0014-post-announcements.js';
+import * as m0015 from './0015-team-links.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0011-comment-policy-and-edits': m0011,
   '0012-team-comments': m0012,
   '0013-writing': m0013,
+  '0014-post-announcements': m0014,
+  '0015-team-links': m0015,
 };

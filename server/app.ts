@@ -2,7 +2,8 @@
 //
 // Load order (fixed; each step may rely on those before it):
 //   1. decorators: config, db (writes), readDb (public reads), readRouter (with a replica), clock,
-//      siteIdentity (tag: ids, from the database), siteSettings (name, description, organisation)
+//      siteIdentity (tag: ids, from the database), siteSettings (name, description, organisation),
+//      jobs (the background-job worker, started by main.ts)
 //   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
 //      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
 //      onRequest; after helmet and cookies so those headers and cookies are in place)
@@ -42,6 +43,8 @@ import { canonicalRedirect } from './canonical.js';
 import { STATIC_DIR } from './paths.js';
 import pageCachePlugin, { hasPersonalCookie, type PageCacheOptions } from './cache/plugin.js';
 import type { ReadRouter } from './db/read-router.js';
+import { JobWorker } from './jobs/worker.js';
+import { jobDefinitions } from './job-list.js';
 
 
 export interface Clock {
@@ -97,6 +100,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('siteIdentity', await loadSiteIdentity(options.db, config.publicUrl, app.clock.now()));
   app.decorate('siteSettings', await SiteSettingsHolder.load(options.db));
   app.decorateRequest('user', undefined);
+  // Background jobs (server/jobs): main.ts starts the worker once listening; closing the app stops it.
+  app.decorate(
+    'jobs',
+    new JobWorker({
+      context: { db: options.db, config, clock: app.clock, log: app.log },
+      definitions: jobDefinitions,
+      concurrency: config.jobConcurrency,
+    }),
+  );
+  app.addHook('onClose', async () => app.jobs.stop());
 
   // 2. ecosystem plugins
   warnOnceAboutProxy(app, config.trustProxy);
@@ -171,5 +184,7 @@ declare module 'fastify' {
     siteIdentity: SiteIdentity;
     /** The site's name, description and organisation, in memory (site/settings.ts). */
     siteSettings: SiteSettingsHolder;
+    /** This server's background-job worker (server/jobs/worker.ts). */
+    jobs: JobWorker;
   }
 }

@@ -66,6 +66,15 @@ const envSchema = z.object({
   TRUST_PROXY: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (behind a proxy or load balancer that sets X-Forwarded-For) or 0' })
     .default('0'),
+  ALLOW_PRIVATE_FETCH: z
+    .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
+    .default('0'),
+  JOB_CONCURRENCY: z.coerce
+    .number({ message: 'must be a whole number of jobs from 1 to 50' })
+    .int('must be a whole number of jobs from 1 to 50')
+    .min(1, 'must be a whole number of jobs from 1 to 50')
+    .max(50, 'must be a whole number of jobs from 1 to 50')
+    .default(4),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -101,6 +110,10 @@ export interface Config {
   maxConnections: number;
   /** Behind a proxy: the client's address is the left-most X-Forwarded-For. */
   trustProxy: boolean;
+  /** Outbound requests (server/outbound) may reach private, loopback and link-local addresses. */
+  allowPrivateFetch: boolean;
+  /** Background jobs this server runs at once (server/jobs). */
+  jobConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -144,5 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
     maxConnections: e.MAX_CONNECTIONS,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
+    allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
+    jobConcurrency: e.JOB_CONCURRENCY,
   };
 }

@@ -77,6 +77,7 @@ try {
     // Connections still open after 10 s (slow clients) are cut so that the process always ends.
     const force = setTimeout(() => app.server.closeAllConnections?.(), 8_000);
     force.unref();
+    // Closing the app also stops the job worker, which waits for the jobs it is running.
     await app.close().catch((err) => process.stderr.write(`closing the server failed: ${String(err)}\n`));
     clearTimeout(force);
     await readRouter?.db.destroy().catch(() => {});
@@ -96,6 +97,8 @@ try {
     if (e.code === 'EACCES') throw new Error(`Not allowed to listen on port ${config.port}. Use a port above 1023.`);
     throw err;
   }
+  // Background jobs (emails, webmentions, imports, feed polling) run in every server, sharing one queue.
+  await app.jobs.start();
   say('');
   say(`project-blogs is running: open ${config.publicUrl}/ in your browser.`);
   const demoAdmin = await db.selectFrom('people').select('id').where('email', '=', DEMO_ADMIN.email).executeTakeFirst();

@@ -64,9 +64,19 @@ export function createDb(connectionString: string, options: CreateDbOptions = {}
   return dbOnPool(createPool(connectionString, options), options);
 }
 
+// The pool under each Db, for the job queue (server/jobs), whose library speaks to pg directly.
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pg Pool a Db was made on. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('This Db was not made by createDb/dbOnPool, so it has no pool to share.');
+  return pool;
+}
+
 /** Kysely on a pool made elsewhere (createPool, or the read path's router in read-router.ts). */
 export function dbOnPool(pool: pg.Pool, options: Pick<CreateDbOptions, 'onQuery'> = {}): Db {
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: options.onQuery
       ? (event) => {
@@ -74,4 +84,6 @@ export function dbOnPool(pool: pg.Pool, options: Pick<CreateDbOptions, 'onQuery'
         }
       : undefined,
   });
+  pools.set(db, pool);
+  return db;
 }

@@ -1,11 +1,20 @@
 // Runs the migrations in migrations/ in order, each in its own transaction; throws on failure.
 // Kysely's migrateToLatest would run the whole batch in one transaction; stepping with migrateUp gives
 // one transaction per migration, so a failure keeps the ones before it and names the one that broke.
+// The job queue's own schema (graphile_worker) is installed after ours, by its library.
 import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
 import { migrations } from '../../migrations/index.js';
+import type { Db } from './create-db.js';
+import { installJobQueue } from '../jobs/queue.js';
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const applied = await migrateOwnSchema(db);
+  await installJobQueue(db as Db);
+  return applied;
+}
+
+async function migrateOwnSchema(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

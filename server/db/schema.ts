@@ -66,6 +66,8 @@ export interface PostTable {
   /** An editor's note when sending a post in review back to its writer (migration 0011). */
   review_note: string | null;
   review_note_by: number | null;
+  /** When its first becoming public was announced (emails, WebSub, webmentions; migration 0014). */
+  announced_at: NullableTimestamp;
   version: Generated<number>;
   created_by: number | null;
   created_at: Generated<Date>;
@@ -225,6 +227,17 @@ export interface TagPostCountTable {
   n: number;
 }
 
+/** A link to a conversation elsewhere that the team added to a post (migration 0015). */
+export interface PostLinkTable {
+  id: Id;
+  post_id: number;
+  url: string;
+  title: string;
+  note: string | null;
+  added_by: number | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -246,6 +259,7 @@ export interface Database {
   site_settings: SiteSettingTable;
   project_post_counts: ProjectPostCountTable;
   tag_post_counts: TagPostCountTable;
+  post_links: PostLinkTable;
 }
 
 export type Person = Selectable<PersonTable>;

@@ -99,6 +99,8 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
             status: 'published',
             published_at: publishedAt,
             first_published_at: publishedAt,
+            // The demo's back catalogue is not news: no email, ping or webmention for it.
+            announced_at: publishedAt,
             comments_open: post.commentsOpen,
             created_by: mainAuthor,
             created_at: publishedAt,

@@ -219,7 +219,7 @@ export async function removeSlugRedirect(tx: Tx, projectId: number, slug: string
   await tx.deleteFrom('slug_redirects').where('project_id', '=', projectId).where('old_slug', '=', slug).execute();
 }
 
-export async function softDeletePost(db: Db, postId: number, at: Date): Promise<void> {
+export async function softDeletePost(db: Db | Tx, postId: number, at: Date): Promise<void> {
   await db.updateTable('posts').set({ deleted_at: at, updated_at: at, version: sql<number>`version + 1` }).where('id', '=', postId).execute();
 }
 

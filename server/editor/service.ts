@@ -8,6 +8,7 @@ import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.j
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import type { SignedInUser } from '../plugins/view.js';
 import { mintAtomId } from '../posts/atom-id.js';
+import { queuePostChanged } from '../posts/events.js';
 import { isPostPublic } from '../posts/queries.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';
 import {
@@ -328,6 +329,8 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
       await replacePostAuthors(tx, saved.id, [primary, ...value.additionalAuthorIds.filter((id) => id !== primary)]);
       await replacePostTags(tx, project.id, saved.id, value.tags);
       await insertRevision(tx, { postId: saved.id, personId: user.id, title: value.title, summary: value.summary, bodyMd: value.bodyMd, at: now });
+      // Published, scheduled, or once was: the outside world may hear of it (posts/events.ts).
+      if (saved.first_published_at !== null) await queuePostChanged(tx, saved.id);
       return { kind: 'saved', post: saved };
     });
   } catch (err) {
@@ -338,7 +341,10 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
 }
 
 export async function deletePost(db: Db, post: Post, now: Date): Promise<void> {
-  await softDeletePost(db, post.id, now);
+  await db.transaction().execute(async (tx) => {
+    await softDeletePost(tx, post.id, now);
+    if (post.first_published_at !== null) await queuePostChanged(tx, post.id);
+  });
 }
 
 // ------------------------------------------------------------------------------------------ diffs

@@ -84,6 +84,11 @@ export interface TestAppOptions {
   pageCache?: boolean;
   /** Fastify logger options (default: no log), e.g. `{ level: 'info', stream }` to read what is logged. */
   logger?: import('fastify').FastifyServerOptions['logger'];
+  /**
+   * Start the real background-job worker (LISTEN/NOTIFY, cron), as `npm start` does. Off by default:
+   * most tests run queued jobs when they choose, with runJobs().
+   */
+  jobs?: boolean;
 }
 
 /** The real app on its own database; closed and dropped after the file's tests. */
@@ -103,7 +108,28 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     await app.close();
     await database.drop();
   });
+  if (options.jobs) await app.jobs.start();
   return { app, db: database.db, database, clock, config };
+}
+
+/**
+ * Runs the queued jobs that are due, until none is left (what a worker would do next). With `all`,
+ * jobs waiting for a later time (retries, delays) are made due first.
+ */
+export async function runJobs(t: TestApp, options: { all?: boolean } = {}): Promise<void> {
+  const { sql } = await import('kysely');
+  if (options.all) await sql`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()`.execute(t.db);
+  await t.app.jobs.runUntilIdle();
+}
+
+/** The jobs waiting in the queue (not failed for good), oldest first: task name and payload. */
+export async function queuedJobs(t: TestApp): Promise<Array<{ task: string; payload: Record<string, unknown>; attempts: number; lastError: string | null }>> {
+  const { sql } = await import('kysely');
+  const { rows } = await sql<{ task: string; payload: Record<string, unknown>; attempts: number; last_error: string | null }>`
+    SELECT tasks.identifier AS task, jobs.payload, jobs.attempts, jobs.last_error
+    FROM graphile_worker._private_jobs jobs JOIN graphile_worker._private_tasks tasks ON tasks.id = jobs.task_id
+    WHERE jobs.attempts < jobs.max_attempts ORDER BY jobs.id`.execute(t.db);
+  return rows.map((r) => ({ task: r.task, payload: r.payload, attempts: r.attempts, lastError: r.last_error }));
 }
 
 /**

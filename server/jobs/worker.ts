@@ -1,0 +1,125 @@
+// Runs the queued jobs (server/jobs/queue.ts) in this process. Every server runs one worker; they share
+// the queue safely (SKIP LOCKED), so adding servers adds workers. Tasks are plain functions that get a
+// JobContext (what they use: db, config, clock, site settings, a logger), never the web app, so a task
+// can be run and tested without the HTTP side. The task list and cron schedule are in server/job-list.ts.
+//
+// Faults: a task that throws is retried with backoff (the library's exp(attempts) seconds) up to its
+// max attempts, and each failure is logged as a `job_failed` event; a database restart makes the
+// worker's queries fail until it is back (logged, retried by the library's poll); on shutdown the
+// worker stops taking jobs and waits for the running ones.
+import type { FastifyBaseLogger } from 'fastify';
+import { Logger, parseCronItems, run, runOnce, type CronItem, type Runner, type TaskList } from 'graphile-worker';
+import type { Clock } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/create-db.js';
+import { poolOf } from '../db/create-db.js';
+
+export interface JobContext {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
+export interface JobInfo {
+  id: string;
+  attempts: number;
+  maxAttempts: number;
+  /** This is the last try: a task may record a permanent failure instead of throwing again. */
+  lastAttempt: boolean;
+}
+
+export type JobHandler = (payload: Record<string, unknown>, context: JobContext, job: JobInfo) => Promise<void>;
+
+export interface JobDefinitions {
+  tasks: Record<string, JobHandler>;
+  /** Cron items (server time is the database's): `{ task, match: '*\/5 * * * *', identifier }`. */
+  cron?: Array<{ task: string; match: string; identifier?: string; payload?: Record<string, unknown> }>;
+}
+
+export interface JobWorkerOptions {
+  context: JobContext;
+  definitions: JobDefinitions;
+  /** Jobs run at once by this server (JOB_CONCURRENCY). */
+  concurrency: number;
+  /** How often the worker looks for due jobs when no NOTIFY woke it (scheduled jobs), in ms. */
+  pollIntervalMs?: number;
+}
+
+export class JobWorker {
+  private runner: Runner | undefined;
+  private readonly taskList: TaskList;
+
+  constructor(private readonly options: JobWorkerOptions) {
+    const { context } = options;
+    this.taskList = Object.fromEntries(
+      Object.entries(options.definitions.tasks).map(([name, handler]) => [
+        name,
+        async (payload: unknown, helpers) => {
+          const job = helpers.job;
+          await handler((payload ?? {}) as Record<string, unknown>, context, {
+            id: String(job.id),
+            attempts: job.attempts,
+            maxAttempts: job.max_attempts,
+            lastAttempt: job.attempts >= job.max_attempts,
+          });
+        },
+      ]),
+    );
+  }
+
+  /** Starts taking jobs (and running cron items) until stop(). */
+  async start(): Promise<void> {
+    if (this.runner) return;
+    const { context } = this.options;
+    const cron: CronItem[] = (this.options.definitions.cron ?? []).map((item) => ({
+      task: item.task,
+      match: item.match,
+      identifier: item.identifier ?? item.task,
+      payload: item.payload ?? {},
+      // After downtime run a missed item once, not once per missed minute.
+      options: { backfillPeriod: 0, maxAttempts: 3, jobKey: `cron:${item.identifier ?? item.task}`, jobKeyMode: 'replace' },
+    }));
+    this.runner = await run({
+      pgPool: poolOf(context.db),
+      concurrency: this.options.concurrency,
+      pollInterval: this.options.pollIntervalMs ?? 2_000,
+      noHandleSignals: true,
+      taskList: this.taskList,
+      parsedCronItems: parseCronItems(cron),
+      logger: jobLogger(context.log),
+    });
+    // One structured event per failed try; `final` when no try is left (the job stays, failed, in
+    // graphile_worker.jobs for an operator to read).
+    this.runner.events.on('job:error', ({ job, error }) => {
+      const final = job.attempts >= job.max_attempts;
+      const fields = { event: 'job_failed', task: job.task_identifier, jobId: String(job.id), attempts: job.attempts, maxAttempts: job.max_attempts, final, err: error };
+      if (final) context.log.error(fields, `job ${job.task_identifier} failed for the last time (try ${job.attempts} of ${job.max_attempts})`);
+      else context.log.warn(fields, `job ${job.task_identifier} failed (try ${job.attempts} of ${job.max_attempts}); it will be retried`);
+    });
+  }
+
+  /** Stops taking jobs and waits for those running. */
+  async stop(): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    await runner?.stop();
+  }
+
+  /** Runs every job that is due now, then returns (tests, and the CLI's one-off work). */
+  async runUntilIdle(): Promise<void> {
+    await runOnce({ pgPool: poolOf(this.options.context.db), concurrency: 1, taskList: this.taskList, logger: jobLogger(this.options.context.log) });
+  }
+}
+
+// graphile-worker's log lines into ours, with its scope (task, job id) as fields.
+function jobLogger(log: FastifyBaseLogger): Logger {
+  return new Logger((scope) => (level, message, meta) => {
+    const fields = { event: 'job_queue', ...scope, ...(meta ?? {}) };
+    // Task failures are logged once by the job:error listener above; the library's own line is detail.
+    if (level === 'error' && !('taskIdentifier' in fields)) log.error(fields, message);
+    else if (level === 'error' || level === 'warning') log.warn(fields, message);
+    else if (level === 'info') log.debug(fields, message);
+    else log.trace(fields, message);
+  });
+}
