@@ -13,9 +13,10 @@ import { follow, hasChromium, useBrowserAndServer, WIDTHS, type E2EServer } from
 const OUT = process.env.SCREENSHOTS_DIR ?? path.join(ROOT, 'docs', 'screenshots');
 /** SCREENSHOTS_PNG=1 for a lossless look while working on the CSS (some image viewers show PNG only). */
 const PNG = process.env.SCREENSHOTS_PNG === '1';
-const HEIGHT = { phone: 740, desktop: 760 } as const;
+const HEIGHT = { phone: 700, desktop: 720 } as const;
+const WEBP_QUALITY = 0.5;
 /** Dark mode only for these: the full matrix of every page would weigh more than it shows. */
-const DARK_TOO = new Set(['post', 'search', 'moderation-queue', 'editor']);
+const DARK_TOO = new Set(['post', 'moderation-queue']);
 
 async function busiestPostSlug(s: E2EServer): Promise<string> {
   const row = await s.db
@@ -32,12 +33,18 @@ async function busiestPostSlug(s: E2EServer): Promise<string> {
 
 /** name → how to reach the state to photograph (a URL, or steps from the page). */
 const SHOTS: Array<{ name: string; signedIn: boolean; open: (page: Page, s: E2EServer) => Promise<void> }> = [
-  { name: 'home', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/`)) },
-  { name: 'project', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/info-sharing-taskforce/`)) },
   { name: 'post', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/info-sharing-taskforce/posts/${await busiestPostSlug(s)}`)) },
   { name: 'search', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/search?q=data+sharing`)) },
   { name: 'dashboard', signedIn: true, open: async (p, s) => void (await p.goto(`${s.baseUrl}/admin`)) },
-  { name: 'moderation-queue', signedIn: true, open: async (p, s) => void (await p.goto(`${s.baseUrl}/admin/moderation`)) },
+  {
+    name: 'moderation-queue',
+    signedIn: true,
+    open: async (p, s) => {
+      await p.goto(`${s.baseUrl}/admin/moderation`);
+      // The comments themselves, below the summary table.
+      await p.locator('.bulk-form').evaluate((form) => window.scrollTo(0, form.getBoundingClientRect().top + window.scrollY - 16));
+    },
+  },
   {
     name: 'moderation-confirm-delete',
     signedIn: true,
@@ -54,9 +61,27 @@ const SHOTS: Array<{ name: string; signedIn: boolean; open: (page: Page, s: E2ES
       await p.goto(`${s.baseUrl}/admin/projects/info-sharing-taskforce/posts/${post.id}/edit`);
     },
   },
-  { name: 'settings', signedIn: true, open: async (p, s) => void (await p.goto(`${s.baseUrl}/admin/projects/info-sharing-taskforce/settings`)) },
   { name: 'team', signedIn: true, open: async (p, s) => void (await p.goto(`${s.baseUrl}/admin/projects/info-sharing-taskforce/team`)) },
 ];
+
+/**
+ * PNG → lossy WebP, encoded by Chromium itself (a canvas), about a third of the size of a JPEG of the
+ * same screen at the same legibility; browsers and GitHub's README show WebP.
+ */
+async function toWebp(encoder: Page, png: Buffer): Promise<Buffer> {
+  const dataUrl = await encoder.evaluate(async ([src, quality]) => {
+    const image = new Image();
+    image.src = src;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    canvas.getContext('2d')!.drawImage(image, 0, 0);
+    return canvas.toDataURL('image/webp', quality);
+  }, [`data:image/png;base64,${png.toString('base64')}`, WEBP_QUALITY] as const);
+  if (!dataUrl.startsWith('data:image/webp;base64,')) throw new Error('this Chromium cannot encode WebP');
+  return Buffer.from(dataUrl.slice('data:image/webp;base64,'.length), 'base64');
+}
 
 describe.skipIf(!hasChromium || process.env.SCREENSHOTS !== '1')('screenshots for the README (SCREENSHOTS=1)', () => {
   const fx = useBrowserAndServer();
@@ -64,6 +89,7 @@ describe.skipIf(!hasChromium || process.env.SCREENSHOTS !== '1')('screenshots fo
   it('writes the key pages at both widths, light and dark', async () => {
     fs.mkdirSync(OUT, { recursive: true });
     const written: string[] = [];
+    const encoder = await (await fx.browser.newContext()).newPage();
     for (const [widthName, width] of Object.entries(WIDTHS) as Array<[keyof typeof WIDTHS, number]>) {
       for (const scheme of ['light', 'dark'] as const) {
         // No script, as most of the team side is used; the pages need none.
@@ -78,14 +104,16 @@ describe.skipIf(!hasChromium || process.env.SCREENSHOTS !== '1')('screenshots fo
           if (scheme === 'dark' && !DARK_TOO.has(shot.name)) continue;
           const p = shot.signedIn ? page : anonymous;
           await shot.open(p, fx.server);
-          const file = path.join(OUT, `${shot.name}-${width}-${scheme}.${PNG ? 'png' : 'jpg'}`);
-          await p.screenshot(PNG ? { path: file, type: 'png', fullPage: process.env.SCREENSHOTS_FULL === '1' } : { path: file, type: 'jpeg', quality: 55 });
+          const file = path.join(OUT, `${shot.name}-${width}-${scheme}.${PNG ? 'png' : 'webp'}`);
+          const png = await p.screenshot({ type: 'png', fullPage: PNG && process.env.SCREENSHOTS_FULL === '1' });
+          fs.writeFileSync(file, PNG ? png : await toWebp(encoder, png));
           written.push(file);
         }
         await anonymous.context().close();
         await context.close();
       }
     }
+    await encoder.context().close();
     const bytes = written.reduce((sum, f) => sum + fs.statSync(f).size, 0);
     console.log(`${written.length} screenshots, ${Math.round(bytes / 1024)} KB, in ${OUT}`);
     expect(written.length).toBeGreaterThan(0);
