@@ -33,6 +33,7 @@ async function busiestPostSlug(s: E2EServer): Promise<string> {
 
 /** name → how to reach the state to photograph (a URL, or steps from the page). */
 const SHOTS: Array<{ name: string; signedIn: boolean; open: (page: Page, s: E2EServer) => Promise<void> }> = [
+  { name: 'home', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/`)) },
   { name: 'post', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/info-sharing-taskforce/posts/${await busiestPostSlug(s)}`)) },
   { name: 'search', signedIn: false, open: async (p, s) => void (await p.goto(`${s.baseUrl}/search?q=data+sharing`)) },
   { name: 'dashboard', signedIn: true, open: async (p, s) => void (await p.goto(`${s.baseUrl}/admin`)) },
