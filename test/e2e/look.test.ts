@@ -18,6 +18,9 @@ async function postWithComments(s: E2EServer): Promise<string> {
   return `/info-sharing-taskforce/posts/${row.slug}`;
 }
 
+/** The runner's limit for a test (not an assertion): a shared, busy machine is slow. */
+const BROWSER_TEST_LIMIT = 180_000;
+
 const headerHeight = (page: Page) => page.locator('.site-header').evaluate((el) => el.getBoundingClientRect().height);
 
 /** Characters on the longest line of the element's text (lines found from the text's client rects). */
@@ -66,7 +69,7 @@ browserDescribe('the look of the pages', () => {
     await page.goto(fx.server.baseUrl + (await postWithComments(fx.server)));
     expect(await headerHeight(page)).toBeLessThanOrEqual(90);
     await context.close();
-  });
+  }, BROWSER_TEST_LIMIT);
 
   it('type follows a responsive scale (16/32 px on phones, 19/48 px on desktops) and prose keeps a readable measure', async () => {
     const context = await fx.browser.newContext({ viewport: { width: WIDTHS.phone, height: 800 } });
@@ -93,7 +96,7 @@ browserDescribe('the look of the pages', () => {
       expect(excerpt, excerpt).toMatch(/^(… [\p{L}\p{N}"“‘'(]|[\p{Lu}\p{N}"“‘'(#*])/u);
     }
     await context.close();
-  });
+  }, BROWSER_TEST_LIMIT);
 
   it('the team side: large checkboxes, a red warning button for Delete, and the restyled forms reflow at 320 px', async () => {
     const context = await fx.browser.newContext({ viewport: { width: WIDTHS.desktop, height: 900 } });
@@ -117,7 +120,7 @@ browserDescribe('the look of the pages', () => {
       expect(overflow, url).toBeLessThanOrEqual(0);
     }
     await context.close();
-  });
+  }, BROWSER_TEST_LIMIT);
 
   for (const [name, width] of Object.entries(WIDTHS)) {
     it(`axe finds no WCAG A/AA violations on the restyled team pages and the confirmation pages, light and dark, at ${name} width`, async () => {
@@ -149,7 +152,7 @@ browserDescribe('the look of the pages', () => {
       }
       await context.close();
       expect(failures.join('\n\n')).toBe('');
-    });
+    }, BROWSER_TEST_LIMIT);
   }
 
   it('a moderator deletes a comment through the confirmation page, JavaScript off; "No" changes nothing', async () => {
@@ -181,5 +184,5 @@ browserDescribe('the look of the pages', () => {
     expect(await item().count()).toBe(0);
     expect(await statusOf()).toBe('deleted');
     await context.close();
-  });
+  }, BROWSER_TEST_LIMIT);
 });
