@@ -78,3 +78,14 @@ export async function subscribeConfirmed(t: TestApp, sink: SmtpSink, to: string,
   expect(response.statusCode).toBe(303);
   return confirm;
 }
+
+/** Confirmed subscribers of the project, made directly in the database (for tests about delivery). */
+export async function confirmedSubscribers(t: TestApp, w: World, addresses: string[]): Promise<void> {
+  for (const address of addresses) {
+    const row = await t.db.insertInto('email_addresses').values({ address }).returning('id').executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('email_subscriptions')
+      .values({ address_id: row.id, kind: 'project', project_id: w.projectId, target_key: `project:${w.projectId}`, frequency: 'each', confirmed_at: t.clock.now() })
+      .execute();
+  }
+}

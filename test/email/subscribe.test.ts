@@ -199,9 +199,7 @@ describe('a new post by email', () => {
 
     // Fan out only (no sender yet), then unpublish, then let the senders run.
     const withdrawn = await publishPost(t, w, { title: 'Withdrawn news' });
-    const { email: _send, ...rest } = { email: 0, ...jobDefinitions.tasks };
-    void _send;
-    const noSending = Object.fromEntries(Object.entries(rest).filter(([name]) => name !== 'email:send'));
+    const noSending = Object.fromEntries(Object.entries(jobDefinitions.tasks).filter(([name]) => name !== 'email:send'));
     await new JobWorker({ context: { db: t.db, config: t.config, clock: t.clock, log: t.app.log }, definitions: { tasks: noSending }, concurrency: 1 }).runUntilIdle();
     expect((await queuedJobs(t)).some((j) => j.task === 'email:send')).toBe(true);
     await t.db.updateTable('posts').set({ status: 'unpublished' }).where('id', '=', withdrawn.id).execute();
