@@ -27,6 +27,8 @@ export interface JobInfo {
   maxAttempts: number;
   /** This is the last try: a task may record a permanent failure instead of throwing again. */
   lastAttempt: boolean;
+  /** Aborted when the server is stopping (5 s after SIGTERM): long tasks stop and throw, to be retried. */
+  signal?: AbortSignal;
 }
 
 export type JobHandler = (payload: Record<string, unknown>, context: JobContext, job: JobInfo) => Promise<void>;
@@ -62,6 +64,7 @@ export class JobWorker {
             attempts: job.attempts,
             maxAttempts: job.max_attempts,
             lastAttempt: job.attempts >= job.max_attempts,
+            signal: helpers.abortSignal,
           });
         },
       ]),
