@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { EmailFrequency } from '../db/schema.js';
-import { enqueue } from '../jobs/queue.js';
+import { DEFAULT_MAX_ATTEMPTS, enqueue } from '../jobs/queue.js';
 import type { JobContext, JobHandler, JobInfo } from '../jobs/worker.js';
 import type { PostChangeListener } from '../posts/events.js';
 import { isPostPublic } from '../posts/queries.js';
@@ -106,10 +106,22 @@ export const fanOut: JobHandler = async (payload, context) => {
       ON CONFLICT (address_id, post_id) DO NOTHING
       RETURNING id`.execute(tx);
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    for (let i = 0; i < ids.length; i += SEND_BATCH) await enqueue(tx, EMAIL_SEND, { ids: ids.slice(i, i + SEND_BATCH) });
+    await enqueueBatches(tx, EMAIL_SEND, ids);
     context.log.info({ event: 'email_fan_out', postId, deliveries: ids.length }, `post ${postId}: ${ids.length} emails queued`);
   });
 };
+
+/**
+ * Queues the send jobs of SEND_BATCH ids each in one statement (graphile-worker's add_jobs, the bulk
+ * twin of the add_job that server/jobs/queue.ts uses): 500 round trips were most of the fan-out's time
+ * for 50,000 subscribers.
+ */
+async function enqueueBatches(tx: Tx, task: string, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const specs: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < ids.length; i += SEND_BATCH) specs.push({ identifier: task, payload: { ids: ids.slice(i, i + SEND_BATCH) }, max_attempts: DEFAULT_MAX_ATTEMPTS, priority: 0 });
+  await sql`SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(SELECT s FROM json_populate_recordset(NULL::graphile_worker.job_spec, ${JSON.stringify(specs)}::json) s))`.execute(tx);
+}
 
 // The search subscriptions (each post, confirmed) that this post matches.
 async function matchingSearchKeys(db: Db, postId: number, now: Date): Promise<string[]> {
@@ -308,8 +320,7 @@ export const digestTick: JobHandler = async (payload, context) => {
         ORDER BY 1
         ON CONFLICT (address_id, frequency, period_end) DO NOTHING
         RETURNING id`.execute(tx);
-      const ids = rows.map((r) => Number(r.id));
-      for (let i = 0; i < ids.length; i += SEND_BATCH) await enqueue(tx, EMAIL_SEND_DIGESTS, { ids: ids.slice(i, i + SEND_BATCH) });
+      await enqueueBatches(tx, EMAIL_SEND_DIGESTS, rows.map((r) => Number(r.id)));
     });
   }
 };
