@@ -69,7 +69,7 @@ describe('at most once per (address, post)', () => {
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
     const { rows } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status`.execute(t.db);
     expect(rows).toEqual([{ status: 'sent', n: 150 }]);
-  });
+  }, 120_000);
 
   it('a server stopped in the middle of a batch: another finishes it, with no duplicate and no loss', async () => {
     const sink = await startSink();
@@ -191,5 +191,5 @@ describe('the XSS corpus in emails', () => {
       expect(unsafe(r.mail.html || ''), r.mail.subject).toEqual([]);
       expect(r.raw).not.toMatch(/^(Bcc|Cc):/im);
     }
-  });
+  }, 180_000);
 });
