@@ -20,7 +20,7 @@ import type { EmailFrequency } from '../db/schema.js';
 import { DEFAULT_MAX_ATTEMPTS, enqueue } from '../jobs/queue.js';
 import type { JobContext, JobHandler, JobInfo } from '../jobs/worker.js';
 import type { PostChangeListener } from '../posts/events.js';
-import { isPostPublic } from '../posts/queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 import { readSettings } from '../projects/settings.js';
 import { resolveSearch } from '../search/params.js';
 import { whereSearchMatches } from '../search/queries.js';
