@@ -20,6 +20,7 @@ import accountRoutes from './accounts/routes.js';
 import adminRoutes from './admin/routes.js';
 import authPlugin from './auth/plugin.js';
 import editorRoutes from './editor/routes.js';
+import emailRoutes from './email/routes.js';
 import discoveryRoutes from './feeds/discovery.js';
 import feedRoutes from './feeds/routes.js';
 import healthRoutes from './health/routes.js';
@@ -160,6 +161,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(feedRoutes);
   await app.register(discoveryRoutes);
   await app.register(searchRoutes);
+  await app.register(emailRoutes); // /email/…, /admin/outbox, /admin/email, /admin/projects/:project/subscribers
   await app.register(accountRoutes); // /login, /logout, /set-password/:token
   await app.register(adminRoutes); // /admin/…: access checked per group in admin/routes.ts
   await app.register(peopleRoutes);

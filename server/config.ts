@@ -75,6 +75,23 @@ const envSchema = z.object({
     .min(1, 'must be a whole number of jobs from 1 to 50')
     .max(50, 'must be a whole number of jobs from 1 to 50')
     .default(4),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.gov:587 (leave unset to keep emails in the outbox at /admin/outbox)')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((v) => isPlainAddress(v), 'must be one plain email address, e.g. updates@blogs.example.gov (the project’s name is added as the display name)')
+    .optional(),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -114,6 +131,10 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
+  /** Where email is sent (nodemailer URL); unset: nothing leaves the machine, emails go to the outbox. */
+  smtpUrl: string | undefined;
+  /** The sender's address of every email (the project's name is its display name). */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -159,5 +180,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
     jobConcurrency: e.JOB_CONCURRENCY,
+    smtpUrl: e.SMTP_URL || undefined,
+    mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,
   };
+}
+
+/** One plain address (no display name, no list, no line break): what may go in a From or To header. */
+export function isPlainAddress(value: string): boolean {
+  return value.length <= 254 && /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value);
+}
+
+// The default sender's domain: the public URL's host ("localhost" and addresses become localhost.localdomain-like
+// names that mail servers refuse; operators sending for real set MAIL_FROM).
+function mailDomain(publicUrl: string): string {
+  try {
+    const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+    return /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain';
+  } catch {
+    return 'localhost.localdomain';
+  }
 }

@@ -2,15 +2,26 @@
 // domain owns its tasks (a JobHandler per task name, in its own jobs module); this file only wires them
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
+import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
-const postChangeListeners: PostChangeListener[] = [];
+const postChangeListeners: PostChangeListener[] = [emailOnPostChange];
 
 export const jobDefinitions: JobDefinitions = {
   tasks: {
     [POST_CHANGED]: postChangedTask(postChangeListeners),
     [SWEEP_LIVE_POSTS]: sweepLivePosts,
+    [EMAIL_CONFIRM]: sendConfirmation,
+    [EMAIL_FAN_OUT]: fanOut,
+    [EMAIL_SEND]: sendBatch,
+    [EMAIL_DIGEST_TICK]: digestTick,
+    [EMAIL_SEND_DIGESTS]: sendDigests,
+    [EMAIL_SWEEP_CLAIMS]: sweepClaims,
   },
-  cron: [{ task: SWEEP_LIVE_POSTS, match: '* * * * *' }],
+  cron: [
+    { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
+    { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
+    { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
+  ],
 };

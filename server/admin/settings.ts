@@ -57,6 +57,7 @@ function formValues(project: Project): Record<string, string> {
     timeZone: project.time_zone,
     commentPolicy: s.commentPolicy,
     showWithheldCount: s.showWithheldCount ? 'on' : '',
+    emailFullText: s.emailFullText ? 'on' : '',
   };
   for (const n of NUMBERS) values[n.key] = String(s[n.key]);
   for (const l of LISTS) values[l.key] = s[l.key].join('\n');
@@ -97,6 +98,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
       values[name] = text(body, name);
     }
     values.showWithheldCount = checkbox(body, 'showWithheldCount') ? 'on' : '';
+    values.emailFullText = checkbox(body, 'emailFullText') ? 'on' : '';
     const errors: FormErrors = {};
     const title = values.title!.trim();
     if (!title) errors.title = 'Enter a title.';
@@ -109,6 +111,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
     const settings: Record<string, unknown> = { ...readSettings(project.settings) };
     settings.commentPolicy = values.commentPolicy;
     settings.showWithheldCount = values.showWithheldCount === 'on';
+    settings.emailFullText = values.emailFullText === 'on';
     for (const n of NUMBERS) {
       const parsed = wholeNumber(values[n.key]!, n.min, n.max);
       if (parsed.error) errors[n.key] = parsed.error;

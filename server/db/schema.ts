@@ -238,6 +238,78 @@ export interface PostLinkTable {
   created_at: Generated<Date>;
 }
 
+export type EmailFrequency = 'each' | 'daily' | 'weekly';
+export type EmailSubscriptionKind = 'project' | 'tag' | 'person' | 'search';
+/** queued → sending (claimed) → sent | failed (5xx) | skipped (not public, unsubscribed) | unknown (claimed by a worker that died). */
+export type EmailDeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown';
+
+/** Subscribers' addresses (migration 0016); lower-cased; suspended after repeated hard bounces. */
+export interface EmailAddressTable {
+  id: Id;
+  address: string;
+  hard_bounces: Generated<number>;
+  last_bounce: string | null;
+  suspended_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface EmailSubscriptionTable {
+  id: Id;
+  address_id: number;
+  kind: EmailSubscriptionKind;
+  project_id: number | null;
+  tag_id: number | null;
+  person_id: number | null;
+  /** For kind 'search': the canonical search parameters { q, project?, tag?, author? }. */
+  search: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  target_key: string;
+  frequency: EmailFrequency;
+  confirmed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+/** One row per (address, post): UNIQUE, so a post goes to an address at most once. */
+export interface EmailDeliveryTable {
+  id: Id;
+  address_id: number;
+  post_id: number;
+  status: Generated<EmailDeliveryStatus>;
+  claim_token: string | null;
+  claimed_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailDigestTable {
+  id: Id;
+  address_id: number;
+  frequency: 'daily' | 'weekly';
+  period_start: Timestamp;
+  period_end: Timestamp;
+  status: Generated<EmailDeliveryStatus>;
+  claim_token: string | null;
+  claimed_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailOutboxTable {
+  id: Id;
+  to_address: string;
+  subject: string;
+  headers: Json<Record<string, string>>;
+  text_body: string;
+  html_body: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailThrottleTable {
+  key: string;
+  at: Timestamp;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -260,6 +332,12 @@ export interface Database {
   project_post_counts: ProjectPostCountTable;
   tag_post_counts: TagPostCountTable;
   post_links: PostLinkTable;
+  email_addresses: EmailAddressTable;
+  email_subscriptions: EmailSubscriptionTable;
+  email_deliveries: EmailDeliveryTable;
+  email_digests: EmailDigestTable;
+  email_outbox: EmailOutboxTable;
+  email_throttle: EmailThrottleTable;
 }
 
 export type Person = Selectable<PersonTable>;

@@ -201,6 +201,17 @@ const feedPolicy: sanitizeHtml.IOptions = {
   },
 };
 
+// For email (server/email): absolute links as in feeds, and no image is loaded from anywhere (a mail
+// client fetching an image tells the sender the mail was opened): each image becomes its description.
+const emailPolicy: sanitizeHtml.IOptions = {
+  ...postPolicy,
+  transformTags: {
+    ...postTransforms,
+    a: (tagName, attribs) => ({ tagName, attribs: withAbsolute(attribs, 'href') }),
+    img: (_tagName, attribs) => ({ tagName: 'span', attribs: {}, text: attribs.alt ? `[Image: ${attribs.alt}]` : '' }),
+  },
+};
+
 // ---------------------------------------------------------------- bounding the work
 
 /**
@@ -298,6 +309,16 @@ export function makeUrlsAbsolute(html: string, baseUrl: string, pageUrl?: string
   urlBases = { base: new URL(baseUrl), page: pageUrl === undefined ? undefined : new URL(pageUrl) };
   try {
     return sanitizeHtml(html, feedPolicy);
+  } finally {
+    urlBases = undefined;
+  }
+}
+
+/** For email: sanitized post HTML with absolute links and images replaced by their descriptions. */
+export function emailHtml(html: string, baseUrl: string, pageUrl?: string): string {
+  urlBases = { base: new URL(baseUrl), page: pageUrl === undefined ? undefined : new URL(pageUrl) };
+  try {
+    return sanitizeHtml(html, emailPolicy);
   } finally {
     urlBases = undefined;
   }
