@@ -26,6 +26,7 @@ import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
+import responseRoutes from './responses/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -166,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
   await app.register(moderationRoutes);
+  await app.register(responseRoutes); // /webmention (public API), its status pages
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes);

@@ -69,6 +69,17 @@ const envSchema = z.object({
   ALLOW_PRIVATE_FETCH: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
     .default('0'),
+  WEBSUB_HUB_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), { message: 'must be the full http(s) address of a WebSub hub, or empty for the built-in hub at /websub' })
+    .default(''),
+  WEBMENTIONS_PER_HOUR: z.coerce
+    .number({ message: 'must be a whole number from 1 to 10000 (webmentions accepted per source site and per sender each hour)' })
+    .int('must be a whole number from 1 to 10000')
+    .min(1, 'must be a whole number from 1 to 10000')
+    .max(10000, 'must be a whole number from 1 to 10000')
+    .default(30),
   JOB_CONCURRENCY: z.coerce
     .number({ message: 'must be a whole number of jobs from 1 to 50' })
     .int('must be a whole number of jobs from 1 to 50')
@@ -114,6 +125,10 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
+  /** An external WebSub hub to declare and ping instead of the built-in one at /websub (WEBSUB_HUB_URL). */
+  websubHubUrl: string | undefined;
+  /** Webmentions accepted per source host, and per sending address, each hour (WEBMENTIONS_PER_HOUR). */
+  webmentionsPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -159,5 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
     jobConcurrency: e.JOB_CONCURRENCY,
+    websubHubUrl: e.WEBSUB_HUB_URL || undefined,
+    webmentionsPerHour: e.WEBMENTIONS_PER_HOUR,
   };
 }
