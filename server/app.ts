@@ -27,6 +27,7 @@ import commentRoutes from './comments/routes.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import responseRoutes from './responses/routes.js';
+import responseEditorRoutes from './responses/editor.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -168,6 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(mediaRoutes);
   await app.register(moderationRoutes);
   await app.register(responseRoutes); // /webmention (public API), its status pages
+  await app.register(responseEditorRoutes); // /admin/projects/:project/posts/:id/links…: team-added links
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes);
