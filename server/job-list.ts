@@ -3,16 +3,25 @@
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
+import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
-const postChangeListeners: PostChangeListener[] = [];
+const postChangeListeners: PostChangeListener[] = [websubOnPostChange];
 
 export const jobDefinitions: JobDefinitions = {
   tasks: {
     [POST_CHANGED]: postChangedTask(postChangeListeners),
     [SWEEP_LIVE_POSTS]: sweepLivePosts,
     [VERIFY_WEBMENTION]: verifyWebmention,
+    [WEBSUB_VERIFY]: verifyIntent,
+    [WEBSUB_PUBLISH]: publishChange,
+    [WEBSUB_DELIVER]: deliverContent,
+    [WEBSUB_PING]: pingExternalHub,
+    [WEBSUB_EXPIRE]: expireSubscriptions,
   },
-  cron: [{ task: SWEEP_LIVE_POSTS, match: '* * * * *' }],
+  cron: [
+    { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
+    { task: WEBSUB_EXPIRE, match: '17 * * * *' },
+  ],
 };

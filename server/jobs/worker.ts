@@ -19,6 +19,11 @@ export interface JobContext {
   config: Config;
   clock: Clock;
   log: FastifyBaseLogger;
+  /**
+   * One of this site's own public pages or feeds as an anonymous reader gets it (WebSub delivers a
+   * feed's current content). Not the web app itself: a GET through its routes, in process.
+   */
+  readOwnPage?: (path: string) => Promise<{ status: number; contentType: string; body: Buffer }>;
 }
 
 export interface JobInfo {
