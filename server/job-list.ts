@@ -3,17 +3,20 @@
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
+import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
 import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
-const postChangeListeners: PostChangeListener[] = [websubOnPostChange];
+const postChangeListeners: PostChangeListener[] = [websubOnPostChange, webmentionsOnPostChange];
 
 export const jobDefinitions: JobDefinitions = {
   tasks: {
     [POST_CHANGED]: postChangedTask(postChangeListeners),
     [SWEEP_LIVE_POSTS]: sweepLivePosts,
     [VERIFY_WEBMENTION]: verifyWebmention,
+    [SEND_WEBMENTIONS]: sendPostWebmentions,
+    [SEND_ONE_WEBMENTION]: sendOneWebmention,
     [WEBSUB_VERIFY]: verifyIntent,
     [WEBSUB_PUBLISH]: publishChange,
     [WEBSUB_DELIVER]: deliverContent,
