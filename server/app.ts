@@ -35,7 +35,8 @@ import { registerRateLimit } from './plugins/rate-limit.js';
 import { warnOnceAboutProxy, withRedactedUrls } from './plugins/request-log.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
-import postRoutes from './posts/routes.js';
+import postRoutes from './post-page/routes.js';
+import { renderPostPage } from './post-page/page.js';
 import projectRoutes from './projects/routes.js';
 import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
@@ -183,7 +184,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(responseEditorRoutes); // /admin/projects/:project/posts/:id/links…: team-added links
   await app.register(projectRoutes);
   await app.register(postRoutes);
-  await app.register(commentRoutes);
+  await app.register(commentRoutes, { renderPostPage });
 
   return app;
 }

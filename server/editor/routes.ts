@@ -11,7 +11,6 @@ import { urls } from '../urls.js';
 import { editorResponsesOf } from '../responses/editor.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
-  findEditablePost,
   findPersonName,
   findPageById,
   findRevision,
@@ -41,7 +40,7 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
-import { shownStatus } from '../posts/queries.js';
+import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
 
@@ -123,7 +122,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         status: status ?? '',
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
-        canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
+        canEditPages: roleAllows(access.role, user, 'edit-pages'),
         notice: bulkNotice(request) ?? noticeFor(request),
         bulkUrl: editorUrls.bulk(access.project.slug),
         canBulkPublish: roleAllows(access.role, user, 'publish-own'),

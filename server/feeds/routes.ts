@@ -12,7 +12,7 @@ import { findPublicPerson } from '../people/queries.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { findPublicPost } from '../posts/lookup.js';
 import { siteTag } from '../site/identity.js';
-import { loadProject } from '../projects/routes.js';
+import { loadProject } from '../projects/project-page.js';
 import { findTag } from '../projects/queries.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
 import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';

@@ -16,7 +16,7 @@ import { enqueue } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/worker.js';
 import { fetchOutbound, mediaType, OutboundError } from '../outbound/http.js';
 import type { PostChange } from '../posts/events.js';
-import { isPostPublic } from '../posts/queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 import { urls } from '../urls.js';
 import { comparableUrl } from './source.js';
 

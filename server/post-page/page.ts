@@ -1,25 +1,18 @@
 // The post page as one function, so that the page route and a refused comment (shown again with its
-// errors and the typed text) render exactly the same page.
+// errors and the typed text) render exactly the same page. It is made of a post, its project and its
+// comments, so it sits above all three: app.ts hands it to the comment routes (comments/routes.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
-import type { FieldErrors } from '../comments/rules.js';
+import type { CommentFormState } from '../comments/form-state.js';
 import { closedStateOf, commentFormToken, readOwnCommentIds } from '../comments/service.js';
 import type { Post, Project } from '../db/schema.js';
-import { projectFeeds, projectIdentity } from '../projects/routes.js';
+import { projectFeeds, projectIdentity } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
 import { findRole } from '../auth/roles.js';
-import { listAuthorsOf, listTagsOf } from './queries.js';
+import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
 import { responsesOf } from '../responses/section.js';
-
-/** What the commenter typed and what was wrong with it, when a comment is shown back. */
-export interface CommentFormState {
-  values: { name: string; email: string; body: string; parentId?: number; renderedAt?: string };
-  errors: FieldErrors;
-  /** A message about the whole form (closed meanwhile, rate limit, expired form). */
-  notice?: string;
-}
 
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
