@@ -19,6 +19,7 @@ import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
 import { websubHub } from '../responses/links.js';
 import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
 import { FeedCache } from './cache.js';
+import { compressBody, etagForEncoding, negotiateEncoding } from '../compression.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { etagFor, lastChange } from './http.js';
 import {
@@ -84,16 +85,20 @@ async function feedRoutes(app: FastifyInstance) {
       .header('etag', etag)
       .header('last-modified', httpDate(lastModified))
       .header('vary', 'accept-encoding');
-    if (isNotModified(request.headers, { etag, lastModified }, feed.now)) return reply.code(304).send();
+    if (isNotModified(request.headers, { etag, lastModified }, feed.now)) {
+      // The ETag of the copy this reader would get (an encoded copy carries the weak form).
+      return reply.code(304).header('etag', etagForEncoding(etag, negotiateEncoding(request.headers['accept-encoding']))).send();
+    }
     let cached = cache.get(key);
     if (!cached) {
       const model = { ...(await feed.build(lastModified)), hubUrl };
       const body = feed.format === 'atom' ? buildAtom(model) : buildRss(model);
       cache.stats.builds++;
-      cached = { body, etag, lastModified };
+      // Compressed once, with the body: a reader polling an unchanged feed costs no compression.
+      cached = { body, etag, lastModified, compressed: compressBody(Buffer.from(body)) };
       cache.set(key, cached);
     }
-    return reply.code(200).type(CONTENT_TYPES[feed.format]).send(cached.body);
+    return reply.code(200).type(CONTENT_TYPES[feed.format]).offerCompressed(cached.body, cached.compressed).send(cached.body);
   }
 
   function postEntry(post: FeedPost): FeedEntry {

@@ -67,7 +67,7 @@ export async function renderPostPage(
   return reply.page('pages/posts/show', {
     webmentionEndpoint: webmentionEndpoint(app.config),
     responses,
-    title: `${form ? 'Error: ' : ''}${post.title}: ${project.title}`,
+    title: `${post.title}: ${project.title}`, // "Error: " is added by the layout when the form shows problems
     description: post.summary || `A post from ${project.title}.`,
     canonicalPath: urls.post(project.slug, post.slug),
     ogType: 'article',
@@ -88,7 +88,9 @@ export async function renderPostPage(
     commentsOpen: closed === undefined,
     commentForm: {
       closed,
-      action: urls.comments(project.slug, post.slug),
+      // A refused comment comes back as this page: the fragment brings the browser to the form's problem
+      // (the element with id="comment-form", focusable), not to the top of a long page.
+      action: `${urls.comments(project.slug, post.slug)}#comment-form`,
       token: commentFormToken(app, post.id),
       postUrl: urls.post(project.slug, post.slug),
       policyUrl: urls.page(project.slug, 'comment-policy'),
