@@ -29,6 +29,9 @@ import commentRoutes from './comments/routes.js';
 import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
+import responseRoutes from './responses/routes.js';
+import responseEditorRoutes from './responses/editor.js';
+import websubRoutes from './websub/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { registerCompression, registerStaticFiles } from './plugins/compression.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -109,7 +112,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate(
     'jobs',
     new JobWorker({
-      context: { db: options.db, config, clock: app.clock, log: app.log },
+      context: {
+        db: options.db,
+        config,
+        clock: app.clock,
+        log: app.log,
+        readOwnPage: async (path) => {
+          const response = await app.inject({ method: 'GET', url: path });
+          return { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body: response.rawPayload };
+        },
+      },
       definitions: jobDefinitions,
       concurrency: config.jobConcurrency,
     }),
@@ -168,6 +180,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
   await app.register(moderationRoutes);
+  await app.register(responseRoutes); // /webmention (public API), its status pages
+  await app.register(websubRoutes); // /websub: the built-in WebSub hub
+  await app.register(responseEditorRoutes); // /admin/projects/:project/posts/:id/links…: team-added links
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes, { renderPostPage });

@@ -69,6 +69,17 @@ const envSchema = z.object({
   ALLOW_PRIVATE_FETCH: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
     .default('0'),
+  WEBSUB_HUB_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), { message: 'must be the full http(s) address of a WebSub hub, or empty for the built-in hub at /websub' })
+    .default(''),
+  WEBMENTIONS_PER_HOUR: z.coerce
+    .number({ message: 'must be a whole number from 1 to 10000 (webmentions accepted per source site and per sender each hour)' })
+    .int('must be a whole number from 1 to 10000')
+    .min(1, 'must be a whole number from 1 to 10000')
+    .max(10000, 'must be a whole number from 1 to 10000')
+    .default(30),
   JOB_CONCURRENCY: z.coerce
     .number({ message: 'must be a whole number of jobs from 1 to 50' })
     .int('must be a whole number of jobs from 1 to 50')
@@ -135,6 +146,10 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The sender's address of every email (the project's name is its display name). */
   mailFrom: string;
+  /** An external WebSub hub to declare and ping instead of the built-in one at /websub (WEBSUB_HUB_URL). */
+  websubHubUrl: string | undefined;
+  /** Webmentions accepted per source host, and per sending address, each hour (WEBMENTIONS_PER_HOUR). */
+  webmentionsPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobConcurrency: e.JOB_CONCURRENCY,
     smtpUrl: e.SMTP_URL || undefined,
     mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,
+    websubHubUrl: e.WEBSUB_HUB_URL || undefined,
+    webmentionsPerHour: e.WEBMENTIONS_PER_HOUR,
   };
 }
 

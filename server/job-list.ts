@@ -4,9 +4,12 @@
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
+import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
+import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
+import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
-const postChangeListeners: PostChangeListener[] = [emailOnPostChange];
+const postChangeListeners: PostChangeListener[] = [emailOnPostChange, websubOnPostChange, webmentionsOnPostChange];
 
 export const jobDefinitions: JobDefinitions = {
   tasks: {
@@ -18,10 +21,19 @@ export const jobDefinitions: JobDefinitions = {
     [EMAIL_DIGEST_TICK]: digestTick,
     [EMAIL_SEND_DIGESTS]: sendDigests,
     [EMAIL_SWEEP_CLAIMS]: sweepClaims,
+    [VERIFY_WEBMENTION]: verifyWebmention,
+    [SEND_WEBMENTIONS]: sendPostWebmentions,
+    [SEND_ONE_WEBMENTION]: sendOneWebmention,
+    [WEBSUB_VERIFY]: verifyIntent,
+    [WEBSUB_PUBLISH]: publishChange,
+    [WEBSUB_DELIVER]: deliverContent,
+    [WEBSUB_PING]: pingExternalHub,
+    [WEBSUB_EXPIRE]: expireSubscriptions,
   },
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
     { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
     { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
+    { task: WEBSUB_EXPIRE, match: '17 * * * *' },
   ],
 };

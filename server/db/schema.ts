@@ -147,6 +147,50 @@ export interface CommentTable {
   edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The random id in the commenter's signed cookie when they wrote it (migration 0012); binds "known commenter". */
   commenter_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when the row is a webmention from another site (migration 0017): moderated here, shown under "Responses elsewhere". */
+  webmention_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export type WebmentionStatus = 'pending' | 'verified' | 'rejected' | 'removed';
+export type WebmentionKind = 'reply' | 'like' | 'repost' | 'bookmark' | 'mention';
+
+export interface WebmentionTable {
+  id: Id;
+  token: string;
+  source: string;
+  target: string;
+  post_id: number;
+  status: Generated<WebmentionStatus>;
+  reason: string | null;
+  kind: WebmentionKind | null;
+  author_name: string | null;
+  author_url: string | null;
+  published_at: Date | null;
+  received_at: Date;
+  checked_at: Date | null;
+}
+
+export interface WebmentionSendTable {
+  id: Id;
+  post_id: number;
+  target: string;
+  still_linked: Generated<boolean>;
+  outcome: 'sent' | 'no-endpoint' | 'failed';
+  endpoint: string | null;
+  http_status: number | null;
+  message: Generated<string>;
+  sent_at: Date;
+}
+
+export interface WebsubSubscriptionTable {
+  id: Id;
+  topic: string;
+  callback: string;
+  secret: string | null;
+  lease_seconds: number;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface ModerationLogTable {
@@ -338,6 +382,9 @@ export interface Database {
   email_digests: EmailDigestTable;
   email_outbox: EmailOutboxTable;
   email_throttle: EmailThrottleTable;
+  webmentions: WebmentionTable;
+  webmention_sends: WebmentionSendTable;
+  websub_subscriptions: WebsubSubscriptionTable;
 }
 
 export type Person = Selectable<PersonTable>;
