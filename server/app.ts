@@ -25,6 +25,7 @@ import healthRoutes from './health/routes.js';
 import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
 import moderationRoutes from './moderation/routes.js';
+import listeningRoutes from './listening/routes.js';
 import peopleRoutes from './people/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -166,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
   await app.register(moderationRoutes);
+  await app.register(listeningRoutes); // /admin/projects/:project/listening/… (owners, editors), /listening/feed/:token
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes);

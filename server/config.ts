@@ -75,6 +75,18 @@ const envSchema = z.object({
     .min(1, 'must be a whole number of jobs from 1 to 50')
     .max(50, 'must be a whole number of jobs from 1 to 50')
     .default(4),
+  LISTEN_MAX_CONCURRENT_FETCHES: z.coerce
+    .number({ message: 'must be a whole number of fetches from 1 to 100' })
+    .int('must be a whole number of fetches from 1 to 100')
+    .min(1, 'must be a whole number of fetches from 1 to 100')
+    .max(100, 'must be a whole number of fetches from 1 to 100')
+    .default(4),
+  LISTEN_POLL_MINUTES: z.coerce
+    .number({ message: 'must be a whole number of minutes from 5 to 1440' })
+    .int('must be a whole number of minutes from 5 to 1440')
+    .min(5, 'must be a whole number of minutes from 5 to 1440')
+    .max(1440, 'must be a whole number of minutes from 5 to 1440')
+    .default(30),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -114,6 +126,10 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
+  /** Watched feeds this server fetches at once, whatever the number of sources (server/listening). */
+  listenMaxConcurrentFetches: number;
+  /** Minutes between two polls of a watched feed that answers well (longer after errors, 429, 503). */
+  listenPollMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -159,5 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
     jobConcurrency: e.JOB_CONCURRENCY,
+    listenMaxConcurrentFetches: e.LISTEN_MAX_CONCURRENT_FETCHES,
+    listenPollMinutes: e.LISTEN_POLL_MINUTES,
   };
 }

@@ -2,6 +2,7 @@
 // domain owns its tasks (a JobHandler per task name, in its own jobs module); this file only wires them
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
+import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
@@ -11,6 +12,13 @@ export const jobDefinitions: JobDefinitions = {
   tasks: {
     [POST_CHANGED]: postChangedTask(postChangeListeners),
     [SWEEP_LIVE_POSTS]: sweepLivePosts,
+    [POLL_TASK]: pollTask,
+    [HEAL_TASK]: healTask,
+    [PRUNE_TASK]: pruneTask,
   },
-  cron: [{ task: SWEEP_LIVE_POSTS, match: '* * * * *' }],
+  cron: [
+    { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
+    { task: HEAL_TASK, match: '*/5 * * * *' },
+    { task: PRUNE_TASK, match: '17 3 * * *' },
+  ],
 };

@@ -26,6 +26,7 @@ const NUMBERS: { key: keyof ProjectSettings; label: string; min: number; max: nu
   { key: 'maxEmailLength', label: 'Longest commenter email (characters)', min: 6, max: 254 },
   { key: 'maxCommentLength', label: 'Longest comment (characters)', min: 100, max: 50_000 },
   { key: 'responseTargetDays', label: 'Working days within which the team aims to decide on a comment', min: 0, max: 60 },
+  { key: 'listeningKeepDays', label: 'Days to keep items fetched from watched feeds (Conversations)', min: 1, max: 3650, hint: 'Older items are deleted each night.' },
 ];
 const LISTS: { key: 'moderationKeywords' | 'blocklist' | 'moderationReasons'; label: string; hint: string }[] = [
   { key: 'moderationKeywords', label: 'Words that hold a comment for a moderator', hint: 'One per line; matched anywhere, ignoring case.' },

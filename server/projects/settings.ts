@@ -26,6 +26,8 @@ export interface ProjectSettings {
   moderationReasons: string[];
   /** Working days within which the team aims to decide on a comment. */
   responseTargetDays: number;
+  /** Items fetched by the listening desk are deleted this many days after they were fetched. */
+  listeningKeepDays: number;
 }
 
 export const DEFAULT_SETTINGS: ProjectSettings = {
@@ -42,6 +44,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   maxCommentLength: 5000,
   moderationReasons: ['Off-topic', 'Abusive', 'Personal information', 'Spam', 'Duplicate', 'Other'],
   responseTargetDays: 2,
+  listeningKeepDays: 180,
 };
 
 /** Stored settings merged over the defaults; unknown or mistyped keys fall back to the default. */
