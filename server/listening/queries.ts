@@ -274,11 +274,13 @@ export interface InboxItem {
 
 const matchesTerm = (termRef: ReturnType<typeof sql>) => sql<SqlBool>`i.search_vector @@ websearch_to_tsquery('english', ${termRef})`;
 
-/** The condition "this item is in its project's inbox" (apart from dismissal), for items aliased i, sources s. */
-function inInbox(termId?: number): Expression<SqlBool> {
-  if (termId !== undefined) {
-    return sql<SqlBool>`EXISTS (SELECT 1 FROM listen_terms t WHERE t.id = ${termId} AND t.project_id = i.project_id AND ${matchesTerm(sql.ref('t.query'))})`;
-  }
+/**
+ * The condition "this item is in its project's inbox" (apart from dismissal), for items aliased i and
+ * sources s. Filtered by a term, the term's text is a constant of the query, so the planner can use the
+ * text index (a tsquery computed per row from a joined term could not).
+ */
+function inInbox(termQuery?: string): Expression<SqlBool> {
+  if (termQuery !== undefined) return sql<SqlBool>`i.search_vector @@ websearch_to_tsquery('english', ${termQuery})`;
   return sql<SqlBool>`(s.mode = 'all' OR EXISTS (SELECT 1 FROM listen_terms t WHERE t.project_id = i.project_id AND ${matchesTerm(sql.ref('t.query'))}))`;
 }
 
@@ -294,6 +296,12 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
   const titleOptions = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", HighlightAll=true`;
   const markers = `${MARK_START}${MARK_STOP}`;
   const termFilter = filter.termId ?? null;
+  let termQuery: string | undefined;
+  if (filter.termId !== undefined) {
+    const term = await db.selectFrom('listen_terms').select('query').where('id', '=', filter.termId).where('project_id', '=', projectId).executeTakeFirst();
+    if (!term) return [];
+    termQuery = term.query;
+  }
   const { rows } = await sql<{
     id: string;
     source_id: string;
@@ -330,7 +338,7 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
     ) m
     WHERE i.project_id = ${projectId}
       AND ${whereShow(filter.show)}
-      AND ${inInbox(filter.termId)}
+      AND ${inInbox(termQuery)}
       ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
     ORDER BY i.fetched_at DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
     LIMIT ${page.limit} OFFSET ${page.offset}`.execute(db);
