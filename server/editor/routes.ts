@@ -10,7 +10,6 @@ import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { urls } from '../urls.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
-  findEditablePost,
   findPersonName,
   findPageById,
   findRevision,
@@ -40,7 +39,7 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
-import { shownStatus } from '../posts/queries.js';
+import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
 
@@ -122,7 +121,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         status: status ?? '',
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
-        canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
+        canEditPages: roleAllows(access.role, user, 'edit-pages'),
         notice: bulkNotice(request) ?? noticeFor(request),
         bulkUrl: editorUrls.bulk(access.project.slug),
         canBulkPublish: roleAllows(access.role, user, 'publish-own'),

@@ -3,7 +3,7 @@
 import { CompiledQuery, sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, isPublic } from '../db/sql-helpers.js';
 import { listAuthorsOf, listTagsOf, type AuthorRef, type TagRef } from '../posts/queries.js';
 
 export const MAX_QUERY_LENGTH = 200;
@@ -63,7 +63,7 @@ export function whereSearchMatches<O>(
   if (filter.personId !== undefined) {
     const personId = filter.personId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)),
+      hasAuthor(eb, personId),
     );
   }
   if (filter.tagSlug !== undefined) {
