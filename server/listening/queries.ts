@@ -360,15 +360,22 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
   }));
 }
 
-/** Unread inbox items per project (projects with none are absent). */
+/** Unread items are counted up to this many per project ("1000+"): a bounded cost however full an inbox is. */
+export const UNREAD_COUNT_CAP = 1000;
+
+/** Unread inbox items per project, up to UNREAD_COUNT_CAP (projects with none are absent). */
 export async function countUnread(db: Db, projectIds: number[]): Promise<Map<number, number>> {
   if (projectIds.length === 0) return new Map();
   const { rows } = await sql<{ project_id: string; n: number }>`
-    SELECT i.project_id, count(*)::int AS n
-    FROM listen_items i JOIN listen_sources s ON s.id = i.source_id
-    WHERE i.project_id IN (${sql.join(projectIds)}) AND i.read_at IS NULL AND i.dismissed_at IS NULL AND ${inInbox()}
-    GROUP BY i.project_id`.execute(db);
-  return new Map(rows.map((r) => [Number(r.project_id), r.n]));
+    SELECT p.id AS project_id, (
+      SELECT count(*)::int FROM (
+        SELECT 1 FROM listen_items i JOIN listen_sources s ON s.id = i.source_id
+        WHERE i.project_id = p.id AND i.read_at IS NULL AND i.dismissed_at IS NULL AND ${inInbox()}
+        LIMIT ${UNREAD_COUNT_CAP}
+      ) capped
+    ) AS n
+    FROM unnest(ARRAY[${sql.join(projectIds)}]::bigint[]) AS p(id)`.execute(db);
+  return new Map(rows.filter((r) => r.n > 0).map((r) => [Number(r.project_id), r.n]));
 }
 
 export async function findItem(db: Db, projectId: number, itemId: number) {
