@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
-import { MARK_START, MARK_STOP } from '../search/queries.js';
+import { BITMAP_MAX_MATCHES, MARK_START, MARK_STOP } from '../search/queries.js';
 
 export type SourceStatus = 'active' | 'paused' | 'gone';
 export type SourceMode = 'all' | 'matches';
@@ -302,6 +302,10 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
     if (!term) return [];
     termQuery = term.query;
   }
+  // As in the site search (search/queries.ts): with few matches, find them through the text index and
+  // sort them; with many, walk the newest items and test each. The planner, left alone, walks for rare
+  // terms too (testing every item of the project).
+  const viaTextIndex = termQuery !== undefined && (await estimateTermMatches(db, projectId, termQuery)) <= BITMAP_MAX_MATCHES;
   const { rows } = await sql<{
     id: string;
     source_id: string;
@@ -340,7 +344,7 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
       AND ${whereShow(filter.show)}
       AND ${inInbox(termQuery)}
       ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
-    ORDER BY i.fetched_at DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
+    ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
     LIMIT ${page.limit} OFFSET ${page.offset}`.execute(db);
   return rows.map((r) => ({
     id: Number(r.id),
@@ -358,6 +362,14 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
     dismissed: r.dismissed_at !== null,
     termIds: (r.term_ids ?? []).map(Number),
   }));
+}
+
+/** The planner's estimate of a project's items matching a term (EXPLAIN: plans, runs nothing). */
+async function estimateTermMatches(db: Db, projectId: number, termQuery: string): Promise<number> {
+  const compiled = sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM listen_items i WHERE i.project_id = ${projectId} AND i.search_vector @@ websearch_to_tsquery('english', ${termQuery})`.compile(db);
+  const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(compiled);
+  const estimate = Number(rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows']);
+  return Number.isFinite(estimate) ? estimate : Infinity;
 }
 
 /** Unread items are counted up to this many per project ("1000+"): a bounded cost however full an inbox is. */
