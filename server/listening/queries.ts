@@ -329,7 +329,20 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
       m.term_ids,
       CASE WHEN m.q IS NULL THEN NULL ELSE ts_headline('english', translate(i.title, ${markers}, ''), m.q, ${titleOptions}) END AS title_headline,
       CASE WHEN m.q IS NULL THEN NULL ELSE ts_headline('english', translate(left(i.content_text, 20000), ${markers}, ''), m.q, ${options}) END AS excerpt_headline
-    FROM listen_items i
+    FROM (
+      -- The page first (ids only), then the terms and highlights for its items alone.
+      SELECT i.id, row_number() OVER () AS position FROM (
+        SELECT i.id FROM listen_items i
+        JOIN listen_sources s ON s.id = i.source_id
+        WHERE i.project_id = ${projectId}
+          AND ${whereShow(filter.show)}
+          AND ${inInbox(termQuery)}
+          ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
+        ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
+        LIMIT ${page.limit} OFFSET ${page.offset}
+      ) i
+    ) page
+    JOIN listen_items i ON i.id = page.id
     JOIN listen_sources s ON s.id = i.source_id
     CROSS JOIN LATERAL (
       SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') AS term_ids,
@@ -340,12 +353,7 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
         AND numnode(websearch_to_tsquery('english', t.query)) > 0
         AND i.search_vector @@ websearch_to_tsquery('english', t.query)
     ) m
-    WHERE i.project_id = ${projectId}
-      AND ${whereShow(filter.show)}
-      AND ${inInbox(termQuery)}
-      ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
-    ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
-    LIMIT ${page.limit} OFFSET ${page.offset}`.execute(db);
+    ORDER BY page.position`.execute(db);
   return rows.map((r) => ({
     id: Number(r.id),
     sourceId: Number(r.source_id),
