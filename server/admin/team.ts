@@ -8,7 +8,7 @@ import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
 import type { Role } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { findMembership, insertMembership, listAdminTeam } from './queries.js';
+import { countOwners, findMembership, insertMembership, listAdminTeam } from './queries.js';
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
 
@@ -105,10 +105,25 @@ export default async function teamRoutes(app: FastifyInstance) {
     return reply.redirect(`${teamUrl(project.slug)}?updated=1`, 303);
   });
 
-  // POST /admin/projects/:project/team/:person/remove — take someone off the team
-  app.post<{ Params: { project: string; person: string } }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
+  // POST /admin/projects/:project/team/:person/remove — take someone off the team: first a page asking
+  // "Remove … from the team?" (no script needed), whose form posts again with confirm=yes
+  app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
     const { project } = accessOf(request);
     const member = await loadMember(request);
+    if (text(request.body, 'confirm') !== 'yes') {
+      // The last owner is refused before asking (removeMember refuses it again, under the project's lock).
+      if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
+        return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });
+      }
+      const person = await app.db.selectFrom('people').select('display_name').where('id', '=', member.person_id).executeTakeFirstOrThrow();
+      return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
+        title: `Remove ${person.display_name} from the team?`,
+        noindex: true,
+        p: project,
+        member: { personId: member.person_id, displayName: person.display_name, role: member.role },
+        teamUrl: teamUrl(project.slug),
+      });
+    }
     const outcome = await removeMember(app.db, project.id, member.person_id, app.clock.now());
     if (outcome === 'not-member') throw notFound('There is no such team member.');
     if (outcome === 'last-owner') return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });

@@ -174,6 +174,19 @@ async function showQueue(
   });
 }
 
+/** "Delete the comment by …?": the comment, and a form that posts the delete again with confirm=yes. */
+async function showDeleteConfirmation(reply: FastifyReply, comment: CommentForModeration, body: Body) {
+  reply.header('cache-control', 'private, no-store');
+  return reply.page('pages/moderation/confirm-delete', {
+    title: `Delete the comment by ${comment.authorName}?`,
+    noindex: true,
+    comment: { id: comment.id, authorName: comment.authorName, bodySrc: comment.bodySrc, status: comment.status },
+    back: backTo(body),
+    seen: seenStatus(body) ?? comment.status,
+    reason: str(body.reason).trim().slice(0, 300),
+  });
+}
+
 export default async function moderationRoutes(app: FastifyInstance) {
   // Signed-in side.
   await app.register(async (team) => {
@@ -223,6 +236,9 @@ export default async function moderationRoutes(app: FastifyInstance) {
       } else if (action === 'reply') {
         const replyId = await replyAsTeam(app.db, comment!, user, commentText(body.body, comment!), now);
         return reply.redirect(`${backTo(body)}#mod-${replyId}`, 303);
+      } else if (action === 'delete' && str(body.confirm) !== 'yes') {
+        // A delete is confirmed on a page of its own (no script needed): nothing changes until then.
+        return showDeleteConfirmation(reply, comment!, body);
       } else {
         const reason = action === 'reject' ? rejectReason(comment!, body.reason) : str(body.reason).trim().slice(0, 300) || null;
         const outcome = await decideComments(app.db, [comment!], user.id, action as Decision, reason, now, seenStatus(body));

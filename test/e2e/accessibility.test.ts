@@ -406,7 +406,8 @@ browserDescribe('accessibility', () => {
       await region.focus();
       await page.keyboard.press('ArrowRight');
       await page.keyboard.press('End');
-      expect(await region.evaluate((el) => el.scrollLeft), `${name} scrolled by keyboard`).toBeGreaterThan(0);
+      // Scrolling by key may be smooth (animated): wait for it to move rather than reading it at once.
+      await expect.poll(() => region.evaluate((el) => el.scrollLeft), { message: `${name} scrolled by keyboard`, timeout: 10_000 }).toBeGreaterThan(0);
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(WIDTHS.phone);
     const failures: string[] = [];
