@@ -331,8 +331,8 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
       CASE WHEN m.q IS NULL THEN NULL ELSE ts_headline('english', translate(left(i.content_text, 20000), ${markers}, ''), m.q, ${options}) END AS excerpt_headline
     FROM (
       -- The page first (ids only), then the terms and highlights for its items alone.
-      SELECT i.id, row_number() OVER () AS position FROM (
-        SELECT i.id FROM listen_items i
+      SELECT i.id, row_number() OVER (ORDER BY i.f DESC, i.p DESC, i.id DESC) AS position FROM (
+        SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i
         JOIN listen_sources s ON s.id = i.source_id
         WHERE i.project_id = ${projectId}
           AND ${whereShow(filter.show)}
