@@ -28,6 +28,7 @@ import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
 import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
+import listeningRoutes from './listening/routes.js';
 import peopleRoutes from './people/routes.js';
 import responseRoutes from './responses/routes.js';
 import responseEditorRoutes from './responses/editor.js';
@@ -183,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(responseRoutes); // /webmention (public API), its status pages
   await app.register(websubRoutes); // /websub: the built-in WebSub hub
   await app.register(responseEditorRoutes); // /admin/projects/:project/posts/:id/links…: team-added links
+  await app.register(listeningRoutes); // /admin/projects/:project/listening/… (owners, editors), /listening/feed/:token
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes, { renderPostPage });

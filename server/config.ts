@@ -103,6 +103,18 @@ const envSchema = z.object({
     .trim()
     .refine((v) => isPlainAddress(v), 'must be one plain email address, e.g. updates@blogs.example.gov (the project’s name is added as the display name)')
     .optional(),
+  LISTEN_MAX_CONCURRENT_FETCHES: z.coerce
+    .number({ message: 'must be a whole number of fetches from 1 to 100' })
+    .int('must be a whole number of fetches from 1 to 100')
+    .min(1, 'must be a whole number of fetches from 1 to 100')
+    .max(100, 'must be a whole number of fetches from 1 to 100')
+    .default(4),
+  LISTEN_POLL_MINUTES: z.coerce
+    .number({ message: 'must be a whole number of minutes from 5 to 1440' })
+    .int('must be a whole number of minutes from 5 to 1440')
+    .min(5, 'must be a whole number of minutes from 5 to 1440')
+    .max(1440, 'must be a whole number of minutes from 5 to 1440')
+    .default(30),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -150,6 +162,10 @@ export interface Config {
   websubHubUrl: string | undefined;
   /** Webmentions accepted per source host, and per sending address, each hour (WEBMENTIONS_PER_HOUR). */
   webmentionsPerHour: number;
+  /** Watched feeds this server fetches at once, whatever the number of sources (server/listening). */
+  listenMaxConcurrentFetches: number;
+  /** Minutes between two polls of a watched feed that answers well (longer after errors, 429, 503). */
+  listenPollMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -199,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,
     websubHubUrl: e.WEBSUB_HUB_URL || undefined,
     webmentionsPerHour: e.WEBMENTIONS_PER_HOUR,
+    listenMaxConcurrentFetches: e.LISTEN_MAX_CONCURRENT_FETCHES,
+    listenPollMinutes: e.LISTEN_POLL_MINUTES,
   };
 }
 

@@ -3,6 +3,7 @@
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
+import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
@@ -29,11 +30,16 @@ export const jobDefinitions: JobDefinitions = {
     [WEBSUB_DELIVER]: deliverContent,
     [WEBSUB_PING]: pingExternalHub,
     [WEBSUB_EXPIRE]: expireSubscriptions,
+    [POLL_TASK]: pollTask,
+    [HEAL_TASK]: healTask,
+    [PRUNE_TASK]: pruneTask,
   },
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
     { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
     { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },
+    { task: HEAL_TASK, match: '*/5 * * * *' },
+    { task: PRUNE_TASK, match: '17 3 * * *' },
   ],
 };

@@ -56,7 +56,7 @@ export const RESERVED_SLUGS = new Set([
   'admin', 'login', 'logout', 'people', 'search', 'static', 'feeds', 'feed', 'healthz', 'readyz', 'media',
   'api', 'account', 'set-password', 'accessibility', 'sitemap', 'robots', 'favicon', 'assets', 'uploads',
   'well-known', 'email', 'about', 'help', 'projects', 'tags', 'posts', 'pages', 'comments', 'moderation', 'new',
-  'webmention', 'websub',
+  'webmention', 'websub', 'listening',
 ]);
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;

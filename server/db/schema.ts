@@ -354,6 +354,62 @@ export interface EmailThrottleTable {
   at: Timestamp;
 }
 
+/** A feed a project watches (migration 0019, server/listening). */
+export interface ListenSourceTable {
+  id: Id;
+  project_id: number;
+  url: string;
+  title: Generated<string>;
+  site_url: string | null;
+  mode: Generated<'all' | 'matches'>;
+  status: Generated<'active' | 'paused' | 'gone'>;
+  etag: string | null;
+  last_modified: string | null;
+  last_fetched_at: NullableTimestamp;
+  last_new_item_at: NullableTimestamp;
+  last_error: string | null;
+  last_error_at: NullableTimestamp;
+  error_count: Generated<number>;
+  next_poll_at: NullableTimestamp;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+/** A key term a project listens for (websearch syntax, like the site search). */
+export interface ListenTermTable {
+  id: Id;
+  project_id: number;
+  query: string;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+/** An item fetched from a watched feed: other people's text, sanitized, for the team only. */
+export interface ListenItemTable {
+  id: Id;
+  project_id: number;
+  source_id: number;
+  guid: string;
+  url: string | null;
+  title: Generated<string>;
+  author: Generated<string>;
+  content_html: Generated<string>;
+  content_text: Generated<string>;
+  published_at: NullableTimestamp;
+  fetched_at: Timestamp;
+  read_at: NullableTimestamp;
+  dismissed_at: NullableTimestamp;
+  search_vector: ColumnType<string, never, never>;
+}
+
+export interface ListenFeedTokenTable {
+  token_hash: string;
+  person_id: number;
+  project_id: number;
+  created_at: Generated<Date>;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -385,6 +441,10 @@ export interface Database {
   webmentions: WebmentionTable;
   webmention_sends: WebmentionSendTable;
   websub_subscriptions: WebsubSubscriptionTable;
+  listen_sources: ListenSourceTable;
+  listen_terms: ListenTermTable;
+  listen_items: ListenItemTable;
+  listen_feed_tokens: ListenFeedTokenTable;
 }
 
 export type Person = Selectable<PersonTable>;

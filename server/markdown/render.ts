@@ -371,3 +371,38 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
+
+// ---------------------------------------------------------------- other sites' HTML
+
+// Fetched feed content (server/listening): the comment policy (no images, scripts, styles, forms;
+// links nofollow ugc), relative links made absolute against the item's own address.
+const remotePolicy: sanitizeHtml.IOptions = {
+  ...commentPolicy,
+  transformTags: {
+    a: (tagName, attribs) => {
+      const result = commentLink(tagName, withAbsolute(attribs, 'href'));
+      return typeof result === 'string' ? { tagName: result, attribs: {} } : result;
+    },
+  },
+};
+
+/**
+ * HTML from another site (a watched feed's item) -> sanitized HTML (trusted for output). Bounded like a
+ * render: over MAX_RENDER_CHARS it is cut, nested deeper than MAX_HTML_DEPTH it is kept as text.
+ */
+export function sanitizeRemoteHtml(html: string, baseUrl?: string): string {
+  const bounded = html.length > MAX_RENDER_CHARS ? html.slice(0, MAX_RENDER_CHARS) : html;
+  if (nestsDeeperThan(bounded, MAX_HTML_DEPTH)) return `<p>${escapeHtml(excerptFromHtml(bounded, 2000))}</p>`;
+  let base: URL | undefined;
+  try {
+    base = baseUrl ? new URL(baseUrl) : undefined;
+  } catch {
+    base = undefined;
+  }
+  urlBases = base ? { base, page: base } : undefined;
+  try {
+    return sanitizeHtml(bounded, remotePolicy);
+  } finally {
+    urlBases = undefined;
+  }
+}

@@ -28,6 +28,8 @@ export interface ProjectSettings {
   responseTargetDays: number;
   /** Email updates carry the post's full text (true) or its summary and a link (false). */
   emailFullText: boolean;
+  /** Items fetched by the listening desk are deleted this many days after they were fetched. */
+  listeningKeepDays: number;
 }
 
 export const DEFAULT_SETTINGS: ProjectSettings = {
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   moderationReasons: ['Off-topic', 'Abusive', 'Personal information', 'Spam', 'Duplicate', 'Other'],
   responseTargetDays: 2,
   emailFullText: false,
+  listeningKeepDays: 180,
 };
 
 /** Stored settings merged over the defaults; unknown or mistyped keys fall back to the default. */
