@@ -14,6 +14,7 @@ import * as m0012 from './0012-team-comments.js';
 import * as m0013 from './0013-writing.js';
 import * as m0014 from './0014-post-announcements.js';
 import * as m0015 from './0015-team-links.js';
+import * as m0018 from './0018-wordpress-import.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0013-writing': m0013,
   '0014-post-announcements': m0014,
   '0015-team-links': m0015,
+  '0018-wordpress-import': m0018,
 };

@@ -238,6 +238,49 @@ export interface PostLinkTable {
   created_at: Generated<Date>;
 }
 
+/** One WordPress import run: progress and the stored report (migration 0018). */
+export interface ImportTable {
+  id: Id;
+  project_id: number;
+  status: Generated<'queued' | 'running' | 'done' | 'failed'>;
+  dry_run: Generated<boolean>;
+  options: Json<Record<string, unknown>>;
+  file_names: ColumnType<string[], string[] | undefined, string[]>;
+  site: string | null;
+  items_total: Generated<number>;
+  items_done: Generated<number>;
+  activity: Generated<string>;
+  report: ColumnType<unknown | null, string | null | undefined, string | null>;
+  error: string | null;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
+/** An uploaded export file, in order, as chunks (migration 0018). */
+export interface ImportChunkTable {
+  import_id: number;
+  file_index: number;
+  seq: number;
+  bytes: Buffer;
+}
+
+/** What each WordPress item became here, keyed by its site and WordPress id (migration 0018). */
+export interface ImportItemTable {
+  project_id: number;
+  site: string;
+  kind: 'person' | 'post' | 'page' | 'comment' | 'ping' | 'attachment' | 'term';
+  wp_id: string;
+  local_id: number | null;
+  fingerprint: Generated<string>;
+  old_url: string | null;
+  old_path: string | null;
+  old_slug: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -260,6 +303,9 @@ export interface Database {
   project_post_counts: ProjectPostCountTable;
   tag_post_counts: TagPostCountTable;
   post_links: PostLinkTable;
+  imports: ImportTable;
+  import_chunks: ImportChunkTable;
+  import_items: ImportItemTable;
 }
 
 export type Person = Selectable<PersonTable>;
