@@ -52,9 +52,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX import_items_old_path_idx ON import_items (project_id, old_path) WHERE old_path IS NOT NULL;
     CREATE INDEX import_items_old_slug_idx ON import_items (project_id, kind, old_slug) WHERE old_slug IS NOT NULL;
     CREATE INDEX import_items_wp_id_idx ON import_items (project_id, kind, wp_id);
+
+    -- A commenter's web address (imported comments have one; WordPress asks for it).
+    ALTER TABLE comments ADD COLUMN author_url text CHECK (author_url ~ '^https?://' AND length(author_url) <= 2000);
   `.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`DROP TABLE IF EXISTS import_items; DROP TABLE IF EXISTS import_chunks; DROP TABLE IF EXISTS imports;`.execute(db);
+  await sql`ALTER TABLE comments DROP COLUMN IF EXISTS author_url; DROP TABLE IF EXISTS import_items; DROP TABLE IF EXISTS import_chunks; DROP TABLE IF EXISTS imports;`.execute(db);
 }

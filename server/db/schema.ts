@@ -147,6 +147,8 @@ export interface CommentTable {
   edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The random id in the commenter's signed cookie when they wrote it (migration 0012); binds "known commenter". */
   commenter_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The commenter's web address, for comments imported from WordPress (migration 0018). */
+  author_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ModerationLogTable {
