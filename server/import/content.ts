@@ -43,7 +43,9 @@ const commentTurndown = new TurndownService({ headingStyle: 'atx', codeBlockStyl
 commentTurndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet', 'iframe'] as never);
 
 const BLOCK = 'address|article|aside|blockquote|caption|dd|details|div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|li|main|math|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul|iframe|video|audio|object|style|script|hgroup|menu';
-const BLOCK_TAG = new RegExp(`(<\\/?(?:${BLOCK})\\b[^>]*>)`, 'gi');
+// Tags that stand alone between paragraphs (the parts inside lists and tables are left where they are).
+const OUTER_BLOCK = 'address|article|aside|blockquote|div|dl|fieldset|figure|footer|form|h[1-6]|header|hr|main|math|nav|ol|p|pre|section|table|ul|iframe|video|audio|object|style|script|hgroup|menu|details';
+const BLOCK_TAG = new RegExp(`(<\\/?(?:${OUTER_BLOCK})\\b[^>]*>)`, 'gi');
 const STARTS_BLOCK = new RegExp(`^<\\/?(?:${BLOCK})\\b`, 'i');
 
 /** Restores paragraphs and line breaks to HTML saved without them. */

@@ -227,20 +227,26 @@ export async function* readWxr(chunks: AsyncIterable<Buffer | Uint8Array>, fileN
     if (m) throw new WxrError(`${fileName} is not well-formed XML at line ${m[1]}, column ${m[2]}: ${m[3]}`);
     throw new WxrError(`${fileName} is not well-formed XML at line ${parser.line}, column ${parser.column}: ${message}`);
   };
+  // Records completed before an error are still handed out, then the error is thrown.
   for await (const chunk of chunks) {
+    let failure: unknown;
     try {
       parser.write(decoder.decode(chunk, { stream: true }));
     } catch (e) {
-      fail(e);
+      failure = e;
     }
     while (out.length) yield out.shift() as WxrRecord;
+    if (failure !== undefined) fail(failure);
   }
+  let failure: unknown;
   try {
     parser.write(decoder.decode());
     parser.close();
   } catch (e) {
-    fail(e);
+    failure = e;
   }
+  while (out.length) yield out.shift() as WxrRecord;
+  if (failure !== undefined) fail(failure);
   if (!sawRss || !sawChannel) throw new WxrError(`${fileName} is not a WordPress export: it has no <rss><channel>.`);
   sendSite();
   while (out.length) yield out.shift() as WxrRecord;
