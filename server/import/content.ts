@@ -15,6 +15,8 @@ export interface ConvertNotes {
   unknownShortcodes: string[];
   /** Gallery images that could not be found among the export's attachments. */
   unresolvedGalleryIds: string[];
+  /** The converter could not read the markup: the body is the HTML itself (sanitized when rendered). */
+  keptAsHtml?: boolean;
   /** Text before <!--more-->, when the post had one (plain text). */
   teaser?: string;
 }
@@ -167,11 +169,21 @@ export function convertPostContent(html: string, options: ConvertOptions = {}): 
     if (teaser) notes.teaser = teaser;
     text = text.replace(/\u0002/g, '\n\n');
   }
-  const markdown = turndown.turndown(restoreParagraphs(text)).trim();
-  return { markdown, notes };
+  const html5 = restoreParagraphs(text);
+  try {
+    return { markdown: turndown.turndown(html5).trim(), notes };
+  } catch {
+    // turndown gave up on this markup: keep it as HTML, which the post pipeline sanitizes.
+    notes.keptAsHtml = true;
+    return { markdown: html5, notes };
+  }
 }
 
 /** A comment's text: WordPress comment HTML → Markdown (the comment pipeline allows no raw HTML). */
 export function convertCommentContent(html: string): string {
-  return commentTurndown.turndown(restoreParagraphs(html)).trim();
+  try {
+    return commentTurndown.turndown(restoreParagraphs(html)).trim();
+  } catch {
+    return plainText(html); // comments allow no raw HTML: its text is kept
+  }
 }

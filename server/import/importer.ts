@@ -293,6 +293,7 @@ export class WxrImporter {
     const { markdown, notes } = convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) });
     let body = markdown;
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
+    if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
     if (notes.unresolvedGalleryIds.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Gallery images not found in the export (attachment ids ${notes.unresolvedGalleryIds.join(', ')}).` });
     if (this.setup.media) {
       const result = await this.setup.media.rewrite(tx, body, this.site);
