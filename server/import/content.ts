@@ -181,6 +181,16 @@ export function convertPostContent(html: string, options: ConvertOptions = {}): 
 
 /** A comment's text: WordPress comment HTML → Markdown (the comment pipeline allows no raw HTML). */
 export function convertCommentContent(html: string): string {
+  // Most comments are plain text: paragraphs and line breaks, Markdown characters escaped, no DOM needed.
+  if (!/[<&]/.test(html)) {
+    return html
+      .replace(/\r\n?/g, '\n')
+      .split(/\n\s*\n/)
+      .map((para) => para.trim())
+      .filter(Boolean)
+      .map((para) => commentTurndown.escape(para).replace(/\n/g, '  \n'))
+      .join('\n\n');
+  }
   try {
     return commentTurndown.turndown(restoreParagraphs(html)).trim();
   } catch {

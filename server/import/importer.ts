@@ -471,6 +471,22 @@ export class WxrImporter {
     };
     for (const c of item.comments) place(c);
     const local = new Map<string, { id: number; depth: number; parentId: number | null }>();
+    // One query for what earlier imports made of these comments, one statement to remember them all.
+    const ids = ordered.map((c) => c.id).filter((id) => /^\d{1,19}$/.test(id));
+    const known = new Map<string, { local_id: number | null; fingerprint: string; depth: number | null; parent_id: number | null }>();
+    if (ids.length) {
+      const rows = await tx
+        .selectFrom('import_items')
+        .leftJoin('comments', 'comments.id', 'import_items.local_id')
+        .select(['import_items.wp_id', 'import_items.local_id', 'import_items.fingerprint', 'comments.depth', 'comments.parent_id', 'comments.id as comment_id'])
+        .where('import_items.project_id', '=', this.setup.projectId)
+        .where('import_items.site', '=', this.siteKey)
+        .where('import_items.kind', '=', 'comment')
+        .where('import_items.wp_id', 'in', ids)
+        .execute();
+      for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
+    }
+    const toRemember: Array<{ wpId: string; localId: number; print: string }> = [];
     for (const c of ordered) {
       if (!/^\d{1,19}$/.test(c.id)) {
         this.report.counts.comments.skipped++;
@@ -483,19 +499,16 @@ export class WxrImporter {
       }
       const status: CommentStatus = c.approved === '1' ? 'approved' : c.approved === '0' ? 'pending' : c.approved === 'spam' ? 'spam' : c.approved === 'trash' || c.approved === 'post-trashed' ? 'deleted' : 'pending';
       const print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
-      const mapped = await this.mapping(tx, 'comment', c.id);
+      const mapped = known.get(c.id);
       const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
       // Threads here are at most 3 deep: deeper replies hang under the third level.
       const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
       const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
       if (mapped?.local_id) {
-        const row = await tx.selectFrom('comments').select(['id', 'depth', 'parent_id']).where('id', '=', mapped.local_id).executeTakeFirst();
-        if (row) {
-          local.set(c.id, { id: row.id, depth: row.depth, parentId: row.parent_id });
-          if (mapped.fingerprint === print) {
-            this.report.counts.comments.unchanged++;
-            continue;
-          }
+        local.set(c.id, { id: mapped.local_id, depth: mapped.depth ?? 1, parentId: mapped.parent_id });
+        if (mapped.fingerprint === print) {
+          this.report.counts.comments.unchanged++;
+          continue;
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
@@ -535,7 +548,14 @@ export class WxrImporter {
         if (parent && parent.depth >= 3) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
         if (c.parent && c.parent !== '0' && !parent) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: `Its parent comment (${c.parent}) is not in the export: it starts its own thread.` });
       }
-      await this.remember(tx, 'comment', c.id, commentId, print);
+      toRemember.push({ wpId: c.id, localId: commentId, print });
+    }
+    if (toRemember.length) {
+      await tx
+        .insertInto('import_items')
+        .values(toRemember.map((r) => ({ project_id: this.setup.projectId, site: this.siteKey, kind: 'comment' as const, wp_id: r.wpId, local_id: r.localId, fingerprint: r.print, created_at: this.setup.now, updated_at: this.setup.now })))
+        .onConflict((oc) => oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet((eb) => ({ local_id: eb.ref('excluded.local_id'), fingerprint: eb.ref('excluded.fingerprint'), updated_at: eb.ref('excluded.updated_at') })))
+        .execute();
     }
   }
 
