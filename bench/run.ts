@@ -12,6 +12,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,6 +285,19 @@ interface Row {
   ceilingRps?: number;
 }
 
+/** The body's size on the wire for one Accept-Encoding (node:http: fetch would decode it). */
+function wireBytes(base: string, url: string, acceptEncoding: 'br' | 'gzip' | undefined): Promise<{ encoding: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(base + url, { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ encoding: String(res.headers['content-encoding'] ?? 'plain'), bytes }));
+      })
+      .on('error', reject);
+  });
+}
+
 async function main() {
   const started = Date.now();
   say(`project-blogs benchmark${quick ? ' (--quick: a smoke run, numbers mean nothing)' : ''}`);
@@ -369,6 +383,8 @@ async function main() {
     await measure('site home /', job(['/']), { ratioGoal: true });
     await measure('project home', job([`/${MEASURED.project}/`]), { ratioGoal: true });
     await measure(`post page (${settings.comments} comments)`, job([postPath]), { ratioGoal: true });
+    // The same cached page as a browser asks for it: the Brotli copy made when the page was stored.
+    await measure(`post page, Accept-Encoding: br, gzip`, job([postPath], { headers: { 'accept-encoding': 'br, gzip' } }), { ratioGoal: true });
     await measure('project home, cache bypassed', job([`/${MEASURED.project}/`], { headers: uncached }));
     await measure('post page, cache bypassed', job([postPath], { headers: uncached }));
     const refusedTarget = 'post page, over the rate limit (429)';
@@ -402,6 +418,15 @@ async function main() {
     } else {
       rows.push({ target: 'search', note: 'skipped: /search answers 404 (the search route is not merged yet)' });
     }
+
+    // Bytes on the wire per response, by Accept-Encoding (issue 14: the weight readers pay for).
+    const weights: string[] = [];
+    for (const [name, url] of [['post page', postPath], ['project Atom feed', feed], ['stylesheet', '/static/css/site.css']] as const) {
+      const sizes = [];
+      for (const encoding of [undefined, 'br', 'gzip'] as const) sizes.push(await wireBytes(base, url, encoding));
+      weights.push(`${name} ${sizes.map((s) => `${s.encoding} ${s.bytes.toLocaleString('en')}`).join(', ')}`);
+    }
+    notes.push(`bytes per response (plain, Accept-Encoding: br, gzip): ${weights.join('; ')}`);
 
     const commentsAt = `${postPath}/comments`;
     if (!wanted('comment POST')) {

@@ -4,14 +4,15 @@
 //   1. decorators: config, db (writes), readDb (public reads), readRouter (with a replica), clock,
 //      siteIdentity (tag: ids, from the database), siteSettings (name, description, organisation),
 //      jobs (the background-job worker, started by main.ts)
-//   2. plugins: security headers, forms (body, cookies, CSRF), static files, views, rate limits, auth
-//      (request.user from the session cookie), page cache (anonymous GETs answered from memory in
-//      onRequest; after helmet and cookies so those headers and cookies are in place)
+//   2. plugins: security headers, forms (body, cookies, CSRF), static files (with their compressed
+//      copies), views, rate limits, auth (request.user from the session cookie), page cache (anonymous
+//      GETs answered from memory in onRequest; after helmet and cookies so those headers and cookies are
+//      in place), compression (after the page cache, so that what it stores is plain; before the routes,
+//      which @fastify/compress hooks as they are added)
 //   3. hooks: with a replica, where this request reads (after the page cache, so a hit costs nothing);
 //      canonical URLs (301 for case and trailing-slash variants)
 //   4. error and not-found pages
 //   5. routes, one domain at a time; fixed paths before the `/:project/…` catch-alls they would shadow
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/create-db.js';
@@ -26,15 +27,18 @@ import mediaRoutes from './media/routes.js';
 import importRoutes from './import/routes.js';
 import oldAddressRoutes, { answerOldSiteHosts } from './import/redirects.js';
 import commentRoutes from './comments/routes.js';
+import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
 import peopleRoutes from './people/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
+import { registerCompression, registerStaticFiles } from './plugins/compression.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { warnOnceAboutProxy, withRedactedUrls } from './plugins/request-log.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/view.js';
-import postRoutes from './posts/routes.js';
+import postRoutes from './post-page/routes.js';
+import { renderPostPage } from './post-page/page.js';
 import projectRoutes from './projects/routes.js';
 import searchRoutes from './search/routes.js';
 import siteRoutes from './site/routes.js';
@@ -120,17 +124,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cookieSecret: await loadSiteSecret(options.db),
     secureCookies: config.publicUrl.startsWith('https://'),
   });
-  await app.register(fastifyStatic, {
-    root: STATIC_DIR,
-    prefix: '/static/',
-    maxAge: 3_600_000,
-    index: false,
-    list: false,
-  });
+  await registerStaticFiles(app, STATIC_DIR);
   await registerViews(app);
   await registerRateLimit(app, config);
   await app.register(authPlugin);
+  registerRenderStamp(app); // the comment form's signed render time, with or without the page cache
   await app.register(pageCachePlugin, options.pageCache ?? {});
+  await registerCompression(app);
   // Site settings changed (here or on another server): read them again, then drop every page rendered
   // meanwhile with the old ones (the NOTIFY already dropped those from before).
   app.pageCache.onSiteChange(() => {
@@ -173,7 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(moderationRoutes);
   await app.register(projectRoutes);
   await app.register(postRoutes);
-  await app.register(commentRoutes);
+  await app.register(commentRoutes, { renderPostPage });
 
   return app;
 }

@@ -1,13 +1,12 @@
-// Accounts: sign in and out, set a password from a one-time link (public); own profile and password
-// (signed in: registered by server/admin/routes.ts behind requireUser).
+// Accounts: sign in and out, set a password from a one-time link (public). Changing one's own profile
+// and password is on the signed-in side: admin/profile.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { createSession, deleteSession, deleteSessionsOf, sessionTokenOf } from '../auth/sessions.js';
 import { urls } from '../urls.js';
 import { hasErrors, text, type FormBody, type FormErrors } from './form.js';
 import { passwordProblem } from './password-rules.js';
-import { MAX_BIO_LENGTH, displayNameProblem, handleProblem } from './people.js';
-import { findPersonByEmail, findPersonById, setPasswordHash, updateProfile } from './queries.js';
+import { findPersonByEmail, setPasswordHash } from './queries.js';
 import { clearSessionCookie, safeNextPath, setSessionCookie } from './session-cookie.js';
 import { blockedUntil, clearLoginFailures, loginThrottleKeys, recordLoginFailure } from './throttle.js';
 import { consumePasswordToken, findTokenPerson, unusableTokenState, type PasswordLinkState } from './tokens.js';
@@ -145,56 +144,5 @@ export default async function accountRoutes(app: FastifyInstance) {
     await deleteSessionsOf(app.db, personId);
     await startSession(app, request, reply, personId);
     return reply.redirect(`${urls.admin()}?welcome=1`, 303);
-  });
-}
-
-/** Own profile and password; registered behind requireUser. */
-export async function profileRoutes(app: FastifyInstance) {
-  const profilePage = async (request: FastifyRequest, reply: import('fastify').FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) =>
-    reply.code(status).page('pages/accounts/profile', { title: 'Your profile', noindex: true, values, errors, notice, maxBio: MAX_BIO_LENGTH });
-
-  // GET /admin/profile — display name, handle, bio
-  app.get<{ Querystring: { saved?: string; password?: string } }>('/admin/profile', async (request, reply) => {
-    const me = (await findPersonById(app.db, request.user!.id))!;
-    const notice = request.query.password === 'changed' ? 'Your password has been changed. You have been signed out everywhere else.' : request.query.saved ? 'Your profile has been saved.' : undefined;
-    return profilePage(request, reply, 200, { displayName: me.display_name, handle: me.handle, bio: me.bio }, {}, notice);
-  });
-
-  // POST /admin/profile — save them
-  app.post<{ Body: FormBody }>('/admin/profile', async (request, reply) => {
-    const values = { displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), bio: text(request.body, 'bio') };
-    const errors: FormErrors = {};
-    const nameError = displayNameProblem(values.displayName);
-    if (nameError) errors.displayName = nameError;
-    const handleError = await handleProblem(app.db, values.handle.trim(), request.user!.id);
-    if (handleError) errors.handle = handleError;
-    if (values.bio.trim().length > MAX_BIO_LENGTH) errors.bio = `Use at most ${MAX_BIO_LENGTH} characters.`;
-    if (hasErrors(errors)) return profilePage(request, reply, 422, values, errors);
-    await updateProfile(app.db, request.user!.id, { displayName: values.displayName.trim(), handle: values.handle.trim(), bio: values.bio.trim() }, app.clock.now());
-    return reply.redirect('/admin/profile?saved=1', 303);
-  });
-
-  const passwordPage = (reply: import('fastify').FastifyReply, status: number, errors: FormErrors) =>
-    reply.code(status).header('cache-control', 'no-store').page('pages/accounts/password', { title: 'Change your password', noindex: true, errors });
-
-  // GET /admin/password — change password form
-  app.get('/admin/password', async (_request, reply) => passwordPage(reply, 200, {}));
-
-  // POST /admin/password — needs the current password; ends every other session
-  app.post<{ Body: FormBody }>('/admin/password', async (request, reply) => {
-    const current = text(request.body, 'current');
-    const password = text(request.body, 'password');
-    const confirm = text(request.body, 'confirm');
-    const me = (await findPersonById(app.db, request.user!.id))!;
-    const errors: FormErrors = {};
-    if (!current) errors.current = 'Enter your current password.';
-    else if (!me.password_hash || !(await verifyPassword(me.password_hash, current))) errors.current = 'Your current password is not right.';
-    const problem = passwordProblem(password);
-    if (problem) errors.password = problem;
-    else if (password !== confirm) errors.confirm = 'The two passwords are not the same.';
-    if (hasErrors(errors)) return passwordPage(reply, 422, errors);
-    await setPasswordHash(app.db, me.id, await hashPassword(password), app.clock.now());
-    await deleteSessionsOf(app.db, me.id, sessionTokenOf(request));
-    return reply.redirect('/admin/profile?password=changed', 303);
   });
 }

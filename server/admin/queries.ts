@@ -1,7 +1,7 @@
 // SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people.
-import type { Db } from '../db/create-db.js';
+import type { Db, Tx } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
-import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface DashboardProject {
   id: number;
@@ -40,7 +40,7 @@ export async function listDashboardProjects(db: Db, personId: number, isSiteAdmi
         count().where((p) => isPublic(p, now)).as('published'),
         posts('draft')
           .where('posts.review_note', 'is not', null)
-          .where((p) => p.or([p('posts.created_by', '=', personId), p.exists(p.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId))]))
+          .where((p) => p.or([p('posts.created_by', '=', personId), hasAuthor(p, personId)]))
           .as('sent_back'),
         eb
           .selectFrom('comments')
@@ -98,7 +98,40 @@ export async function listAdminTeam(db: Db, projectId: number): Promise<AdminTea
   }));
 }
 
-export async function countOwners(db: Db, projectId: number): Promise<number> {
+/** A person's membership of a project (their role), if they have one. */
+export async function findMembership(db: Db | Tx, projectId: number, personId: number): Promise<{ person_id: number; role: Role } | undefined> {
+  return db.selectFrom('memberships').select(['person_id', 'role']).where('project_id', '=', projectId).where('person_id', '=', personId).executeTakeFirst();
+}
+
+export async function insertMembership(db: Db, projectId: number, personId: number, role: Role): Promise<void> {
+  await db.insertInto('memberships').values({ project_id: projectId, person_id: personId, role }).execute();
+}
+
+/**
+ * Takes the project's row lock for the rest of the transaction, so that changes to one project's team
+ * happen one after another (two owners demoting each other at once cannot both see two owners).
+ */
+export async function lockProjectTeam(tx: Tx, projectId: number): Promise<void> {
+  await tx.selectFrom('projects').select('id').where('id', '=', projectId).forUpdate().execute();
+}
+
+export async function updateMemberRole(tx: Tx, projectId: number, personId: number, role: Role): Promise<void> {
+  await tx.updateTable('memberships').set({ role }).where('project_id', '=', projectId).where('person_id', '=', personId).execute();
+}
+
+export async function deleteMembership(tx: Tx, projectId: number, personId: number): Promise<void> {
+  await tx.deleteFrom('memberships').where('project_id', '=', projectId).where('person_id', '=', personId).execute();
+}
+
+/**
+ * A role changed or taken away leaves no row behind: the person's updated_at says when, so that what
+ * they may moderate (their private moderation feed's Last-Modified) moves forward.
+ */
+export async function markTeamChange(tx: Tx, personId: number, now: Date): Promise<void> {
+  await tx.updateTable('people').set({ updated_at: now }).where('id', '=', personId).execute();
+}
+
+export async function countOwners(db: Db | Tx, projectId: number): Promise<number> {
   const row = await db
     .selectFrom('memberships')
     .select((eb) => eb.fn.countAll<number>().as('n'))

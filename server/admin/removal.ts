@@ -2,7 +2,7 @@
 // form (works without JavaScript); the POST does it. Registered behind requireSiteAdmin.
 import type { FastifyInstance } from 'fastify';
 import { findProjectBySlug } from '../projects/queries.js';
-import { loadProject } from '../projects/routes.js';
+import { loadProject } from '../projects/project-page.js';
 import { SLUG_PATTERN } from '../urls.js';
 import { deleteProject, findDemo, removeDemo } from './projects.js';
 

@@ -2,10 +2,10 @@
 // where it is registered, once for every route in it. A refused check is a 403 page (or, for a
 // signed-out GET, a redirect to the sign-in page).
 import type { FastifyInstance } from 'fastify';
-import { profileRoutes } from '../accounts/routes.js';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { requireProjectAction } from '../auth/project-access.js';
 import dashboardRoutes from './dashboard.js';
+import profileRoutes from './profile.js';
 import sitePeopleRoutes from './people.js';
 import removalRoutes from './removal.js';
 import siteSettingsRoutes from './site.js';

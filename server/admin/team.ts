@@ -1,12 +1,15 @@
 // /admin/projects/:project/team — owners (and site admins) add people, set roles, remove people.
-// Registered behind requireProjectAction('manage-team'). A project always keeps at least one owner.
+// Registered behind requireProjectAction('manage-team'). A project always keeps at least one owner
+// (team-rules.ts, in a transaction).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
 import { ROLES, createPersonWithLink, isRole, validateNewPerson } from '../accounts/people.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
+import type { Role } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { countOwners, listAdminTeam } from './queries.js';
+import { countOwners, findMembership, insertMembership, listAdminTeam } from './queries.js';
+import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
@@ -19,7 +22,8 @@ export default async function teamRoutes(app: FastifyInstance) {
     const { project } = accessOf(request);
     const team = await listAdminTeam(app.db, project.id);
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/team', {
-      title: `Team: ${project.title}`,
+      // Not the public team page's title ("Team: …"): the two are different pages in a browser's history and tabs.
+      title: `Manage the team: ${project.title}`,
       noindex: true,
       p: project,
       team,
@@ -52,10 +56,10 @@ export default async function teamRoutes(app: FastifyInstance) {
     if (emailError) errors.email = emailError;
     const existing = emailError ? undefined : await findPersonByEmail(app.db, email);
     if (existing) {
-      const member = await app.db.selectFrom('memberships').select('role').where('project_id', '=', project.id).where('person_id', '=', existing.id).executeTakeFirst();
+      const member = await findMembership(app.db, project.id, existing.id);
       if (member) errors.email = `${existing.display_name} is already on the team, as ${member.role}.`;
       if (hasErrors(errors)) return renderTeam(request, reply, 422, values, errors);
-      await app.db.insertInto('memberships').values({ project_id: project.id, person_id: existing.id, role: values.role as never }).execute();
+      await insertMembership(app.db, project.id, existing.id, values.role as Role);
       return reply.redirect(`${teamUrl(project.slug)}?added=1`, 303);
     }
     if (!emailError) {
@@ -66,7 +70,7 @@ export default async function teamRoutes(app: FastifyInstance) {
     if (hasErrors(errors)) return renderTeam(request, reply, 422, values, errors);
     const now = app.clock.now();
     const created = await createPersonWithLink(app.db, { email, displayName: values.displayName, handle: values.handle }, request.user!.id, now);
-    await app.db.insertInto('memberships').values({ project_id: project.id, person_id: created.personId, role: values.role as never }).execute();
+    await insertMembership(app.db, project.id, created.personId, values.role as Role);
     // The link is shown on this response only (never in a URL or cookie), so no redirect here.
     return reply.header('cache-control', 'no-store').page('pages/admin/link', {
       title: 'Set-password link',
@@ -82,19 +86,10 @@ export default async function teamRoutes(app: FastifyInstance) {
   async function loadMember(request: FastifyRequest<{ Params: { person: string } }>) {
     const { project } = accessOf(request);
     if (!PERSON_ID.test(request.params.person)) throw notFound('There is no such team member.');
-    const member = await app.db
-      .selectFrom('memberships')
-      .select(['person_id', 'role'])
-      .where('project_id', '=', project.id)
-      .where('person_id', '=', Number(request.params.person))
-      .executeTakeFirst();
+    const member = await findMembership(app.db, project.id, Number(request.params.person));
     if (!member) throw notFound('There is no such team member.');
     return member;
   }
-
-  // A role changed or taken away leaves no row behind: the person's updated_at says when, so that what
-  // they may moderate (their private moderation feed's Last-Modified) moves forward.
-  const markTeamChange = (personId: number) => app.db.updateTable('people').set({ updated_at: app.clock.now() }).where('id', '=', personId).execute();
 
   // POST /admin/projects/:project/team/:person/role — change a member's role
   app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/role', async (request, reply) => {
@@ -103,23 +98,35 @@ export default async function teamRoutes(app: FastifyInstance) {
     const role = text(request.body, 'role');
     const field = `role-${member.person_id}`;
     if (!isRole(role)) return renderTeam(request, reply, 422, emptyAdd, { [field]: 'Choose a role.' });
-    if (member.role === 'owner' && role !== 'owner' && (await countOwners(app.db, project.id)) <= 1) {
-      return renderTeam(request, reply, 422, emptyAdd, { [field]: 'A project needs at least one owner. Make someone else an owner first.' });
-    }
-    await app.db.updateTable('memberships').set({ role }).where('project_id', '=', project.id).where('person_id', '=', member.person_id).execute();
-    await markTeamChange(member.person_id);
+    // Checked again inside the change's transaction: the member may have gone meanwhile.
+    const outcome = await changeMemberRole(app.db, project.id, member.person_id, role, app.clock.now());
+    if (outcome === 'not-member') throw notFound('There is no such team member.');
+    if (outcome === 'last-owner') return renderTeam(request, reply, 422, emptyAdd, { [field]: LAST_OWNER });
     return reply.redirect(`${teamUrl(project.slug)}?updated=1`, 303);
   });
 
-  // POST /admin/projects/:project/team/:person/remove — take someone off the team
-  app.post<{ Params: { project: string; person: string } }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
+  // POST /admin/projects/:project/team/:person/remove — take someone off the team: first a page asking
+  // "Remove … from the team?" (no script needed), whose form posts again with confirm=yes
+  app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
     const { project } = accessOf(request);
     const member = await loadMember(request);
-    if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
-      return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: 'A project needs at least one owner. Make someone else an owner first.' });
+    if (text(request.body, 'confirm') !== 'yes') {
+      // The last owner is refused before asking (removeMember refuses it again, under the project's lock).
+      if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
+        return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });
+      }
+      const person = await app.db.selectFrom('people').select('display_name').where('id', '=', member.person_id).executeTakeFirstOrThrow();
+      return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
+        title: `Remove ${person.display_name} from the team?`,
+        noindex: true,
+        p: project,
+        member: { personId: member.person_id, displayName: person.display_name, role: member.role },
+        teamUrl: teamUrl(project.slug),
+      });
     }
-    await app.db.deleteFrom('memberships').where('project_id', '=', project.id).where('person_id', '=', member.person_id).execute();
-    await markTeamChange(member.person_id);
+    const outcome = await removeMember(app.db, project.id, member.person_id, app.clock.now());
+    if (outcome === 'not-member') throw notFound('There is no such team member.');
+    if (outcome === 'last-owner') return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });
     return reply.redirect(`${teamUrl(project.slug)}?removed=1`, 303);
   });
 }

@@ -1,7 +1,7 @@
 // Who may do what in a project. One table of permissions, read by every admin route group.
 import type { Db } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from './signed-in-user.js';
 
 export type Action =
   | 'manage-team'      // add/remove people, set roles

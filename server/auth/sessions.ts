@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from './signed-in-user.js';
 
 export const SESSION_COOKIE = 'pb_session';
 /** On an https site the cookie carries the `__Host-` prefix: the browser then only accepts it Secure,

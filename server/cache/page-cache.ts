@@ -3,6 +3,8 @@
 // (least recently used out first) and in time. No Fastify and no database here, so it is easy to reason
 // about; plugin.ts decides what may be stored and listener.ts says when to drop it.
 import { createHash } from 'node:crypto';
+import type { CompressedForms } from '../compression.js';
+import type { CompressedTemplate } from './compressed-template.js';
 
 export interface CachedPage {
   /** Body with CSRF tokens replaced by CSRF_PLACEHOLDER when `csrf` is true. */
@@ -14,11 +16,15 @@ export interface CachedPage {
    * value goes in each gap. A response is then a Buffer.concat, not a search-and-replace of the page.
    */
   template?: { parts: Buffer[]; slots: Array<'csrf' | 'stamp'> };
-  /** For pages whose only per-response value is the render stamp: the body with the current one. */
-  stamped?: { stamp: string; body: Buffer };
+  /** `encoded` in Brotli and gzip, made once when stored (undefined: too small to be worth it). */
+  compressed?: CompressedForms | undefined;
+  /** `template` in Brotli and gzip, made once when stored: filled by concatenation too (compressed-template.ts). */
+  compressedTemplate?: CompressedTemplate;
+  /** For pages whose only per-response value is the render stamp: the body with the current one, in each encoding asked for. */
+  stamped?: { stamp: string; body: Buffer; br?: Buffer; gzip?: Buffer };
   /** Strong ETag of the body; undefined when each response differs (a fresh CSRF token per visitor). */
   etag: string | undefined;
-  /** Response headers to replay (no Set-Cookie, no Content-Length). */
+  /** Response headers to replay (no Set-Cookie, Content-Length, Content-Encoding nor ETag). */
   headers: Record<string, string>;
   statusCode: number;
   projectId: number | null;

@@ -7,7 +7,7 @@
 // A page with a form carries the visitor's own CSRF token: the stored copy has a placeholder in its place
 // and every visitor gets a fresh token of their own (so such a response is `private, no-store`). The
 // public comment form has no such token (see commentFormTrusted): a post page is public, and its only
-// per-response value, the signed render time, is put in once a second.
+// per-response value, the signed render time (comments/render-stamp.ts), is put in once a second.
 // Rule for other developers: a page that changes with a cookie must name that cookie pb_something (then
 // it bypasses the cache), or set a cookie in its answer, or register its route with
 // `config: { pageCache: false }`. A value minted per render must be substituted like the render stamp.
@@ -28,12 +28,15 @@
 // with Cache-Control that lets a CDN hold them briefly; personal ones get `private, no-store`. A stored
 // response with a Last-Modified (feeds) answers If-Modified-Since too, from memory, by the same rules as
 // its route (conditional-get.ts).
-import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CacheListener } from './listener.js';
+import { findStoreFacts } from './queries.js';
 import { isNotModified } from '../conditional-get.js';
 import { CSRF_PLACEHOLDER, etagOf, fillTemplate, PageCache, splitTemplate, STAMP_PLACEHOLDER, type CachedPage } from './page-cache.js';
+import { brotliOf, compressBody, etagForEncoding, MIN_COMPRESS_BYTES, negotiateEncoding, varyWithAcceptEncoding, type CompressedForms, type Encoding } from '../compression.js';
+import { offeredForms } from '../plugins/compression.js';
+import { compressTemplate, fillCompressed } from './compressed-template.js';
 
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=60';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
@@ -130,11 +133,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
       if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return false;
       const entry = store.getStale(request.url, app.clock.now().getTime(), STALE_IF_ERROR_MS);
       if (!entry) return false;
-      reply.headers(entry.headers).header('x-cache', 'stale').header('cache-control', PRIVATE_CACHE_CONTROL).removeHeader('etag');
-      const body = entry.template
-        ? fillTemplate(entry.template, { csrf: entry.csrf ? csrfTokenFor(request, reply) : undefined, stamp: reply.renderStamp() })
-        : (entry.encoded ?? entry.body);
-      void reply.code(entry.statusCode).send(body);
+      reply.headers(entry.headers).header('x-cache', 'stale').header('cache-control', PRIVATE_CACHE_CONTROL);
+      sendStored(request, reply, entry, undefined);
       return true;
     },
   };
@@ -143,18 +143,6 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     await listener.start();
     app.addHook('onClose', async () => listener.stop());
   }
-
-  // A signed "this page was rendered at" value for forms (the comment form's too-fast check). Stored
-  // copies get a fresh one per response, like CSRF tokens, so a cached form never carries an old time.
-  // Signed once per second (its precision; the too-fast check counts whole seconds): one HMAC per second,
-  // not one per page view.
-  let lastStamp = { second: -1, value: '' };
-  app.decorateReply('renderStamp', function renderStamp(this: FastifyReply) {
-    const second = Math.floor(app.clock.now().getTime() / 1000);
-    if (lastStamp.second !== second) lastStamp = { second, value: app.signCookie(String(second * 1000)) };
-    (this.request as WithState)[STATE]?.stamps.push(lastStamp.value);
-    return lastStamp.value;
-  });
 
   // A returning visitor's CSRF cookie maps to one token (a per-visitor token, as in any synchronizer
   // scheme): no unsigning and hashing on every page view. Bounded; cleared when full.
@@ -172,6 +160,40 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     return token;
   }
 
+  /**
+   * Answers with a stored page in the encoding the reader accepts, from the copies made when it was
+   * stored: concatenation at most, never compression. With `now` (a hit) it answers 304 when the
+   * reader's copy is current; without (a stale copy while the database is away) it sends no ETag.
+   */
+  function sendStored(request: FastifyRequest, reply: FastifyReply, entry: CachedPage, now: Date | undefined) {
+    const encoding = encodingFor(request, entry);
+    if (now && entry.etag) {
+      reply.header('etag', etagForEncoding(entry.etag, encoding));
+      if (notModified(request, entry, now)) return void reply.code(304).send();
+    }
+    let body: Buffer | string;
+    if (entry.template && !entry.csrf) {
+      // A page whose only per-response value is the render stamp (the post page and its comment
+      // form): the same bytes for every reader within a second, so built once a second (per encoding
+      // asked for), not per response: gzip by concatenation, Brotli compressed (a Brotli stream cannot be
+      // joined around the stamp: compressed-template.ts), once a second however many readers.
+      const stamp = reply.renderStamp();
+      if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
+      const stamped = entry.stamped;
+      if (encoding === 'identity') body = stamped.body;
+      else if (encoding === 'gzip') body = stamped.gzip ??= fillCompressed(entry.compressedTemplate!, 'gzip', { stamp });
+      else body = stamped.br ??= brotliOf(stamped.body);
+    } else if (entry.template) {
+      // One token and one stamp per response, however many forms the page has.
+      const values = { csrf: entry.csrf ? csrfTokenFor(request, reply) : undefined, stamp: reply.renderStamp() };
+      body = encoding === 'identity' ? fillTemplate(entry.template, values) : fillCompressed(entry.compressedTemplate!, encoding, values);
+    } else {
+      body = encoding === 'identity' ? (entry.encoded ?? entry.body) : entry.compressed![encoding];
+    }
+    if (encoding !== 'identity') reply.header('content-encoding', encoding);
+    return void reply.code(entry.statusCode).send(body);
+  }
+
   // A callback hook, not async: this runs on every request, and a hit is answered from here.
   app.addHook('onRequest', (request: WithState, reply, done) => {
     if (request.method !== 'GET' || hasPersonalCookie(request.cookies)) return done();
@@ -181,22 +203,16 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     request[STATE] = state;
     if (entry) {
       reply.headers(entry.headers).header('x-cache', 'hit');
-      if (entry.template && !entry.csrf) {
-        // A page whose only per-response value is the render stamp (the post page and its comment
-        // form): the same bytes for every reader within a second, so built once a second, not per response.
-        if (notModified(request, entry, startedAt)) return void reply.code(304).send();
-        const stamp = reply.renderStamp();
-        if (entry.stamped?.stamp !== stamp) entry.stamped = { stamp, body: fillTemplate(entry.template, { stamp }) };
-        return void reply.code(entry.statusCode).send(entry.stamped.body);
-      }
-      if (entry.csrf && entry.template) {
-        // One token and one stamp per response, however many forms the page has.
-        return void reply.code(entry.statusCode).send(fillTemplate(entry.template, { csrf: csrfTokenFor(request, reply), stamp: reply.renderStamp() }));
-      }
-      if (notModified(request, entry, startedAt)) return void reply.code(304).send();
-      return void reply.code(entry.statusCode).send(entry.encoded ?? entry.body);
+      return sendStored(request, reply, entry, startedAt);
     }
-    // Learn which CSRF tokens this response hands out, to keep them out of the stored copy.
+    // Learn which render stamps (comments/render-stamp.ts) and CSRF tokens this response hands out, to
+    // keep them out of the stored copy: every copy gets fresh ones.
+    const stampOf = reply.renderStamp;
+    reply.renderStamp = function renderStamp(this: FastifyReply) {
+      const stamp = stampOf.call(this);
+      state.stamps.push(stamp);
+      return stamp;
+    };
     const generate = reply.generateCsrf;
     reply.generateCsrf = function generateCsrf(this: FastifyReply, ...args: Parameters<FastifyReply['generateCsrf']>) {
       const token = generate.apply(this, args);
@@ -215,6 +231,8 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     if (state?.hit) return done(null, payload);
     const type = String(reply.getHeader('content-type') ?? '');
     if (reply.statusCode !== 200 || !CACHEABLE_TYPE.test(type)) return done(null, payload);
+    // Sent compressed or plain by Accept-Encoding (plugins/compression.ts), and so stored with that said.
+    reply.header('vary', varyWithAcceptEncoding(reply.getHeader('vary')));
     const setCookie = reply.getHeader('set-cookie');
     const cookieNames = (Array.isArray(setCookie) ? setCookie : setCookie ? [String(setCookie)] : []).map((c) => c.split('=', 1)[0]);
     const routeSaid = String(reply.getHeader('cache-control') ?? '');
@@ -248,50 +266,62 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     }
     if (handle.active) {
       reply.header('x-cache', 'miss');
-      void fill(request, reply, template, etag, csrf, state);
+      void fill(request, reply, template, offeredForms(reply, payload), etag, csrf, state);
     }
     if (etag !== undefined && isNotModified(request.headers, { etag, lastModified: headerText(reply.getHeader('last-modified')) }, state.startedAt)) {
+      // The ETag of the copy this reader would have been sent.
+      const encoding = Buffer.byteLength(body) >= MIN_COMPRESS_BYTES ? negotiateEncoding(request.headers['accept-encoding']) : 'identity';
+      reply.header('etag', etagForEncoding(etag, encoding));
       reply.code(304);
       return done(null, '');
     }
     return done(null, payload);
   });
 
-  async function fill(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined, csrf: boolean, state: RequestState) {
+  async function fill(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: string,
+    offered: CompressedForms | undefined,
+    etag: string | undefined,
+    csrf: boolean,
+    state: RequestState,
+  ) {
     const { startedAt, generation } = state;
     const perResponse = csrf || state.stamps.length > 0; // values to fill in for each response
     const slug = projectSlugOf(request);
     try {
-      // Which project the page shows, and when the next scheduled post goes public (the page may change then).
-      // (A post that went public after the request started is found too, so its entry expires at once.)
-      const { rows } = await sql<{ project_id: number | null; next_at: Date | null }>`
-        SELECT (SELECT id FROM projects WHERE slug = ${slug ?? ''}) AS project_id,
-               (SELECT min(published_at) FROM posts
-                 WHERE deleted_at IS NULL AND status IN ('published', 'scheduled') AND published_at > ${startedAt}) AS next_at
-      `.execute(app.readDb);
-      const row = rows[0];
-      const projectId = slug && row?.project_id != null ? Number(row.project_id) : null;
+      const { projectId, nextPublicationAt } = await findStoreFacts(app.readDb, slug, startedAt);
       if (slug && projectId !== null) slugToId.set(slug, projectId);
-      const expiresAt = Math.min(startedAt.getTime() + maxTtl, row?.next_at ? new Date(row.next_at).getTime() : Infinity);
+      const expiresAt = Math.min(startedAt.getTime() + maxTtl, nextPublicationAt?.getTime() ?? Infinity);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value === undefined || name === 'set-cookie' || name === 'content-length' || name === 'x-cache') continue;
+        if (value === undefined || SET_PER_RESPONSE.has(name)) continue;
         if (state.preset[name] === value) continue; // set by an earlier hook on every request, the hit included
         headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
       }
+      if (generation !== store.generation) return; // would not be stored: spare the compression
+      // Every encoded copy is made here, once (a route that had them already, the feeds, offered them).
+      const encoded = perResponse ? undefined : Buffer.from(body);
+      const template = perResponse ? splitTemplate(body) : undefined;
+      const compressed = encoded && (offered ?? compressBody(encoded));
+      // Brotli by template only where a visitor's token makes each response differ (see sendStored).
+      const compressedTemplate = template && encodedLength(template.parts) >= MIN_COMPRESS_BYTES ? compressTemplate(template, { brotli: csrf }) : undefined;
       store.set(
         request.url,
         {
           body,
-          encoded: perResponse ? undefined : Buffer.from(body),
-          template: perResponse ? splitTemplate(body) : undefined,
+          encoded,
+          template,
+          compressed,
+          compressedTemplate,
           etag,
           headers,
           statusCode: 200,
           projectId,
           csrf,
           expiresAt,
-          bytes: body.length * 4 + 512,
+          bytes: body.length * 4 + 512 + (compressed ? compressed.br.length + compressed.gzip.length : 0) + (compressedTemplate?.bytes ?? 0),
         },
         generation,
       );
@@ -309,6 +339,20 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions) 
     else if (id !== undefined) store.invalidate(id);
     else store.invalidate(-1); // nothing of this project is stored; site-wide pages still go
   }
+}
+
+/** Headers made for each response, never replayed from a stored one. */
+const SET_PER_RESPONSE = new Set(['set-cookie', 'content-length', 'content-encoding', 'etag', 'x-cache']);
+
+/** What a stored page can be sent as, for this reader. */
+function encodingFor(request: FastifyRequest, entry: CachedPage): Encoding | 'identity' {
+  // A stamp-only page has its Brotli copy made once a second (sendStored).
+  if (entry.compressedTemplate) return negotiateEncoding(request.headers['accept-encoding'], entry.compressedTemplate.br || !entry.csrf ? 'both' : 'gzip');
+  return entry.compressed ? negotiateEncoding(request.headers['accept-encoding']) : 'identity';
+}
+
+function encodedLength(parts: Buffer[]): number {
+  return parts.reduce((n, p) => n + p.length, 0);
 }
 
 /** A stored response's validators against the request's (ETag and, when it has one, Last-Modified). */
@@ -333,10 +377,6 @@ export default fp(pageCachePlugin, { name: 'page-cache' });
 declare module 'fastify' {
   interface FastifyInstance {
     pageCache: PageCacheHandle;
-  }
-  interface FastifyReply {
-    /** A signed timestamp of this render (verify with app.unsignCookie); fresh in every cached copy. */
-    renderStamp(): string;
   }
   interface FastifyContextConfig {
     /** false: never store this route's answers, even for anonymous readers. */

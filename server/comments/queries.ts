@@ -1,6 +1,6 @@
 // SQL for comments as the public sees them: approved only, threaded (plus, for the commenter alone, their
 // own comments awaiting moderation). Private fields (email, address hash) are never selected for pages.
-// Below: the look-ups the comment rules need, and the pending counts for the dashboard.
+// Below: the look-ups the comment rules need, the pending counts for the dashboard, and the site-wide pause.
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { CommentStatus, NewComment, Post, Project } from '../db/schema.js';
@@ -278,4 +278,38 @@ export async function insertTeamComment(
       .execute();
     return row.id;
   });
+}
+
+// ---------------------------------------------------------------- the site-wide pause
+
+/** The site_settings key of the site-wide pause (its NOTIFY drops every kept comment target). */
+export const PAUSE_KEY = 'comments_paused';
+
+export interface CommentsPause {
+  message: string;
+  since: string;
+}
+
+export async function findCommentsPause(db: Db): Promise<CommentsPause | undefined> {
+  const row = await db.selectFrom('site_settings').select('value').where('key', '=', PAUSE_KEY).executeTakeFirst();
+  return readCommentsPause(row?.value);
+}
+
+/** The stored value of the pause setting, as read from site_settings. */
+export function readCommentsPause(value: unknown): CommentsPause | undefined {
+  const v = value as Partial<CommentsPause> | null | undefined;
+  return v && typeof v === 'object' ? { message: String(v.message ?? ''), since: String(v.since ?? '') } : undefined;
+}
+
+export async function setCommentsPause(db: Db, message: string, now: Date): Promise<void> {
+  const value = JSON.stringify({ message, since: now.toISOString() });
+  await db
+    .insertInto('site_settings')
+    .values({ key: PAUSE_KEY, value, updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
+    .execute();
+}
+
+export async function clearCommentsPause(db: Db): Promise<void> {
+  await db.deleteFrom('site_settings').where('key', '=', PAUSE_KEY).execute();
 }

@@ -3,28 +3,29 @@
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
 // redirects (303) to itself, visible to its writer alone until it is approved.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
-import { renderPostPage, type CommentFormState } from '../posts/page.js';
-import { findPostBySlug, isPostPublic } from '../posts/queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
+import { findPostBySlug } from '../posts/queries.js';
 import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput, validateComment } from './rules.js';
-import type { CommentTarget } from './queries.js';
+import { readCommentsPause, type CommentTarget } from './queries.js';
 import {
   closedStateWith,
   commenterIdOf,
   commentFormTrusted,
   formExpired,
   hashAddress,
-  readCommentsPause,
   rememberCommenter,
   rememberOwnComment,
   submitComment,
   submitTeamComment,
 } from './service.js';
 import { findRole } from '../auth/roles.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
+import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';
 
 type Body = Record<string, unknown>;
@@ -32,7 +33,21 @@ type Body = Record<string, unknown>;
 /** A kept copy no longer matched, or would have refused: decide again from a fresh read. */
 const STALE = Symbol('stale');
 
-export default async function commentRoutes(app: FastifyInstance) {
+/**
+ * The post page (post-page/page.ts), with a refused comment's text and errors. It is made of the post
+ * and its comments, so this domain is handed it (by app.ts) rather than importing it.
+ */
+export type RenderPostPage = (
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  project: Project,
+  post: Post,
+  form?: CommentFormState,
+) => Promise<unknown>;
+
+export default async function commentRoutes(app: FastifyInstance, options: { renderPostPage: RenderPostPage }) {
+  const { renderPostPage } = options;
   const secret = await loadSiteSecret(app.db);
   const targets = new CommentTargets(app.db);
 

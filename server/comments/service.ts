@@ -9,45 +9,13 @@ import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
 import type { ProjectSettings } from '../projects/settings.js';
 import { OneAtATime } from './one-at-a-time.js';
 import { FORM_MAX_AGE_MS, UsedForms } from './used-forms.js';
-import { acceptComment, findReplyTarget, insertTeamComment } from './queries.js';
+import { acceptComment, findCommentsPause, findReplyTarget, insertTeamComment, type CommentsPause } from './queries.js';
 import { commentsClosed, decideComment, placeReply, type ClosedState, type CommentInput } from './rules.js';
 
 export const OWN_COMMENTS_COOKIE = 'pb_own_comments';
 const OWN_COMMENTS_MAX = 30;
 const OWN_COMMENTS_MAX_AGE = 30 * 86_400; // seconds
 const RATE_WINDOW_MS = 10 * 60_000;
-export const PAUSE_KEY = 'comments_paused';
-
-// ---------------------------------------------------------------- the site-wide pause
-
-export interface CommentsPause {
-  message: string;
-  since: string;
-}
-
-export async function findCommentsPause(db: Db): Promise<CommentsPause | undefined> {
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', PAUSE_KEY).executeTakeFirst();
-  return readCommentsPause(row?.value);
-}
-
-/** The stored value of the pause setting, as read from site_settings. */
-export function readCommentsPause(value: unknown): CommentsPause | undefined {
-  const v = value as Partial<CommentsPause> | null | undefined;
-  return v && typeof v === 'object' ? { message: String(v.message ?? ''), since: String(v.since ?? '') } : undefined;
-}
-
-export async function setCommentsPause(db: Db, message: string, now: Date): Promise<void> {
-  const value = JSON.stringify({ message, since: now.toISOString() });
-  await db
-    .insertInto('site_settings')
-    .values({ key: PAUSE_KEY, value, updated_at: now })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
-    .execute();
-}
-
-export async function clearCommentsPause(db: Db): Promise<void> {
-  await db.deleteFrom('site_settings').where('key', '=', PAUSE_KEY).execute();
-}
 
 /** Why comments on this post are closed right now, or undefined. */
 export async function closedStateOf(app: FastifyInstance, project: Project, post: Post, settings: ProjectSettings): Promise<ClosedState | undefined> {

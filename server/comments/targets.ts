@@ -5,8 +5,7 @@
 // from a fresh read (see routes.ts). Only a read that led to a stored comment is kept, so a visitor
 // cannot fill this with refused posts; it is bounded in entries and in bytes, and a copy lives 60 s.
 import type { Db } from '../db/create-db.js';
-import { findCommentTarget, type CommentTarget } from './queries.js';
-import { PAUSE_KEY } from './service.js';
+import { findCommentTarget, PAUSE_KEY, type CommentTarget } from './queries.js';
 
 const MAX_ENTRIES = 2_000;
 const MAX_AGE_MS = 60_000;

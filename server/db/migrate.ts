@@ -6,7 +6,7 @@ import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import type { Db } from './create-db.js';
-import { installJobQueue } from '../jobs/queue.js';
+import { installJobQueue } from './job-queue-schema.js';
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const applied = await migrateOwnSchema(db);

@@ -59,16 +59,6 @@ export async function listProjectPosts(db: Db, projectId: number, now: Date, sta
   });
 }
 
-export async function findEditablePost(db: Db, projectId: number, postId: number): Promise<Post | undefined> {
-  return db
-    .selectFrom('posts')
-    .selectAll()
-    .where('id', '=', postId)
-    .where('project_id', '=', projectId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-}
-
 export async function findPersonName(db: Db, personId: number | null): Promise<string | null> {
   if (personId === null) return null;
   const row = await db.selectFrom('people').select('display_name').where('id', '=', personId).executeTakeFirst();
@@ -117,6 +107,16 @@ export async function isPostSlugTaken(db: Db | Tx, projectId: number, slug: stri
   let q = db.selectFrom('posts').select('id').where('project_id', '=', projectId).where('slug', '=', slug).where('deleted_at', 'is', null);
   if (exceptPostId !== undefined) q = q.where('id', '!=', exceptPostId);
   return (await q.executeTakeFirst()) !== undefined;
+}
+
+/** A post as it is now, in any state (read again after a save lost to a newer version). */
+export async function findPostById(tx: Tx, postId: number): Promise<Post> {
+  return tx.selectFrom('posts').selectAll().where('id', '=', postId).executeTakeFirstOrThrow();
+}
+
+/** The Atom entry id minted at first publication (posts/atom-id.ts); never changed afterwards. */
+export async function setPostAtomId(tx: Tx, postId: number, atomId: string): Promise<void> {
+  await tx.updateTable('posts').set({ atom_id: atomId }).where('id', '=', postId).execute();
 }
 
 export async function insertPost(tx: Tx, values: NewPost): Promise<Post> {

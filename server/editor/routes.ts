@@ -10,7 +10,6 @@ import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { urls } from '../urls.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
-  findEditablePost,
   findPersonName,
   findPageById,
   findRevision,
@@ -40,7 +39,7 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
-import { shownStatus } from '../posts/queries.js';
+import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
 
@@ -122,7 +121,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         status: status ?? '',
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         editorUrls,
-        canEditPages: access.role === 'owner' || access.role === 'editor' || request.user!.isSiteAdmin,
+        canEditPages: roleAllows(access.role, user, 'edit-pages'),
         notice: bulkNotice(request) ?? noticeFor(request),
         bulkUrl: editorUrls.bulk(access.project.slug),
         canBulkPublish: roleAllows(access.role, user, 'publish-own'),
@@ -138,6 +137,11 @@ export default async function editorRoutes(app: FastifyInstance) {
       const ids = [...new Set(raw.filter((v): v is string => typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v)).map(Number))].slice(0, MAX_BULK);
       if (!action || ids.length === 0) {
         return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=none`, 303);
+      }
+      if (action === 'delete' && body.confirm !== 'yes') {
+        // Deleting is confirmed on a page of its own, listing what would go (no script needed).
+        const found = (await Promise.all(ids.map((id) => findEditablePost(app.db, access.project.id, id)))).filter((p): p is Post => p !== undefined);
+        return showDeleteConfirmation(reply, access, found, editorUrls.bulk(access.project.slug), editorUrls.posts(access.project.slug), 'No, back to the posts');
       }
       const result = await bulkApply(app, request, access, action, ids);
       return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=${action}&done=${result.done}&skipped=${result.skipped}`, 303);
@@ -297,6 +301,22 @@ const BULK_DONE: Record<BulkAction, string> = { publish: 'published', unpublish:
  * state change with a revision, or deletePost); posts the person may not change, or that cannot take
  * the action (unpublishing a draft), are skipped and counted.
  */
+/** "Delete …?": the posts by title, and a form that posts the delete again with confirm=yes. Changes nothing. */
+async function showDeleteConfirmation(reply: FastifyReply, access: ProjectAccess, posts: Post[], action: string, backUrl: string, backLabel: string) {
+  const one = posts.length === 1;
+  return reply.header('cache-control', 'no-store').page('pages/editor/confirm-delete', {
+    title: one ? `Delete “${posts[0]!.title}”?` : `Delete ${posts.length} posts?`,
+    noindex: true,
+    project: identity(access),
+    p: access.project,
+    posts: posts.map((p) => ({ id: p.id, title: p.title })),
+    action,
+    backUrl,
+    backLabel,
+    listUrl: editorUrls.posts(access.project.slug),
+  });
+}
+
 async function bulkApply(app: FastifyInstance, request: FastifyRequest, access: ProjectAccess, action: BulkAction, ids: number[]) {
   const user = request.user!;
   let done = 0;
@@ -483,6 +503,9 @@ async function handlePostSave(
   if (action === 'delete') {
     if (!post) throw notFound('There is no such post.');
     if (!permissions.canDelete) throw forbidden('You cannot delete this post.');
+    if ((request.body as Record<string, unknown> | undefined)?.confirm !== 'yes') {
+      return showDeleteConfirmation(reply, access, [post], editorUrls.updatePost(slug, post.id), editorUrls.editPost(slug, post.id), 'No, back to the post');
+    }
     await deletePost(app.db, post, now);
     return reply.redirect(`${editorUrls.posts(slug)}?saved=deleted`, 303);
   }

@@ -6,13 +6,14 @@ import { roleAllows } from '../auth/roles.js';
 import type { Db } from '../db/create-db.js';
 import type { Post, PostStatus, PostUpdate, Project, Role } from '../db/schema.js';
 import { escapeHtml, RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { mintAtomId } from '../posts/atom-id.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 import { queuePostChanged } from '../posts/events.js';
-import { isPostPublic } from '../posts/queries.js';
 import { SLUG_PATTERN, slugify } from '../urls.js';
 import {
   addSlugRedirect,
+  findPostById,
   insertPage,
   insertPost,
   insertRevision,
@@ -21,6 +22,7 @@ import {
   removeSlugRedirect,
   replacePostAuthors,
   replacePostTags,
+  setPostAtomId,
   softDeletePost,
   updatePageAtVersion,
   updatePostAtVersion,
@@ -312,7 +314,7 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
       } else {
         const updated = await updatePostAtVersion(tx, post.id, input.version, fields);
         if (!updated) {
-          const current = await tx.selectFrom('posts').selectAll().where('id', '=', post.id).executeTakeFirstOrThrow();
+          const current = await findPostById(tx, post.id);
           return { kind: 'conflict', current };
         }
         saved = updated;
@@ -323,7 +325,7 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
       }
       if (saved.first_published_at && !saved.atom_id) {
         const atomId = mintAtomId(input.tagAuthority, saved.first_published_at, saved.id);
-        await tx.updateTable('posts').set({ atom_id: atomId }).where('id', '=', saved.id).execute();
+        await setPostAtomId(tx, saved.id, atomId);
         saved = { ...saved, atom_id: atomId };
       }
       await replacePostAuthors(tx, saved.id, [primary, ...value.additionalAuthorIds.filter((id) => id !== primary)]);
@@ -334,10 +336,21 @@ export async function savePost(db: Db, input: SaveInput): Promise<SaveResult> {
       return { kind: 'saved', post: saved };
     });
   } catch (err) {
+    const clash = uniqueIndexRefusing(err);
+    if (clash === undefined) throw err;
     // Two people taking the same slug at the same moment: the unique index decides.
-    if ((err as { code?: string }).code === '23505') return { kind: 'invalid', errors: { slug: 'Another post in this project already uses this slug. Choose a different one.' } };
-    throw err;
+    if (clash === 'posts_project_slug_key') return { kind: 'invalid', errors: { slug: 'Another post in this project already uses this slug. Choose a different one.' } };
+    return { kind: 'invalid', errors: { form: SAVED_MEANWHILE } };
   }
+}
+
+/** Any other unique index refusing a save: something saved at the same moment clashes; nothing was stored. */
+export const SAVED_MEANWHILE = 'This could not be saved: something saved at the same moment clashes with it. Nothing was changed; check the post and save again.';
+
+/** The unique index (constraint name) that refused a write, or undefined for any other error. */
+function uniqueIndexRefusing(err: unknown): string | undefined {
+  const { code, constraint } = err as { code?: string; constraint?: string };
+  return code === '23505' ? (constraint ?? '') : undefined;
 }
 
 export async function deletePost(db: Db, post: Post, now: Date): Promise<void> {
@@ -412,7 +425,9 @@ export async function savePage(db: Db, input: { projectId: number; pageId?: numb
     const page = await updatePageAtVersion(db, input.pageId, input.version, values);
     return page ? { kind: 'saved' as const, page } : { kind: 'conflict' as const };
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') return { kind: 'invalid' as const, errors: { slug: 'Another page of this project already uses this slug.' } as PageErrors };
-    throw err;
+    const clash = uniqueIndexRefusing(err);
+    if (clash === undefined) throw err;
+    if (clash === 'pages_project_id_slug_key') return { kind: 'invalid' as const, errors: { slug: 'Another page of this project already uses this slug.' } as PageErrors };
+    return { kind: 'invalid' as const, errors: { form: SAVED_MEANWHILE } as PageErrors };
   }
 }

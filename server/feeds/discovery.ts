@@ -1,11 +1,10 @@
 // Discovery for readers and crawlers: /feeds.opml (every project's feed, to import at once),
 // /sitemap.xml (public posts, pages and projects with lastmod) and /robots.txt naming the sitemap.
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { isPublic } from '../db/sql-helpers.js';
 import { listProjects } from '../projects/queries.js';
 import { absoluteUrl, urls } from '../urls.js';
 import { rfc3339, rfc822 } from './builder.js';
+import { listSitemapEntries } from './queries.js';
 import { XML_DECLARATION, element, emptyElement, rssText, textElement } from './xml.js';
 
 /** A sitemap file holds at most 50,000 URLs (sitemaps.org); the newest posts win. */
@@ -45,34 +44,7 @@ export default async function discoveryRoutes(app: FastifyInstance) {
   // GET /sitemap.xml — public posts, project pages and projects, with lastmod
   app.get(urls.sitemap(), async (_request, reply) => {
     const now = app.clock.now();
-    const [projects, posts, pages] = await Promise.all([
-      app.readDb
-        .selectFrom('projects')
-        .select((eb) => [
-          'projects.slug',
-          'projects.updated_at',
-          eb.selectFrom('posts').select(sql<Date | null>`max(greatest(posts.updated_at, posts.published_at))`.as('m'))
-            .whereRef('posts.project_id', '=', 'projects.id').where((p) => isPublic(p, now)).as('newest_post'),
-        ])
-        .orderBy('projects.slug')
-        .execute(),
-      app.readDb
-        .selectFrom('posts')
-        .innerJoin('projects', 'projects.id', 'posts.project_id')
-        .select(['posts.slug', 'projects.slug as project_slug', 'posts.updated_at', 'posts.published_at'])
-        .where((eb) => isPublic(eb, now))
-        .orderBy('posts.published_at', 'desc')
-        .orderBy('posts.id', 'desc')
-        .limit(SITEMAP_MAX_URLS)
-        .execute(),
-      app.readDb
-        .selectFrom('pages')
-        .innerJoin('projects', 'projects.id', 'pages.project_id')
-        .select(['pages.slug', 'projects.slug as project_slug', 'pages.updated_at'])
-        .orderBy('projects.slug')
-        .orderBy('pages.slug')
-        .execute(),
-    ]);
+    const { projects, posts, pages } = await listSitemapEntries(app.readDb, now, SITEMAP_MAX_URLS);
     const later = (a: Date, b: Date | null | undefined) => (b && b > a ? b : a);
     const entry = (loc: string, lastmod: Date) => element('url', [textElement('loc', abs(loc)), textElement('lastmod', rfc3339(lastmod))]);
     const urlEntries = [

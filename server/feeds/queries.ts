@@ -15,7 +15,7 @@
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, hasTag, isPublic } from '../db/sql-helpers.js';
 import { listAuthorsOf, listTagsOf, type AuthorRef, type TagRef } from '../posts/queries.js';
 import { whereSearchMatches, type SearchFilter } from '../search/queries.js';
 
@@ -65,13 +65,13 @@ function filteredPosts<O>(qb: SelectQueryBuilder<Database, 'posts', O>, now: Dat
   if (filter.kind === 'tag') {
     const tagId = filter.tagId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)),
+      hasTag(eb, tagId),
     );
   }
   if (filter.kind === 'person') {
     const personId = filter.personId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)),
+      hasAuthor(eb, personId),
     );
   }
   return q;
@@ -271,4 +271,40 @@ export async function listFeedComments(db: Db, now: Date, filter: CommentFeedFil
     postPublishedAt: r.published_at as Date,
     projectSlug: r.project_slug,
   }));
+}
+
+/**
+ * What the sitemap lists: every project (with its newest public post's date), every static page, and the
+ * newest `maxUrls` public posts.
+ */
+export async function listSitemapEntries(db: Db, now: Date, maxUrls: number) {
+  const [projects, posts, pages] = await Promise.all([
+    db
+      .selectFrom('projects')
+      .select((eb) => [
+        'projects.slug',
+        'projects.updated_at',
+        eb.selectFrom('posts').select(sql<Date | null>`max(greatest(posts.updated_at, posts.published_at))`.as('m'))
+          .whereRef('posts.project_id', '=', 'projects.id').where((p) => isPublic(p, now)).as('newest_post'),
+      ])
+      .orderBy('projects.slug')
+      .execute(),
+    db
+      .selectFrom('posts')
+      .innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.slug', 'projects.slug as project_slug', 'posts.updated_at', 'posts.published_at'])
+      .where((eb) => isPublic(eb, now))
+      .orderBy('posts.published_at', 'desc')
+      .orderBy('posts.id', 'desc')
+      .limit(maxUrls)
+      .execute(),
+    db
+      .selectFrom('pages')
+      .innerJoin('projects', 'projects.id', 'pages.project_id')
+      .select(['pages.slug', 'projects.slug as project_slug', 'pages.updated_at'])
+      .orderBy('projects.slug')
+      .orderBy('pages.slug')
+      .execute(),
+  ]);
+  return { projects, posts, pages };
 }

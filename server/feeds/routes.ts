@@ -12,12 +12,13 @@ import { findPublicPerson } from '../people/queries.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { findPublicPost } from '../posts/lookup.js';
 import { siteTag } from '../site/identity.js';
-import { loadProject } from '../projects/routes.js';
+import { loadProject } from '../projects/project-page.js';
 import { findTag } from '../projects/queries.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
 import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
 import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
 import { FeedCache } from './cache.js';
+import { compressBody, etagForEncoding, negotiateEncoding } from '../compression.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { etagFor, lastChange } from './http.js';
 import {
@@ -80,16 +81,20 @@ async function feedRoutes(app: FastifyInstance) {
       .header('etag', etag)
       .header('last-modified', httpDate(lastModified))
       .header('vary', 'accept-encoding');
-    if (isNotModified(request.headers, { etag, lastModified }, feed.now)) return reply.code(304).send();
+    if (isNotModified(request.headers, { etag, lastModified }, feed.now)) {
+      // The ETag of the copy this reader would get (an encoded copy carries the weak form).
+      return reply.code(304).header('etag', etagForEncoding(etag, negotiateEncoding(request.headers['accept-encoding']))).send();
+    }
     let cached = cache.get(key);
     if (!cached) {
       const model = await feed.build(lastModified);
       const body = feed.format === 'atom' ? buildAtom(model) : buildRss(model);
       cache.stats.builds++;
-      cached = { body, etag, lastModified };
+      // Compressed once, with the body: a reader polling an unchanged feed costs no compression.
+      cached = { body, etag, lastModified, compressed: compressBody(Buffer.from(body)) };
       cache.set(key, cached);
     }
-    return reply.code(200).type(CONTENT_TYPES[feed.format]).send(cached.body);
+    return reply.code(200).type(CONTENT_TYPES[feed.format]).offerCompressed(cached.body, cached.compressed).send(cached.body);
   }
 
   function postEntry(post: FeedPost): FeedEntry {

@@ -8,10 +8,8 @@
 //
 // This file is the writing side (queue a job, install the schema); server/jobs/worker.ts runs them;
 // server/job-list.ts is the list of every task in the product.
-import { Logger, runMigrations } from 'graphile-worker';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
-import { poolOf } from '../db/create-db.js';
 
 export interface EnqueueOptions {
   /**
@@ -51,12 +49,4 @@ export async function enqueue(db: Db | Tx, task: string, payload: Record<string,
 /** Drops a waiting job by its key (a scheduled post unscheduled, say); a running one finishes. */
 export async function dequeue(db: Db | Tx, jobKey: string): Promise<void> {
   await sql`SELECT graphile_worker.remove_job(${jobKey})`.execute(db);
-}
-
-/** graphile-worker's own messages go nowhere unless a logger is given (server/jobs/worker.ts gives one). */
-export const silentJobLogger = new Logger(() => () => {});
-
-/** Creates or upgrades the graphile_worker schema (idempotent; safe when several servers start at once). */
-export async function installJobQueue(db: Db): Promise<void> {
-  await runMigrations({ pgPool: poolOf(db), logger: silentJobLogger });
 }

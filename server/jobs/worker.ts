@@ -9,7 +9,6 @@
 // worker stops taking jobs and waits for the running ones.
 import type { FastifyBaseLogger } from 'fastify';
 import { Logger, parseCronItems, run, runOnce, type CronItem, type Runner, type TaskList } from 'graphile-worker';
-import type { Clock } from '../app.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/create-db.js';
 import { poolOf } from '../db/create-db.js';
@@ -17,7 +16,8 @@ import { poolOf } from '../db/create-db.js';
 export interface JobContext {
   db: Db;
   config: Config;
-  clock: Clock;
+  /** The app's clock (tests move it); the queue itself runs on the database's time. */
+  clock: { now(): Date };
   log: FastifyBaseLogger;
 }
 
@@ -27,6 +27,8 @@ export interface JobInfo {
   maxAttempts: number;
   /** This is the last try: a task may record a permanent failure instead of throwing again. */
   lastAttempt: boolean;
+  /** Aborted when the server is stopping (5 s after SIGTERM): long tasks stop and throw, to be retried. */
+  signal?: AbortSignal;
 }
 
 export type JobHandler = (payload: Record<string, unknown>, context: JobContext, job: JobInfo) => Promise<void>;
@@ -62,6 +64,7 @@ export class JobWorker {
             attempts: job.attempts,
             maxAttempts: job.max_attempts,
             lastAttempt: job.attempts >= job.max_attempts,
+            signal: helpers.abortSignal,
           });
         },
       ]),

@@ -5,8 +5,11 @@ import type { StateCore } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { Parser } from 'htmlparser2';
 
-/** Bump when rendering output changes; stored rows with an older version get re-rendered at start. */
-export const RENDERER_VERSION = 1;
+/**
+ * Bump when rendering output changes; stored rows with an older version get re-rendered at start.
+ * 2: code blocks and tables in posts and pages are named, focusable scroll regions (markScrollRegions).
+ */
+export const RENDERER_VERSION = 2;
 
 /** Prefix of every id in rendered content, so user content cannot clobber page elements (DOM clobbering). */
 export const CONTENT_ID_PREFIX = 'section-';
@@ -256,8 +259,28 @@ export interface RenderedPost {
 export function renderPost(markdown: string): RenderedPost {
   if (markdown.length > MAX_RENDER_CHARS) return { html: '', limited: 'too-long' };
   const rendered = postMarkdown.render(markdown);
-  if (!nestsDeeperThan(rendered, MAX_HTML_DEPTH)) return { html: sanitizeHtml(rendered, postPolicy) };
-  return { html: sanitizeHtml(postMarkdownHtmlAsText.render(markdown), postPolicy), limited: 'too-deep' };
+  if (!nestsDeeperThan(rendered, MAX_HTML_DEPTH)) return { html: markScrollRegions(sanitizeHtml(rendered, postPolicy)) };
+  return { html: markScrollRegions(sanitizeHtml(postMarkdownHtmlAsText.render(markdown), postPolicy)), limited: 'too-deep' };
+}
+
+/**
+ * A code block or a table wider than the column scrolls sideways; a keyboard can only scroll what it can
+ * focus, and a screen reader needs to be told what it is on. So every `pre`, and a wrapper around every
+ * `table` (the table keeps its own role), becomes a region with tabindex="0" and a numbered name.
+ *
+ * Runs on the sanitizer's OUTPUT, which allows no role, tabindex or aria-* attribute and no `div` at all:
+ * these attributes exist only where this function puts them, whatever the author wrote. Matching tags as
+ * text is exact there: sanitize-html escapes "<" in text and attribute values, drops HTML comments, and
+ * closes every element it opens, so "<pre", "<table>" and "</table>" can only be those tags (tables are
+ * allowed no attributes; pre only a language class).
+ */
+function markScrollRegions(html: string): string {
+  let codeBlocks = 0;
+  let tables = 0;
+  return html
+    .replace(/<pre(?=[\s>])/g, () => `<pre tabindex="0" role="region" aria-label="Code example ${++codeBlocks}"`)
+    .replace(/<table>/g, () => `<div class="table-region" role="region" tabindex="0" aria-label="Table ${++tables}"><table>`)
+    .replace(/<\/table>/g, '</table></div>');
 }
 
 /** Posts and project pages: Markdown + a safe HTML subset -> sanitized HTML (trusted for output). */

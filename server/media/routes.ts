@@ -4,8 +4,8 @@ import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
-import { findEditablePost } from '../editor/queries.js';
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
+import { findEditablePost } from '../posts/queries.js';
 import { findImage, saveImage } from './queries.js';
 import { checkAltText, checkUpload, IMAGE_TYPES, imageMarkdown, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
 

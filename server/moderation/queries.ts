@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { sql, type ExpressionBuilder } from 'kysely';
 import { roleAllows } from '../auth/roles.js';
 import type { Db } from '../db/create-db.js';
+import { hasAuthor } from '../db/sql-helpers.js';
 import type { CommentStatus, Database, Role } from '../db/schema.js';
 import { RENDERER_VERSION, renderCommentHtml } from '../markdown/render.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { placeReply } from '../comments/rules.js';
 
 /** What a person may moderate: whole projects, and projects where only their own posts count (authors). */
@@ -47,7 +48,7 @@ function inScope(scope: ModerationScope) {
       parts.push(
         eb.and([
           eb('posts.project_id', 'in', scope.ownPostProjectIds),
-          eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', scope.userId)),
+          hasAuthor(eb, scope.userId),
         ]),
       );
     }

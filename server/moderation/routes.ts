@@ -6,15 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
+import { accessOf, requireProjectAction } from '../auth/project-access.js';
 import { can } from '../auth/roles.js';
-import { countPendingComments } from '../comments/queries.js';
+import { clearCommentsPause, countPendingComments, findCommentsPause, setCommentsPause } from '../comments/queries.js';
 import { describeWait, formText, isBlank, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
-import { clearCommentsPause, findCommentsPause, setCommentsPause } from '../comments/service.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
-import { loadProject } from '../projects/routes.js';
 import { readSettings } from '../projects/settings.js';
-import type { SignedInUser } from '../plugins/view.js';
+import type { SignedInUser } from '../auth/signed-in-user.js';
 import { absoluteUrl, urls, withQuery } from '../urls.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { etagFor, lastChange } from '../feeds/http.js';
@@ -175,6 +174,19 @@ async function showQueue(
   });
 }
 
+/** "Delete the comment by …?": the comment, and a form that posts the delete again with confirm=yes. */
+async function showDeleteConfirmation(reply: FastifyReply, comment: CommentForModeration, body: Body) {
+  reply.header('cache-control', 'private, no-store');
+  return reply.page('pages/moderation/confirm-delete', {
+    title: `Delete the comment by ${comment.authorName}?`,
+    noindex: true,
+    comment: { id: comment.id, authorName: comment.authorName, bodySrc: comment.bodySrc, status: comment.status },
+    back: backTo(body),
+    seen: seenStatus(body) ?? comment.status,
+    reason: str(body.reason).trim().slice(0, 300),
+  });
+}
+
 export default async function moderationRoutes(app: FastifyInstance) {
   // Signed-in side.
   await app.register(async (team) => {
@@ -224,6 +236,9 @@ export default async function moderationRoutes(app: FastifyInstance) {
       } else if (action === 'reply') {
         const replyId = await replyAsTeam(app.db, comment!, user, commentText(body.body, comment!), now);
         return reply.redirect(`${backTo(body)}#mod-${replyId}`, 303);
+      } else if (action === 'delete' && str(body.confirm) !== 'yes') {
+        // A delete is confirmed on a page of its own (no script needed): nothing changes until then.
+        return showDeleteConfirmation(reply, comment!, body);
       } else {
         const reason = action === 'reject' ? rejectReason(comment!, body.reason) : str(body.reason).trim().slice(0, 300) || null;
         const outcome = await decideComments(app.db, [comment!], user.id, action as Decision, reason, now, seenStatus(body));
@@ -251,32 +266,36 @@ export default async function moderationRoutes(app: FastifyInstance) {
       return reply.redirect(QUEUE, 303);
     });
 
-    // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (whoever moderates it)
-    team.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', async (request, reply) => {
-      const user = userOf(request);
-      const project = await loadProject(app, request.params.project);
-      if (!(await can(app.db, user, project.id, 'read-moderation-log'))) throw forbidden('Only the project’s owners, editors and moderators can read its moderation log.');
-      const before = idOf(request.query.before);
-      if (request.query.before !== undefined && before === undefined) throw notFound();
-      const entries = await listModerationLog(app.db, project.id, { before, limit: 100 });
-      const last = entries.at(-1);
-      reply.header('cache-control', 'private, no-store');
-      return reply.page('pages/moderation/log', {
-        title: `Moderation log: ${project.title}`,
-        noindex: true,
-        p: project,
-        // Each entry links to its comment: where the public sees it if it is published, else in the queue.
-        entries: entries.map((e) => ({
-          ...e,
-          commentHref:
-            e.commentId === null || e.comment === null
-              ? null
-              : e.comment.status === 'approved'
-                ? urls.comment(project.slug, e.comment.postSlug, e.commentId)
-                : `${withQuery(QUEUE, { project: project.slug, status: e.comment.status })}#mod-${e.commentId}`,
-        })),
-        queueHref: withQuery(QUEUE, { project: project.slug }),
-        older: entries.length === 100 && last ? withQuery(`/admin/projects/${project.slug}/moderation-log`, { before: last.id }) : null,
+    // A project's moderation log: through the project-access guard, like every project admin page (the
+    // project and the role read from the primary).
+    await team.register(async (logReaders) => {
+      logReaders.addHook('preHandler', requireProjectAction('read-moderation-log', 'Only the project’s owners, editors and moderators can read its moderation log.'));
+
+      // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (whoever moderates it)
+      logReaders.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', async (request, reply) => {
+        const { project } = accessOf(request);
+        const before = idOf(request.query.before);
+        if (request.query.before !== undefined && before === undefined) throw notFound();
+        const entries = await listModerationLog(app.db, project.id, { before, limit: 100 });
+        const last = entries.at(-1);
+        reply.header('cache-control', 'private, no-store');
+        return reply.page('pages/moderation/log', {
+          title: `Moderation log: ${project.title}`,
+          noindex: true,
+          p: project,
+          // Each entry links to its comment: where the public sees it if it is published, else in the queue.
+          entries: entries.map((e) => ({
+            ...e,
+            commentHref:
+              e.commentId === null || e.comment === null
+                ? null
+                : e.comment.status === 'approved'
+                  ? urls.comment(project.slug, e.comment.postSlug, e.commentId)
+                  : `${withQuery(QUEUE, { project: project.slug, status: e.comment.status })}#mod-${e.commentId}`,
+          })),
+          queueHref: withQuery(QUEUE, { project: project.slug }),
+          older: entries.length === 100 && last ? withQuery(`/admin/projects/${project.slug}/moderation-log`, { before: last.id }) : null,
+        });
       });
     });
   });

@@ -1,7 +1,7 @@
 // GET /people/:handle — a person, their projects and their posts across projects.
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
-import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../projects/routes.js';
+import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../pagination.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
 import { findPublicPerson, listPersonProjects } from './queries.js';

@@ -11,6 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { renderAnonymousPage } from './view.js';
+import { compressBody, type CompressedForms } from '../compression.js';
 
 const REFUSED = Object.freeze({ statusCode: 429, rateLimited: true });
 const MESSAGE = 'You have sent too many requests in a short time. Please wait a minute and try again.';
@@ -26,8 +27,10 @@ export async function registerRateLimit(app: FastifyInstance, config: Config) {
   });
   if (config.rateLimitPerMinute <= 0) return;
   let page: Buffer | undefined;
+  let compressed: CompressedForms | undefined;
   app.addHook('onReady', async () => {
     page = await renderAnonymousPage(app, 'errors/error', { title: 'Too many requests', status: 429, message: MESSAGE, noindex: true });
+    compressed = compressBody(page); // once: a refusal costs no compression either
   });
   const check = app.rateLimit();
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -38,7 +41,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config) {
         // The plugin has set Retry-After and the x-ratelimit-* headers.
         reply.code(429).header('cache-control', 'no-store');
         if (request.method === 'HEAD' || !page) return void reply.send();
-        void reply.type('text/html; charset=utf-8').send(page);
+        void reply.type('text/html; charset=utf-8').offerCompressed(page, compressed).send(page);
       },
     );
   });

@@ -111,16 +111,4 @@ declare module 'fastify' {
   interface FastifyReply {
     page(template: string, model: PageModel): Promise<FastifyReply>;
   }
-  interface FastifyRequest {
-    /** The signed-in person, set by the auth plugin; undefined for the public. */
-    user?: SignedInUser;
-  }
-}
-
-export interface SignedInUser {
-  id: number;
-  handle: string;
-  displayName: string;
-  email: string;
-  isSiteAdmin: boolean;
 }

@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { enqueue } from '../jobs/queue.js';
 import type { JobContext, JobHandler } from '../jobs/worker.js';
-import { isPostPublic } from './queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 
 export interface PostChange {
   postId: number;

@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Post, Project } from '../db/schema.js';
 import { gone, notFound } from '../errors.js';
-import { findPostBySlug, findSlugRedirect, isPostPublic, wasPostDeleted } from './queries.js';
+import { isPostPublic } from '../db/sql-helpers.js';
+import { findPostBySlug, findSlugRedirect, wasPostDeleted } from './queries.js';
 
 const POST_SLUG = /^[a-z0-9-]{1,100}$/;
 

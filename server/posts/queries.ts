@@ -1,8 +1,9 @@
 // SQL for posts as the public sees them. Lists load authors and tags for the whole page in two
-// extra queries (never one per post).
+// extra queries (never one per post). Also a post by id in any state (findEditablePost), for the
+// editor and for image uploads into a post.
 import type { Db } from '../db/create-db.js';
 import type { Post, PostStatus } from '../db/schema.js';
-import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, hasTag, isListedLater, isPostPublic, isPublic, publicCountFromKept } from '../db/sql-helpers.js';
 
 export interface AuthorRef {
   handle: string;
@@ -45,11 +46,11 @@ function publicPostsQuery(db: Db, now: Date, filter: Filter) {
   if (filter.projectId !== undefined) q = q.where('posts.project_id', '=', filter.projectId);
   if (filter.tagId !== undefined) {
     const tagId = filter.tagId;
-    q = q.where((eb) => eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)));
+    q = q.where((eb) => hasTag(eb, tagId));
   }
   if (filter.personId !== undefined) {
     const personId = filter.personId;
-    q = q.where((eb) => eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)));
+    q = q.where((eb) => hasAuthor(eb, personId));
   }
   return q;
 }
@@ -144,12 +145,12 @@ async function countFromKeptCounts(db: Db, now: Date, projectId: number, tagId: 
         .where((p) => isListedLater(p, now))
         .where('posts.project_id', '=', projectId)
         .$if(tagId !== undefined, (q) =>
-          q.where((p) => p.exists(p.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId!))),
+          q.where((p) => hasTag(p, tagId!)),
         )
         .as('later'),
     ])
     .executeTakeFirstOrThrow();
-  return Number(row.kept ?? 0) - Number(row.later ?? 0);
+  return publicCountFromKept(row.kept, row.later);
 }
 
 /** Authors of many posts at once, in byline order. */
@@ -228,16 +229,6 @@ export async function findSlugRedirect(db: Db, projectId: number, oldSlug: strin
   return row?.slug;
 }
 
-/** The TS twin of `db/sql-helpers.ts: isPublic`, for a row already loaded. */
-export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): boolean {
-  return (
-    post.deleted_at === null &&
-    (post.status === 'published' || post.status === 'scheduled') &&
-    post.published_at !== null &&
-    post.published_at <= now
-  );
-}
-
 /**
  * The state a post is in as the public sees it — the one the team is shown (lists, filters, the
  * editor, the dashboard). A scheduled post whose time has come is published; a published post dated
@@ -246,4 +237,15 @@ export function isPostPublic(post: Pick<Post, 'status' | 'published_at' | 'delet
 export function shownStatus(post: Pick<Post, 'status' | 'published_at' | 'deleted_at'>, now: Date): PostStatus {
   if ((post.status !== 'published' && post.status !== 'scheduled') || post.published_at === null) return post.status;
   return isPostPublic(post, now) ? 'published' : 'scheduled';
+}
+
+/** A post of the project in any state but deleted: what the editor and an image upload work on. */
+export async function findEditablePost(db: Db, projectId: number, postId: number): Promise<Post | undefined> {
+  return db
+    .selectFrom('posts')
+    .selectAll()
+    .where('id', '=', postId)
+    .where('project_id', '=', projectId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
 }

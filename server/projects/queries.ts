@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { Page, Project, Role } from '../db/schema.js';
-import { isListedLater, isPublic } from '../db/sql-helpers.js';
+import { isListedLater, isPublic, publicCountFromKept } from '../db/sql-helpers.js';
 
 export async function findProjectBySlug(db: Db, slug: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('slug', '=', slug).executeTakeFirst();
@@ -83,7 +83,7 @@ export async function listProjects(db: Db, now: Date): Promise<ProjectListing[]>
     title: r.title,
     summary: r.summary,
     status: r.status,
-    postCount: Number(r.kept ?? 0) - Number(r.later ?? 0),
+    postCount: publicCountFromKept(r.kept, r.later),
     lastPublishedAt: (r.last_published_at as Date | null) ?? null,
   }));
 }
@@ -145,7 +145,7 @@ export async function listProjectTags(db: Db, projectId: number, now: Date): Pro
     .orderBy('tags.name')
     .execute();
   return rows
-    .map((r) => ({ id: r.id, slug: r.slug, name: r.name, postCount: Number(r.kept ?? 0) - Number(r.later ?? 0) }))
+    .map((r) => ({ id: r.id, slug: r.slug, name: r.name, postCount: publicCountFromKept(r.kept, r.later) }))
     .filter((t) => t.postCount > 0);
 }
 

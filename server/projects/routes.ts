@@ -1,54 +1,11 @@
 // Public pages of a project: its blog (paged), team, tag listings and static pages.
 import type { FastifyInstance } from 'fastify';
-import { gone, notFound } from '../errors.js';
-import type { Project } from '../db/schema.js';
+import { notFound } from '../errors.js';
+import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../pagination.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
-import { findPage, findProjectBySlug, findTag, isRemovedProjectSlug, listPages, listProjectTags, listTeam } from './queries.js';
-
-export const POSTS_PER_PAGE = 10;
-
-export const PROJECT_REMOVED = 'This project has been removed from the site.';
-
-/** A project by the slug in the URL, a 410 when it was deleted, or a 404. */
-export async function loadProject(app: FastifyInstance, slug: string): Promise<Project> {
-  const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
-  if (project) return project;
-  if (SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(app.readDb, slug))) throw gone(PROJECT_REMOVED);
-  throw notFound('There is no project at this address.');
-}
-
-/** ?page=N → N (1 when absent); anything else is a 404, not a guess. */
-export function parsePageNumber(value: unknown): number {
-  if (value === undefined) return 1;
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,5}$/.test(value)) throw notFound('There is no such page of posts.');
-  return Number(value);
-}
-
-/** ?page=N links for a listing at `base`; page 1 is the bare URL. */
-export function pageUrl(base: string, page: number): string {
-  return page <= 1 ? base : `${base}${base.includes('?') ? '&' : '?'}page=${page}`;
-}
-
-export function pagination(base: string, page: number, pageCount: number) {
-  return {
-    page,
-    pageCount,
-    newer: page > 1 ? pageUrl(base, page - 1) : null,
-    older: page < pageCount ? pageUrl(base, page + 1) : null,
-  };
-}
-
-export function projectIdentity(project: Project) {
-  return { slug: project.slug, title: project.title, status: project.status };
-}
-
-export function projectFeeds(project: Project) {
-  return [
-    { title: `${project.title}: posts (Atom)`, href: urls.projectFeed(project.slug), type: 'atom' as const },
-    { title: `${project.title}: posts (RSS)`, href: urls.projectFeed(project.slug, 'rss'), type: 'rss' as const },
-  ];
-}
+import { loadProject, projectFeeds, projectIdentity } from './project-page.js';
+import { findPage, findTag, listPages, listProjectTags, listTeam } from './queries.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
   // GET /:project/ — a project's blog: summary, status, team, latest posts (10 a page), tags

@@ -3,8 +3,9 @@
 import { CompiledQuery, sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/create-db.js';
 import type { Database } from '../db/schema.js';
-import { isPublic } from '../db/sql-helpers.js';
+import { hasAuthor, isPublic } from '../db/sql-helpers.js';
 import { listAuthorsOf, listTagsOf, type AuthorRef, type TagRef } from '../posts/queries.js';
+import { FRAGMENT_DELIMITER, MARK_START, MARK_STOP, shapeExcerpt, type HeadlineParts } from './excerpt.js';
 
 export const MAX_QUERY_LENGTH = 200;
 /**
@@ -23,9 +24,9 @@ export const CANDIDATE_CAP = 300;
  */
 export const BITMAP_MAX_MATCHES = 5_000;
 
-/** Highlight markers from the private-use area: removed from the text first, turned into <mark> after escaping. */
-export const MARK_START = '\uE000';
-export const MARK_STOP = '\uE001';
+export { MARK_START, MARK_STOP } from './excerpt.js';
+/** Characters of the text's start and end read beside the excerpt (a fragment of 18 words is shorter). */
+const EDGE = 600;
 
 /** Search filters after resolving slugs and handles to ids. */
 export interface SearchFilter {
@@ -63,7 +64,7 @@ export function whereSearchMatches<O>(
   if (filter.personId !== undefined) {
     const personId = filter.personId;
     q = q.where((eb: ExpressionBuilder<Database, 'posts'>) =>
-      eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)),
+      hasAuthor(eb, personId),
     );
   }
   if (filter.tagSlug !== undefined) {
@@ -90,7 +91,7 @@ export interface SearchHit {
   publishedAt: Date;
   projectSlug: string;
   projectTitle: string;
-  /** Plain text with MARK_START/MARK_STOP around matches: escape, then mark (see highlightHtml). */
+  /** Plain text with MARK_START/MARK_STOP around matches, shaped by shapeExcerpt: escape, then mark (see highlightHtml). */
   headline: string;
   authors: AuthorRef[];
   tags: TagRef[];
@@ -153,7 +154,8 @@ export async function searchPosts(
   const ids = ranked.map((r) => r.id);
   if (ids.length === 0) return { hits: [], total: Math.min(total, CANDIDATE_CAP), capped };
 
-  const options = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
+  // Two short fragments (~3 lines at a readable measure), shaped for reading by shapeExcerpt.
+  const options = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", MaxWords=18, MinWords=8, MaxFragments=2, FragmentDelimiter="${FRAGMENT_DELIMITER}"`;
   const markers = `${MARK_START}${MARK_STOP}`;
   const rows = await db
     .selectFrom('posts')
@@ -166,7 +168,9 @@ export async function searchPosts(
       'posts.published_at',
       'projects.slug as project_slug',
       'projects.title as project_title',
-      sql<string>`ts_headline('english', translate(post_plain_text(posts.body_md, posts.body_html), ${markers}, ''), ${query}, ${options})`.as('headline'),
+      // The plain text is made once; its start and end tell shapeExcerpt where the fragments lie.
+      sql<HeadlineParts>`(SELECT json_build_object('headline', ts_headline('english', d.t, ${query}, ${options}), 'head', left(d.t, ${EDGE}), 'tail', right(d.t, ${EDGE}))
+        FROM (SELECT translate(post_plain_text(posts.body_md, posts.body_html), ${markers}, '') AS t) d)`.as('headline'),
     ])
     .where('posts.id', 'in', ids)
     .execute();
@@ -184,7 +188,7 @@ export async function searchPosts(
         publishedAt: r.published_at as Date,
         projectSlug: r.project_slug,
         projectTitle: r.project_title,
-        headline: r.headline,
+        headline: shapeExcerpt(r.headline),
         authors: authors.get(id) ?? [],
         tags: tags.get(id) ?? [],
       },

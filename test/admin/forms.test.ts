@@ -105,10 +105,25 @@ describe('team', () => {
     expect((await submitForm(t.app, `${P}/team`, `${P}/team/${amira}/remove`, {}, owner)).response.statusCode).toBe(422);
     const badRole = await submitForm(t.app, `${P}/team`, `${P}/team/${priya}/role`, { role: 'king' }, owner);
     expect(badRole.response.statusCode).toBe(422);
-    expect((await submitForm(t.app, `${P}/team`, `${P}/team/${priya}/remove`, {}, owner)).response.statusCode).toBe(303);
+    expect((await submitForm(t.app, `${P}/team`, `${P}/team/${priya}/remove`, { confirm: 'yes' }, owner)).response.statusCode).toBe(303);
     expect(await t.db.selectFrom('memberships').select('role').where('person_id', '=', priya).where('project_id', '=', projectId).executeTakeFirst()).toBeUndefined();
     expect((await submitForm(t.app, `${P}/team`, `${P}/team/${priya}/remove`, {}, owner)).response.statusCode).toBe(404);
     expect((await submitForm(t.app, `${P}/team`, `${P}/team/abc/remove`, {}, owner)).response.statusCode).toBe(404);
+  });
+
+  it('removing a person asks on a confirmation page first, and changes nothing until confirmed', async () => {
+    const tom = (await t.db.selectFrom('people').select('id').where('handle', '=', 'tom-okafor').executeTakeFirstOrThrow()).id;
+    const asked = await submitForm(t.app, `${P}/team`, `${P}/team/${tom}/remove`, {}, owner);
+    expect(asked.response.statusCode).toBe(200);
+    expect(asked.response.body).toContain('<h1>Remove Tom Okafor from the team?</h1>');
+    const form = /<form method="post" action="([^"]+)" class="confirm-form">([^]*?)<\/form>/.exec(asked.response.body);
+    expect(form?.[1]).toBe(`${P}/team/${tom}/remove`);
+    expect(form?.[2]).toContain('name="confirm" value="yes"');
+    expect(form?.[2]).toContain('class="warning"');
+    expect(asked.response.body).toContain(`<a href="${P}/team">No, back to the team</a>`);
+    expect(await t.db.selectFrom('memberships').select('role').where('person_id', '=', tom).where('project_id', '=', projectId).executeTakeFirst()).toBeDefined();
+    expect((await submitForm(t.app, `${P}/team`, `${P}/team/${tom}/remove`, { confirm: 'yes' }, owner)).response.statusCode).toBe(303);
+    expect(await t.db.selectFrom('memberships').select('role').where('person_id', '=', tom).where('project_id', '=', projectId).executeTakeFirst()).toBeUndefined();
   });
 
   it('an unknown project is a 404 page; a missing CSRF token a 403 page', async () => {

@@ -63,7 +63,7 @@ const ACTIONS: ActionCase[] = [
     ok: 303,
     run: async (c) => {
       await t.db.insertInto('memberships').values({ project_id: ids.project, person_id: ids.removable, role: 'author' }).onConflict((oc) => oc.doNothing()).execute();
-      return (await submitForm(t.app, formPage(c), `${P}/team/${ids.removable}/remove`, {}, c)).response.statusCode;
+      return (await submitForm(t.app, formPage(c), `${P}/team/${ids.removable}/remove`, { confirm: 'yes' }, c)).response.statusCode;
     },
   },
   { method: 'GET', name: 'see the settings', allowed: owners, ok: 200, run: async (c) => (await get(t.app, `${P}/settings`, { cookies: c })).statusCode },

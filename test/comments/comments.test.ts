@@ -29,7 +29,7 @@ describe('the comment form', () => {
     expect(res.body).toMatch(/never shown publicly[^<]*<a href="\/info-sharing-taskforce\/pages\/comment-policy">/);
     expect(res.body).toContain('name="website"');
     expect(res.body).toMatch(/name="rendered_at" value="\d+\.[^"]+"/);
-    expect(res.body).toContain(`action="${post.url}/comments"`);
+    expect(res.body).toContain(`action="${post.url}/comments#comment-form"`);
   });
 
   it('Reply opens the same form for a reply to that comment', async () => {

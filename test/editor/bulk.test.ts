@@ -49,8 +49,24 @@ describe('bulk actions on the posts list', () => {
     const gone = await makePost(t, { createdBy: ownerId, title: 'Bulk gone' });
     expect((await postAs(t, owner, `${P}/posts/bulk`, { ids: String(live.id), action: 'unpublish' }, `${P}/posts`)).headers.location).toContain('done=1&skipped=0');
     expect((await statusOf(live.id)).status).toBe('unpublished');
-    expect((await postAs(t, owner, `${P}/posts/bulk`, { ids: String(gone.id), action: 'delete' }, `${P}/posts`)).headers.location).toContain('done=1&skipped=0');
+    expect((await postAs(t, owner, `${P}/posts/bulk`, { ids: String(gone.id), action: 'delete', confirm: 'yes' }, `${P}/posts`)).headers.location).toContain('done=1&skipped=0');
     expect((await statusOf(gone.id)).deleted_at).not.toBeNull();
+  });
+
+  it('deleting asks first: a confirmation page lists the posts and changes nothing until confirmed', async () => {
+    const a = await makePost(t, { createdBy: ownerId, title: 'Bulk ask <one>' });
+    const b = await makePost(t, { createdBy: ownerId, title: 'Bulk ask two' });
+    const asked = await postAs(t, owner, `${P}/posts/bulk`, { ids: [String(a.id), String(b.id)], action: 'delete' }, `${P}/posts`);
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1>Delete 2 posts?</h1>');
+    expect(asked.body).toContain('<li>Bulk ask &lt;one&gt;</li>');
+    expect(asked.body).toContain('name="confirm" value="yes"');
+    expect(asked.body).toContain(`name="ids" value="${b.id}"`);
+    expect((await statusOf(a.id)).deleted_at).toBeNull();
+    expect((await statusOf(b.id)).deleted_at).toBeNull();
+    const done = await postAs(t, owner, `${P}/posts/bulk`, { ids: [String(a.id), String(b.id)], action: 'delete', confirm: 'yes' }, `${P}/posts`);
+    expect(done.headers.location).toContain('done=2&skipped=0');
+    expect((await statusOf(a.id)).deleted_at).not.toBeNull();
   });
 
   it('skips posts the person may not change, and posts of other projects', async () => {

@@ -243,7 +243,12 @@ describe('slugs, unpublishing and deleting', () => {
     expect(res.statusCode).toBe(303);
     expect((await get(t.app, '/info-sharing-taskforce/posts/short-lived')).statusCode).toBe(410);
     page = await editPage(created.headers.location as string);
-    const del = await postAs(t, owner, page.action, { ...page.fields, action: 'delete' }, created.headers.location as string);
+    const asked = await postAs(t, owner, page.action, { ...page.fields, action: 'delete' }, created.headers.location as string);
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1>Delete “Short lived”?</h1>');
+    expect(asked.body).toContain('Yes, delete the post');
+    expect((await t.db.selectFrom('posts').select('deleted_at').where('slug', '=', 'short-lived').executeTakeFirstOrThrow()).deleted_at).toBeNull();
+    const del = await postAs(t, owner, page.action, { ...page.fields, action: 'delete', confirm: 'yes' }, created.headers.location as string);
     expect(del.statusCode).toBe(303);
     const row = await t.db.selectFrom('posts').select('deleted_at').where('slug', '=', 'short-lived').executeTakeFirstOrThrow();
     expect(row.deleted_at).not.toBeNull();

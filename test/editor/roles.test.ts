@@ -69,7 +69,7 @@ async function perform(actor: Actor, action: ActionName, jar: Record<string, str
     }
     case 'delete own draft': {
       const post = await makePost(t, { createdBy: me });
-      return (await postAs(t, jar, `${P}/posts/${post.id}`, fields(post.title, 'delete'), form)).statusCode;
+      return (await postAs(t, jar, `${P}/posts/${post.id}`, { ...fields(post.title, 'delete'), confirm: 'yes' }, form)).statusCode;
     }
     case "edit other's post": {
       const post = await makePost(t, { createdBy: other, status: 'published' });
@@ -85,7 +85,7 @@ async function perform(actor: Actor, action: ActionName, jar: Record<string, str
     }
     case "delete other's": {
       const post = await makePost(t, { createdBy: other });
-      return (await postAs(t, jar, `${P}/posts/${post.id}`, fields(post.title, 'delete'), form)).statusCode;
+      return (await postAs(t, jar, `${P}/posts/${post.id}`, { ...fields(post.title, 'delete'), confirm: 'yes' }, form)).statusCode;
     }
     case 'edit pages': {
       const page = await t.db.selectFrom('pages').select(['id', 'version', 'title', 'slug', 'body_md']).where('project_id', '=', await projectId(t)).where('slug', '=', 'about').executeTakeFirstOrThrow();

@@ -136,7 +136,16 @@ describe('makeUrlsAbsolute', () => {
       '<a href="https://blogs.example.gov/" rel="nofollow ugc noopener">home</a>',
     );
     const post = renderPostHtml('# Goals\n\n```js\nx\n```');
-    expect(makeUrlsAbsolute(post, BASE)).toBe(post);
+    expect(makeUrlsAbsolute(post, BASE)).toBe(post.replace(' tabindex="0" role="region" aria-label="Code example 1"', ''));
+  });
+
+  it('drops the scroll regions of code blocks and tables (keyboard aids of a page, not content)', () => {
+    const post = renderPostHtml('```\ncode\n```\n\n| a |\n|---|\n| 1 |');
+    expect(post).toContain('role="region"');
+    const feed = makeUrlsAbsolute(post, BASE);
+    expect(feed).not.toMatch(/role=|tabindex=|aria-label=|<div/);
+    expect(feed).toContain('<table>');
+    expect(feed).toContain('<pre><code>');
   });
 
   it('is idempotent', () => {

@@ -20,6 +20,39 @@ describe('renderPostHtml: ordinary Markdown', () => {
   });
 });
 
+describe('renderPostHtml: code blocks and tables are named, focusable scroll regions (issue 14)', () => {
+  const regions = (html: string) => elements(html).filter((el) => el.attribs['role'] !== undefined || el.attribs['tabindex'] !== undefined || el.attribs['aria-label'] !== undefined);
+
+  it('every pre is a region with tabindex 0 and a numbered name; every table is wrapped in one', () => {
+    const html = renderPostHtml('```js\nlet x = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n    indented\n\n<table><tr><td>raw</td></tr></table>');
+    const found = regions(html).map((el) => `${el.name} ${el.attribs['role']} ${el.attribs['tabindex']} ${el.attribs['aria-label']}`);
+    expect(found).toEqual(['pre region 0 Code example 1', 'div region 0 Table 1', 'pre region 0 Code example 2', 'div region 0 Table 2']);
+    // The table keeps its own semantics inside the region.
+    for (const table of elements(html).filter((el) => el.name === 'table')) {
+      expect((table.parent as { attribs?: Record<string, string> }).attribs?.['class']).toBe('table-region');
+      expect(table.attribs['role']).toBeUndefined();
+    }
+  });
+
+  it('what an author writes cannot add role, tabindex or aria-label anywhere, nor change the ones given', () => {
+    const html = renderPostHtml(
+      [
+        '<div role="region" tabindex="0" aria-label="Fake"><p tabindex="0" role="button" aria-label="Click">text</p></div>',
+        '<a href="/x" tabindex="1" role="button">link</a> <img src="/i.png" alt="i" tabindex="0" role="presentation">',
+        '<pre tabindex="-1" role="button" aria-label="Not this">code</pre>',
+        '<table role="presentation" tabindex="3"><tr><td role="button" tabindex="0">cell</td></tr></table>',
+        '<h2 role="tab" tabindex="0" aria-label="x">Heading</h2>',
+      ].join('\n\n'),
+    );
+    const found = regions(html).map((el) => `${el.name} ${el.attribs['role']} ${el.attribs['tabindex']} ${el.attribs['aria-label']}`);
+    expect(found).toEqual(['pre region 0 Code example 1', 'div region 0 Table 1']);
+  });
+
+  it('comments get none (they have no wide blocks of their own), and feeds drop them again', () => {
+    expect(renderCommentHtml('```\ncode\n```')).not.toContain('tabindex');
+  });
+});
+
 describe('renderCommentHtml: ordinary Markdown', () => {
   it.each(COMMENT_CASES)('$name', ({ input, expected }) => {
     expect(renderCommentHtml(input).trim()).toBe(expected);

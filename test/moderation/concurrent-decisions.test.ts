@@ -113,7 +113,7 @@ describe('two moderators deciding the same comment', () => {
     const id = await pendingComment();
     const a = await openQueue(amira);
     await a.send(`/admin/moderation/${id}/approve`, {});
-    expect((await a.send(`/admin/moderation/${id}/delete`, {})).statusCode).toBe(303);
+    expect((await a.send(`/admin/moderation/${id}/delete`, { confirm: 'yes' })).statusCode).toBe(303);
     expect((await logOf(id)).map((l) => [l.previous_status, l.new_status])).toEqual([
       ['pending', 'approved'],
       ['approved', 'deleted'],

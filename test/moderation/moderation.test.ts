@@ -42,7 +42,7 @@ const ACTIONS: Array<[string, Record<string, string>, string]> = [
   ['approve', {}, 'approved'],
   ['reject', { reason: 'Off-topic' }, 'rejected'],
   ['spam', {}, 'spam'],
-  ['delete', {}, 'deleted'],
+  ['delete', { confirm: 'yes' }, 'deleted'],
   ['edit', { body: 'Edited text' }, 'pending'],
   ['reply', { body: 'Thanks, from the team' }, 'pending'],
 ];
@@ -216,13 +216,47 @@ describe('team replies, edits and the log', () => {
     const id = await pendingComment(otherPost);
     const owner = await signInAs(t, 'amira.hassan@example.gov');
     await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/approve`, {}, owner);
-    await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/delete`, {}, owner);
+    await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/delete`, { confirm: 'yes' }, owner);
     expect((await t.db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('deleted');
     const logs = await t.db.selectFrom('moderation_log').select(['action', 'previous_status', 'new_status']).where('comment_id', '=', id).orderBy('id').execute();
     expect(logs).toEqual([
       { action: 'approve', previous_status: 'pending', new_status: 'approved' },
       { action: 'delete', previous_status: 'approved', new_status: 'deleted' },
     ]);
+  });
+});
+
+describe('deleting from the queue asks first', () => {
+  it('a delete without confirmation shows a confirmation page and changes nothing; confirming deletes and goes back to the queue', async () => {
+    const id = await pendingComment(otherPost, { name: 'Careful <Commenter>', body: 'Please keep this one' });
+    const owner = await signInAs(t, 'amira.hassan@example.gov');
+    const back = '/admin/moderation?status=pending';
+    const asked = await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/delete`, { back, seen: 'pending' }, owner);
+    expect(asked.response.statusCode).toBe(200);
+    expect(asked.response.body).toContain('<h1>Delete the comment by Careful &lt;Commenter&gt;?</h1>');
+    expect(asked.response.body).toContain('Please keep this one');
+    // The page's form posts the delete again, confirmed, with the queue it came from and the status seen.
+    const form = /<form method="post" action="([^"]+)" class="confirm-form">([^]*?)<\/form>/.exec(asked.response.body);
+    expect(form?.[1]).toBe(`/admin/moderation/${id}/delete`);
+    expect(form?.[2]).toContain('name="confirm" value="yes"');
+    expect(form?.[2]).toContain(`name="back" value="${back}"`);
+    expect(form?.[2]).toContain('name="seen" value="pending"');
+    expect(asked.response.body).toMatch(/<a href="\/admin\/moderation\?status=pending#mod-\d+">No, back to the queue<\/a>/);
+    expect((await t.db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('pending');
+    expect(await t.db.selectFrom('moderation_log').select('id').where('comment_id', '=', id).execute()).toEqual([]);
+
+    const confirmed = await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/delete`, { back, seen: 'pending', confirm: 'yes' }, owner);
+    expect(confirmed.response.statusCode).toBe(303);
+    expect(confirmed.response.headers.location).toBe(back);
+    expect((await t.db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('deleted');
+  });
+
+  it('the confirmation page is only for people who may moderate the comment', async () => {
+    const id = await pendingComment(otherPost);
+    const outsider = await signInAs(t, 'outsider@example.gov');
+    const { response } = await submitForm(t.app, '/admin/moderation', `/admin/moderation/${id}/delete`, {}, outsider);
+    expect(response.statusCode).toBe(403);
+    expect(response.body).not.toContain('Delete the comment by');
   });
 });
 

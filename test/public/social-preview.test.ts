@@ -1,7 +1,7 @@
 // Issue 16, item 10: a post with an image has a social preview image (og:image with its alt text,
 // twitter:card summary_large_image); a post without one has neither.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { socialImageOf } from '../../server/posts/page.js';
+import { socialImageOf } from '../../server/post-page/page.js';
 import { buildTestApp, get, signInAs, type TestApp } from '../helpers/test-app.js';
 import { P, postAs } from '../editor/helpers.js';
 

@@ -1,9 +1,9 @@
 // GET /:project/posts/:slug — a post with its approved comments. Old slugs redirect (301); a post
 // that was unpublished or deleted answers 410 Gone; drafts and future posts do not exist (404).
 import type { FastifyInstance } from 'fastify';
-import { loadProject } from '../projects/routes.js';
+import { loadProject } from '../projects/project-page.js';
 import { urls } from '../urls.js';
-import { findPublicPost } from './lookup.js';
+import { findPublicPost } from '../posts/lookup.js';
 import { renderPostPage } from './page.js';
 
 export default async function postRoutes(app: FastifyInstance) {

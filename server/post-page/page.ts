@@ -1,23 +1,16 @@
 // The post page as one function, so that the page route and a refused comment (shown again with its
-// errors and the typed text) render exactly the same page.
+// errors and the typed text) render exactly the same page. It is made of a post, its project and its
+// comments, so it sits above all three: app.ts hands it to the comment routes (comments/routes.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
-import type { FieldErrors } from '../comments/rules.js';
+import type { CommentFormState } from '../comments/form-state.js';
 import { closedStateOf, commentFormToken, readOwnCommentIds } from '../comments/service.js';
 import type { Post, Project } from '../db/schema.js';
-import { projectFeeds, projectIdentity } from '../projects/routes.js';
+import { projectFeeds, projectIdentity } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
 import { findRole } from '../auth/roles.js';
-import { listAuthorsOf, listTagsOf } from './queries.js';
-
-/** What the commenter typed and what was wrong with it, when a comment is shown back. */
-export interface CommentFormState {
-  values: { name: string; email: string; body: string; parentId?: number; renderedAt?: string };
-  errors: FieldErrors;
-  /** A message about the whole form (closed meanwhile, rate limit, expired form). */
-  notice?: string;
-}
+import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
@@ -67,7 +60,7 @@ export async function renderPostPage(
   if (ownIds.length > 0 || form) reply.header('cache-control', 'private, no-store');
   const image = socialImageOf(post.body_html);
   return reply.page('pages/posts/show', {
-    title: `${form ? 'Error: ' : ''}${post.title}: ${project.title}`,
+    title: `${post.title}: ${project.title}`, // "Error: " is added by the layout when the form shows problems
     description: post.summary || `A post from ${project.title}.`,
     canonicalPath: urls.post(project.slug, post.slug),
     ogType: 'article',
@@ -88,7 +81,9 @@ export async function renderPostPage(
     commentsOpen: closed === undefined,
     commentForm: {
       closed,
-      action: urls.comments(project.slug, post.slug),
+      // A refused comment comes back as this page: the fragment brings the browser to the form's problem
+      // (the element with id="comment-form", focusable), not to the top of a long page.
+      action: `${urls.comments(project.slug, post.slug)}#comment-form`,
       token: commentFormToken(app, post.id),
       postUrl: urls.post(project.slug, post.slug),
       policyUrl: urls.page(project.slug, 'comment-policy'),
