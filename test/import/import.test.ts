@@ -166,3 +166,26 @@ describe('bad and hostile files', () => {
     expect(mixed.error).toContain('different sites');
   });
 });
+
+describe('a crash part-way', () => {
+  it('resumes after the last committed batch, with nothing duplicated', async () => {
+    const other = await makeProject(t, 'resume');
+    const xml = wxr([1, 2, 3, 4, 5].map((i) => post(i, `Post ${i}`, `Text ${i}`)).join('\n'));
+    // The first try committed items 1-2 and then died: simulate its state (items 1-2 imported, progress 2).
+    const first = await importTexts(t, other, [{ name: 'a.xml', xml: wxr([1, 2].map((i) => post(i, `Post ${i}`, `Text ${i}`)).join('\n')) }]);
+    expect(first.report.counts.posts.created).toBe(2);
+    const { createImport } = await import('../../server/import/jobs.js');
+    const { runJobs } = await import('../helpers/test-app.js');
+    const importId = await createImport(t.db, { projectId: other, createdBy: null, options: {}, files: [{ name: 'all.xml', chunks: (async function* () { yield Buffer.from(xml); })() }] });
+    await t.db.updateTable('imports').set({ status: 'running', items_done: 2, items_total: 5 }).where('id', '=', importId).execute();
+    await runJobs(t);
+    const row = await t.db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    expect(row.items_done).toBe(5);
+    expect((row.report as { counts: { posts: { created: number } } }).counts.posts.created).toBe(3);
+    const posts = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).orderBy('slug').execute();
+    expect(posts.map((p) => p.slug)).toEqual(['post-1', 'post-2', 'post-3', 'post-4', 'post-5']);
+    // Staged chunks are removed once the import is done.
+    expect(await t.db.selectFrom('import_chunks').select('seq').where('import_id', '=', importId).execute()).toEqual([]);
+  });
+});
