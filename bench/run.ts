@@ -509,7 +509,8 @@ async function benchComments(
   // Fetch the form like a browser: the CSRF cookie and token, and any other hidden field.
   const page = await fetch(base + postPath);
   const html = await page.text();
-  const form = /<form[^>]*action="([^"]*\/comments)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
+  // The action may end in a fragment (#comment-form: a refusal lands on the form).
+  const form = /<form[^>]*action="([^"#]*\/comments)(?:#[^"]*)?"[^>]*>([\s\S]*?)<\/form>/.exec(html);
   if (!form) {
     rows.push({ target: 'comment POST', note: 'skipped: the post page has no comment form (the comments branch is not merged yet)' });
     return;

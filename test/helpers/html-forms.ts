@@ -12,10 +12,10 @@ export function hiddenFields(formHtml: string): Record<string, string> {
   return fields;
 }
 
-/** The hidden fields of the form in `html` whose action ends with `action`. */
+/** The hidden fields of the form in `html` whose action (its path; a #fragment aside) ends with `action`. */
 export function formOn(html: string, action: string): Record<string, string> {
   for (const m of html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-    if (m[1]!.endsWith(action)) return hiddenFields(m[2]!);
+    if (m[1]!.split('#')[0]!.endsWith(action)) return hiddenFields(m[2]!);
   }
   throw new Error(`no form posting to …${action}`);
 }
