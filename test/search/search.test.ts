@@ -161,8 +161,12 @@ describe('search', () => {
     for (let page = 1; page <= Math.ceil(XSS_VECTORS.length / 10); page++) {
       const res = await search(`q=quokka&page=${page}`);
       expect(res.statusCode).toBe(200);
-      // Our own search form is the one form allowed (its value is the escaped query).
-      const main = res.body.slice(res.body.indexOf('<main'), res.body.indexOf('</main>')).replace(/<form class="search-page-form"[^]*?<\/form>/, '');
+      // Our own forms are the ones allowed: the search form (its value is the escaped query) and the
+      // email-updates form (its hidden field carries the escaped query).
+      const main = res.body
+        .slice(res.body.indexOf('<main'), res.body.indexOf('</main>'))
+        .replace(/<form class="search-page-form"[^]*?<\/form>/, '')
+        .replace(/<form class="email-subscribe"[^]*?<\/form>/, '');
       expect(main).not.toMatch(/<script/i);
       expect(main).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
       expect(main).not.toMatch(/<(iframe|object|embed|svg|math|style|form|input|img|a\s[^>]*href="(?!\/|https?:))/i);
