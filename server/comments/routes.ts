@@ -1,7 +1,8 @@
 // POST /:project/posts/:slug/comments — a comment from the public (or, signed in, from a member of the
 // project's team: as themselves, badged, published at once). Anything refused (invalid, closed,
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
-// redirects (303) to itself, visible to its writer alone until it is approved.
+// redirects (303) to itself, visible to its writer alone until it is approved. What becomes of a comment
+// is decided in decisions.ts, as a value; this file reads the request and maps each value to a response.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
