@@ -106,7 +106,7 @@ async function insertPosts(client: pg.ClientBase, projects: number, from: number
   const before = Number(rows[0]?.max ?? 0);
   await client.query(`
     INSERT INTO posts (project_id, slug, title, summary, body_md, body_html, rendered_version, status,
-                       published_at, first_published_at, atom_id)
+                       published_at, first_published_at, announced_at, atom_id)
     SELECT pr.id,
            CASE WHEN k = 1 THEN '${MEASURED.post}' ELSE 'post-' || k END,
            'Week ' || k || ': ' || w || ' and the ' || w2 || ' review',
@@ -116,7 +116,7 @@ async function insertPosts(client: pg.ClientBase, projects: number, from: number
              '<ul><li>Tested with users</li><li>Changed the wording</li><li>Wrote it down</li></ul>' ||
              '<p>Reference ' || md5(k::text) || '.</p>',
            ${RENDERER_VERSION}, 'published',
-           now() - make_interval(mins => k), now() - make_interval(mins => k),
+           now() - make_interval(mins => k), now() - make_interval(mins => k), now() - make_interval(mins => k),
            'tag:bench.example,2026:post-' || k
     FROM generate_series(${from + 1}, ${to}) k
     CROSS JOIN LATERAL (SELECT (${words})[1 + k % 10] AS w, (${words})[1 + (k / 10) % 10] AS w2) vocab

@@ -14,6 +14,9 @@ import * as m0012 from './0012-team-comments.js';
 import * as m0013 from './0013-writing.js';
 import * as m0014 from './0014-post-announcements.js';
 import * as m0015 from './0015-team-links.js';
+import * as m0016 from './0016-email.js';
+import * as m0017 from './0017-social.js';
+import * as m0019 from './0019-listening.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -29,4 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0013-writing': m0013,
   '0014-post-announcements': m0014,
   '0015-team-links': m0015,
+  '0016-email': m0016,
+  '0017-social': m0017,
+  '0019-listening': m0019,
 };

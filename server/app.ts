@@ -20,6 +20,7 @@ import accountRoutes from './accounts/routes.js';
 import adminRoutes from './admin/routes.js';
 import authPlugin from './auth/plugin.js';
 import editorRoutes from './editor/routes.js';
+import emailRoutes from './email/routes.js';
 import discoveryRoutes from './feeds/discovery.js';
 import feedRoutes from './feeds/routes.js';
 import healthRoutes from './health/routes.js';
@@ -27,7 +28,11 @@ import mediaRoutes from './media/routes.js';
 import commentRoutes from './comments/routes.js';
 import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
+import listeningRoutes from './listening/routes.js';
 import peopleRoutes from './people/routes.js';
+import responseRoutes from './responses/routes.js';
+import responseEditorRoutes from './responses/editor.js';
+import websubRoutes from './websub/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { registerCompression, registerStaticFiles } from './plugins/compression.js';
 import { BODY_LIMIT, registerForms } from './plugins/forms.js';
@@ -108,7 +113,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate(
     'jobs',
     new JobWorker({
-      context: { db: options.db, config, clock: app.clock, log: app.log },
+      context: {
+        db: options.db,
+        config,
+        clock: app.clock,
+        log: app.log,
+        readOwnPage: async (path) => {
+          const response = await app.inject({ method: 'GET', url: path });
+          return { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body: response.rawPayload };
+        },
+      },
       definitions: jobDefinitions,
       concurrency: config.jobConcurrency,
     }),
@@ -160,12 +174,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(feedRoutes);
   await app.register(discoveryRoutes);
   await app.register(searchRoutes);
+  await app.register(emailRoutes); // /email/…, /admin/outbox, /admin/email, /admin/projects/:project/subscribers
   await app.register(accountRoutes); // /login, /logout, /set-password/:token
   await app.register(adminRoutes); // /admin/…: access checked per group in admin/routes.ts
   await app.register(peopleRoutes);
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
   await app.register(moderationRoutes);
+  await app.register(responseRoutes); // /webmention (public API), its status pages
+  await app.register(websubRoutes); // /websub: the built-in WebSub hub
+  await app.register(responseEditorRoutes); // /admin/projects/:project/posts/:id/links…: team-added links
+  await app.register(listeningRoutes); // /admin/projects/:project/listening/… (owners, editors), /listening/feed/:token
   await app.register(projectRoutes);
   await app.register(postRoutes);
   await app.register(commentRoutes, { renderPostPage });

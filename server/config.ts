@@ -69,12 +69,52 @@ const envSchema = z.object({
   ALLOW_PRIVATE_FETCH: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
     .default('0'),
+  WEBSUB_HUB_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), { message: 'must be the full http(s) address of a WebSub hub, or empty for the built-in hub at /websub' })
+    .default(''),
+  WEBMENTIONS_PER_HOUR: z.coerce
+    .number({ message: 'must be a whole number from 1 to 10000 (webmentions accepted per source site and per sender each hour)' })
+    .int('must be a whole number from 1 to 10000')
+    .min(1, 'must be a whole number from 1 to 10000')
+    .max(10000, 'must be a whole number from 1 to 10000')
+    .default(30),
   JOB_CONCURRENCY: z.coerce
     .number({ message: 'must be a whole number of jobs from 1 to 50' })
     .int('must be a whole number of jobs from 1 to 50')
     .min(1, 'must be a whole number of jobs from 1 to 50')
     .max(50, 'must be a whole number of jobs from 1 to 50')
     .default(4),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.gov:587 (leave unset to keep emails in the outbox at /admin/outbox)')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((v) => isPlainAddress(v), 'must be one plain email address, e.g. updates@blogs.example.gov (the project’s name is added as the display name)')
+    .optional(),
+  LISTEN_MAX_CONCURRENT_FETCHES: z.coerce
+    .number({ message: 'must be a whole number of fetches from 1 to 100' })
+    .int('must be a whole number of fetches from 1 to 100')
+    .min(1, 'must be a whole number of fetches from 1 to 100')
+    .max(100, 'must be a whole number of fetches from 1 to 100')
+    .default(4),
+  LISTEN_POLL_MINUTES: z.coerce
+    .number({ message: 'must be a whole number of minutes from 5 to 1440' })
+    .int('must be a whole number of minutes from 5 to 1440')
+    .min(5, 'must be a whole number of minutes from 5 to 1440')
+    .max(1440, 'must be a whole number of minutes from 5 to 1440')
+    .default(30),
   FEED_MAX_AGE: z.coerce
     .number({ message: 'must be a whole number of seconds' })
     .int('must be a whole number of seconds')
@@ -114,6 +154,18 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
+  /** Where email is sent (nodemailer URL); unset: nothing leaves the machine, emails go to the outbox. */
+  smtpUrl: string | undefined;
+  /** The sender's address of every email (the project's name is its display name). */
+  mailFrom: string;
+  /** An external WebSub hub to declare and ping instead of the built-in one at /websub (WEBSUB_HUB_URL). */
+  websubHubUrl: string | undefined;
+  /** Webmentions accepted per source host, and per sending address, each hour (WEBMENTIONS_PER_HOUR). */
+  webmentionsPerHour: number;
+  /** Watched feeds this server fetches at once, whatever the number of sources (server/listening). */
+  listenMaxConcurrentFetches: number;
+  /** Minutes between two polls of a watched feed that answers well (longer after errors, 429, 503). */
+  listenPollMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -159,5 +211,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
     jobConcurrency: e.JOB_CONCURRENCY,
+    smtpUrl: e.SMTP_URL || undefined,
+    mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,
+    websubHubUrl: e.WEBSUB_HUB_URL || undefined,
+    webmentionsPerHour: e.WEBMENTIONS_PER_HOUR,
+    listenMaxConcurrentFetches: e.LISTEN_MAX_CONCURRENT_FETCHES,
+    listenPollMinutes: e.LISTEN_POLL_MINUTES,
   };
+}
+
+/** One plain address (no display name, no list, no line break): what may go in a From or To header. */
+export function isPlainAddress(value: string): boolean {
+  return value.length <= 254 && /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value);
+}
+
+// The default sender's domain: the public URL's host ("localhost" and addresses become localhost.localdomain-like
+// names that mail servers refuse; operators sending for real set MAIL_FROM).
+function mailDomain(publicUrl: string): string {
+  try {
+    const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+    return /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain';
+  } catch {
+    return 'localhost.localdomain';
+  }
 }

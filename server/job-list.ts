@@ -2,15 +2,44 @@
 // domain owns its tasks (a JobHandler per task name, in its own jobs module); this file only wires them
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import type { JobDefinitions } from './jobs/worker.js';
+import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
+import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
+import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
+import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
+import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
-const postChangeListeners: PostChangeListener[] = [];
+const postChangeListeners: PostChangeListener[] = [emailOnPostChange, websubOnPostChange, webmentionsOnPostChange];
 
 export const jobDefinitions: JobDefinitions = {
   tasks: {
     [POST_CHANGED]: postChangedTask(postChangeListeners),
     [SWEEP_LIVE_POSTS]: sweepLivePosts,
+    [EMAIL_CONFIRM]: sendConfirmation,
+    [EMAIL_FAN_OUT]: fanOut,
+    [EMAIL_SEND]: sendBatch,
+    [EMAIL_DIGEST_TICK]: digestTick,
+    [EMAIL_SEND_DIGESTS]: sendDigests,
+    [EMAIL_SWEEP_CLAIMS]: sweepClaims,
+    [VERIFY_WEBMENTION]: verifyWebmention,
+    [SEND_WEBMENTIONS]: sendPostWebmentions,
+    [SEND_ONE_WEBMENTION]: sendOneWebmention,
+    [WEBSUB_VERIFY]: verifyIntent,
+    [WEBSUB_PUBLISH]: publishChange,
+    [WEBSUB_DELIVER]: deliverContent,
+    [WEBSUB_PING]: pingExternalHub,
+    [WEBSUB_EXPIRE]: expireSubscriptions,
+    [POLL_TASK]: pollTask,
+    [HEAL_TASK]: healTask,
+    [PRUNE_TASK]: pruneTask,
   },
-  cron: [{ task: SWEEP_LIVE_POSTS, match: '* * * * *' }],
+  cron: [
+    { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
+    { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
+    { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
+    { task: WEBSUB_EXPIRE, match: '17 * * * *' },
+    { task: HEAL_TASK, match: '*/5 * * * *' },
+    { task: PRUNE_TASK, match: '17 3 * * *' },
+  ],
 };

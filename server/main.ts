@@ -109,6 +109,8 @@ try {
   } else if (demoAdmin) {
     say(`The demo is installed: sign in as ${DEMO_ADMIN.email} with the password printed at its first start, or get a new link with: npm run admin -- user:link --email ${DEMO_ADMIN.email}`);
   }
+  if (config.smtpUrl) say(`Emails are sent through ${new URL(config.smtpUrl).host} from ${config.mailFrom}.`);
+  else say(`Emails are not sent (SMTP_URL is not set): they are kept in the outbox, which site admins read at ${config.publicUrl}/admin/outbox.`);
   say('Press Ctrl+C to stop.');
 } catch (err) {
   await shutdownDatabase();

@@ -25,6 +25,11 @@ export const urls = {
   feedsOpml: () => '/feeds.opml',
   sitemap: () => '/sitemap.xml',
   accessibility: () => '/accessibility',
+  // Email updates (server/email); the tokens are signed secrets
+  emailSubscribe: () => '/email/subscribe',
+  emailConfirm: (token: string) => `/email/confirm/${enc(token)}`,
+  emailManage: (token: string) => `/email/manage/${enc(token)}`,
+  emailUnsubscribe: (token: string) => `/email/unsubscribe/${enc(token)}`,
   // Signed-in side
   login: () => '/login',
   logout: () => '/logout',
@@ -50,7 +55,8 @@ export function absoluteUrl(publicUrl: string, path: string): string {
 export const RESERVED_SLUGS = new Set([
   'admin', 'login', 'logout', 'people', 'search', 'static', 'feeds', 'feed', 'healthz', 'readyz', 'media',
   'api', 'account', 'set-password', 'accessibility', 'sitemap', 'robots', 'favicon', 'assets', 'uploads',
-  'well-known', 'about', 'help', 'projects', 'tags', 'posts', 'pages', 'comments', 'moderation', 'new',
+  'well-known', 'email', 'about', 'help', 'projects', 'tags', 'posts', 'pages', 'comments', 'moderation', 'new',
+  'webmention', 'websub', 'listening',
 ]);
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;

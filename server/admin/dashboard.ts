@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { roleAllows } from '../auth/roles.js';
 import { demoProjects } from '../demo/content.js';
+import { countUnread } from '../listening/queries.js';
 import { listDashboardProjects } from './queries.js';
 
 const enc = encodeURIComponent;
@@ -11,6 +12,8 @@ export default async function dashboardRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { welcome?: string } }>('/admin', async (request, reply) => {
     const user = request.user!;
     const projects = await listDashboardProjects(app.db, user.id, user.isSiteAdmin, app.clock.now());
+    const listening = projects.filter((p) => roleAllows(p.role ?? undefined, user, 'listen'));
+    const unread = await countUnread(app.db, listening.map((p) => p.id));
     const cards = projects.map((p) => {
       const role = p.role ?? undefined;
       const base = `/admin/projects/${enc(p.slug)}`;
@@ -19,13 +22,14 @@ export default async function dashboardRoutes(app: FastifyInstance) {
         links.push({ href: `${base}/posts/new`, label: 'Write a post' }, { href: `${base}/posts`, label: 'All posts' });
       }
       if (roleAllows(role, user, 'edit-pages')) links.push({ href: `${base}/pages`, label: 'Pages' });
+      if (roleAllows(role, user, 'listen')) links.push({ href: `${base}/listening`, label: 'Conversations' }, { href: `${base}/listening/sources`, label: 'Watched feeds and key terms' });
       if (roleAllows(role, user, 'moderate')) links.push({ href: '/admin/moderation', label: 'Comments to moderate' });
       if (roleAllows(role, user, 'read-moderation-log')) links.push({ href: `${base}/moderation-log`, label: 'Moderation log' });
       if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
       if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
       if (user.isSiteAdmin) links.push({ href: `${base}/delete`, label: 'Delete project' });
       if (user.isSiteAdmin && DEMO_SLUGS.has(p.slug)) links.push({ href: '/admin/demo', label: 'Remove the demo content' });
-      return { ...p, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };
+      return { ...p, unreadConversations: roleAllows(role, user, 'listen') ? (unread.get(p.id) ?? 0) : null, conversationsUrl: `${base}/listening`, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };
     });
     return reply.header('cache-control', 'no-store').page('pages/admin/dashboard', {
       title: 'Dashboard',

@@ -17,7 +17,7 @@ const POLICIES: { value: CommentPolicy; label: string }[] = [
 const MAX_DESCRIPTION = 20_000;
 
 /** Whole-number settings: form field, bounds. */
-const NUMBERS: { key: keyof ProjectSettings; label: string; min: number; max: number; hint?: string }[] = [
+const NUMBERS: { key: keyof ProjectSettings; label: string; min: number; max: number; hint?: string; keepWhenAbsent?: boolean }[] = [
   { key: 'maxLinks', label: 'Most links allowed in a comment before it is held', min: 0, max: 50 },
   { key: 'commentsPerTenMinutes', label: 'Comments one address may post in ten minutes', min: 0, max: 1000, hint: '0 turns the limit off.' },
   { key: 'minSecondsToComment', label: 'Fewest seconds between showing the form and posting a comment', min: 0, max: 600 },
@@ -26,6 +26,7 @@ const NUMBERS: { key: keyof ProjectSettings; label: string; min: number; max: nu
   { key: 'maxEmailLength', label: 'Longest commenter email (characters)', min: 6, max: 254 },
   { key: 'maxCommentLength', label: 'Longest comment (characters)', min: 100, max: 50_000 },
   { key: 'responseTargetDays', label: 'Working days within which the team aims to decide on a comment', min: 0, max: 60 },
+  { key: 'listeningKeepDays', label: 'Days to keep items fetched from watched feeds (Conversations)', min: 1, max: 3650, hint: 'Older items are deleted each night.', keepWhenAbsent: true },
 ];
 const LISTS: { key: 'moderationKeywords' | 'blocklist' | 'moderationReasons'; label: string; hint: string }[] = [
   { key: 'moderationKeywords', label: 'Words that hold a comment for a moderator', hint: 'One per line; matched anywhere, ignoring case.' },
@@ -57,6 +58,7 @@ function formValues(project: Project): Record<string, string> {
     timeZone: project.time_zone,
     commentPolicy: s.commentPolicy,
     showWithheldCount: s.showWithheldCount ? 'on' : '',
+    emailFullText: s.emailFullText ? 'on' : '',
   };
   for (const n of NUMBERS) values[n.key] = String(s[n.key]);
   for (const l of LISTS) values[l.key] = s[l.key].join('\n');
@@ -97,6 +99,7 @@ export default async function settingsRoutes(app: FastifyInstance) {
       values[name] = text(body, name);
     }
     values.showWithheldCount = checkbox(body, 'showWithheldCount') ? 'on' : '';
+    values.emailFullText = checkbox(body, 'emailFullText') ? 'on' : '';
     const errors: FormErrors = {};
     const title = values.title!.trim();
     if (!title) errors.title = 'Enter a title.';
@@ -109,7 +112,13 @@ export default async function settingsRoutes(app: FastifyInstance) {
     const settings: Record<string, unknown> = { ...readSettings(project.settings) };
     settings.commentPolicy = values.commentPolicy;
     settings.showWithheldCount = values.showWithheldCount === 'on';
+    settings.emailFullText = values.emailFullText === 'on';
     for (const n of NUMBERS) {
+      // A setting added later: a form without its field (opened before it existed) keeps the stored value.
+      if (n.keepWhenAbsent && values[n.key] === '' && !(body && typeof body === 'object' && n.key in body)) {
+        values[n.key] = String(settings[n.key]);
+        continue;
+      }
       const parsed = wholeNumber(values[n.key]!, n.min, n.max);
       if (parsed.error) errors[n.key] = parsed.error;
       else settings[n.key] = parsed.value;

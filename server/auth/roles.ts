@@ -11,11 +11,12 @@ export type Action =
   | 'publish-any'      // edit and publish any post of the project
   | 'publish-own'      // publish own posts
   | 'moderate'         // the comment queue of the whole project
-  | 'read-moderation-log';
+  | 'read-moderation-log'
+  | 'listen';          // the listening desk: watched feeds, key terms, the Conversations inbox
 
 const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
-  owner: new Set<Action>(['manage-team', 'edit-settings', 'edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log']),
-  editor: new Set<Action>(['edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log']),
+  owner: new Set<Action>(['manage-team', 'edit-settings', 'edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log', 'listen']),
+  editor: new Set<Action>(['edit-pages', 'write-post', 'publish-any', 'publish-own', 'moderate', 'read-moderation-log', 'listen']),
   author: new Set<Action>(['write-post', 'publish-own']),
   contributor: new Set<Action>(['write-post']),
   // Whoever moderates a project may read its log: what the rules and the rest of the team decided.

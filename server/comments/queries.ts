@@ -42,6 +42,8 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       'comments.edited_at',
     ])
     .where('comments.post_id', '=', postId)
+    // Webmentions (responses from other sites) are shown in their own section, not the thread.
+    .where('comments.webmention_id', 'is', null)
     .where((eb) =>
       ownIds.length > 0
         ? eb.or([eb('comments.status', '=', 'approved'), eb.and([eb('comments.id', 'in', ownIds), eb('comments.status', 'in', ['pending', 'spam'])])])
@@ -93,6 +95,7 @@ export async function countApprovedComments(db: Db, postId: number): Promise<num
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('post_id', '=', postId)
     .where('status', '=', 'approved')
+    .where('webmention_id', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -107,6 +110,7 @@ export async function countWithheldComments(db: Db, postId: number): Promise<num
     .selectFrom('comments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('post_id', '=', postId)
+    .where('webmention_id', 'is', null)
     .where((eb) =>
       eb.or([
         eb('status', '=', 'rejected'),
@@ -205,6 +209,7 @@ export async function findReplyTarget(db: Db, postId: number, commentId: number)
     .where('id', '=', commentId)
     .where('post_id', '=', postId)
     .where('status', '=', 'approved')
+    .where('webmention_id', 'is', null)
     .executeTakeFirst();
   return row && { id: row.id, depth: row.depth, parentId: row.parent_id, authorName: row.author_name };
 }

@@ -125,6 +125,9 @@ export const REASON_LABELS: Record<string, string> = {
   'no-timestamp': 'Form timestamp missing or forged',
   duplicate: 'Duplicate of an earlier comment',
   'form-reused': 'Sent again with a form already used from this address',
+  // Webmentions (server/responses) take these rules too.
+  'other-site': 'A response from another site (held like a first-time commenter)',
+  'changed-at-source': 'Changed on the other site since it was last decided',
 };
 
 export interface ClosedState {

@@ -147,6 +147,50 @@ export interface CommentTable {
   edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The random id in the commenter's signed cookie when they wrote it (migration 0012); binds "known commenter". */
   commenter_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when the row is a webmention from another site (migration 0017): moderated here, shown under "Responses elsewhere". */
+  webmention_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export type WebmentionStatus = 'pending' | 'verified' | 'rejected' | 'removed';
+export type WebmentionKind = 'reply' | 'like' | 'repost' | 'bookmark' | 'mention';
+
+export interface WebmentionTable {
+  id: Id;
+  token: string;
+  source: string;
+  target: string;
+  post_id: number;
+  status: Generated<WebmentionStatus>;
+  reason: string | null;
+  kind: WebmentionKind | null;
+  author_name: string | null;
+  author_url: string | null;
+  published_at: Date | null;
+  received_at: Date;
+  checked_at: Date | null;
+}
+
+export interface WebmentionSendTable {
+  id: Id;
+  post_id: number;
+  target: string;
+  still_linked: Generated<boolean>;
+  outcome: 'sent' | 'no-endpoint' | 'failed';
+  endpoint: string | null;
+  http_status: number | null;
+  message: Generated<string>;
+  sent_at: Date;
+}
+
+export interface WebsubSubscriptionTable {
+  id: Id;
+  topic: string;
+  callback: string;
+  secret: string | null;
+  lease_seconds: number;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface ModerationLogTable {
@@ -238,6 +282,134 @@ export interface PostLinkTable {
   created_at: Generated<Date>;
 }
 
+export type EmailFrequency = 'each' | 'daily' | 'weekly';
+export type EmailSubscriptionKind = 'project' | 'tag' | 'person' | 'search';
+/** queued → sending (claimed) → sent | failed (5xx) | skipped (not public, unsubscribed) | unknown (claimed by a worker that died). */
+export type EmailDeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown';
+
+/** Subscribers' addresses (migration 0016); lower-cased; suspended after repeated hard bounces. */
+export interface EmailAddressTable {
+  id: Id;
+  address: string;
+  hard_bounces: Generated<number>;
+  last_bounce: string | null;
+  suspended_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface EmailSubscriptionTable {
+  id: Id;
+  address_id: number;
+  kind: EmailSubscriptionKind;
+  project_id: number | null;
+  tag_id: number | null;
+  person_id: number | null;
+  /** For kind 'search': the canonical search parameters { q, project?, tag?, author? }. */
+  search: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  target_key: string;
+  frequency: EmailFrequency;
+  confirmed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+/** One row per (address, post): UNIQUE, so a post goes to an address at most once. */
+export interface EmailDeliveryTable {
+  id: Id;
+  address_id: number;
+  post_id: number;
+  status: Generated<EmailDeliveryStatus>;
+  claim_token: string | null;
+  claimed_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailDigestTable {
+  id: Id;
+  address_id: number;
+  frequency: 'daily' | 'weekly';
+  period_start: Timestamp;
+  period_end: Timestamp;
+  status: Generated<EmailDeliveryStatus>;
+  claim_token: string | null;
+  claimed_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailOutboxTable {
+  id: Id;
+  to_address: string;
+  subject: string;
+  headers: Json<Record<string, string>>;
+  text_body: string;
+  html_body: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface EmailThrottleTable {
+  key: string;
+  at: Timestamp;
+}
+
+/** A feed a project watches (migration 0019, server/listening). */
+export interface ListenSourceTable {
+  id: Id;
+  project_id: number;
+  url: string;
+  title: Generated<string>;
+  site_url: string | null;
+  mode: Generated<'all' | 'matches'>;
+  status: Generated<'active' | 'paused' | 'gone'>;
+  etag: string | null;
+  last_modified: string | null;
+  last_fetched_at: NullableTimestamp;
+  last_new_item_at: NullableTimestamp;
+  last_error: string | null;
+  last_error_at: NullableTimestamp;
+  error_count: Generated<number>;
+  next_poll_at: NullableTimestamp;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+/** A key term a project listens for (websearch syntax, like the site search). */
+export interface ListenTermTable {
+  id: Id;
+  project_id: number;
+  query: string;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+/** An item fetched from a watched feed: other people's text, sanitized, for the team only. */
+export interface ListenItemTable {
+  id: Id;
+  project_id: number;
+  source_id: number;
+  guid: string;
+  url: string | null;
+  title: Generated<string>;
+  author: Generated<string>;
+  content_html: Generated<string>;
+  content_text: Generated<string>;
+  published_at: NullableTimestamp;
+  fetched_at: Timestamp;
+  read_at: NullableTimestamp;
+  dismissed_at: NullableTimestamp;
+  search_vector: ColumnType<string, never, never>;
+}
+
+export interface ListenFeedTokenTable {
+  token_hash: string;
+  person_id: number;
+  project_id: number;
+  created_at: Generated<Date>;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -260,6 +432,19 @@ export interface Database {
   project_post_counts: ProjectPostCountTable;
   tag_post_counts: TagPostCountTable;
   post_links: PostLinkTable;
+  email_addresses: EmailAddressTable;
+  email_subscriptions: EmailSubscriptionTable;
+  email_deliveries: EmailDeliveryTable;
+  email_digests: EmailDigestTable;
+  email_outbox: EmailOutboxTable;
+  email_throttle: EmailThrottleTable;
+  webmentions: WebmentionTable;
+  webmention_sends: WebmentionSendTable;
+  websub_subscriptions: WebsubSubscriptionTable;
+  listen_sources: ListenSourceTable;
+  listen_terms: ListenTermTable;
+  listen_items: ListenItemTable;
+  listen_feed_tokens: ListenFeedTokenTable;
 }
 
 export type Person = Selectable<PersonTable>;

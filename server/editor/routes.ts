@@ -8,6 +8,7 @@ import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { urls } from '../urls.js';
+import { editorResponsesOf } from '../responses/editor.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findPersonName,
@@ -387,6 +388,8 @@ const NOTICES: Record<string, string> = {
   restored: 'Revision restored as a new save.',
   saved: 'Saved.',
   page: 'Page saved.',
+  'link-added': 'Link added: it shows under the post, marked as added by the team.',
+  'link-removed': 'Link removed from the post.',
 };
 
 function noticeFor(request: FastifyRequest): string | undefined {
@@ -478,6 +481,8 @@ async function renderPostForm(
     previewHtml: extras.previewHtml ?? null,
     conflict: extras.conflict ?? null,
     imageMarkdown: extras.image ?? null,
+    // Team-added links and webmentions sent (server/responses/editor.ts), once the post exists.
+    responses: post ? await editorResponsesOf(app.db, slug, post.id) : null,
   });
 }
 

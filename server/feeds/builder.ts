@@ -51,6 +51,8 @@ export interface FeedModel {
   selfUrl: string;
   /** The absolute URL of the HTML page the feed follows. */
   alternateUrl: string;
+  /** The WebSub hub that pushes this feed's updates (rel="hub"), when there is one. */
+  hubUrl?: string;
   /** Feed-level author, so the feed is valid even when it has no entries. */
   author: FeedPerson;
   /**
@@ -92,6 +94,7 @@ export function buildAtom(model: FeedModel): string {
     ...(model.subtitle ? [textElement('subtitle', model.subtitle, { type: 'text' })] : []),
     textElement('updated', rfc3339(feedUpdated(model))),
     emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: model.selfUrl }),
+    ...(model.hubUrl ? [emptyElement('link', { rel: 'hub', href: model.hubUrl })] : []),
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: model.alternateUrl }),
     atomPerson('author', model.author),
     textElement('generator', GENERATOR),
@@ -123,6 +126,7 @@ export function buildRss(model: FeedModel): string {
     textElement('generator', GENERATOR),
     textElement('docs', 'https://www.rssboard.org/rss-specification'),
     emptyElement('atom:link', { href: model.selfUrl, rel: 'self', type: 'application/rss+xml' }),
+    ...(model.hubUrl ? [emptyElement('atom:link', { href: model.hubUrl, rel: 'hub' })] : []),
   ];
   const items = model.entries.map((e) =>
     element('item', [

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when the builder's output changes, so cached copies and ETags from older code expire. */
-export const FEED_FORMAT_VERSION = 2;
+export const FEED_FORMAT_VERSION = 3;
 
 export function etagFor(url: string, fingerprint: string): string {
   const hash = createHash('sha256').update(`${FEED_FORMAT_VERSION}\n${url}\n${fingerprint}`).digest('base64url');

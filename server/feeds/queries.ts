@@ -175,6 +175,7 @@ function newestComments(db: Db, now: Date, filter: CommentFeedFilter, limit: num
     .selectFrom('comments')
     .innerJoin('posts', 'posts.id', 'comments.post_id')
     .where('comments.status', '=', 'approved')
+    .where('comments.webmention_id', 'is', null)
     .where((eb) => isPublic(eb as unknown as ExpressionBuilder<Database, 'posts'>, now));
   q = filter.kind === 'post' ? q.where('comments.post_id', '=', filter.postId) : q.where('posts.project_id', '=', filter.projectId);
   return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit);

@@ -16,6 +16,7 @@ import { loadProject } from '../projects/project-page.js';
 import { findTag } from '../projects/queries.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
 import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
+import { websubHub } from '../responses/links.js';
 import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
 import { FeedCache } from './cache.js';
 import { compressBody, etagForEncoding, negotiateEncoding } from '../compression.js';
@@ -76,7 +77,10 @@ async function feedRoutes(app: FastifyInstance) {
       lastModified.getTime(),
     ].join('\n');
     const etag = etagFor(feed.selfPath, key);
+    // WebSub: the hub and the feed's own address, in the headers as in the feed (server/websub).
+    const hubUrl = websubHub(app.config);
     reply
+      .header('link', `<${hubUrl}>; rel="hub", <${abs(feed.selfPath)}>; rel="self"`)
       .header('cache-control', `public, max-age=${app.config.feedMaxAge}`)
       .header('etag', etag)
       .header('last-modified', httpDate(lastModified))
@@ -87,7 +91,7 @@ async function feedRoutes(app: FastifyInstance) {
     }
     let cached = cache.get(key);
     if (!cached) {
-      const model = await feed.build(lastModified);
+      const model = { ...(await feed.build(lastModified)), hubUrl };
       const body = feed.format === 'atom' ? buildAtom(model) : buildRss(model);
       cache.stats.builds++;
       // Compressed once, with the body: a reader polling an unchanged feed costs no compression.

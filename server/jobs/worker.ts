@@ -19,6 +19,11 @@ export interface JobContext {
   /** The app's clock (tests move it); the queue itself runs on the database's time. */
   clock: { now(): Date };
   log: FastifyBaseLogger;
+  /**
+   * One of this site's own public pages or feeds as an anonymous reader gets it (WebSub delivers a
+   * feed's current content). Not the web app itself: a GET through its routes, in process.
+   */
+  readOwnPage?: (path: string) => Promise<{ status: number; contentType: string; body: Buffer }>;
 }
 
 export interface JobInfo {

@@ -201,6 +201,17 @@ const feedPolicy: sanitizeHtml.IOptions = {
   },
 };
 
+// For email (server/email): absolute links as in feeds, and no image is loaded from anywhere (a mail
+// client fetching an image tells the sender the mail was opened): each image becomes its description.
+const emailPolicy: sanitizeHtml.IOptions = {
+  ...postPolicy,
+  transformTags: {
+    ...postTransforms,
+    a: (tagName, attribs) => ({ tagName, attribs: withAbsolute(attribs, 'href') }),
+    img: (_tagName, attribs) => ({ tagName: 'span', attribs: {}, text: attribs.alt ? `[Image: ${attribs.alt}]` : '' }),
+  },
+};
+
 // ---------------------------------------------------------------- bounding the work
 
 /**
@@ -303,6 +314,16 @@ export function makeUrlsAbsolute(html: string, baseUrl: string, pageUrl?: string
   }
 }
 
+/** For email: sanitized post HTML with absolute links and images replaced by their descriptions. */
+export function emailHtml(html: string, baseUrl: string, pageUrl?: string): string {
+  urlBases = { base: new URL(baseUrl), page: pageUrl === undefined ? undefined : new URL(pageUrl) };
+  try {
+    return sanitizeHtml(html, emailPolicy);
+  } finally {
+    urlBases = undefined;
+  }
+}
+
 // Tags whose boundaries separate words in the excerpt ("<p>a</p><p>b</p>" -> "a b").
 const BLOCK_TAGS = new Set([
   ...HEADINGS,
@@ -349,4 +370,39 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** Escape text for HTML text/attribute context. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+// ---------------------------------------------------------------- other sites' HTML
+
+// Fetched feed content (server/listening): the comment policy (no images, scripts, styles, forms;
+// links nofollow ugc), relative links made absolute against the item's own address.
+const remotePolicy: sanitizeHtml.IOptions = {
+  ...commentPolicy,
+  transformTags: {
+    a: (tagName, attribs) => {
+      const result = commentLink(tagName, withAbsolute(attribs, 'href'));
+      return typeof result === 'string' ? { tagName: result, attribs: {} } : result;
+    },
+  },
+};
+
+/**
+ * HTML from another site (a watched feed's item) -> sanitized HTML (trusted for output). Bounded like a
+ * render: over MAX_RENDER_CHARS it is cut, nested deeper than MAX_HTML_DEPTH it is kept as text.
+ */
+export function sanitizeRemoteHtml(html: string, baseUrl?: string): string {
+  const bounded = html.length > MAX_RENDER_CHARS ? html.slice(0, MAX_RENDER_CHARS) : html;
+  if (nestsDeeperThan(bounded, MAX_HTML_DEPTH)) return `<p>${escapeHtml(excerptFromHtml(bounded, 2000))}</p>`;
+  let base: URL | undefined;
+  try {
+    base = baseUrl ? new URL(baseUrl) : undefined;
+  } catch {
+    base = undefined;
+  }
+  urlBases = base ? { base, page: base } : undefined;
+  try {
+    return sanitizeHtml(bounded, remotePolicy);
+  } finally {
+    urlBases = undefined;
+  }
 }

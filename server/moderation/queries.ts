@@ -90,6 +90,8 @@ export interface QueueItem {
   projectId: number;
   projectSlug: string;
   projectTitle: string;
+  /** A webmention (a response from another site, server/responses): its source page and kind. */
+  webmention: { source: string; kind: string | null; authorUrl: string | null } | null;
 }
 
 /** The queue, oldest first, across everything the scope may moderate. */
@@ -104,7 +106,11 @@ export async function listQueue(
     .selectFrom('comments')
     .innerJoin('posts', 'posts.id', 'comments.post_id')
     .innerJoin('projects', 'projects.id', 'posts.project_id')
+    .leftJoin('webmentions', 'webmentions.id', 'comments.webmention_id')
     .select([
+      'webmentions.source as wm_source',
+      'webmentions.kind as wm_kind',
+      'webmentions.author_url as wm_author_url',
       'comments.id',
       'comments.status',
       'comments.author_name',
@@ -148,6 +154,7 @@ export async function listQueue(
     projectId: r.project_id,
     projectSlug: r.project_slug,
     projectTitle: r.project_title,
+    webmention: r.wm_source ? { source: r.wm_source, kind: r.wm_kind, authorUrl: r.wm_author_url } : null,
   }));
 }
 

@@ -11,6 +11,8 @@ import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
 import { findRole } from '../auth/roles.js';
 import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
+import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
+import { responsesOf } from '../responses/section.js';
 
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
@@ -43,13 +45,14 @@ export async function renderPostPage(
   const settings = readSettings(project.settings);
   // A member of the project's team comments as themselves: no name or email to type.
   const member = request.user && (await findRole(app.db, request.user.id, project.id)) !== undefined ? request.user : undefined;
-  const [authors, tags, comments, withheld, closed] = await Promise.all([
+  const [authors, tags, comments, withheld, closed, responses] = await Promise.all([
     listAuthorsOf(app.readDb, [post.id]),
     listTagsOf(app.readDb, [post.id]),
     // Right after posting, the commenter's own comment may not have reached a read replica yet.
     listApprovedComments(ownIds.length > 0 ? app.db : app.readDb, post.id, ownIds),
     countWithheldComments(app.readDb, post.id),
     closedStateOf(app, project, post, settings),
+    responsesOf(app.readDb, post.id),
   ]);
   // Reply: ?replyto=ID on a GET, or the parent the refused form carried.
   const query = request.query as Record<string, unknown> | undefined;
@@ -59,7 +62,11 @@ export async function renderPostPage(
   // A page with the commenter's own pending comments is for them alone.
   if (ownIds.length > 0 || form) reply.header('cache-control', 'private, no-store');
   const image = socialImageOf(post.body_html);
+  // Other sites send webmentions here (W3C Webmention: the Link header first, then the <link>).
+  reply.header('link', webmentionLinkHeader(app.config));
   return reply.page('pages/posts/show', {
+    webmentionEndpoint: webmentionEndpoint(app.config),
+    responses,
     title: `${post.title}: ${project.title}`, // "Error: " is added by the layout when the form shows problems
     description: post.summary || `A post from ${project.title}.`,
     canonicalPath: urls.post(project.slug, post.slug),

@@ -74,6 +74,7 @@ function summaryQuery(db: Db, now: Date, filter: Filter) {
       .select((c) => c.fn.countAll<number>().as('n'))
       .whereRef('comments.post_id', '=', 'posts.id')
       .where('comments.status', '=', 'approved')
+      .where('comments.webmention_id', 'is', null)
       .as('comment_count'),
   ]);
 }

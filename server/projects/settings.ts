@@ -26,6 +26,10 @@ export interface ProjectSettings {
   moderationReasons: string[];
   /** Working days within which the team aims to decide on a comment. */
   responseTargetDays: number;
+  /** Email updates carry the post's full text (true) or its summary and a link (false). */
+  emailFullText: boolean;
+  /** Items fetched by the listening desk are deleted this many days after they were fetched. */
+  listeningKeepDays: number;
 }
 
 export const DEFAULT_SETTINGS: ProjectSettings = {
@@ -42,6 +46,8 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   maxCommentLength: 5000,
   moderationReasons: ['Off-topic', 'Abusive', 'Personal information', 'Spam', 'Duplicate', 'Other'],
   responseTargetDays: 2,
+  emailFullText: false,
+  listeningKeepDays: 180,
 };
 
 /** Stored settings merged over the defaults; unknown or mistyped keys fall back to the default. */

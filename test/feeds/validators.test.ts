@@ -313,7 +313,7 @@ describe("the moderators' private feed", () => {
     await createPerson(t, { email: 'team-admin@example.gov', handle: 'team-admin', siteAdmin: true });
     const admin = await signInAs(t, 'team-admin@example.gov');
     const team = `/admin/projects/moderated/team`;
-    const removed = await submitForm(t.app, team, `${team}/${moderator}/remove`, {}, admin);
+    const removed = await submitForm(t.app, team, `${team}/${moderator}/remove`, { confirm: 'yes' }, admin);
     expect(removed.response.statusCode).toBe(303);
     const gone = await get(t.app, url, { headers: { 'if-modified-since': String(after.headers['last-modified']) } });
     expect(gone.statusCode).toBe(200);

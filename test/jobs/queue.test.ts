@@ -204,3 +204,38 @@ describe('post events', () => {
     expect(await waitUntil(async () => (await queuedJobs(t)).length === 0, 15_000)).toBe(true);
   });
 });
+
+describe('announcing and the page caches', () => {
+  it('marking a post announced notifies no page cache; any other change to it does', async () => {
+    const t = await buildTestApp();
+    const pg = (await import('pg')).default;
+    const listener = new pg.Client({ connectionString: t.database.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(String(n.payload)));
+    await listener.query('LISTEN pb_cache');
+    try {
+      const project = await t.db.insertInto('projects').values({ slug: 'p', title: 'P' }).returning('id').executeTakeFirstOrThrow();
+      const post = await t.db
+        .insertInto('posts')
+        .values({ project_id: project.id, slug: 'a', title: 'A', status: 'published', published_at: TEST_NOW, first_published_at: TEST_NOW })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // A marker after each step: notifications arrive in commit order, so once the marker is heard
+      // everything before it has been.
+      const mark = async (name: string) => {
+        await sql`SELECT pg_notify('pb_cache', ${name})`.execute(t.db);
+        expect(await waitUntil(() => heard.includes(name), 5_000)).toBe(true);
+      };
+      await mark('inserted');
+      heard.length = 0;
+      await t.db.updateTable('posts').set({ announced_at: TEST_NOW }).where('id', '=', post.id).execute();
+      await mark('announced');
+      await t.db.updateTable('posts').set({ title: 'A, retitled' }).where('id', '=', post.id).execute();
+      await mark('retitled');
+      expect(heard).toEqual(['announced', String(project.id), 'retitled']);
+    } finally {
+      await listener.end();
+    }
+  });
+});

@@ -1,0 +1,423 @@
+// Email delivery through the one job queue (server/jobs). The chain:
+//   post:changed (firstTime) → emailOnPostChange queues `email:fan-out` in the same transaction;
+//   `email:fan-out` inserts one email_deliveries row per (address, post) — UNIQUE, so at most once,
+//     whatever the retries, servers or crashes — and queues `email:send` jobs of SEND_BATCH rows, all
+//     in one transaction (rows and jobs both, or neither);
+//   `email:send` claims each row in its own committed statement (queued → sending, with a claim
+//     token), checks that the post is still public and the subscription still there, sends, then marks
+//     it sent. A temporary failure puts the row back to queued and throws (the queue retries the job
+//     with backoff); a 5xx is recorded as failed and counts as a hard bounce (HARD_BOUNCE_LIMIT
+//     suspends the address).
+//   A row left `sending` by a worker that died is never sent again (it may have reached the SMTP
+//     server: at most once wins); `email:sweep-claims` marks such rows `unknown` for the site admin.
+//   `email:digest-tick` (hourly cron) does the same for daily and weekly digests (email_digests, UNIQUE
+//     per address, frequency and period) at the site's chosen hour and time zone.
+//   `email:confirm` sends the double opt-in email for a subscription.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/create-db.js';
+import type { EmailFrequency } from '../db/schema.js';
+import { DEFAULT_MAX_ATTEMPTS, enqueue } from '../jobs/queue.js';
+import type { JobContext, JobHandler, JobInfo } from '../jobs/worker.js';
+import type { PostChangeListener } from '../posts/events.js';
+import { isPostPublic } from '../db/sql-helpers.js';
+import { readSettings } from '../projects/settings.js';
+import { resolveSearch } from '../search/params.js';
+import { whereSearchMatches } from '../search/queries.js';
+import { readSiteSettings } from '../site/settings.js';
+import { absoluteUrl, urls } from '../urls.js';
+import { alreadySubscribedEmail, confirmationEmail, digestEmail, postEmail, type DigestGroup } from './messages.js';
+import { listSubscriptions } from './queries.js';
+import { localHourAndDay, readEmailSettings } from './settings.js';
+import { CONFIRM_LINK_HOURS, signToken, siteSecretOf } from './tokens.js';
+import { deliver, failureText, isPermanentFailure } from './transport.js';
+
+export const EMAIL_CONFIRM = 'email:confirm';
+export const EMAIL_FAN_OUT = 'email:fan-out';
+export const EMAIL_SEND = 'email:send';
+export const EMAIL_DIGEST_TICK = 'email:digest-tick';
+export const EMAIL_SEND_DIGESTS = 'email:send-digests';
+export const EMAIL_SWEEP_CLAIMS = 'email:sweep-claims';
+
+/** Rows per `email:send` job. */
+export const SEND_BATCH = 100;
+/** Hard bounces (5xx) after which an address is suspended. */
+export const HARD_BOUNCE_LIMIT = 3;
+/** A claim older than this belongs to a worker that stopped (SMTP timeouts are far shorter). */
+export const STALE_CLAIM_MINUTES = 15;
+
+/** Listens for posts that became public for the first time (server/job-list.ts wires it). */
+export const emailOnPostChange: PostChangeListener = async (tx, change) => {
+  if (!change.firstTime) return;
+  await enqueue(tx, EMAIL_FAN_OUT, { postId: change.postId }, { jobKey: `email-fan-out:${change.postId}` });
+};
+
+/** `email:confirm` { subscriptionId }: the opt-in email (or, if confirmed already, where to manage it). */
+export const sendConfirmation: JobHandler = async (payload, context) => {
+  const id = Number(payload.subscriptionId);
+  if (!Number.isSafeInteger(id)) return;
+  const [sub] = await listSubscriptions(context.db, { ids: [id] });
+  if (!sub) return;
+  const address = await context.db.selectFrom('email_addresses').select(['address', 'suspended_at']).where('id', '=', sub.addressId).executeTakeFirst();
+  if (!address || address.suspended_at) return;
+  const secret = await siteSecretOf(context.db);
+  const siteName = (await readSiteSettings(context.db)).name;
+  const publicUrl = context.config.publicUrl;
+  const now = context.clock.now();
+  const email = sub.confirmed
+    ? alreadySubscribedEmail({ description: sub.description, siteName, manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', sub.addressId))) })
+    : confirmationEmail({
+        description: sub.description,
+        siteName,
+        hours: CONFIRM_LINK_HOURS,
+        confirmUrl: absoluteUrl(publicUrl, urls.emailConfirm(signToken(secret, 'confirm', sub.id, new Date(now.getTime() + CONFIRM_LINK_HOURS * 3_600_000)))),
+      });
+  try {
+    await deliver(context.db, context.config, { to: address.address, fromName: sub.projectTitle ?? siteName, ...email });
+  } catch (err) {
+    if (isPermanentFailure(err)) {
+      context.log.warn({ event: 'email_confirmation_refused', subscriptionId: id, reason: failureText(err) }, 'the mail server refused a confirmation email');
+      return;
+    }
+    throw err;
+  }
+};
+
+/** `email:fan-out` { postId }: one delivery row per subscribed address, and their send jobs. */
+export const fanOut: JobHandler = async (payload, context) => {
+  const postId = Number(payload.postId);
+  if (!Number.isSafeInteger(postId)) return;
+  const now = context.clock.now();
+  const post = await context.db.selectFrom('posts').select(['id', 'project_id', 'status', 'published_at', 'deleted_at']).where('id', '=', postId).executeTakeFirst();
+  if (!post || !isPostPublic(post, now)) return;
+  const searchKeys = await matchingSearchKeys(context.db, postId, now);
+  await context.db.transaction().execute(async (tx) => {
+    const { rows } = await sql<{ id: number }>`
+      INSERT INTO email_deliveries (address_id, post_id)
+      SELECT DISTINCT s.address_id, ${postId}::bigint
+      FROM email_subscriptions s JOIN email_addresses a ON a.id = s.address_id
+      WHERE s.confirmed_at IS NOT NULL AND a.suspended_at IS NULL AND s.frequency = 'each' AND (
+        (s.kind = 'project' AND s.project_id = ${post.project_id})
+        OR (s.kind = 'tag' AND s.tag_id IN (SELECT tag_id FROM post_tags WHERE post_id = ${postId}))
+        OR (s.kind = 'person' AND s.person_id IN (SELECT person_id FROM post_authors WHERE post_id = ${postId}))
+        OR (s.kind = 'search' AND s.target_key = ANY(${searchKeys}::text[]))
+      )
+      ORDER BY 1
+      ON CONFLICT (address_id, post_id) DO NOTHING
+      RETURNING id`.execute(tx);
+    const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    await enqueueBatches(tx, EMAIL_SEND, ids);
+    context.log.info({ event: 'email_fan_out', postId, deliveries: ids.length }, `post ${postId}: ${ids.length} emails queued`);
+  });
+};
+
+/**
+ * Queues the send jobs of SEND_BATCH ids each in one statement (graphile-worker's add_jobs, the bulk
+ * twin of the add_job that server/jobs/queue.ts uses): 500 round trips were most of the fan-out's time
+ * for 50,000 subscribers.
+ */
+async function enqueueBatches(tx: Tx, task: string, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const specs: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < ids.length; i += SEND_BATCH) specs.push({ identifier: task, payload: { ids: ids.slice(i, i + SEND_BATCH) }, max_attempts: DEFAULT_MAX_ATTEMPTS, priority: 0 });
+  await sql`SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(SELECT s FROM json_populate_recordset(NULL::graphile_worker.job_spec, ${JSON.stringify(specs)}::json) s))`.execute(tx);
+}
+
+// The search subscriptions (each post, confirmed) that this post matches.
+async function matchingSearchKeys(db: Db, postId: number, now: Date): Promise<string[]> {
+  const searches = await db
+    .selectFrom('email_subscriptions')
+    .select(['target_key', 'search'])
+    .distinctOn('target_key')
+    .where('kind', '=', 'search')
+    .where('frequency', '=', 'each')
+    .where('confirmed_at', 'is not', null)
+    .execute();
+  const keys: string[] = [];
+  for (const s of searches) {
+    if (!s.search) continue;
+    const resolved = await resolveSearch(db, { q: s.search.q ?? '', project: s.search.project, tag: s.search.tag, author: s.search.author });
+    if (!resolved.ok) continue;
+    const hit = await whereSearchMatches(db.selectFrom('posts').select('posts.id').where('posts.id', '=', postId), now, resolved.filter).executeTakeFirst();
+    if (hit) keys.push(s.target_key);
+  }
+  return keys;
+}
+
+interface PostRow {
+  id: number;
+  title: string;
+  summary: string;
+  body_html: string;
+  body_md: string;
+  slug: string;
+  status: import('../db/schema.js').PostStatus;
+  published_at: Date | null;
+  deleted_at: Date | null;
+  project_slug: string;
+  project_title: string;
+  project_settings: Record<string, unknown>;
+}
+
+async function loadPost(db: Db, postId: number): Promise<PostRow | undefined> {
+  return db
+    .selectFrom('posts')
+    .innerJoin('projects', 'projects.id', 'posts.project_id')
+    .select(['posts.id', 'posts.title', 'posts.summary', 'posts.body_html', 'posts.body_md', 'posts.slug', 'posts.status', 'posts.published_at', 'posts.deleted_at', 'projects.slug as project_slug', 'projects.title as project_title', 'projects.settings as project_settings'])
+    .where('posts.id', '=', postId)
+    .executeTakeFirst();
+}
+
+async function authorNames(db: Db, postId: number): Promise<string[]> {
+  const rows = await db.selectFrom('post_authors').innerJoin('people', 'people.id', 'post_authors.person_id').select('people.display_name').where('post_authors.post_id', '=', postId).orderBy('post_authors.position').execute();
+  return rows.map((r) => r.display_name);
+}
+
+/** `email:send` { ids }: sends each delivery row of the batch that is still queued. */
+export const sendBatch: JobHandler = async (payload, context, job) => {
+  const ids = Array.isArray(payload.ids) ? payload.ids.map(Number).filter(Number.isSafeInteger) : [];
+  const secret = await siteSecretOf(context.db);
+  const posts = new Map<number, { row: PostRow; authors: string[] } | undefined>();
+  for (const id of ids) await sendOne(context, job, secret, id, posts);
+};
+
+async function sendOne(context: JobContext, job: JobInfo, secret: string, deliveryId: number, posts: Map<number, { row: PostRow; authors: string[] } | undefined>): Promise<void> {
+  const { db, config } = context;
+  const claim = randomUUID();
+  // The claim commits before anything is sent: a row is sent by one worker only, and a worker that dies
+  // after sending leaves `sending` behind, never `queued`.
+  const claimed = await db
+    .updateTable('email_deliveries')
+    .set({ status: 'sending', claim_token: claim, claimed_at: sql`now()` })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'queued')
+    .returning(['address_id', 'post_id'])
+    .executeTakeFirst();
+  if (!claimed) return;
+  const finish = (status: 'sent' | 'failed' | 'skipped' | 'queued', lastError: string | null) =>
+    db
+      .updateTable('email_deliveries')
+      .set({ status, last_error: lastError, sent_at: status === 'sent' ? sql`now()` : null, ...(status === 'queued' ? { claim_token: null, claimed_at: null } : {}) })
+      .where('id', '=', deliveryId)
+      .where('claim_token', '=', claim)
+      .execute();
+
+  if (!posts.has(claimed.post_id)) {
+    const row = await loadPost(db, claimed.post_id);
+    posts.set(claimed.post_id, row && { row, authors: await authorNames(db, row.id) });
+  }
+  const post = posts.get(claimed.post_id);
+  // Public now (the app clock): never after it was unpublished, deleted or moved back to the future.
+  if (!post || !isPostPublic(post.row, context.clock.now())) return void (await finish('skipped', 'the post was not public when its email was due'));
+  const address = await db.selectFrom('email_addresses').select(['address', 'suspended_at']).where('id', '=', claimed.address_id).executeTakeFirst();
+  if (!address || address.suspended_at) return void (await finish('skipped', 'the address was suspended'));
+  const sub = await matchingEachSubscription(db, claimed.address_id, claimed.post_id, post.row);
+  if (!sub) return void (await finish('skipped', 'no subscription for this post any more'));
+
+  const publicUrl = config.publicUrl;
+  const email = postEmail(
+    {
+      title: post.row.title,
+      summary: post.row.summary,
+      bodyHtml: post.row.body_html,
+      bodyMd: post.row.body_md,
+      url: absoluteUrl(publicUrl, urls.post(post.row.project_slug, post.row.slug)),
+      projectTitle: post.row.project_title,
+      authors: post.authors,
+      publishedAt: post.row.published_at ?? context.clock.now(),
+    },
+    {
+      fullText: readSettings(post.row.project_settings).emailFullText,
+      why: sub.description,
+      publicUrl,
+      manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', claimed.address_id))),
+      unsubscribeUrl: absoluteUrl(publicUrl, urls.emailUnsubscribe(signToken(secret, 'unsubscribe', sub.id))),
+    },
+  );
+  try {
+    await deliver(db, config, { to: address.address, fromName: post.row.project_title, ...email });
+  } catch (err) {
+    if (isPermanentFailure(err)) {
+      await finish('failed', failureText(err));
+      await recordHardBounce(db, claimed.address_id, failureText(err));
+      return;
+    }
+    if (job.lastAttempt) {
+      await finish('failed', `gave up after ${job.attempts} tries: ${failureText(err)}`);
+      return;
+    }
+    await finish('queued', failureText(err));
+    throw err;
+  }
+  await finish('sent', null);
+}
+
+// The address's each-post subscription that this post matches (for "why" and the unsubscribe link).
+async function matchingEachSubscription(db: Db, addressId: number, postId: number, post: PostRow) {
+  const subs = (await listSubscriptions(db, { addressId })).filter((s) => s.confirmed && s.frequency === 'each');
+  if (!subs.length) return undefined;
+  const { rows } = await sql<{ id: number }>`
+    SELECT s.id FROM email_subscriptions s
+    WHERE s.address_id = ${addressId} AND s.confirmed_at IS NOT NULL AND s.frequency = 'each' AND (
+      (s.kind = 'project' AND s.project_id = (SELECT project_id FROM posts WHERE id = ${postId}))
+      OR (s.kind = 'tag' AND s.tag_id IN (SELECT tag_id FROM post_tags WHERE post_id = ${postId}))
+      OR (s.kind = 'person' AND s.person_id IN (SELECT person_id FROM post_authors WHERE post_id = ${postId}))
+      OR s.kind = 'search'
+    ) ORDER BY s.kind = 'search', s.id`.execute(db);
+  void post;
+  const first = rows[0];
+  return first ? subs.find((s) => s.id === Number(first.id)) : undefined;
+}
+
+async function recordHardBounce(db: Db | Tx, addressId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('email_addresses')
+    .set({
+      hard_bounces: sql`hard_bounces + 1`,
+      last_bounce: reason,
+      suspended_at: sql`CASE WHEN hard_bounces + 1 >= ${HARD_BOUNCE_LIMIT} AND suspended_at IS NULL THEN now() ELSE suspended_at END`,
+    })
+    .where('id', '=', addressId)
+    .execute();
+}
+
+/** `email:sweep-claims`: rows left `sending` by a worker that stopped become `unknown` (not resent). */
+export const sweepClaims: JobHandler = async (_payload, context) => {
+  const reason = 'claimed by a worker that stopped before recording the result; not sent again (at most once)';
+  for (const table of ['email_deliveries', 'email_digests'] as const) {
+    const result = await context.db
+      .updateTable(table)
+      .set({ status: 'unknown', last_error: reason })
+      .where('status', '=', 'sending')
+      .where('claimed_at', '<', sql<Date>`now() - make_interval(mins => ${STALE_CLAIM_MINUTES})`)
+      .executeTakeFirst();
+    const n = Number(result.numUpdatedRows);
+    if (n > 0) context.log.warn({ event: 'email_unknown_deliveries', table, count: n }, `${n} emails may or may not have been sent (a worker stopped mid-send); listed at /admin/email`);
+  }
+};
+
+/**
+ * `email:digest-tick` (hourly): at the site's digest hour (in its time zone), one digest row per address
+ * with daily subscriptions (and, on the weekly day, weekly ones), and their send jobs. `force` (tests,
+ * operators) runs it whatever the hour.
+ */
+export const digestTick: JobHandler = async (payload, context) => {
+  const now = context.clock.now();
+  const settings = await readEmailSettings(context.db);
+  const local = localHourAndDay(now, settings.timeZone);
+  if (local.hour !== settings.digestHour && payload.force !== true) return;
+  const periodEnd = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  const frequencies: Array<'daily' | 'weekly'> = ['daily'];
+  if (local.weekday === settings.weeklyDay || payload.force === true) frequencies.push('weekly');
+  for (const frequency of frequencies) {
+    const periodStart = new Date(periodEnd.getTime() - (frequency === 'daily' ? 1 : 7) * 86_400_000);
+    await context.db.transaction().execute(async (tx) => {
+      const { rows } = await sql<{ id: number }>`
+        INSERT INTO email_digests (address_id, frequency, period_start, period_end)
+        SELECT DISTINCT s.address_id, ${frequency}, ${periodStart}::timestamptz, ${periodEnd}::timestamptz
+        FROM email_subscriptions s JOIN email_addresses a ON a.id = s.address_id
+        WHERE s.confirmed_at IS NOT NULL AND a.suspended_at IS NULL AND s.frequency = ${frequency}
+        ORDER BY 1
+        ON CONFLICT (address_id, frequency, period_end) DO NOTHING
+        RETURNING id`.execute(tx);
+      await enqueueBatches(tx, EMAIL_SEND_DIGESTS, rows.map((r) => Number(r.id)));
+    });
+  }
+};
+
+/** `email:send-digests` { ids }: each digest row of the batch still queued, claimed then sent. */
+export const sendDigests: JobHandler = async (payload, context, job) => {
+  const ids = Array.isArray(payload.ids) ? payload.ids.map(Number).filter(Number.isSafeInteger) : [];
+  const secret = await siteSecretOf(context.db);
+  const siteName = (await readSiteSettings(context.db)).name;
+  for (const id of ids) await sendOneDigest(context, job, secret, siteName, id);
+};
+
+async function sendOneDigest(context: JobContext, job: JobInfo, secret: string, siteName: string, digestId: number): Promise<void> {
+  const { db, config } = context;
+  const claim = randomUUID();
+  const claimed = await db
+    .updateTable('email_digests')
+    .set({ status: 'sending', claim_token: claim, claimed_at: sql`now()` })
+    .where('id', '=', digestId)
+    .where('status', '=', 'queued')
+    .returning(['address_id', 'frequency', 'period_start', 'period_end'])
+    .executeTakeFirst();
+  if (!claimed) return;
+  const finish = (status: 'sent' | 'failed' | 'skipped' | 'queued', lastError: string | null) =>
+    db
+      .updateTable('email_digests')
+      .set({ status, last_error: lastError, sent_at: status === 'sent' ? sql`now()` : null, ...(status === 'queued' ? { claim_token: null, claimed_at: null } : {}) })
+      .where('id', '=', digestId)
+      .where('claim_token', '=', claim)
+      .execute();
+  const address = await db.selectFrom('email_addresses').select(['address', 'suspended_at']).where('id', '=', claimed.address_id).executeTakeFirst();
+  if (!address || address.suspended_at) return void (await finish('skipped', 'the address was suspended'));
+  const groups = await digestGroups(context, claimed.address_id, claimed.frequency, claimed.period_start, claimed.period_end);
+  if (groups.length === 0) return void (await finish('skipped', 'no new posts in the period'));
+  const publicUrl = config.publicUrl;
+  const email = digestEmail(groups, {
+    frequency: claimed.frequency,
+    siteName,
+    manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', claimed.address_id))),
+    unsubscribeUrl: absoluteUrl(publicUrl, urls.emailUnsubscribe(signToken(secret, claimed.frequency === 'daily' ? 'unsubscribe-daily' : 'unsubscribe-weekly', claimed.address_id))),
+  });
+  try {
+    await deliver(db, config, { to: address.address, fromName: siteName, ...email });
+  } catch (err) {
+    if (isPermanentFailure(err)) {
+      await finish('failed', failureText(err));
+      await recordHardBounce(db, claimed.address_id, failureText(err));
+      return;
+    }
+    if (job.lastAttempt) return void (await finish('failed', `gave up after ${job.attempts} tries: ${failureText(err)}`));
+    await finish('queued', failureText(err));
+    throw err;
+  }
+  await finish('sent', null);
+}
+
+// The period's public posts for each of the address's subscriptions of this frequency; a post matched
+// by several subscriptions is listed once, under the first.
+async function digestGroups(context: JobContext, addressId: number, frequency: EmailFrequency, start: Date, end: Date): Promise<DigestGroup[]> {
+  const { db, config } = context;
+  const now = context.clock.now();
+  const subs = (await listSubscriptions(db, { addressId })).filter((s) => s.confirmed && s.frequency === frequency);
+  const rows = await db.selectFrom('email_subscriptions').select(['id', 'kind', 'project_id', 'tag_id', 'person_id', 'search']).where('address_id', '=', addressId).where('frequency', '=', frequency).where('confirmed_at', 'is not', null).orderBy('id').execute();
+  const seen = new Set<number>();
+  const groups: DigestGroup[] = [];
+  for (const row of rows) {
+    let q = db
+      .selectFrom('posts')
+      .innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.id', 'posts.title', 'posts.summary', 'posts.slug', 'posts.published_at', 'projects.slug as project_slug', 'projects.title as project_title'])
+      .where('posts.announced_at', '>', start)
+      .where('posts.announced_at', '<=', end)
+      .where('posts.deleted_at', 'is', null)
+      .where('posts.status', 'in', ['published', 'scheduled'])
+      .where('posts.published_at', '<=', now)
+      .orderBy('posts.published_at')
+      .limit(50);
+    if (row.kind === 'project' && row.project_id !== null) q = q.where('posts.project_id', '=', row.project_id);
+    else if (row.kind === 'tag' && row.tag_id !== null) {
+      const tagId = row.tag_id;
+      q = q.where((eb) => eb.exists(eb.selectFrom('post_tags').select('post_tags.post_id').whereRef('post_tags.post_id', '=', 'posts.id').where('post_tags.tag_id', '=', tagId)));
+    } else if (row.kind === 'person' && row.person_id !== null) {
+      const personId = row.person_id;
+      q = q.where((eb) => eb.exists(eb.selectFrom('post_authors').select('post_authors.post_id').whereRef('post_authors.post_id', '=', 'posts.id').where('post_authors.person_id', '=', personId)));
+    } else if (row.kind === 'search' && row.search) {
+      const resolved = await resolveSearch(db, { q: row.search.q ?? '', project: row.search.project, tag: row.search.tag, author: row.search.author });
+      if (!resolved.ok) continue;
+      q = whereSearchMatches(q, now, resolved.filter);
+    } else continue;
+    const posts = (await q.execute()).filter((p) => !seen.has(p.id));
+    if (!posts.length) continue;
+    for (const p of posts) seen.add(p.id);
+    const sub = subs.find((s) => s.id === row.id);
+    groups.push({
+      description: sub?.description ?? 'new posts',
+      posts: posts.map((p) => ({ title: p.title, summary: p.summary, url: absoluteUrl(config.publicUrl, urls.post(p.project_slug, p.slug)), projectTitle: p.project_title, publishedAt: p.published_at ?? now })),
+    });
+  }
+  return groups;
+}
