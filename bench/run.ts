@@ -22,6 +22,12 @@ import type { Job, Result } from './drive.js';
 // @ts-expect-error a plain .mjs module without type declarations
 import { SERVER_NODE_ARGS } from '../scripts/server-command.mjs';
 
+// --import: the WordPress import benchmark instead (scripts/bench-import.ts).
+if (process.argv.includes('--import')) {
+  await import('../scripts/bench-import.js');
+  process.exit(0);
+}
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

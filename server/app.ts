@@ -25,6 +25,8 @@ import discoveryRoutes from './feeds/discovery.js';
 import feedRoutes from './feeds/routes.js';
 import healthRoutes from './health/routes.js';
 import mediaRoutes from './media/routes.js';
+import importRoutes from './import/routes.js';
+import oldAddressRoutes, { answerOldSiteHosts } from './import/redirects.js';
 import commentRoutes from './comments/routes.js';
 import { registerRenderStamp } from './comments/render-stamp.js';
 import moderationRoutes from './moderation/routes.js';
@@ -161,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       router.bind((request.method !== 'GET' && request.method !== 'HEAD') || hasPersonalCookie(request.cookies), done),
     );
   }
+  answerOldSiteHosts(app); // WP_OLD_SITES: an old WordPress host pointed here answers 301s, before canonical URLs
   app.addHook('onRequest', canonicalRedirect);
 
   // 4. error pages
@@ -180,6 +183,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(peopleRoutes);
   await app.register(editorRoutes);
   await app.register(mediaRoutes);
+  await app.register(importRoutes); // /admin/projects/:project/import…: owners
+  await app.register(oldAddressRoutes); // /:project/wp/…: old WordPress addresses → 301
   await app.register(moderationRoutes);
   await app.register(responseRoutes); // /webmention (public API), its status pages
   await app.register(websubRoutes); // /websub: the built-in WebSub hub

@@ -12,6 +12,8 @@ export function canonicalPath(pathname: string): string | undefined {
   let canonical = publicReading ? pathname.replace(/%[0-9A-Fa-f]{2}|[A-Z]+/g, (m) => (m.startsWith('%') ? m : m.toLowerCase())) : pathname;
   const segments = canonical.split('/').filter(Boolean);
   const first = segments[0] ?? '';
+  // Old WordPress addresses (/{project}/wp/…) are answered as they came (server/import/redirects.ts).
+  if (segments[1] === 'wp' && !RESERVED_SLUGS.has(first)) return undefined;
   const isProjectHome = segments.length === 1 && !RESERVED_SLUGS.has(first) && !first.includes('.');
   if (isProjectHome) canonical = `/${first}/`;
   else canonical = canonical.replace(/\/+$/, '') || '/';

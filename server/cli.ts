@@ -16,6 +16,13 @@ import { createDb, type Db } from './db/create-db.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openDatabase, type DatabaseLocation } from './db/open-database.js';
 import { absoluteUrl, urls } from './urls.js';
+import fs from 'node:fs';
+import { createImport, IMPORT_WXR, importWxrTask } from './import/jobs.js';
+import type { ImportReport } from './import/importer.js';
+import { ImportRefused, reportLines, runImport } from './import/run.js';
+import { JobWorker } from './jobs/worker.js';
+import { loadSiteIdentity } from './site/identity.js';
+import { pino } from 'pino';
 
 const HELP = `Project blogs: administration
 
@@ -30,6 +37,10 @@ Commands:
   user:link --email E
       Print a new one-time set-password link for a person (also for a forgotten password).
       Older unused links of that person stop working.
+  import:wxr --project SLUG --file export.xml [--file part2.xml] [--media-dir DIR] [--fetch-media] [--dry-run]
+      Import a WordPress export (WXR) into a project: posts, pages, comments, authors, tags, and
+      (with --media-dir, the old wp-content/uploads folder, or --fetch-media) their images.
+      Safe to run again: nothing is imported twice. --dry-run writes nothing and prints the report.
   migrate
       Apply pending database migrations.
 
@@ -51,6 +62,7 @@ const COMMANDS: Record<string, Options> = {
   },
   'project:add': { slug: { type: 'string' }, title: { type: 'string' }, summary: { type: 'string' }, owner: { type: 'string' } },
   'user:link': { email: { type: 'string' } },
+  'import:wxr': { project: { type: 'string' }, file: { type: 'string', multiple: true }, 'media-dir': { type: 'string' }, 'fetch-media': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   migrate: {},
 };
 
@@ -129,9 +141,77 @@ async function run(command: string, values: Record<string, unknown>, db: Db, con
       out(setPasswordUrl(config.publicUrl, token));
       return;
     }
+    case 'import:wxr':
+      return importWxr(values, db, config);
     case 'migrate':
       return; // applied before every command
   }
+}
+
+async function importWxr(values: Record<string, unknown>, db: Db, config: Config): Promise<void> {
+  const slug = required(values, 'project').trim();
+  const project = await db.selectFrom('projects').select(['id', 'slug', 'title']).where('slug', '=', slug).executeTakeFirst();
+  if (!project) throw new Refused(`--project: there is no project “${slug}”.`);
+  const files = (values.file as string[] | undefined) ?? [];
+  for (const file of files) {
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Refused(`--file: ${file} is not a readable file.`);
+  }
+  const mediaDir = typeof values['media-dir'] === 'string' ? values['media-dir'] : undefined;
+  if (mediaDir && !(fs.existsSync(mediaDir) && fs.statSync(mediaDir).isDirectory())) throw new Refused(`--media-dir: ${mediaDir} is not a folder.`);
+  const options = { mediaDir, fetchMedia: values['fetch-media'] === true, dryRun: values['dry-run'] === true };
+  const progress = (done: number, total: number, activity: string) => err(`Imported ${done} of ${total} items: ${activity}`);
+  if (options.dryRun) {
+    const identity = await loadSiteIdentity(db, config.publicUrl, new Date());
+    let last = 0;
+    try {
+      const report = await runImport(db, {
+        projectId: project.id,
+        sources: files.map((f) => ({ name: f, chunks: () => fs.createReadStream(f, { highWaterMark: 256 * 1024 }) })),
+        options,
+        tagAuthority: identity.authority,
+        now: new Date(),
+        allowPrivateFetch: config.allowPrivateFetch,
+        onProgress: (p) => {
+          if (Date.now() - last > 1000 || p.done === p.total) {
+            last = Date.now();
+            progress(p.done, p.total, p.activity);
+          }
+        },
+      });
+      for (const line of reportLines(report, true)) out(line);
+    } catch (e) {
+      if (e instanceof ImportRefused) throw new Refused(e.message);
+      throw e;
+    }
+    return;
+  }
+  const importId = await createImport(db, {
+    projectId: project.id,
+    createdBy: null,
+    options,
+    files: files.map((f) => ({ name: f, chunks: fs.createReadStream(f, { highWaterMark: 256 * 1024 }) })),
+  });
+  err(`Import ${importId} queued for ${project.slug}; running it here.`);
+  const worker = new JobWorker({
+    context: { db, config, clock: { now: () => new Date() }, log: pino({ level: 'silent' }) },
+    definitions: { tasks: { [IMPORT_WXR]: importWxrTask } },
+    concurrency: 1,
+  });
+  const timer = setInterval(() => {
+    void db.selectFrom('imports').select(['items_done', 'items_total', 'activity']).where('id', '=', importId).executeTakeFirst()
+      .then((r) => r && progress(r.items_done, r.items_total, r.activity), () => {});
+  }, 2000);
+  try {
+    await worker.runUntilIdle();
+  } finally {
+    clearInterval(timer);
+  }
+  const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+  progress(row.items_done, row.items_total, row.activity);
+  if (row.status === 'failed') throw new Refused(row.error ?? 'The import failed.');
+  if (row.status !== 'done') throw new Refused(`The import stopped before the end (${row.error ?? 'it will be retried by the site’s worker'}). Run the command again to resume it.`);
+  for (const line of reportLines(row.report as ImportReport)) out(line);
+  out(`The report stays readable at ${absoluteUrl(config.publicUrl, `/admin/projects/${encodeURIComponent(project.slug)}/import/${importId}`)}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -159,6 +239,10 @@ async function main(argv: string[]): Promise<number> {
       required(values, 'slug');
       required(values, 'title');
     } else if (command === 'user:link') required(values, 'email');
+    else if (command === 'import:wxr') {
+      required(values, 'project');
+      if (!Array.isArray(values.file) || values.file.length === 0) throw new UsageError('--file is required (it may be given several times).');
+    }
   } catch (e) {
     err(`${command}: ${e instanceof Error ? e.message : String(e)}\nSee: npm run admin -- --help`);
     return 2;

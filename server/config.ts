@@ -66,6 +66,12 @@ const envSchema = z.object({
   TRUST_PROXY: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (behind a proxy or load balancer that sets X-Forwarded-For) or 0' })
     .default('0'),
+  WP_OLD_SITES: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').map((r) => r.trim()).filter(Boolean).every((r) => /^(https?:\/\/)?[a-z0-9.-]+(:\d+)?(\/[^=,\s]*)?=[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i.test(r)), {
+      message: 'must be old-host[/path]=project-slug pairs separated by commas, e.g. blog.example.org=field-notes',
+    }),
   ALLOW_PRIVATE_FETCH: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
     .default('0'),
@@ -152,6 +158,8 @@ export interface Config {
   trustProxy: boolean;
   /** Outbound requests (server/outbound) may reach private, loopback and link-local addresses. */
   allowPrivateFetch: boolean;
+  /** Old WordPress hosts answered here with 301s to the project they were imported into (server/import/redirects.ts). */
+  wpOldSites: string;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
   /** Where email is sent (nodemailer URL); unset: nothing leaves the machine, emails go to the outbox. */
@@ -210,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: e.MAX_CONNECTIONS,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
+    wpOldSites: e.WP_OLD_SITES,
     jobConcurrency: e.JOB_CONCURRENCY,
     smtpUrl: e.SMTP_URL || undefined,
     mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,

@@ -1,6 +1,7 @@
 // Every background task in the product and its schedule, in one list (like app.ts for routes). Each
 // domain owns its tasks (a JobHandler per task name, in its own jobs module); this file only wires them
 // to the one job queue (server/jobs). Task names are `domain:what`.
+import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
@@ -33,6 +34,7 @@ export const jobDefinitions: JobDefinitions = {
     [POLL_TASK]: pollTask,
     [HEAL_TASK]: healTask,
     [PRUNE_TASK]: pruneTask,
+    [IMPORT_WXR]: importWxrTask,
   },
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },

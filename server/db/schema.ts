@@ -147,6 +147,8 @@ export interface CommentTable {
   edited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The random id in the commenter's signed cookie when they wrote it (migration 0012); binds "known commenter". */
   commenter_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The commenter's web address, for comments imported from WordPress (migration 0018). */
+  author_url: ColumnType<string | null, string | null | undefined, string | null>;
   /** Set when the row is a webmention from another site (migration 0017): moderated here, shown under "Responses elsewhere". */
   webmention_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -410,6 +412,49 @@ export interface ListenFeedTokenTable {
   revoked_at: NullableTimestamp;
 }
 
+/** One WordPress import run: progress and the stored report (migration 0018). */
+export interface ImportTable {
+  id: Id;
+  project_id: number;
+  status: Generated<'queued' | 'running' | 'done' | 'failed'>;
+  dry_run: Generated<boolean>;
+  options: Json<Record<string, unknown>>;
+  file_names: ColumnType<string[], string[] | undefined, string[]>;
+  site: string | null;
+  items_total: Generated<number>;
+  items_done: Generated<number>;
+  activity: Generated<string>;
+  report: ColumnType<unknown | null, string | null | undefined, string | null>;
+  error: string | null;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
+/** An uploaded export file, in order, as chunks (migration 0018). */
+export interface ImportChunkTable {
+  import_id: number;
+  file_index: number;
+  seq: number;
+  bytes: Buffer;
+}
+
+/** What each WordPress item became here, keyed by its site and WordPress id (migration 0018). */
+export interface ImportItemTable {
+  project_id: number;
+  site: string;
+  kind: 'person' | 'post' | 'page' | 'comment' | 'ping' | 'attachment' | 'term';
+  wp_id: string;
+  local_id: number | null;
+  fingerprint: Generated<string>;
+  old_url: string | null;
+  old_path: string | null;
+  old_slug: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   people: PersonTable;
   projects: ProjectTable;
@@ -445,6 +490,9 @@ export interface Database {
   listen_terms: ListenTermTable;
   listen_items: ListenItemTable;
   listen_feed_tokens: ListenFeedTokenTable;
+  imports: ImportTable;
+  import_chunks: ImportChunkTable;
+  import_items: ImportItemTable;
 }
 
 export type Person = Selectable<PersonTable>;

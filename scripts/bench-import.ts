@@ -1,0 +1,65 @@
+// The import benchmark: generates (once) a large export (10,000 posts, 100,000 comments) and imports it
+// into a fresh database through the same job as the CLI, in this process, then prints the time and this
+// process's peak RSS. Needs DATABASE_URL pointing at a PostgreSQL server the bench may create a database
+// on (default: the local postgres://postgres@127.0.0.1:5432/postgres).
+// Usage: npm run bench -- --import [--posts N] [--comments N]   (or node --import tsx scripts/bench-import.ts)
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createDb } from '../server/db/create-db.js';
+import { migrateToLatest } from '../server/db/migrate.js';
+import { loadConfig } from '../server/config.js';
+import { createImport, importWxrTask } from '../server/import/jobs.js';
+import type { ImportReport } from '../server/import/importer.js';
+import { generate } from './generate-wxr.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const posts = option('posts', 10_000);
+const comments = option('comments', 100_000);
+const file = `/tmp/bench-export-${posts}-${comments}.xml`;
+if (!fs.existsSync(file)) {
+  process.stderr.write(`Generating ${file}…\n`);
+  await generate(file, posts, comments);
+}
+const size = fs.statSync(file).size;
+
+const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = `bench_import_${randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: server });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(server);
+url.pathname = `/${name}`;
+const db = createDb(url.toString(), { max: 3 });
+try {
+  await migrateToLatest(db);
+  const project = await db.insertInto('projects').values({ slug: 'big', title: 'Big', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
+  const config = loadConfig({ PUBLIC_URL: 'http://bench.test', LOG_LEVEL: 'silent' });
+  const started = performance.now();
+  const importId = await createImport(db, { projectId: project.id, createdBy: null, options: {}, files: [{ name: file, chunks: fs.createReadStream(file, { highWaterMark: 256 * 1024 }) }] });
+  const staged = performance.now();
+  await importWxrTask({ importId }, { db, config, clock: { now: () => new Date() }, log: pino({ level: 'silent' }) }, { id: '1', attempts: 1, maxAttempts: 5, lastAttempt: false });
+  const finished = performance.now();
+  const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+  const report = row.report as ImportReport;
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(
+    [
+      `Import benchmark: ${posts} posts, ${comments} comments, ${(size / 1024 / 1024).toFixed(1)} MB`,
+      `  status ${row.status}${row.error ? `: ${row.error}` : ''}`,
+      `  staged in ${((staged - started) / 1000).toFixed(1)} s, imported in ${((finished - staged) / 1000).toFixed(1)} s (total ${((finished - started) / 1000).toFixed(1)} s)`,
+      `  posts created ${report.counts.posts.created}, comments created ${report.counts.comments.created}`,
+      `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await db.destroy();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.end();
+}

@@ -1,0 +1,593 @@
+// The WordPress import's rules: what each WXR record becomes here, applied one record at a time inside
+// the caller's transaction (server/import/run.ts batches them). Every item is keyed in import_items by
+// the export's site and its WordPress id, so a second run creates nothing twice: an unchanged item is
+// left alone, a changed one is updated (unless someone edited it here since), a new one is created.
+// History is not news: imported posts get announced_at, so nothing is emailed or pinged for them.
+import { createHash } from 'node:crypto';
+import { suggestHandle } from '../accounts/people.js';
+import type { Db, Tx } from '../db/create-db.js';
+import type { CommentStatus, PostStatus } from '../db/schema.js';
+import { replacePostAuthors, replacePostTags } from '../editor/queries.js';
+import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
+import { mintAtomId } from '../posts/atom-id.js';
+import { slugify } from '../urls.js';
+import { convertCommentContent, convertPostContent } from './content.js';
+import type { MediaStore } from './media.js';
+import type { WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm } from './wxr-parser.js';
+
+export type ReportKind = 'people' | 'posts' | 'pages' | 'comments' | 'pings' | 'attachments' | 'images' | 'other';
+
+export interface ReportNote {
+  kind: ReportKind;
+  /** WordPress id (or login for people). */
+  wpId: string;
+  title: string;
+  /** created | updated | skipped | changed | not-public | missing */
+  action: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  site: string;
+  counts: Record<ReportKind, { created: number; updated: number; unchanged: number; skipped: number }>;
+  people: Array<{ login: string; name: string; email: string; handle: string; created: boolean }>;
+  notes: ReportNote[];
+}
+
+export function emptyReport(site = ''): ImportReport {
+  const zero = () => ({ created: 0, updated: 0, unchanged: 0, skipped: 0 });
+  return {
+    site,
+    counts: { people: zero(), posts: zero(), pages: zero(), comments: zero(), pings: zero(), attachments: zero(), images: zero(), other: zero() },
+    people: [],
+    notes: [],
+  };
+}
+
+/** Site-relative notes are capped so a hostile export cannot grow the stored report without bound. */
+const MAX_NOTES = 20_000;
+
+export interface ImporterSetup {
+  projectId: number;
+  tagAuthority: string;
+  now: Date;
+  media?: MediaStore;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', hellip: '…', ndash: '–', mdash: '—', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', raquo: '»', laquo: '«', copy: '©', reg: '®', trade: '™', middot: '·', bull: '•', euro: '€', pound: '£' };
+
+/** Titles and names in exports carry HTML character references (It&#8217;s): plain text here. */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, (m, ref: string) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : m;
+    }
+    return NAMED_ENTITIES[ref.toLowerCase()] ?? m;
+  });
+}
+
+function plain(html: string): string {
+  return decodeEntities(html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+}
+
+/** "2020-01-02 03:04:05" (GMT) → Date; undefined for WordPress's "0000-00-00 00:00:00" and junk. */
+export function parseWpDate(text: string): Date | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(text.trim());
+  if (!m || m[1] === '0000') return undefined;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+function safeDecodeUri(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The site key of an export: its base site URL (else the channel link), without scheme or trailing slash. */
+export function siteKeyOf(site: WxrSite): string {
+  const raw = site.baseSiteUrl || site.baseBlogUrl || site.link;
+  return raw.replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/** The path of an old URL relative to the old site's base path, always starting and ending with "/". */
+export function oldPathOf(url: string, site: WxrSite): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  let base = '/';
+  try {
+    base = new URL(site.baseBlogUrl || site.link || site.baseSiteUrl).pathname;
+  } catch {
+    /* keep / */
+  }
+  let path = parsed.pathname;
+  base = base.replace(/\/+$/, '');
+  if (base && path.startsWith(`${base}/`)) path = path.slice(base.length);
+  if (parsed.search) return `${path}${parsed.search}`; // ?p=12 style permalinks
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+const CONTENT_TYPES = new Set(['post', 'page', 'attachment']);
+const SKIPPED_STATUSES: Record<string, string> = {
+  trash: 'in the WordPress trash',
+  'auto-draft': 'an automatic draft WordPress made, never written',
+  inherit: 'a revision or attachment of another item',
+};
+
+export class WxrImporter {
+  report: ImportReport;
+  private site: WxrSite | undefined;
+  private siteKey = '';
+  private readonly people = new Map<string, number>();
+  private readonly attachments = new Map<string, string>();
+  private readonly otherTypes = new Map<string, number>();
+
+  constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
+    this.report = report ?? emptyReport();
+  }
+
+  get key(): string {
+    return this.siteKey;
+  }
+
+  private note(note: ReportNote): void {
+    if (this.report.notes.length < MAX_NOTES) this.report.notes.push(note);
+  }
+
+  /** The first record of each file: files of one import must come from one site. */
+  startSite(site: WxrSite): void {
+    const key = siteKeyOf(site);
+    if (!key) throw new Error('The export names no site (no wp:base_site_url and no channel link), so its items cannot be recognised again.');
+    if (this.siteKey && this.siteKey !== key) throw new Error(`The files come from different sites (${this.siteKey} and ${key}). Import each site on its own.`);
+    this.site = site;
+    this.siteKey = key;
+    this.report.site = key;
+  }
+
+  private async mapping(tx: Tx, kind: string, wpId: string) {
+    return tx
+      .selectFrom('import_items')
+      .selectAll()
+      .where('project_id', '=', this.setup.projectId)
+      .where('site', '=', this.siteKey)
+      .where('kind', '=', kind as 'post')
+      .where('wp_id', '=', wpId)
+      .executeTakeFirst();
+  }
+
+  private async remember(tx: Tx, kind: 'person' | 'post' | 'page' | 'comment' | 'ping' | 'attachment', wpId: string, localId: number | null, print: string, extra: { oldUrl?: string; oldPath?: string; oldSlug?: string } = {}) {
+    const values = {
+      local_id: localId,
+      fingerprint: print,
+      old_url: extra.oldUrl ?? null,
+      old_path: extra.oldPath ?? null,
+      old_slug: extra.oldSlug ?? null,
+      updated_at: this.setup.now,
+    };
+    await tx
+      .insertInto('import_items')
+      .values({ project_id: this.setup.projectId, site: this.siteKey, kind, wp_id: wpId, ...values, created_at: this.setup.now })
+      .onConflict((oc) => oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet(values))
+      .execute();
+  }
+
+  // ------------------------------------------------------------------------------------- people
+
+  async author(tx: Tx, author: WxrAuthor): Promise<number | undefined> {
+    const login = author.login.trim();
+    if (!login) return undefined;
+    if (this.people.has(login)) return this.people.get(login);
+    const name = (decodeEntities(author.displayName) || [author.firstName, author.lastName].filter(Boolean).join(' ') || login).trim().slice(0, 100) || login.slice(0, 100);
+    const rawEmail = author.email.trim().toLowerCase();
+    const emailOk = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(rawEmail) && rawEmail.length <= 254;
+    const email = emailOk ? rawEmail : `${slugify(login, 40) || 'author'}@wordpress-import.invalid`;
+    const mapped = await this.mapping(tx, 'person', login);
+    let personId: number | undefined;
+    let created = false;
+    if (mapped?.local_id) {
+      const still = await tx.selectFrom('people').select('id').where('id', '=', mapped.local_id).executeTakeFirst();
+      personId = still?.id;
+    }
+    if (!personId) {
+      const existing = await tx.selectFrom('people').select(['id', 'handle']).where('email', '=', email).executeTakeFirst();
+      if (existing) personId = existing.id;
+      else {
+        const handle = await suggestHandle(tx as unknown as Db, name);
+        const row = await tx
+          .insertInto('people')
+          .values({ email, display_name: name, handle, password_hash: null, created_at: this.setup.now, updated_at: this.setup.now })
+          .returning(['id'])
+          .executeTakeFirstOrThrow();
+        personId = row.id;
+        created = true;
+      }
+    }
+    await tx
+      .insertInto('memberships')
+      .values({ project_id: this.setup.projectId, person_id: personId, role: 'author' })
+      .onConflict((oc) => oc.columns(['project_id', 'person_id']).doNothing())
+      .execute();
+    await this.remember(tx, 'person', login, personId, '');
+    this.people.set(login, personId);
+    const handle = (await tx.selectFrom('people').select('handle').where('id', '=', personId).executeTakeFirstOrThrow()).handle;
+    if (!mapped) {
+      this.report.people.push({ login, name, email, handle, created });
+      this.report.counts.people[created ? 'created' : 'unchanged']++;
+      if (!emailOk) this.note({ kind: 'people', wpId: login, title: name, action: 'changed', reason: 'The export gives no valid email address; a placeholder address was used. Give them a real one at /admin/people.' });
+    } else this.report.counts.people.unchanged++;
+    return personId;
+  }
+
+  private async personForLogin(tx: Tx, login: string): Promise<number | undefined> {
+    if (!login) return undefined;
+    const known = this.people.get(login);
+    if (known) return known;
+    const mapped = await this.mapping(tx, 'person', login);
+    if (mapped?.local_id) {
+      this.people.set(login, mapped.local_id);
+      return mapped.local_id;
+    }
+    // WXR 1.0 has no <wp:author> list: the byline's login is all there is.
+    return this.author(tx, { type: 'author', id: '', login, email: '', displayName: login, firstName: '', lastName: '' });
+  }
+
+  // -------------------------------------------------------------------------------------- items
+
+  async item(tx: Tx, item: WxrItem): Promise<void> {
+    const type = item.postType || 'post';
+    const title = decodeEntities(item.title).replace(/\s+/g, ' ').trim();
+    if (!CONTENT_TYPES.has(type)) {
+      this.otherTypes.set(type, (this.otherTypes.get(type) ?? 0) + 1);
+      this.report.counts.other.skipped++;
+      if ((this.otherTypes.get(type) ?? 0) <= 3) this.note({ kind: 'other', wpId: item.postId, title, action: 'skipped', reason: `A “${type}” item (menus, revisions, custom types and settings are not content here).` });
+      return;
+    }
+    if (type === 'attachment') {
+      if (item.attachmentUrl) this.attachments.set(item.postId, item.attachmentUrl);
+      const mapped = await this.mapping(tx, 'attachment', item.postId);
+      await this.remember(tx, 'attachment', item.postId, null, '', { oldUrl: item.attachmentUrl || item.link, oldPath: undefined });
+      this.report.counts.attachments[mapped ? 'unchanged' : 'created']++;
+      return;
+    }
+    const kind = type === 'page' ? 'pages' : 'posts';
+    const skipReason = SKIPPED_STATUSES[item.status];
+    if (skipReason) {
+      this.report.counts[kind].skipped++;
+      this.note({ kind, wpId: item.postId, title, action: 'skipped', reason: `Not imported: ${skipReason}.` });
+      return;
+    }
+    if (!/^\d{1,19}$/.test(item.postId)) {
+      this.report.counts[kind].skipped++;
+      this.note({ kind, wpId: item.postId, title, action: 'skipped', reason: 'It has no WordPress id, so it could not be recognised again on a second import.' });
+      return;
+    }
+    if (type === 'page') await this.page(tx, item, title);
+    else await this.post(tx, item, title);
+  }
+
+  private async attachmentUrl(tx: Tx, id: string): Promise<string | undefined> {
+    const known = this.attachments.get(id);
+    if (known) return known;
+    const mapped = await this.mapping(tx, 'attachment', id);
+    return mapped?.old_url ?? undefined;
+  }
+
+  private async convert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string) {
+    const galleryIds = [...item.content.matchAll(/\[gallery[^\]]*\bids?\s*=\s*["']?([\d,\s]+)/gi)].flatMap((m) => (m[1] ?? '').split(',').map((s) => s.trim()));
+    const urls = new Map<string, string>();
+    for (const id of galleryIds) {
+      const url = id ? await this.attachmentUrl(tx, id) : undefined;
+      if (url) urls.set(id, url);
+    }
+    const { markdown, notes } = convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) });
+    let body = markdown;
+    if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
+    if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
+    if (notes.unresolvedGalleryIds.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Gallery images not found in the export (attachment ids ${notes.unresolvedGalleryIds.join(', ')}).` });
+    if (this.setup.media) {
+      const result = await this.setup.media.rewrite(tx, body, this.site);
+      body = result.markdown;
+      this.report.counts.images.created += result.stored;
+      for (const missing of result.missing) this.note({ kind: 'images', wpId: item.postId, title, action: 'missing', reason: `${missing.url}: ${missing.reason}. The reference to the old address was kept.` });
+    }
+    return { body, teaser: notes.teaser };
+  }
+
+  private uniqueSlug = async (tx: Tx, table: 'posts' | 'pages', base: string, wpId: string, exceptId: number | undefined, max: number): Promise<string> => {
+    const taken = async (slug: string) => {
+      let q = tx.selectFrom(table).select('id').where('project_id', '=', this.setup.projectId).where('slug', '=', slug);
+      if (table === 'posts') q = q.where('deleted_at' as never, 'is', null);
+      if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+      return (await q.executeTakeFirst()) !== undefined;
+    };
+    if (!(await taken(base))) return base;
+    const withId = `${base.slice(0, max - wpId.length - 4).replace(/-+$/, '')}-wp-${wpId}`;
+    if (!(await taken(withId))) return withId;
+    for (let n = 2; ; n++) {
+      const candidate = `${withId.slice(0, max - 6)}-${n}`;
+      if (!(await taken(candidate))) return candidate;
+    }
+  };
+
+  private slugFor(item: WxrItem, title: string, max: number): string {
+    const pattern = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${max - 2}}[a-z0-9])?$`);
+    for (const candidate of [slugify(safeDecodeUri(item.postName), max), slugify(title, max)]) {
+      if (candidate && pattern.test(candidate)) return candidate;
+    }
+    return `${item.postType === 'page' ? 'page' : 'post'}-${item.postId}`;
+  }
+
+  private async post(tx: Tx, item: WxrItem, title: string): Promise<void> {
+    const { projectId, now } = this.setup;
+    const site = this.site as WxrSite;
+    const mapped = await this.mapping(tx, 'post', item.postId);
+    const print = fingerprint([item.title, item.content, item.excerpt, item.status, item.postName, item.postDateGmt, item.postDate, item.terms, item.isSticky, item.creator, item.postPassword, item.commentStatus]);
+    let existing = mapped?.local_id
+      ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
+      : undefined;
+    let postId: number;
+    if (existing && mapped && mapped.fingerprint === print) {
+      this.report.counts.posts.unchanged++;
+      postId = existing.id;
+    } else if (existing && mapped && existing.updated_at.getTime() > mapped.updated_at.getTime() + 1000) {
+      this.report.counts.posts.skipped++;
+      this.note({ kind: 'posts', wpId: item.postId, title, action: 'skipped', reason: 'Changed in WordPress since the last import, but also edited here since: the version here was kept.' });
+      postId = existing.id;
+    } else {
+      const displayTitle = (title || 'Untitled').slice(0, 300);
+      if (!title) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'changed', reason: 'It had no title; it is called “Untitled”.' });
+      else if (title.length > 300) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'changed', reason: 'Its title was cut to 300 characters.' });
+      const wanted = this.slugFor(item, title, 100);
+      const slug = await this.uniqueSlug(tx, 'posts', wanted, item.postId, existing?.id, 100);
+      if (slug !== wanted) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'changed', reason: `Its slug “${wanted}” was taken here, so it is “${slug}”.` });
+      const date = parseWpDate(item.postDateGmt) ?? parseWpDate(item.postDate) ?? (item.pubDate && !Number.isNaN(Date.parse(item.pubDate)) ? new Date(item.pubDate) : undefined) ?? now;
+      let status: PostStatus;
+      let notPublic: string | undefined;
+      if (item.postPassword) {
+        status = 'draft';
+        notPublic = 'It was password-protected in WordPress; it is imported as a draft (not public).';
+      } else if (item.status === 'publish') status = 'published';
+      else if (item.status === 'future') status = 'scheduled';
+      else if (item.status === 'pending') status = 'review';
+      else if (item.status === 'private') {
+        status = 'draft';
+        notPublic = 'It was private in WordPress; it is imported as a draft (not public).';
+      } else status = 'draft';
+      const isPublicKind = status === 'published' || status === 'scheduled';
+      const { body, teaser } = await this.convert(tx, item, 'posts', displayTitle);
+      const summary = (plain(item.excerpt) || teaser || '').slice(0, 1000);
+      const authorId = await this.personForLogin(tx, item.creator);
+      const fields = {
+        slug,
+        title: displayTitle,
+        summary,
+        body_md: body,
+        body_html: renderPostHtml(body),
+        rendered_version: RENDERER_VERSION,
+        status,
+        published_at: isPublicKind ? date : null,
+        first_published_at: isPublicKind ? (existing?.first_published_at ?? date) : (existing?.first_published_at ?? null),
+        comments_open: item.commentStatus !== 'closed',
+        pinned_at: item.isSticky === '1' ? (existing?.pinned_at ?? date) : null,
+        announced_at: existing?.announced_at ?? now,
+        updated_at: now,
+      };
+      if (existing) {
+        existing = await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+        this.report.counts.posts.updated++;
+        this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'updated', reason: 'Changed in WordPress since the last import.' });
+      } else {
+        existing = await tx
+          .insertInto('posts')
+          .values({ project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        this.report.counts.posts.created++;
+      }
+      if (existing.first_published_at && !existing.atom_id) {
+        await tx.updateTable('posts').set({ atom_id: mintAtomId(this.setup.tagAuthority, existing.first_published_at, existing.id) }).where('id', '=', existing.id).execute();
+      }
+      if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
+      if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
+      await replacePostTags(tx, projectId, existing.id, this.tagsOf(item.terms));
+      postId = existing.id;
+      const oldUrl = item.link || item.guid;
+      await this.remember(tx, 'post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
+    }
+    await this.comments(tx, item, postId, title);
+  }
+
+  private tagsOf(terms: WxrTerm[]): Array<{ slug: string; name: string }> {
+    const tags = new Map<string, string>();
+    for (const term of terms) {
+      if (term.domain !== 'category' && term.domain !== 'post_tag') continue;
+      const name = decodeEntities(term.name).replace(/\s+/g, ' ').trim().slice(0, 60);
+      const slug = slugify(safeDecodeUri(term.nicename), 64) || slugify(name, 64);
+      if (!slug || slug === 'uncategorized' || !name) continue;
+      if (!tags.has(slug)) tags.set(slug, name);
+    }
+    return [...tags].map(([slug, name]) => ({ slug, name }));
+  }
+
+  private async page(tx: Tx, item: WxrItem, title: string): Promise<void> {
+    const { projectId, now } = this.setup;
+    const site = this.site as WxrSite;
+    if (item.status !== 'publish' || item.postPassword) {
+      this.report.counts.pages.skipped++;
+      this.note({ kind: 'pages', wpId: item.postId, title, action: 'not-public', reason: `Pages here are always public; this page was ${item.postPassword ? 'password-protected' : `“${item.status || 'unknown'}”`} in WordPress, so it was not imported.` });
+      return;
+    }
+    const mapped = await this.mapping(tx, 'page', item.postId);
+    const print = fingerprint([item.title, item.content, item.postName]);
+    const existing = mapped?.local_id ? await tx.selectFrom('pages').selectAll().where('id', '=', mapped.local_id).executeTakeFirst() : undefined;
+    if (existing && mapped?.fingerprint === print) {
+      this.report.counts.pages.unchanged++;
+      return;
+    }
+    const displayTitle = (title || 'Untitled').slice(0, 300);
+    const wanted = this.slugFor(item, title, 64);
+    const slug = await this.uniqueSlug(tx, 'pages', wanted, item.postId, existing?.id, 64);
+    if (slug !== wanted) this.note({ kind: 'pages', wpId: item.postId, title: displayTitle, action: 'changed', reason: `Its slug “${wanted}” was taken here, so it is “${slug}”.` });
+    const { body } = await this.convert(tx, item, 'pages', displayTitle);
+    const fields = { slug, title: displayTitle, body_md: body, body_html: renderPostHtml(body), rendered_version: RENDERER_VERSION, updated_at: now };
+    let pageId: number;
+    if (existing) {
+      await tx.updateTable('pages').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).execute();
+      pageId = existing.id;
+      this.report.counts.pages.updated++;
+      this.note({ kind: 'pages', wpId: item.postId, title: displayTitle, action: 'updated', reason: 'Changed in WordPress since the last import.' });
+    } else {
+      pageId = (await tx.insertInto('pages').values({ project_id: projectId, ...fields, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+      this.report.counts.pages.created++;
+    }
+    const oldUrl = item.link || item.guid;
+    await this.remember(tx, 'page', item.postId, pageId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 64) || undefined });
+  }
+
+  // ----------------------------------------------------------------------------------- comments
+
+  private async comments(tx: Tx, item: WxrItem, postId: number, title: string): Promise<void> {
+    // Parents before children, whatever order the export lists them in.
+    const byId = new Map(item.comments.map((c) => [c.id, c]));
+    const ordered: WxrComment[] = [];
+    const placed = new Set<string>();
+    const place = (c: WxrComment, depth = 0) => {
+      if (placed.has(c.id) || depth > 1000) return;
+      const parent = byId.get(c.parent);
+      if (parent && parent !== c) place(parent, depth + 1);
+      placed.add(c.id);
+      ordered.push(c);
+    };
+    for (const c of item.comments) place(c);
+    const local = new Map<string, { id: number; depth: number; parentId: number | null }>();
+    // One query for what earlier imports made of these comments, one statement to remember them all.
+    const ids = ordered.map((c) => c.id).filter((id) => /^\d{1,19}$/.test(id));
+    const known = new Map<string, { local_id: number | null; fingerprint: string; depth: number | null; parent_id: number | null }>();
+    if (ids.length) {
+      const rows = await tx
+        .selectFrom('import_items')
+        .leftJoin('comments', 'comments.id', 'import_items.local_id')
+        .select(['import_items.wp_id', 'import_items.local_id', 'import_items.fingerprint', 'comments.depth', 'comments.parent_id', 'comments.id as comment_id'])
+        .where('import_items.project_id', '=', this.setup.projectId)
+        .where('import_items.site', '=', this.siteKey)
+        .where('import_items.kind', '=', 'comment')
+        .where('import_items.wp_id', 'in', ids)
+        .execute();
+      for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
+    }
+    const toRemember: Array<{ wpId: string; localId: number; print: string }> = [];
+    for (const c of ordered) {
+      if (!/^\d{1,19}$/.test(c.id)) {
+        this.report.counts.comments.skipped++;
+        this.note({ kind: 'comments', wpId: c.id, title, action: 'skipped', reason: 'A comment without a WordPress id.' });
+        continue;
+      }
+      if (c.type === 'pingback' || c.type === 'trackback') {
+        await this.ping(tx, c, postId, title);
+        continue;
+      }
+      const status: CommentStatus = c.approved === '1' ? 'approved' : c.approved === '0' ? 'pending' : c.approved === 'spam' ? 'spam' : c.approved === 'trash' || c.approved === 'post-trashed' ? 'deleted' : 'pending';
+      const print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
+      const mapped = known.get(c.id);
+      const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
+      // Threads here are at most 3 deep: deeper replies hang under the third level.
+      const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
+      const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
+      if (mapped?.local_id) {
+        local.set(c.id, { id: mapped.local_id, depth: mapped.depth ?? 1, parentId: mapped.parent_id });
+        if (mapped.fingerprint === print) {
+          this.report.counts.comments.unchanged++;
+          continue;
+        }
+      }
+      const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
+      let bodySrc = convertCommentContent(c.content);
+      if (!bodySrc) bodySrc = '(empty comment)';
+      const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
+      const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
+      const fields = {
+        status,
+        author_name: (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || 'Anonymous').slice(0, 100),
+        author_email: /^[^\s@]+@[^\s@]+$/.test(email) ? email : '',
+        author_url: url,
+        body_src: bodySrc,
+        body_html: renderCommentHtml(bodySrc),
+        rendered_version: RENDERER_VERSION,
+        approved_at: status === 'approved' ? at : null,
+        decided_at: status === 'pending' ? null : at,
+        updated_at: this.setup.now,
+      };
+      let commentId: number;
+      const existing = mapped?.local_id ? local.get(c.id) : undefined;
+      if (existing) {
+        await tx.updateTable('comments').set(fields).where('id', '=', existing.id).execute();
+        commentId = existing.id;
+        this.report.counts.comments.updated++;
+        this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'updated', reason: 'Changed in WordPress since the last import.' });
+      } else {
+        commentId = (
+          await tx
+            .insertInto('comments')
+            .values({ post_id: postId, parent_id: parentId, depth, ...fields, created_at: at })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id;
+        local.set(c.id, { id: commentId, depth, parentId });
+        this.report.counts.comments.created++;
+        if (parent && parent.depth >= 3) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
+        if (c.parent && c.parent !== '0' && !parent) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: `Its parent comment (${c.parent}) is not in the export: it starts its own thread.` });
+      }
+      toRemember.push({ wpId: c.id, localId: commentId, print });
+    }
+    if (toRemember.length) {
+      await tx
+        .insertInto('import_items')
+        .values(toRemember.map((r) => ({ project_id: this.setup.projectId, site: this.siteKey, kind: 'comment' as const, wp_id: r.wpId, local_id: r.localId, fingerprint: r.print, created_at: this.setup.now, updated_at: this.setup.now })))
+        .onConflict((oc) => oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet((eb) => ({ local_id: eb.ref('excluded.local_id'), fingerprint: eb.ref('excluded.fingerprint'), updated_at: eb.ref('excluded.updated_at') })))
+        .execute();
+    }
+  }
+
+  private async ping(tx: Tx, c: WxrComment, postId: number, title: string): Promise<void> {
+    const mapped = await this.mapping(tx, 'ping', c.id);
+    if (mapped) {
+      this.report.counts.pings.unchanged++;
+      return;
+    }
+    const url = c.authorUrl.trim();
+    if (c.approved !== '1' || !/^https?:\/\/\S{1,1990}$/i.test(url)) {
+      this.report.counts.pings.skipped++;
+      this.note({ kind: 'pings', wpId: c.id, title: `${c.type} on “${title}”`, action: 'skipped', reason: c.approved !== '1' ? `A ${c.type} that was not approved in WordPress.` : `A ${c.type} without a web address.` });
+      await this.remember(tx, 'ping', c.id, null, '');
+      return;
+    }
+    const linkTitle = (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || url).slice(0, 300);
+    const row = await tx
+      .insertInto('post_links')
+      .values({ post_id: postId, url, title: linkTitle, note: `A ${c.type} received by the WordPress site.`, added_by: null, created_at: parseWpDate(c.dateGmt) ?? this.setup.now })
+      .onConflict((oc) => oc.columns(['post_id', 'url']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    await this.remember(tx, 'ping', c.id, row?.id ?? null, '');
+    this.report.counts.pings.created++;
+  }
+
+  /** Adds the counts of skipped non-content types as one note each (called at the end). */
+  finish(): void {
+    for (const [type, n] of this.otherTypes) {
+      if (n > 3) this.note({ kind: 'other', wpId: '', title: `${n} “${type}” items`, action: 'skipped', reason: 'Not content here (menus, revisions, custom types and settings are not imported).' });
+    }
+    this.otherTypes.clear();
+  }
+}

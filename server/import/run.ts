@@ -1,0 +1,176 @@
+// One import run, shared by the CLI and the web page: read the export files as a stream, apply the
+// records in batches (one transaction each, with the progress and the report saved in the same
+// transaction), so a crash or restart resumes after the last committed batch and the mapping table
+// (import_items) makes anything redone harmless. A dry run applies everything inside one transaction
+// that is rolled back: the same report, nothing written.
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/create-db.js';
+import { createMediaStore } from './media.js';
+import { emptyReport, WxrImporter, type ImportReport } from './importer.js';
+import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
+
+export interface ImportSource {
+  name: string;
+  chunks: () => AsyncIterable<Buffer | Uint8Array>;
+}
+
+export interface ImportOptions {
+  mediaDir?: string;
+  fetchMedia?: boolean;
+  dryRun?: boolean;
+}
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  activity: string;
+}
+
+export interface RunInput {
+  projectId: number;
+  sources: ImportSource[];
+  options: ImportOptions;
+  tagAuthority: string;
+  now: Date;
+  allowPrivateFetch?: boolean;
+  /** The imports row to record progress in (the web page and the CLI's job); none for a CLI dry run. */
+  importId?: number;
+  /** Items already applied by an earlier, interrupted try. */
+  resumeFrom?: number;
+  report?: ImportReport;
+  total?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Refusals that retrying cannot fix (bad file, mixed sites): the import fails with this message. */
+export class ImportRefused extends Error {}
+
+export const BATCH_SIZE = 100;
+
+class DryRunRollback extends Error {}
+
+/** Counts <item> elements without parsing: the progress total. */
+export async function countItems(chunks: AsyncIterable<Buffer | Uint8Array>): Promise<number> {
+  let count = 0;
+  let tail = '';
+  for await (const chunk of chunks) {
+    const text = tail + Buffer.from(chunk).toString('latin1');
+    count += (text.match(/<item[\s>]/g) ?? []).length;
+    tail = text.slice(-5);
+    // A match entirely inside the kept tail would be counted twice: the tail is shorter than "<item>".
+  }
+  return count;
+}
+
+export async function runImport(db: Db, input: RunInput): Promise<ImportReport> {
+  const importer = new WxrImporter(
+    {
+      projectId: input.projectId,
+      tagAuthority: input.tagAuthority,
+      now: input.now,
+      media: input.options.mediaDir || input.options.fetchMedia
+        ? createMediaStore({ projectId: input.projectId, mediaDir: input.options.mediaDir, fetchMedia: input.options.fetchMedia, allowPrivateFetch: input.allowPrivateFetch })
+        : undefined,
+    },
+    input.report ?? emptyReport(),
+  );
+  let total = input.total ?? 0;
+  if (!total) for (const source of input.sources) total += await countItems(source.chunks());
+  const resumeFrom = input.resumeFrom ?? 0;
+  let index = 0;
+  let activity = 'Reading the export';
+
+  const saveProgress = async (q: Db | Tx, done: number) => {
+    input.onProgress?.({ done, total, activity });
+    if (input.importId === undefined) return;
+    await q
+      .updateTable('imports')
+      .set({ items_done: done, items_total: Math.max(total, done), activity, report: JSON.stringify(importer.report), site: importer.key || null, updated_at: sql<Date>`now()` })
+      .where('id', '=', input.importId)
+      .execute();
+  };
+
+  const applyAll = async (write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) => {
+    let batch: WxrRecord[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const records = batch;
+      batch = [];
+      await write(async (tx) => {
+        for (const record of records) {
+          if (record.type === 'author') await importer.author(tx, record);
+          else if (record.type === 'item') {
+            activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
+            await importer.item(tx, record);
+          }
+        }
+        // Progress of a real import commits with the batch; a dry run's goes through the outer db.
+        await saveProgress(input.options.dryRun ? db : tx, index);
+      });
+    };
+    for (const source of input.sources) {
+      activity = `Reading ${source.name}`;
+      try {
+        for await (const record of readWxr(source.chunks(), source.name)) {
+          if (record.type === 'site') {
+            try {
+              importer.startSite(record);
+            } catch (e) {
+              throw new ImportRefused(e instanceof Error ? e.message : String(e));
+            }
+            continue;
+          }
+          if (record.type === 'item') {
+            index++;
+            if (index <= resumeFrom) continue;
+          }
+          batch.push(record);
+          if (batch.length >= BATCH_SIZE) await flush();
+        }
+      } catch (e) {
+        if (e instanceof WxrError) {
+          await flush().catch(() => {});
+          throw new ImportRefused(`${e.message}${index > 0 ? ` The ${Math.min(index, Math.max(resumeFrom, index - batch.length))} items before it were imported; fix the file and import it again: nothing will be imported twice.` : ''}`);
+        }
+        throw e;
+      }
+    }
+    await flush();
+    importer.finish();
+    activity = 'Finished';
+    await saveProgress(db, index);
+  };
+
+  if (input.options.dryRun) {
+    try {
+      await db.transaction().execute(async (outer) => {
+        await applyAll((fn) => fn(outer));
+        throw new DryRunRollback();
+      });
+    } catch (e) {
+      if (!(e instanceof DryRunRollback)) throw e;
+    }
+  } else {
+    await applyAll((fn) => db.transaction().execute(fn));
+  }
+  return importer.report;
+}
+
+/** A plain-text report: what the CLI prints and the web page shows in a table. */
+export function reportLines(report: ImportReport, dryRun = false): string[] {
+  const lines: string[] = [];
+  lines.push(`${dryRun ? 'Dry run (nothing was written): ' : ''}import from ${report.site || 'an unnamed site'}`);
+  for (const [kind, c] of Object.entries(report.counts)) {
+    if (c.created + c.updated + c.unchanged + c.skipped === 0) continue;
+    lines.push(`  ${kind}: ${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped`);
+  }
+  if (report.people.length) {
+    lines.push('People:');
+    for (const p of report.people) lines.push(`  ${p.name} (${p.login}) ${p.created ? 'added without a password' : 'matched an existing person'}: ${p.email}, handle ${p.handle}`);
+  }
+  if (report.notes.length) {
+    lines.push('Items skipped or changed:');
+    for (const n of report.notes) lines.push(`  ${n.kind} ${n.wpId ? `#${n.wpId} ` : ''}“${n.title}”: ${n.action}. ${n.reason}`);
+  }
+  return lines;
+}

@@ -1,0 +1,191 @@
+// The WordPress import end to end on a real database: the demo export through the job, what each kind
+// of item becomes, that a second import creates nothing twice, that a newer export updates what changed,
+// that a dry run writes nothing, and that bad files stop with a clear message.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
+import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
+
+let t: TestApp;
+let projectId: number;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  projectId = await makeProject(t);
+});
+
+const postBySlug = (slug: string) => t.db.selectFrom('posts').selectAll().where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+
+describe('importing the demo export', () => {
+  it('brings posts, pages, people, tags and comments across', async () => {
+    const run = await importTexts(t, projectId, [fixture('demo-export.xml')]);
+    expect(run.status).toBe('done');
+    expect(run.items_done).toBe(run.items_total);
+    expect(run.items_total).toBe(9);
+    const counts = run.report.counts;
+    expect(counts.posts).toMatchObject({ created: 6, skipped: 0 });
+    expect(counts.pages.created).toBe(1);
+    expect(counts.comments.created).toBe(6);
+    expect(counts.pings.created).toBe(1);
+    expect(counts.other.skipped).toBe(1);
+
+    // People: matched by email (the owner), or added without a password as authors.
+    const ada = await t.db.selectFrom('people').selectAll().where('email', '=', 'ada@example.org').executeTakeFirstOrThrow();
+    expect(ada.password_hash).toBeNull();
+    expect(ada.display_name).toBe('Ada Lovelace');
+    const membership = await t.db.selectFrom('memberships').select('role').where('project_id', '=', projectId).where('person_id', '=', ada.id).executeTakeFirstOrThrow();
+    expect(membership.role).toBe('author');
+    const owner = await t.db.selectFrom('memberships').innerJoin('people', 'people.id', 'memberships.person_id').select('role').where('project_id', '=', projectId).where('email', '=', 'owner@example.gov').executeTakeFirstOrThrow();
+    expect(owner.role).toBe('owner');
+    expect(run.report.people.map((p) => [p.login, p.created])).toEqual([['ada', true], ['owner', false]]);
+
+    // The published post: title decoded, GMT date, pinned, tags from categories and tags, announced.
+    const hello = await postBySlug('hello-world');
+    expect(hello).toBeDefined();
+    expect(hello!.title).toBe('Hello & welcome to the field');
+    expect(hello!.status).toBe('published');
+    expect(hello!.published_at?.toISOString()).toBe('2020-06-01T09:30:00.000Z');
+    expect(hello!.pinned_at).not.toBeNull();
+    expect(hello!.announced_at).not.toBeNull();
+    expect(hello!.atom_id).toMatch(/^tag:/);
+    expect(hello!.summary).toContain('First paragraph with bold text');
+    expect(hello!.body_md).toContain('**bold**');
+    expect(hello!.body_md).toContain('![A field at dawn](https://old.example.org/blog/wp-content/uploads/2020/06/photo.png)');
+    expect(hello!.body_md).toContain('*The field at dawn*');
+    expect(hello!.body_md).toContain('A note'); // unknown shortcode: its text kept
+    expect(hello!.body_html).toContain(']]&gt; stays.'); // CDATA split across sections
+    expect(hello!.body_md).not.toContain('wp:paragraph');
+    expect(hello!.body_html).toContain('<li>two</li>');
+    const tags = await t.db.selectFrom('post_tags').innerJoin('tags', 'tags.id', 'post_tags.tag_id').select(['slug', 'name']).where('post_id', '=', hello!.id).orderBy('slug').execute();
+    expect(tags).toEqual([{ slug: 'dawn', name: 'Dawn' }, { slug: 'field-work', name: 'Field work' }]);
+    expect(run.report.notes.some((n) => n.reason.includes('[footnote]'))).toBe(true);
+
+    // Statuses.
+    expect((await postBySlug('coming-soon'))!.status).toBe('scheduled');
+    expect((await postBySlug('coming-soon'))!.summary).toBe('A short summary.');
+    expect((await postBySlug('a-draft'))!.status).toBe('draft');
+    expect((await postBySlug('waiting'))!.status).toBe('review');
+    expect((await postBySlug('private-thoughts'))!.status).toBe('draft');
+    expect((await postBySlug('locked'))!.status).toBe('draft');
+    const notPublic = run.report.notes.filter((n) => n.action === 'not-public').map((n) => n.wpId).sort();
+    expect(notPublic).toEqual(['14', '15']);
+
+    // Comments: threading, states, author URL; the pingback is a link under the post.
+    const comments = await t.db.selectFrom('comments').selectAll().where('post_id', '=', hello!.id).orderBy('created_at').execute();
+    const byName = Object.fromEntries(comments.map((c) => [c.author_name, c]));
+    expect(byName.Grace!.status).toBe('approved');
+    expect(byName.Grace!.author_url).toBe('https://grace.example.net/');
+    expect(byName.Grace!.body_src).toBe('Lovely *photo*!');
+    expect(byName['Ada Lovelace']!.parent_id).toBe(byName.Grace!.id);
+    expect(byName.Alan!.parent_id).toBe(byName['Ada Lovelace']!.id);
+    expect(byName.Alan!.depth).toBe(3);
+    expect(byName.Waiting!.status).toBe('pending');
+    expect(byName['Cheap pills']!.status).toBe('spam');
+    expect(byName.Binned!.status).toBe('deleted');
+    expect(comments.filter((c) => c.status === 'approved')).toHaveLength(3); // WordPress's approved count
+    const links = await t.db.selectFrom('post_links').selectAll().where('post_id', '=', hello!.id).execute();
+    expect(links.map((l) => [l.url, l.title])).toEqual([['https://another.example.com/2020/06/fields/', 'Another Blog » A post about fields']]);
+
+    // The page, and the public post page shows the imported comments.
+    const page = await t.db.selectFrom('pages').selectAll().where('project_id', '=', projectId).where('slug', '=', 'about').executeTakeFirstOrThrow();
+    expect(page.body_html).toContain('<p>Every day.</p>');
+    const html = (await get(t.app, '/field/posts/hello-world')).body;
+    expect(html).toContain('Thank you, Grace.');
+    expect(html).not.toContain('Held for moderation.');
+    expect(html).not.toContain('Buy now');
+  });
+
+  it('imports the same file again without creating anything twice', async () => {
+    const before = await t.db.selectFrom('posts').select((eb) => eb.fn.countAll<string>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    const commentsBefore = await t.db.selectFrom('comments').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const run = await importTexts(t, projectId, [fixture('demo-export.xml')]);
+    expect(run.status).toBe('done');
+    expect(run.report.counts.posts).toMatchObject({ created: 0, updated: 0, unchanged: 6 });
+    expect(run.report.counts.comments).toMatchObject({ created: 0, updated: 0, unchanged: 6 });
+    expect(run.report.counts.pings.created).toBe(0);
+    expect(run.report.counts.pages).toMatchObject({ created: 0, unchanged: 1 });
+    const after = await t.db.selectFrom('posts').select((eb) => eb.fn.countAll<string>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    const commentsAfter = await t.db.selectFrom('comments').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    expect(commentsAfter.n).toBe(commentsBefore.n);
+  });
+
+  it('a newer export adds what is new and updates what changed, and says which', async () => {
+    const demo = fixture('demo-export.xml');
+    const newer = demo.xml
+      .replace('Second paragraph.', 'Second paragraph, corrected.')
+      .replace('</channel>', `${post(50, 'A new post', 'New text.')}</channel>`);
+    const run = await importTexts(t, projectId, [{ name: 'newer.xml', xml: newer }]);
+    expect(run.report.counts.posts).toMatchObject({ created: 1, updated: 1, unchanged: 5 });
+    expect(run.report.notes.find((n) => n.action === 'updated')?.wpId).toBe('10');
+    expect((await postBySlug('hello-world'))!.body_md).toContain('Second paragraph, corrected.');
+    expect((await postBySlug('post-50'))!.status).toBe('published');
+  });
+
+  it('a dry run reports what it would do and writes nothing', async () => {
+    const other = await makeProject(t, 'dry');
+    const run = await importTexts(t, other, [fixture('demo-export.xml')], { dryRun: true });
+    expect(run.status).toBe('done');
+    expect(run.report.counts.posts.created).toBe(6);
+    const n = await t.db.selectFrom('posts').select((eb) => eb.fn.countAll<string>().as('n')).where('project_id', '=', other).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(0);
+    const mapped = await t.db.selectFrom('import_items').select('wp_id').where('project_id', '=', other).execute();
+    expect(mapped).toEqual([]);
+  });
+});
+
+describe('bad and hostile files', () => {
+  it('refuses a DOCTYPE with entities, saying why, and imports nothing', async () => {
+    const other = await makeProject(t, 'xxe');
+    const xml = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>` + wxr(post(1, '&lol2;', 'x')).replace(/^<\?xml[^>]*>/, '');
+    const run = await importTexts(t, other, [{ name: 'bomb.xml', xml }]);
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain('bomb.xml was refused: it declares a DOCTYPE');
+    const n = await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute();
+    expect(n).toEqual([]);
+  });
+
+  it('stops on malformed XML with the line and column, keeping the batches before it', async () => {
+    const other = await makeProject(t, 'broken');
+    const xml = wxr(`${post(1, 'Fine', 'ok')}\n<item><title>Broken</titel></item>`);
+    const run = await importTexts(t, other, [{ name: 'broken.xml', xml }]);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/broken\.xml is not well-formed XML at line 7, column \d+: unexpected close tag/);
+    expect(run.error).toContain('nothing will be imported twice');
+    const posts = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).execute();
+    expect(posts).toEqual([{ slug: 'post-1' }]);
+  });
+
+  it('reads an export split into several files, and refuses files from two sites', async () => {
+    const other = await makeProject(t, 'split');
+    const run = await importTexts(t, other, [{ name: 'a.xml', xml: wxr(post(1, 'One', 'a')) }, { name: 'b.xml', xml: wxr(post(2, 'Two', 'b')) }]);
+    expect(run.status).toBe('done');
+    expect(run.items_total).toBe(2);
+    expect(run.report.counts.posts.created).toBe(2);
+    const mixed = await importTexts(t, other, [{ name: 'a.xml', xml: wxr(post(1, 'One', 'a')) }, { name: 'c.xml', xml: wxr(post(3, 'Three', 'c'), 'http://other.example.org') }]);
+    expect(mixed.status).toBe('failed');
+    expect(mixed.error).toContain('different sites');
+  });
+});
+
+describe('a crash part-way', () => {
+  it('resumes after the last committed batch, with nothing duplicated', async () => {
+    const other = await makeProject(t, 'resume');
+    const xml = wxr([1, 2, 3, 4, 5].map((i) => post(i, `Post ${i}`, `Text ${i}`)).join('\n'));
+    // The first try committed items 1-2 and then died: simulate its state (items 1-2 imported, progress 2).
+    const first = await importTexts(t, other, [{ name: 'a.xml', xml: wxr([1, 2].map((i) => post(i, `Post ${i}`, `Text ${i}`)).join('\n')) }]);
+    expect(first.report.counts.posts.created).toBe(2);
+    const { createImport } = await import('../../server/import/jobs.js');
+    const { runJobs } = await import('../helpers/test-app.js');
+    const importId = await createImport(t.db, { projectId: other, createdBy: null, options: {}, files: [{ name: 'all.xml', chunks: (async function* () { yield Buffer.from(xml); })() }] });
+    await t.db.updateTable('imports').set({ status: 'running', items_done: 2, items_total: 5 }).where('id', '=', importId).execute();
+    await runJobs(t);
+    const row = await t.db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    expect(row.items_done).toBe(5);
+    expect((row.report as { counts: { posts: { created: number } } }).counts.posts.created).toBe(3);
+    const posts = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).orderBy('slug').execute();
+    expect(posts.map((p) => p.slug)).toEqual(['post-1', 'post-2', 'post-3', 'post-4', 'post-5']);
+    // Staged chunks are removed once the import is done.
+    expect(await t.db.selectFrom('import_chunks').select('seq').where('import_id', '=', importId).execute()).toEqual([]);
+  });
+});
