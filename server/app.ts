@@ -33,7 +33,7 @@ import moderationRoutes from './moderation/routes.js';
 import listeningRoutes from './listening/routes.js';
 import peopleRoutes from './people/routes.js';
 import responseRoutes from './responses/routes.js';
-import responseEditorRoutes from './responses/editor.js';
+import responseEditorRoutes from './editor/team-link-routes.js';
 import websubRoutes from './websub/routes.js';
 import { answerClientError, registerErrorPages, renderError } from './plugins/error-pages.js';
 import { registerCompression, registerStaticFiles } from './plugins/compression.js';

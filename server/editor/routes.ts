@@ -8,7 +8,7 @@ import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { urls } from '../urls.js';
-import { editorResponsesOf } from '../responses/editor.js';
+import { editorResponsesOf } from './team-link-routes.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findPersonName,
@@ -481,7 +481,7 @@ async function renderPostForm(
     previewHtml: extras.previewHtml ?? null,
     conflict: extras.conflict ?? null,
     imageMarkdown: extras.image ?? null,
-    // Team-added links and webmentions sent (server/responses/editor.ts), once the post exists.
+    // Team-added links and webmentions sent (server/editor/team-link-routes.ts), once the post exists.
     responses: post ? await editorResponsesOf(app.db, slug, post.id) : null,
   });
 }

@@ -7,12 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import type { Db } from '../db/create-db.js';
-import { listPostAuthorIds } from '../editor/queries.js';
+import { listPostAuthorIds } from './queries.js';
 import { findEditablePost } from '../posts/queries.js';
-import { postPermissions } from '../editor/service.js';
+import { postPermissions } from './service.js';
 import { forbidden, notFound } from '../errors.js';
 import { formText } from '../comments/rules.js';
-import { addTeamLink, removeTeamLink, teamLinkProblems, teamLinksOf, type TeamLinkProblem } from './team-links.js';
+import { addTeamLink, removeTeamLink, teamLinkProblems, teamLinksOf, type TeamLinkProblem } from '../responses/team-links.js';
 
 const enc = encodeURIComponent;
 export const responseEditorUrls = {
