@@ -27,6 +27,7 @@ export const HOOKS: Record<string, string> = {
   'comment-permalink': 'the date link of a comment',
   'status-closed': 'a closed project’s .status-note',
   'status-archived': 'an archived project’s .status-note',
+  'response-': 'the kind of a response elsewhere (response-reply, response-mention…), styled as .response',
 };
 
 function filesUnder(dir: string, ext: string): string[] {
