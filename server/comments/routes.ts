@@ -69,7 +69,9 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
       if (request.user) {
         const fresh = await targets.read(projectSlug, slug);
         if (fresh && (await findRole(app.db, request.user.id, fresh.project.id)) !== undefined) return receiveFromTeam(request, reply, body, fresh, request.user);
-        return respond(request, reply, sent, fresh, await decidePublic(request, sent, fresh, null));
+        const decision = await decidePublic(request, sent, fresh, null);
+        keepIfAccepted(fresh, decision);
+        return respond(request, reply, sent, fresh, decision);
       }
       // A kept copy of the project and post saves a round trip; the database checks its stamp when it
       // stores the comment, and whatever the copy would refuse is decided again from a fresh read.
@@ -81,11 +83,15 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
       }
       const fresh = await targets.read(projectSlug, slug);
       const decision = await decidePublic(request, sent, fresh, null);
-      // Only a read that led to a stored comment is kept (targets.ts).
-      if (decision.kind === 'accepted' && fresh?.post) targets.keep(fresh.project.slug, fresh.post.slug, fresh);
+      keepIfAccepted(fresh, decision);
       return respond(request, reply, sent, fresh, decision);
     },
   );
+
+  /** Only a fresh read that led to a stored comment is kept (targets.ts). */
+  function keepIfAccepted(fresh: CommentTarget | undefined, decision: CommentDecision): void {
+    if (decision.kind === 'accepted' && fresh?.post) targets.keep(fresh.project.slug, fresh.post.slug, fresh);
+  }
 
   /** Decides a public comment against `target` (a kept copy when `stamp` is its stamp, else a fresh read). */
   function decidePublic(request: FastifyRequest, { body, commenter }: Sent, target: CommentTarget | undefined, stamp: string | null): Promise<CommentDecision> {
