@@ -1,19 +1,17 @@
 // POST /:project/posts/:slug/comments — a comment from the public (or, signed in, from a member of the
 // project's team: as themselves, badged, published at once). Anything refused (invalid, closed,
 // rate-limited, an expired form) shows the post page again with the typed text; a stored comment
-// redirects (303) to itself, visible to its writer alone until it is approved.
+// redirects (303) to itself, visible to its writer alone until it is approved. What becomes of a comment
+// is decided in decisions.ts, as a value; this file reads the request and maps each value to a response.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
-import { isPostPublic } from '../db/sql-helpers.js';
 import { findPostBySlug } from '../posts/queries.js';
-import { readSettings } from '../projects/settings.js';
 import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
-import { readCommentInput, validateComment } from './rules.js';
-import { readCommentsPause, type CommentTarget } from './queries.js';
+import { readCommentInput } from './rules.js';
+import type { CommentTarget } from './queries.js';
 import {
-  closedStateWith,
   commenterIdOf,
   commentFormTrusted,
   formExpired,
@@ -27,11 +25,15 @@ import { findRole } from '../auth/roles.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';
+import { decideBeforeStoring, decidePublicComment, fromKeptCopy, type CommentDecision, type RefusalReason } from './decisions.js';
 
 type Body = Record<string, unknown>;
-
-/** A kept copy no longer matched, or would have refused: decide again from a fresh read. */
-const STALE = Symbol('stale');
+type FormValues = CommentFormState['values'];
+/** What a public comment POST sent: the form, and the browser's commenter id (stored with the comment, then set in its cookie). */
+interface Sent {
+  body: Body;
+  commenter: { id: string; isNew: boolean };
+}
 
 /**
  * The post page (post-page/page.ts), with a refused comment's text and errors. It is made of the post
@@ -53,154 +55,145 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
-    // Forgery is checked below (commentFormTrusted), with a friendlier failure that keeps the text. A new
-    // comment is held, or if published, its database notification drops the pages it changes: no need
-    // to empty this server's cache here.
+    // Forgery is checked by the decision (commentFormTrusted), with a friendlier failure that keeps the
+    // text. A new comment is held, or if published, its database notification drops the pages it
+    // changes: no need to empty this server's cache here.
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const { project: projectSlug, slug } = request.params;
       if (!SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
       if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+      const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
+      const sent: Sent = { body, commenter: commenterIdOf(request) };
       // A signed-in member of the project's team comments as themselves, on a slower path of its own.
       if (request.user) {
         const fresh = await targets.read(projectSlug, slug);
-        if (fresh && (await findRole(app.db, request.user.id, fresh.project.id)) !== undefined) return receiveFromTeam(request, reply, fresh, request.user);
-        return receive(request, reply, fresh, false);
+        if (fresh && (await findRole(app.db, request.user.id, fresh.project.id)) !== undefined) return receiveFromTeam(request, reply, body, fresh, request.user);
+        const decision = await decidePublic(request, sent, fresh, null);
+        keepIfAccepted(fresh, decision);
+        return respond(request, reply, sent, fresh, decision);
       }
       // A kept copy of the project and post saves a round trip; the database checks its stamp when it
       // stores the comment, and whatever the copy would refuse is decided again from a fresh read.
       const copy = targets.copyOf(projectSlug, slug);
       if (copy) {
-        const outcome = await receive(request, reply, copy, true);
-        if (outcome !== STALE) return outcome;
+        const decision = fromKeptCopy(await decidePublic(request, sent, copy, copy.stamp));
+        if (decision.kind !== 'decide-again') return respond(request, reply, sent, copy, decision);
         targets.drop(projectSlug, slug);
       }
-      return receive(request, reply, await targets.read(projectSlug, slug), false);
+      const fresh = await targets.read(projectSlug, slug);
+      const decision = await decidePublic(request, sent, fresh, null);
+      keepIfAccepted(fresh, decision);
+      return respond(request, reply, sent, fresh, decision);
     },
   );
 
-  // The same steps for a member of the team: name and email from their profile, no rules, no rate limit.
-  async function receiveFromTeam(request: FastifyRequest<{ Body: Body }>, reply: FastifyReply, target: CommentTarget, user: SignedInUser): Promise<unknown> {
-    const { project, post } = target;
-    if (!post || !isPostPublic(post, app.clock.now())) throw notFound('There is no such post in this project.');
-    const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
-    const input = { ...readCommentInput(body), name: user.displayName, email: user.email };
-    const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
-    const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
-    const values = { name: '', email: '', body: input.body, parentId };
-    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>) => {
-      const fullPost = await findPostBySlug(app.db, project.id, post.slug);
-      if (!fullPost) throw notFound('There is no such post in this project.');
-      reply.code(status);
-      return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
-    };
-    if (!commentFormTrusted(app, request, post.id, body._csrf)) {
-      return refuse(403, { errors: {}, notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.' });
-    }
-    const settings = readSettings(project.settings);
-    const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
-    if (closed) return refuse(409, { errors: {}, notice: closed.message });
-    const errors = validateComment(input, settings);
-    if (errors.body) return refuse(422, { errors: { body: errors.body } });
-    const result = await submitTeamComment(app, project, post, user, input.body, parentId);
-    if (result.kind === 'bad-parent') {
-      return refuse(422, { errors: {}, notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.' });
-    }
-    return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
+  /** Only a fresh read that led to a stored comment is kept (targets.ts). */
+  function keepIfAccepted(fresh: CommentTarget | undefined, decision: CommentDecision): void {
+    if (decision.kind === 'accepted' && fresh?.post) targets.keep(fresh.project.slug, fresh.post.slug, fresh);
   }
 
-  async function receive(
-    request: FastifyRequest<{ Body: Body }>,
-    reply: FastifyReply,
-    target: CommentTarget | undefined,
-    isCopy: boolean,
-  ): Promise<unknown> {
-    if (!target) throw notFound('There is no project at this address.');
-    const { project, post } = target;
-    if (!post || !isPostPublic(post, app.clock.now())) {
-      if (isCopy) return STALE;
-      throw notFound('There is no such post in this project.');
-    }
-
-    const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
+  /** Decides a public comment against `target` (a kept copy when `stamp` is its stamp, else a fresh read). */
+  function decidePublic(request: FastifyRequest, { body, commenter }: Sent, target: CommentTarget | undefined, stamp: string | null): Promise<CommentDecision> {
     const input = readCommentInput(body);
-    const parentRaw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
-    const parentId = /^\d{1,12}$/.test(parentRaw) ? Number(parentRaw) : undefined;
-    const renderedAt = typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
-    const values = { ...input, parentId, renderedAt };
-    // Refusals are rare: the whole post is read only then, to show its page again. A refusal decided
-    // from a kept copy is decided again from a fresh read, unless the database itself refused (`final`).
-    const refuse = async (status: number, form: Omit<CommentFormState, 'values'>, final = false) => {
-      if (isCopy && !final) return STALE;
-      const fullPost = await findPostBySlug(app.db, project.id, post.slug);
-      if (!fullPost) throw notFound('There is no such post in this project.');
-      reply.code(status);
-      return renderPostPage(app, request, reply, project, fullPost, { values, ...form });
-    };
+    const now = app.clock.now();
+    const checks = { input, now, expired: formExpired(app, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
+    return decidePublicComment(target, checks, async ({ project, post, settings }) => {
+      try {
+        return await submitComment(app, project, post, settings, {
+          input,
+          parentId: parentIdOf(body),
+          honeypot: typeof body.website === 'string' ? body.website : '',
+          renderedAt: body.rendered_at,
+          ipHash: hashAddress(secret, request.ip),
+          userAgent: request.headers['user-agent'],
+          stamp,
+          commenterId: commenter.id,
+        });
+      } catch (err) {
+        if (!isStorageFull(err)) throw err;
+        request.log.error({ err }, 'storage full: a comment was refused');
+        return 'storage-full';
+      }
+    });
+  }
 
-    if (!commentFormTrusted(app, request, post.id, body._csrf)) {
-      return refuse(403, {
-        errors: {},
-        notice: 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.',
-      });
-    }
-    if (formExpired(app, body.rendered_at, app.clock.now())) {
-      // Shown again with a fresh form (not the old render time), so that sending it again works.
-      values.renderedAt = undefined;
-      return refuse(403, {
-        errors: {},
-        notice: 'This form was open for more than 12 hours, so your comment was not sent. Your text is below: check it and send it again.',
-      });
-    }
-    const settings = readSettings(project.settings);
-    const closed = closedStateWith(app, project, post, settings, readCommentsPause(target.pause));
-    if (closed) return refuse(409, { errors: {}, notice: closed.message });
-
-    const errors = validateComment(input, settings);
-    if (Object.keys(errors).length > 0) return refuse(422, { errors });
-
-    const commenter = commenterIdOf(request);
-    let result: Awaited<ReturnType<typeof submitComment>>;
-    try {
-      result = await submitComment(app, project, post, settings, {
-        input,
-        parentId,
-        honeypot: typeof body.website === 'string' ? body.website : '',
-        renderedAt: body.rendered_at,
-        ipHash: hashAddress(secret, request.ip),
-        userAgent: request.headers['user-agent'],
-        stamp: isCopy ? target.stamp : null,
-        commenterId: commenter.id,
-      });
-    } catch (err) {
-      // A full disk: the writer keeps the text (the page is read, which still works), and is told why.
-      if (!isStorageFull(err)) throw err;
-      request.log.error({ err }, 'storage full: a comment was refused');
-      reply.header('retry-after', '60');
-      return refuse(503, { errors: {}, notice: `${STORAGE_FULL_MESSAGE} Your comment is below: send it again later.` }, true);
-    }
-    if (result.kind === 'stale') return STALE;
-    if (result.kind === 'rate-limited') {
-      // Final even from a kept copy: the database checked the copy's stamp in the same statement.
-      reply.header('retry-after', '600');
-      return refuse(
-        429,
-        {
-          errors: {},
-          notice: `You have sent ${settings.commentsPerTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
-        },
-        true,
-      );
-    }
-    if (result.kind === 'bad-parent') {
-      return refuse(422, {
-        errors: {},
-        notice: 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.',
-      });
-    }
-    if (!isCopy) targets.keep(project.slug, post.slug, target);
-    rememberOwnComment(app, request, reply, result.id);
+  /** A public comment's decision as a response: to the comment (303), or its post page again with the text. */
+  async function respond(request: FastifyRequest, reply: FastifyReply, { body, commenter }: Sent, target: CommentTarget | undefined, decision: CommentDecision): Promise<unknown> {
+    if (decision.kind === 'decide-again') throw new Error('a comment decided from a fresh read cannot be decided again');
+    const values: FormValues = { ...readCommentInput(body), parentId: parentIdOf(body), renderedAt: renderedAtOf(body) };
+    if (decision.kind === 'refused') return showRefusal(request, reply, target, values, decision.reason);
+    const { project, post } = target!;
+    rememberOwnComment(app, request, reply, decision.commentId);
     if (commenter.isNew) rememberCommenter(app, reply, commenter.id);
+    return reply.redirect(urls.comment(project.slug, post!.slug, decision.commentId), 303);
+  }
+
+  // The same steps for a member of the team: name and email from their profile, no rules, no rate limit.
+  async function receiveFromTeam(request: FastifyRequest, reply: FastifyReply, body: Body, target: CommentTarget, user: SignedInUser): Promise<unknown> {
+    const input = { ...readCommentInput(body), name: user.displayName, email: user.email };
+    const parentId = parentIdOf(body);
+    const values: FormValues = { name: '', email: '', body: input.body, parentId };
+    const trustedFor = (postId: number) => commentFormTrusted(app, request, postId, body._csrf);
+    const before = decideBeforeStoring(target, { input, now: app.clock.now(), expired: false, trustedFor, fromTeam: true });
+    if ('refused' in before) return showRefusal(request, reply, target, values, before.refused);
+    const { project, post } = before.open;
+    const result = await submitTeamComment(app, project, post, user, input.body, parentId);
+    if (result.kind === 'bad-parent') return showRefusal(request, reply, target, values, { kind: 'bad-parent' });
     return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
   }
+
+  /** A refusal: 404 for what is not there; else the post page again, with what was typed and why it was not sent. */
+  async function showRefusal(request: FastifyRequest, reply: FastifyReply, target: CommentTarget | undefined, values: FormValues, reason: RefusalReason): Promise<unknown> {
+    if (reason.kind === 'no-project' || !target) throw notFound('There is no project at this address.');
+    if (reason.kind === 'no-post' || !target.post) throw notFound('There is no such post in this project.');
+    const { status, form, retryAfterSeconds } = refusalResponse(reason, values);
+    // Refusals are rare: the whole post is read only now, to show its page again.
+    const fullPost = await findPostBySlug(app.db, target.project.id, target.post.slug);
+    if (!fullPost) throw notFound('There is no such post in this project.');
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+    reply.code(status);
+    return renderPostPage(app, request, reply, target.project, fullPost, form);
+  }
+}
+
+/** The status, the form shown back and the wait to suggest, for each reason a comment shown back was refused. */
+function refusalResponse(reason: Exclude<RefusalReason, { kind: 'no-project' | 'no-post' }>, values: FormValues): { status: number; form: CommentFormState; retryAfterSeconds?: number } {
+  const notice = (status: number, text: string, retryAfterSeconds?: number) => ({ status, form: { values, errors: {}, notice: text }, retryAfterSeconds });
+  switch (reason.kind) {
+    case 'forged':
+      return notice(403, 'This form had expired or did not come from this site, so your comment was not sent. Your text is below: check it and send it again.');
+    case 'form-expired':
+      // Shown again with a fresh form (not the old render time), so that sending it again works.
+      return {
+        status: 403,
+        form: { values: { ...values, renderedAt: undefined }, errors: {}, notice: 'This form was open for more than 12 hours, so your comment was not sent. Your text is below: check it and send it again.' },
+      };
+    case 'closed':
+      return notice(409, reason.message);
+    case 'invalid':
+      return { status: 422, form: { values, errors: reason.errors } };
+    case 'bad-parent':
+      return notice(422, 'The comment you replied to is no longer available, so your reply was not sent. You can send it as a new comment.');
+    case 'rate-limited':
+      return notice(
+        429,
+        `You have sent ${reason.perTenMinutes} comments in the last 10 minutes, which is as many as this project accepts from one address. Your comment was not sent; please wait a few minutes and send it again.`,
+        600,
+      );
+    case 'storage-full':
+      // A full disk: the writer keeps the text (the page is read, which still works), and is told why.
+      return notice(503, `${STORAGE_FULL_MESSAGE} Your comment is below: send it again later.`, 60);
+  }
+}
+
+/** The comment replied to, from the form's hidden field. */
+function parentIdOf(body: Body): number | undefined {
+  const raw = typeof body.parent_id === 'string' ? body.parent_id.trim() : '';
+  return /^\d{1,12}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** The form's signed render time, passed back unchanged when the form is shown again. */
+function renderedAtOf(body: Body): string | undefined {
+  return typeof body.rendered_at === 'string' && body.rendered_at.length <= 200 ? body.rendered_at : undefined;
 }

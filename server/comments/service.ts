@@ -19,12 +19,12 @@ const RATE_WINDOW_MS = 10 * 60_000;
 
 /** Why comments on this post are closed right now, or undefined. */
 export async function closedStateOf(app: FastifyInstance, project: Project, post: Post, settings: ProjectSettings): Promise<ClosedState | undefined> {
-  return closedStateWith(app, project, post, settings, await findCommentsPause(app.readDb));
+  return closedStateWith(app.clock.now(), project, post, settings, await findCommentsPause(app.readDb));
 }
 
-/** The same, with the pause already read (it came with the post, see findCommentTarget). */
+/** The same at `now`, with the pause already read (it came with the post, see findCommentTarget). */
 export function closedStateWith(
-  app: FastifyInstance,
+  now: Date,
   project: Project,
   post: Pick<Post, 'comments_open' | 'first_published_at' | 'published_at'>,
   settings: ProjectSettings,
@@ -36,7 +36,7 @@ export function closedStateWith(
     postCommentsOpen: post.comments_open,
     publishedAt: post.first_published_at ?? post.published_at,
     autoCloseDays: settings.autoCloseDays,
-    now: app.clock.now(),
+    now,
   });
 }
 

@@ -2,8 +2,8 @@
 // accepted a comment lately, so that a comment costs one round trip to the database instead of two. A
 // copy is never trusted: it carries a stamp (a digest of the rows, migration 0009) that the database
 // checks in the statement that stores the comment, and anything the copy would refuse is decided again
-// from a fresh read (see routes.ts). Only a read that led to a stored comment is kept, so a visitor
-// cannot fill this with refused posts; it is bounded in entries and in bytes, and a copy lives 60 s.
+// from a fresh read (decisions.ts: fromKeptCopy). Only a read that led to a stored comment is kept, so a
+// visitor cannot fill this with refused posts; it is bounded in entries and in bytes, and a copy lives 60 s.
 import type { Db } from '../db/create-db.js';
 import { findCommentTarget, PAUSE_KEY, type CommentTarget } from './queries.js';
 
