@@ -331,7 +331,7 @@ describe('closed comments', () => {
     expect(page.body).toContain('name="body"');
     await close();
     const closedPage = await get(t.app, post.url);
-    expect(closedPage.body).not.toContain('<form method="post" action="' + post.url + '/comments"');
+    expect(closedPage.body).not.toContain('action="' + post.url + '/comments');
     expect(closedPage.body).toMatch(message);
     expect(closedPage.body).not.toContain('?replyto=');
     // A form rendered before closing, sent after.

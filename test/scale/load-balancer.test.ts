@@ -157,7 +157,8 @@ async function firstPostPath(base: string, project: string) {
   const html = await (await fetch(`${base}/${project}/`)).text();
   for (const m of html.matchAll(new RegExp(`href="(/${project}/posts/[^"#?]+)"`, 'g'))) {
     const page = await (await fetch(base + m[1]!)).text();
-    if (page.includes(`${m[1]}/comments"`)) return m[1]!;
+    // The comment form's action (it ends in #comment-form: a refusal lands on the form).
+    if (page.includes(`action="${m[1]}/comments#`) || page.includes(`action="${m[1]}/comments"`)) return m[1]!;
   }
   throw new Error(`no post linked from /${project}/ takes comments`);
 }
