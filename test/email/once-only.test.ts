@@ -142,6 +142,30 @@ describe('at most once per (address, post)', () => {
     expect((await queuedJobs(t)).filter((j) => j.task === 'email:send')).toHaveLength(0);
   });
 
+  it('a temporary refusal of one address in a chunk: the others are sent and recorded, that one alone is retried', async () => {
+    const sink = await startSink();
+    const t = await buildTestApp({ env: { SMTP_URL: sink.url } });
+    const w = await makeWorld(t);
+    await confirmedSubscribers(t, w, addresses('chunk', 6));
+    sink.deferred.add('chunk3@example.org');
+    await publishPost(t, w, { title: 'Greylisted' });
+    await runJobs(t);
+    await runJobs(t);
+    expect(countsPerAddress(sink, 'Greylisted').size).toBe(5);
+    const { rows } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status ORDER BY status`.execute(t.db);
+    expect(rows).toEqual([{ status: 'queued', n: 1 }, { status: 'sent', n: 5 }]);
+    const waiting = (await queuedJobs(t)).filter((j) => j.task === 'email:send');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.lastError).toMatch(/451|Try again/);
+    sink.deferred.clear();
+    await runJobs(t, { all: true });
+    const counts = countsPerAddress(sink, 'Greylisted');
+    expect(counts.size).toBe(6);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    const { rows: after } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status`.execute(t.db);
+    expect(after).toEqual([{ status: 'sent', n: 6 }]);
+  });
+
   it('records a 550 as a hard bounce and suspends the address after 3, listed for site admins', async () => {
     const sink = await startSink();
     const t = await buildTestApp({ env: { SMTP_URL: sink.url } });
