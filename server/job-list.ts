@@ -3,7 +3,8 @@
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
-import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
+import { digestTick, EMAIL_DIGEST_TICK, EMAIL_SEND_DIGESTS, sendDigests } from './email/digests.js';
+import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
