@@ -13,7 +13,7 @@ import { absoluteUrl, urls } from '../urls.js';
 import { enqueueBatches, recordHardBounce } from './jobs.js';
 import { digestEmail, type DigestGroup } from './messages.js';
 import { listSubscriptions } from './queries.js';
-import { localHourAndDay, readEmailSettings } from './settings.js';
+import { addDays, localDate, readEmailSettings, weekdayOf, zonedInstant } from './settings.js';
 import { signToken, siteSecretOf } from './tokens.js';
 import { deliver, failureText, isPermanentFailure } from './transport.js';
 
@@ -21,24 +21,34 @@ export const EMAIL_DIGEST_TICK = 'email:digest-tick';
 export const EMAIL_SEND_DIGESTS = 'email:send-digests';
 
 /**
- * `email:digest-tick` (hourly): at the site's digest hour (in its time zone), one digest row per address
- * with daily subscriptions (and, on the weekly day, weekly ones), and their send jobs. `force` (tests,
- * operators) runs it whatever the hour.
+ * `email:digest-tick` (hourly cron): in the hour after the site's digest time (its hour, in its time
+ * zone, on today's local date), one digest row per address with daily subscriptions (and, on the
+ * weekly day, weekly ones), and their send jobs. A period is a calendar day or week in that zone: from
+ * the digest time of the previous day (or the same weekday a week before) to today's, so across a
+ * change of clocks a day lasts 23 or 25 hours and consecutive periods meet exactly (no post missed or
+ * listed twice). A digest time the clocks skip is the moment they skip it. `force` (operators) runs
+ * the most recent digest time that has passed, whatever the hour.
  */
 export const digestTick: JobHandler = async (payload, context) => {
   const now = context.clock.now();
   const settings = await readEmailSettings(context.db);
-  const local = localHourAndDay(now, settings.timeZone);
-  if (local.hour !== settings.digestHour && payload.force !== true) return;
-  const periodEnd = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  const { digestHour, timeZone } = settings;
+  let day = localDate(now, timeZone);
+  let end = zonedInstant(day, digestHour, timeZone);
+  if (payload.force === true) {
+    if (end > now) {
+      day = addDays(day, -1);
+      end = zonedInstant(day, digestHour, timeZone);
+    }
+  } else if (!(end <= now && now.getTime() < end.getTime() + 3_600_000)) return;
   const frequencies: Array<'daily' | 'weekly'> = ['daily'];
-  if (local.weekday === settings.weeklyDay || payload.force === true) frequencies.push('weekly');
+  if (weekdayOf(day) === settings.weeklyDay || payload.force === true) frequencies.push('weekly');
   for (const frequency of frequencies) {
-    const periodStart = new Date(periodEnd.getTime() - (frequency === 'daily' ? 1 : 7) * 86_400_000);
+    const periodStart = zonedInstant(addDays(day, frequency === 'daily' ? -1 : -7), digestHour, timeZone);
     await context.db.transaction().execute(async (tx) => {
       const { rows } = await sql<{ id: number }>`
         INSERT INTO email_digests (address_id, frequency, period_start, period_end)
-        SELECT DISTINCT s.address_id, ${frequency}, ${periodStart}::timestamptz, ${periodEnd}::timestamptz
+        SELECT DISTINCT s.address_id, ${frequency}, ${periodStart}::timestamptz, ${end}::timestamptz
         FROM email_subscriptions s JOIN email_addresses a ON a.id = s.address_id
         WHERE s.confirmed_at IS NOT NULL AND a.suspended_at IS NULL AND s.frequency = ${frequency}
         ORDER BY 1
