@@ -4,6 +4,7 @@
 import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_DIGEST_TICK, EMAIL_SEND_DIGESTS, sendDigests } from './email/digests.js';
+import { EMAIL_ACCOUNT, sendAccountEmail } from './email/account-emails.js';
 import { EMAIL_PRUNE_UNCONFIRMED, pruneUnconfirmedTask } from './email/prune.js';
 import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
@@ -26,6 +27,7 @@ export const jobDefinitions: JobDefinitions = {
     [EMAIL_SEND_DIGESTS]: sendDigests,
     [EMAIL_SWEEP_CLAIMS]: sweepClaims,
     [EMAIL_PRUNE_UNCONFIRMED]: pruneUnconfirmedTask,
+    [EMAIL_ACCOUNT]: sendAccountEmail,
     [VERIFY_WEBMENTION]: verifyWebmention,
     [SEND_WEBMENTIONS]: sendPostWebmentions,
     [SEND_ONE_WEBMENTION]: sendOneWebmention,
