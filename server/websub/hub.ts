@@ -7,6 +7,9 @@
 //                     from the queue when it ends, whatever happened.
 //   - websub:publish  a post became public, changed or was withdrawn (a PostChangeListener): the feeds it
 //                     shows in are the changed topics; one delivery job per subscriber of each.
+//   - websub:comment-feed  a comment feed changed (a comment became public or stopped being public):
+//                     queued by the comments trigger of migration 0020, one per feed (job key, 10 s,
+//                     coalesced); then the same pings or delivery jobs as websub:publish.
 //   - websub:deliver  POST the topic's current feed to one subscriber (X-Hub-Signature: sha256=HMAC when
 //                     it gave a secret, Link rel=hub/self); a failure is retried with backoff, then dropped;
 //                     every subscriber has its own job, so one failing callback blocks nobody.
@@ -23,6 +26,8 @@ import { websubHub } from '../responses/links.js';
 
 export const WEBSUB_VERIFY = 'websub:verify';
 export const WEBSUB_PUBLISH = 'websub:publish';
+/** Queued by the comments trigger (migration 0020), not by app code: the name is frozen there. */
+export const WEBSUB_COMMENT_FEED = 'websub:comment-feed';
 export const WEBSUB_DELIVER = 'websub:deliver';
 export const WEBSUB_PING = 'websub:ping';
 export const WEBSUB_EXPIRE = 'websub:expire';
@@ -149,6 +154,15 @@ export const publishChange: JobHandler = async (payload, context) => {
   const postId = Number(payload.postId);
   if (!Number.isSafeInteger(postId)) return;
   const topics = await topicsOfPost(context.db, context.config.publicUrl, postId);
+  await announce(context, topics, { withSearchFeeds: true });
+};
+
+/**
+ * The changed topics go out: pinged to the external hub (WEBSUB_HUB_URL), or one delivery job per live
+ * subscription of the built-in hub. Job keys per topic / per subscription: a change that comes while a
+ * ping or a delivery is still waiting joins it (the delivery reads the feed when it runs).
+ */
+async function announce(context: JobContext, topics: string[], options: { withSearchFeeds: boolean }): Promise<void> {
   if (context.config.websubHubUrl) {
     for (const topic of topics) await enqueue(context.db, WEBSUB_PING, { topic }, { jobKey: `websub-ping:${topic}`, maxAttempts: DELIVERY_ATTEMPTS });
     return;
@@ -158,10 +172,43 @@ export const publishChange: JobHandler = async (payload, context) => {
   const subscribers = await context.db
     .selectFrom('websub_subscriptions')
     .select('id')
-    .where((eb) => eb.or([eb('topic', 'in', topics.length > 0 ? topics : ['-']), eb('topic', 'like', `${searchPrefix.replace(/[%_\\]/g, '\\$&')}%`)]))
+    .where((eb) =>
+      eb.or([
+        eb('topic', 'in', topics.length > 0 ? topics : ['-']),
+        ...(options.withSearchFeeds ? [eb('topic', 'like', `${searchPrefix.replace(/[%_\\]/g, '\\$&')}%`)] : []),
+      ]),
+    )
     .where('expires_at', '>', now)
     .execute();
   for (const s of subscribers) await enqueue(context.db, WEBSUB_DELIVER, { id: s.id }, { jobKey: `websub-deliver:${s.id}`, maxAttempts: DELIVERY_ATTEMPTS });
+}
+
+/**
+ * A comment feed changed: a comment became public or stopped being public, or a public one was edited.
+ * Queued by the comments trigger of migration 0020 (every path that changes a comment, in its
+ * transaction), one job per feed with a job key and a 10 s delay that later changes do not push back:
+ * a burst of comments is one distribution. Payload: { postId } (that post's comment feed) or
+ * { projectId } (the project's comment feed). Slugs are read now, so a renamed post is announced at its
+ * current address.
+ */
+export const publishCommentFeed: JobHandler = async (payload, context) => {
+  const postId = Number(payload.postId);
+  const projectId = Number(payload.projectId);
+  let path: string | undefined;
+  if (Number.isSafeInteger(postId) && postId > 0) {
+    const post = await context.db
+      .selectFrom('posts')
+      .innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.slug', 'projects.slug as project'])
+      .where('posts.id', '=', postId)
+      .executeTakeFirst();
+    if (post) path = urls.postCommentsFeed(post.project, post.slug);
+  } else if (Number.isSafeInteger(projectId) && projectId > 0) {
+    const project = await context.db.selectFrom('projects').select('slug').where('id', '=', projectId).executeTakeFirst();
+    if (project) path = urls.projectCommentsFeed(project.slug);
+  }
+  if (!path) return; // deleted meanwhile: its feed is gone, nothing to announce
+  await announce(context, [new URL(path, `${context.config.publicUrl}/`).href], { withSearchFeeds: false });
 };
 
 export function signature(secret: string, body: Buffer): string {
