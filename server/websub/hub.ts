@@ -122,7 +122,7 @@ export const verifyIntent: JobHandler = async (payload, context) => {
   }
 };
 
-/** The feeds a post shows in (as absolute topic URLs), whatever its state now. */
+/** The feeds a post shows in, and the comment feeds of it (as absolute topic URLs), whatever its state now. */
 async function topicsOfPost(db: Db | Tx, publicUrl: string, postId: number): Promise<string[]> {
   const post = await db
     .selectFrom('posts')
@@ -135,7 +135,9 @@ async function topicsOfPost(db: Db | Tx, publicUrl: string, postId: number): Pro
     db.selectFrom('post_tags').innerJoin('tags', 'tags.id', 'post_tags.tag_id').select('tags.slug').where('post_tags.post_id', '=', postId).execute(),
     db.selectFrom('post_authors').innerJoin('people', 'people.id', 'post_authors.person_id').select('people.handle').where('post_authors.post_id', '=', postId).execute(),
   ]);
-  const paths: string[] = [];
+  // Its comment feed and its project's: their entries carry the post's title, and its comments leave
+  // them when it is withdrawn.
+  const paths: string[] = [urls.postCommentsFeed(post.project, post.slug), urls.projectCommentsFeed(post.project)];
   for (const kind of ['atom', 'rss'] as const) {
     paths.push(urls.siteFeed(kind), urls.projectFeed(post.project, kind));
     for (const t of tags) paths.push(urls.tagFeed(post.project, t.slug, kind));

@@ -7,6 +7,7 @@
 // hub is pinged for the comment feeds instead.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queuePostChanged } from '../../server/posts/events.js';
 import { WEBSUB_COMMENT_FEED } from '../../server/websub/hub.js';
 import { commentForm, idFromLocation, openPost, setSettings } from '../comments/helpers.js';
 import { buildTestApp, cookiesFrom, queuedJobs, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
@@ -124,6 +125,16 @@ describe('comment feeds over WebSub', () => {
     expect(removed[1]!.body).not.toContain('A held comment that a moderator will approve.');
     expect(removed[1]!.body).toContain('Burst comment number 1');
     expect(deliveries('/cb-project').at(-1)!.body).not.toContain('A held comment that a moderator will approve.');
+    expect(deliveries('/cb-other')).toEqual([]);
+  });
+
+  it('a change to the post itself (its title is in every comment entry) goes out on its comment feeds too', async () => {
+    const before = { post: deliveries('/cb-post').length, project: deliveries('/cb-project').length };
+    await t.db.updateTable('posts').set((eb) => ({ title: 'A title changed under its comments', updated_at: t.clock.now(), version: eb('version', '+', 1) })).where('id', '=', post.id).execute();
+    await queuePostChanged(t.db, post.id);
+    await runJobs(t, { all: true });
+    expect(deliveries('/cb-post').slice(before.post).map((d) => d.body.includes('A title changed under its comments'))).toEqual([true]);
+    expect(deliveries('/cb-project').slice(before.project).map((d) => d.body.includes('A title changed under its comments'))).toEqual([true]);
     expect(deliveries('/cb-other')).toEqual([]);
   });
 
