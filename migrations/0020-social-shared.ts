@@ -8,9 +8,10 @@
 //    edited) changes its post's comment feed and its project's comment feed. Comments change through
 //    many paths (the public form's one-round-trip function pb_accept_comment_v2, team replies, moderator
 //    actions, the import, a post deleted with its comments), so one trigger sees them all and queues,
-//    in the same transaction, one graphile-worker job per changed feed: job key per feed, run 10 s
-//    later, job_key_mode 'preserve_run_at', so a burst of comments on a post is one distribution, not a
-//    burst of identical ones (server/websub/hub.ts: publishCommentFeed). Webmentions are comment rows
+//    in the same transaction, one graphile-worker job per post: job key per post, run 10 s later,
+//    job_key_mode 'preserve_run_at', so a burst of comments on a post is one distribution, not a burst
+//    of identical ones; the job announces the post's and the project's comment feeds
+//    (server/websub/hub.ts: publishCommentFeed). Webmentions are comment rows
 //    too but never in comment feeds, so they are left out. Held comments change no feed: nothing queued.
 //    A transaction that writes a back catalogue (the demo seed) sets pb.announce_comments = 'off' locally.
 import { sql, type Kysely } from 'kysely';
@@ -27,7 +28,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE FUNCTION pb_websub_comment_feeds() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
       r comments;
-      v_project bigint;
     BEGIN
       IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
       IF r.webmention_id IS NOT NULL THEN RETURN NULL; END IF;
@@ -41,15 +41,12 @@ export async function up(db: Kysely<any>): Promise<void> {
          ) THEN RETURN NULL; END IF;
       -- The job queue's schema is installed after our migrations; before that there is no one to tell.
       IF to_regnamespace('graphile_worker') IS NULL THEN RETURN NULL; END IF;
+      -- One job per post, not per project too: the job key's row is locked until this transaction
+      -- commits, so a project-wide key would make every approved comment of a project wait on the
+      -- others. The post's job announces the project's comment feed as well.
       PERFORM graphile_worker.add_job('websub:comment-feed', json_build_object('postId', r.post_id),
         run_at => now() + interval '10 seconds', max_attempts => 6,
         job_key => 'websub-comments:post:' || r.post_id, job_key_mode => 'preserve_run_at');
-      SELECT project_id INTO v_project FROM posts WHERE id = r.post_id;
-      IF v_project IS NOT NULL THEN
-        PERFORM graphile_worker.add_job('websub:comment-feed', json_build_object('projectId', v_project),
-          run_at => now() + interval '10 seconds', max_attempts => 6,
-          job_key => 'websub-comments:project:' || v_project, job_key_mode => 'preserve_run_at');
-      END IF;
       RETURN NULL;
     END $$;
 

@@ -188,15 +188,15 @@ async function announce(context: JobContext, topics: string[], options: { withSe
 /**
  * A comment feed changed: a comment became public or stopped being public, or a public one was edited.
  * Queued by the comments trigger of migration 0020 (every path that changes a comment, in its
- * transaction), one job per feed with a job key and a 10 s delay that later changes do not push back:
- * a burst of comments is one distribution. Payload: { postId } (that post's comment feed) or
- * { projectId } (the project's comment feed). Slugs are read now, so a renamed post is announced at its
+ * transaction), one job per post with a job key and a 10 s delay that later changes do not push back:
+ * a burst of comments is one distribution. Payload: { postId }: that post's comment feed and its
+ * project's. Slugs are read now, so a renamed post is announced at its
  * current address.
  */
 export const publishCommentFeed: JobHandler = async (payload, context) => {
   const postId = Number(payload.postId);
   const projectId = Number(payload.projectId);
-  let path: string | undefined;
+  const paths: string[] = [];
   if (Number.isSafeInteger(postId) && postId > 0) {
     const post = await context.db
       .selectFrom('posts')
@@ -204,13 +204,14 @@ export const publishCommentFeed: JobHandler = async (payload, context) => {
       .select(['posts.slug', 'projects.slug as project'])
       .where('posts.id', '=', postId)
       .executeTakeFirst();
-    if (post) path = urls.postCommentsFeed(post.project, post.slug);
+    if (post) paths.push(urls.postCommentsFeed(post.project, post.slug), urls.projectCommentsFeed(post.project));
   } else if (Number.isSafeInteger(projectId) && projectId > 0) {
+    // Jobs queued before the trigger named posts only (none shipped), kept so such a payload still works.
     const project = await context.db.selectFrom('projects').select('slug').where('id', '=', projectId).executeTakeFirst();
-    if (project) path = urls.projectCommentsFeed(project.slug);
+    if (project) paths.push(urls.projectCommentsFeed(project.slug));
   }
-  if (!path) return; // deleted meanwhile: its feed is gone, nothing to announce
-  await announce(context, [new URL(path, `${context.config.publicUrl}/`).href], { withSearchFeeds: false });
+  if (paths.length === 0) return; // deleted meanwhile: its feed is gone, nothing to announce
+  await announce(context, paths.map((path) => new URL(path, `${context.config.publicUrl}/`).href), { withSearchFeeds: false });
 };
 
 export function signature(secret: string, body: Buffer): string {

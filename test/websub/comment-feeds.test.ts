@@ -1,7 +1,7 @@
 // WebSub for comment feeds, end to end on loopback: a comment that becomes public (the public form under
 // "approve all", a moderator approving a held one) or stops being public (a moderator deleting it)
 // changes its post's comment feed and its project's comment feed; the hub delivers each changed feed,
-// signed, to that feed's subscribers, through the job queue. A burst of comments is one job per feed
+// signed, to that feed's subscribers, through the job queue. A burst of comments is one job per post
 // (graphile-worker job key, queued by the comments trigger of migration 0020) and one delivery per
 // subscriber. A held comment or a webmention changes no comment feed. With WEBSUB_HUB_URL the external
 // hub is pinged for the comment feeds instead.
@@ -58,14 +58,14 @@ beforeAll(async () => {
 afterAll(async () => site.close());
 
 describe('comment feeds over WebSub', () => {
-  it('a burst of approved comments is one job per changed feed and one signed delivery per subscriber', async () => {
+  it('a burst of approved comments is one job for the post and one signed delivery per subscriber', async () => {
     const form = await commentForm(t, post.url);
     for (let n = 1; n <= 5; n++) {
       const response = await form.send({ name: `Reader ${n}`, email: `reader${n}@example.org`, body: `Burst comment number ${n}, approved at once.` }, `203.0.113.${n}`);
       expect(response.statusCode).toBe(303);
     }
-    // Coalesced by job key: one job for the post's comment feed, one for the project's, not ten.
-    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }, { projectId: post.projectId }]);
+    // Coalesced by job key: one job for the post (its comment feed and its project's), not ten.
+    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }]);
     await runJobs(t, { all: true });
 
     const [toPost, ...morePost] = deliveries('/cb-post');
@@ -107,7 +107,7 @@ describe('comment feeds over WebSub', () => {
       });
 
     expect((await decide('approve', 'pending')).statusCode).toBe(303);
-    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }, { projectId: post.projectId }]);
+    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }]);
     await runJobs(t, { all: true });
     const approved = deliveries('/cb-post').slice(before);
     expect(approved).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('comment feeds over WebSub', () => {
     expect((await decide('delete', 'approved')).statusCode).toBe(200);
     expect(await commentFeedJobs(t)).toEqual([]);
     expect((await decide('delete', 'approved', { confirm: 'yes' })).statusCode).toBe(303);
-    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }, { projectId: post.projectId }]);
+    expect(await commentFeedJobs(t)).toEqual([{ postId: post.id }]);
     await runJobs(t, { all: true });
     const removed = deliveries('/cb-post').slice(before);
     expect(removed).toHaveLength(2);
