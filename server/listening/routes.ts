@@ -42,6 +42,7 @@ import {
 } from './queries.js';
 import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
+import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 
 type Params = { project: string; id?: string; action?: string };
 type Body = Record<string, unknown>;
@@ -321,7 +322,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
       const action = request.params.action;
       let notice: string;
       if (action === 'pause') {
-        await setSourceStatus(app.db, source.id, 'paused');
+        await app.db.transaction().execute(async (tx) => {
+          await setSourceStatus(tx, source.id, 'paused');
+          await cancelSubscription(tx, source.id, app.clock.now());
+        });
         notice = `“${source.title || source.url}” is paused: it will not be checked until you resume it.`;
       } else if (action === 'resume') {
         await app.db.transaction().execute(async (tx) => {
@@ -330,7 +334,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
         });
         notice = `“${source.title || source.url}” is watched again; it will be checked in a moment.`;
       } else if (action === 'remove') {
-        await deleteSource(app.db, source.id);
+        await app.db.transaction().execute(async (tx) => {
+          await cancelSubscription(tx, source.id, app.clock.now());
+          await deleteSource(tx, source.id);
+        });
         return reply.redirect(`${sourcesPath(project.slug)}?done=removed`, 303);
       } else if (action === 'all' || action === 'matches') {
         await setSourceMode(app.db, source.id, action);
@@ -399,6 +406,27 @@ export default async function listeningRoutes(app: FastifyInstance) {
       const { project } = accessOf(request);
       await revokeInboxFeedTokens(app.db, request.user!.id, project.id, app.clock.now());
       return reply.redirect(withQuery(inboxPath(project.slug), { done: 'revoked' }), 303);
+    });
+  });
+
+  // The WebSub callback of a watched feed (websub.ts): a public API for hubs (no session, no CSRF token);
+  // the unguessable token in the path names the subscription. The body is kept as bytes (the signature
+  // is over the bytes), whatever its type, up to PUSH_MAX_BYTES (more: 413).
+  await app.register(async (hubs) => {
+    hubs.removeAllContentTypeParsers();
+    hubs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PUSH_MAX_BYTES }, (_request, body, done) => done(null, body));
+
+    // GET /listening/websub/:token — the hub's verification of intent (or a denial)
+    hubs.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/listening/websub/:token', async (request, reply) => {
+      const answer = await answerVerification(app.db, request.params.token, request.query ?? {}, app.clock.now());
+      return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
+    });
+
+    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it
+    hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
+      return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
   });
 
