@@ -80,7 +80,7 @@ async function verify(callback: string, params: Record<string, string>) {
 
 /** The hub's content distribution POST. */
 async function push(callback: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const res = await fetch(callback, { method: 'POST', headers: { 'content-type': 'application/rss+xml', ...headers }, body });
+  const res = await fetch(callback, { method: 'POST', headers: { 'content-type': 'application/rss+xml', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   return { status: res.status, body: await res.text() };
 }
 
