@@ -5,6 +5,7 @@ import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
+import { EMAIL_SEND_TASK, EMAIL_TICK_TASK, emailSendTask, emailTickTask } from './listening/daily-email.js';
 import { renewTask, subscribeTask, unsubscribeTask, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
@@ -38,6 +39,8 @@ export const jobDefinitions: JobDefinitions = {
     [WEBSUB_SUBSCRIBE_TASK]: subscribeTask,
     [WEBSUB_UNSUBSCRIBE_TASK]: unsubscribeTask,
     [WEBSUB_RENEW_TASK]: renewTask,
+    [EMAIL_TICK_TASK]: emailTickTask,
+    [EMAIL_SEND_TASK]: emailSendTask,
     [IMPORT_WXR]: importWxrTask,
   },
   cron: [
@@ -48,5 +51,6 @@ export const jobDefinitions: JobDefinitions = {
     { task: HEAL_TASK, match: '*/5 * * * *' },
     { task: PRUNE_TASK, match: '17 3 * * *' },
     { task: WEBSUB_RENEW_TASK, match: '41 * * * *' },
+    { task: EMAIL_TICK_TASK, match: '0 * * * *' },
   ],
 };

@@ -1,8 +1,9 @@
 // The listening desk of a project (issue 20), by audience:
 //   owners and editors (requireProjectAction('listen')): the Conversations inbox, watched feeds and key
 //     terms, item actions (open, read, dismiss, link from a post, respond in a new post), OPML export
-//     and import, their private feed address;
-//   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox.
+//     and import, their private feed address, their daily email of new matches;
+//   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox;
+//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription.
 // Everything shown came from other sites: item HTML was sanitized when stored (server/markdown), titles
 // and excerpts are escaped by the templates, highlights are escaped before <mark> is added.
 import { randomBytes } from 'node:crypto';
@@ -42,6 +43,7 @@ import {
 } from './queries.js';
 import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
+import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 
 type Params = { project: string; id?: string; action?: string };
@@ -118,7 +120,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
       if ((query.source !== undefined && query.source !== '' && !source) || (query.term !== undefined && query.term !== '' && !term)) throw notFound('There is no such source or term in this project.');
       const page = idOf(query.page) ?? 1;
       const items = await listInbox(app.db, project.id, { show, sourceId: source?.id, termId: term?.id }, { limit: PER_PAGE + 1, offset: (page - 1) * PER_PAGE });
-      const [unread, feedToken] = await Promise.all([countUnread(app.db, [project.id]), hasActiveInboxFeedToken(app.db, user.id, project.id)]);
+      const [unread, feedToken, dailyEmail] = await Promise.all([countUnread(app.db, [project.id]), hasActiveInboxFeedToken(app.db, user.id, project.id), wantsDailyEmail(app.db, user.id, project.id)]);
       const termById = new Map(terms.map((t) => [t.id, t.query]));
       const filters = { show: show === 'unread' ? undefined : show, source: source?.id, term: term?.id };
       const base = inboxPath(project.slug);
@@ -150,6 +152,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
         newer: page > 1 ? withQuery(base, { ...filters, page: page - 1 > 1 ? page - 1 : undefined }) : null,
         older: items.length > PER_PAGE ? withQuery(base, { ...filters, page: page + 1 }) : null,
         feedToken,
+        dailyEmail,
+        hasTerms: terms.length > 0,
         now,
       });
     }
@@ -164,6 +168,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
           restore: 'Put back in the inbox.',
           'all-read': 'Everything shown was marked as read.',
           revoked: 'Your private feed address no longer works.',
+          'email-on': 'You will get a daily email of new matches (when there are any).',
+          'email-off': 'You will no longer get the daily email of new matches.',
         }[done] ?? null
       );
     }
@@ -399,6 +405,14 @@ export default async function listeningRoutes(app: FastifyInstance) {
         feedUrl: absoluteUrl(app.config.publicUrl, inboxFeedPath(token)),
         inboxUrl: inboxPath(project.slug),
       });
+    });
+
+    // POST /admin/projects/:project/listening/daily-email — daily=on|off: the daily email of new matches, for me
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/daily-email', async (request, reply) => {
+      const { project } = accessOf(request);
+      const on = str((request.body ?? {}).daily) === 'on';
+      await setDailyEmail(app.db, request.user!.id, project.id, on, app.clock.now());
+      return reply.redirect(withQuery(inboxPath(project.slug), { done: on ? 'email-on' : 'email-off' }), 303);
     });
 
     // POST /admin/projects/:project/listening/feed-token/revoke — the private feed address stops working
