@@ -16,7 +16,7 @@ import { fetchOutbound, mediaType, OutboundError, type OutboundResponse } from '
 import { FeedProblem, parseFeedBody, type ParsedFeed } from './parse.js';
 import { looksLikeHtml } from './discover.js';
 import { findSource, findSourceByUrl, insertNewItems, updateSourceAfterPoll, type NewItem, type SourceRow } from './queries.js';
-import { discoverHub, PUSH_POLL_FACTOR, reconcileSubscription } from './websub.js';
+import { cancelSubscription, discoverHub, PUSH_POLL_FACTOR, reconcileSubscription } from './websub.js';
 import { pushActive } from './websub-queries.js';
 
 export const POLL_TASK = 'listen:poll';
@@ -222,6 +222,7 @@ export async function pollSource(context: JobContext, sourceId: number): Promise
         lastErrorAt: now,
         nextPollAt: null,
       });
+      await cancelSubscription(db, source.id, now);
       return;
     case 'slow-down':
       delay = Math.max(interval, outcome.retryAfterSeconds ?? Math.min(interval * 2 ** (source.errorCount + 1), MAX_BACKOFF_SECONDS));

@@ -206,6 +206,20 @@ describe('pushed content', () => {
 });
 
 describe('leases and cancellation', () => {
+  it('a feed that goes away (410), or stops declaring its hub, is unsubscribed', async () => {
+    const { request } = await subscribed('/p6.xml');
+    web.route('/p6.xml', (_req, res) => res.writeHead(410).end());
+    await runJobs(t, { all: true });
+    expect(hubRequests.at(-1)).toMatchObject({ mode: 'unsubscribe', callback: request.callback });
+  });
+
+  it('a feed that stops declaring its hub is unsubscribed', async () => {
+    const { request } = await subscribed('/p7.xml');
+    web.route('/p7.xml', (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss('Pushy', [{ id: 'q1', title: 'No hub now' }])));
+    await runJobs(t, { all: true });
+    expect(hubRequests.at(-1)).toMatchObject({ mode: 'unsubscribe', callback: request.callback });
+  });
+
   it('a subscription is renewed before its lease ends, with the same callback', async () => {
     const { request } = await subscribed('/p4.xml');
     await enqueue(t.db, WEBSUB_RENEW_TASK, {});
