@@ -45,6 +45,7 @@ import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
 import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
+import { listWebsubStates, type WebsubRow } from './websub-queries.js';
 
 type Params = { project: string; id?: string; action?: string };
 type Body = Record<string, unknown>;
@@ -88,6 +89,22 @@ function sourceView(s: SourceRow, now: Date) {
     lastNewItem: when(s.lastNewItemAt, now),
     nextPoll: s.status === 'active' && s.nextPollAt ? when(s.nextPollAt, now) : null,
   };
+}
+
+/** A source's WebSub subscription in plain words (null: its feed declares no hub). */
+function pushView(w: Pick<WebsubRow, 'hub' | 'state' | 'expires_at' | 'last_push_at' | 'last_error' | 'verified_at'> | undefined, now: Date): string | null {
+  if (!w) return null;
+  let host = w.hub;
+  try {
+    host = new URL(w.hub).host;
+  } catch {
+    /* shown as stored */
+  }
+  const last = w.last_push_at ? `; last update pushed ${when(w.last_push_at, now)}` : '';
+  if (w.state === 'failed') return `Not subscribed at its hub (${host}): ${w.last_error ?? 'the hub refused'} Checked by polling only.`;
+  if (w.state === 'unsubscribing') return `Unsubscribing from its hub (${host}).`;
+  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.`;
+  return `Subscribing at its hub (${host}); waiting for the hub to confirm.`;
 }
 
 /** A draft's Markdown quoting an item: its title as a link, who wrote it, where. */
@@ -284,7 +301,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     async function showSources(request: FastifyRequest, reply: FastifyReply, outcome: { status: number; notice?: string; errors?: Record<string, string>; values?: Record<string, string> } = { status: 200 }) {
       const { project } = accessOf(request);
       const now = app.clock.now();
-      const [sources, terms] = await Promise.all([listSources(app.db, project.id), listTerms(app.db, project.id)]);
+      const [sources, terms, pushes] = await Promise.all([listSources(app.db, project.id), listTerms(app.db, project.id), listWebsubStates(app.db, project.id)]);
       reply.code(outcome.status).header('cache-control', 'private, no-store');
       return reply.page('pages/listening/sources', {
         title: `Watched feeds and key terms: ${project.title}`,
@@ -293,7 +310,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
         notice: outcome.notice ?? null,
         errors: outcome.errors ?? {},
         values: { address: '', mode: 'all', term: '', opml: '', ...outcome.values },
-        sources: sources.map((s) => sourceView(s, now)),
+        sources: sources.map((s) => ({ ...sourceView(s, now), push: pushView(pushes.get(s.id), now) })),
         terms: terms.map((t) => ({ ...t, inboxUrl: withQuery(inboxPath(project.slug), { term: t.id, show: 'all' }) })),
         base: sourcesPath(project.slug),
         inboxUrl: inboxPath(project.slug),

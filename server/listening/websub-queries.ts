@@ -92,3 +92,14 @@ export async function pushActive(db: Db | Tx, sourceId: number, now: Date): Prom
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The WebSub state of a project's sources, for the sources page. */
+export async function listWebsubStates(db: Db, projectId: number): Promise<Map<number, Pick<WebsubRow, 'hub' | 'state' | 'expires_at' | 'last_push_at' | 'last_error' | 'verified_at'>>> {
+  const rows = await db
+    .selectFrom('listen_websub')
+    .innerJoin('listen_sources', 'listen_sources.id', 'listen_websub.source_id')
+    .select(['listen_websub.source_id', 'listen_websub.hub', 'listen_websub.state', 'listen_websub.expires_at', 'listen_websub.last_push_at', 'listen_websub.last_error', 'listen_websub.verified_at'])
+    .where('listen_sources.project_id', '=', projectId)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.source_id), r]));
+}

@@ -11,7 +11,7 @@ import { enqueue } from '../../server/jobs/queue.js';
 import { signatureValid, WEBSUB_RENEW_TASK } from '../../server/listening/websub.js';
 import { signature as ourHubSignature } from '../../server/websub/hub.js';
 import { freePort } from '../helpers/server-process.js';
-import { buildTestApp, createPerson, runJobs, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, createPerson, get, runJobs, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
 import { rss, startWeb, type TestWeb } from './web.js';
 
 let t: TestApp;
@@ -135,6 +135,8 @@ describe('subscribing', () => {
     const verified = await t.db.selectFrom('listen_websub').selectAll().executeTakeFirstOrThrow();
     expect(verified.state).toBe('subscribed');
     expect(verified.expires_at!.getTime()).toBe(t.clock.now().getTime() + 7200 * 1000);
+    const page = await get(t.app, SOURCES, { cookies: editor });
+    expect(page.body).toMatch(/<dd data-push>Updates pushed by its hub \(127\.0\.0\.1:\d+\)/);
 
     // Polling goes on, at a longer interval while pushed updates are expected.
     await runJobs(t, { all: true });
@@ -153,6 +155,7 @@ describe('subscribing', () => {
     const row = await t.db.selectFrom('listen_websub').selectAll().executeTakeFirstOrThrow();
     expect(row.state).toBe('failed');
     expect(row.last_error).toContain('HTTP 400');
+    expect((await get(t.app, SOURCES, { cookies: editor })).body).toContain('Checked by polling only.');
     await runJobs(t, { all: true });
     expect(await pollDelay(Number(row.source_id))).toBeLessThan(30 * 60 + 5);
   });
