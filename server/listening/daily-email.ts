@@ -1,8 +1,8 @@
 // The daily email of new matches (issue 20, "taking it with you"): a member who asks for it (per project,
-// on the Conversations page) gets, once a day at the site's digest hour (the email settings' hour and
-// time zone), a list of the items fetched since their last email that match one of the project's key
+// on the Conversations page) gets, once a day from the site's digest hour on (the email settings' hour
+// and time zone), a list of the items fetched since their last email that match one of the project's key
 // terms, with a link to the inbox. Nothing is sent when nothing is new.
-//   listen:email-tick  hourly cron: at the digest hour, one listen_email_sends row per member, project and
+//   listen:email-tick  hourly cron: from the digest hour on, one listen_email_sends row per member, project and
 //                      local day (UNIQUE: a second tick, a second server or a retry adds nothing), and one
 //                      listen:email-send job per row, in the same transaction.
 //   listen:email-send  { id }: claims the row (queued → sending), sends through the email transport
@@ -11,7 +11,7 @@
 import type { JobHandler } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
 import { escapeHtml } from '../email/messages.js';
-import { localHourAndDay, readEmailSettings } from '../email/settings.js';
+import { localDate, readEmailSettings, zonedInstant } from '../email/settings.js';
 import { deliver, failureText, isPermanentFailure } from '../email/transport.js';
 import { absoluteUrl } from '../urls.js';
 import { inboxPath } from './feed.js';
@@ -24,13 +24,16 @@ export const EMAIL_MAX_ITEMS = 30;
 
 /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const d = localDate(at, timeZone);
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
 export const emailTickTask: JobHandler = async (payload, context) => {
   const now = context.clock.now();
   const settings = await readEmailSettings(context.db);
-  if (localHourAndDay(now, settings.timeZone).hour !== settings.digestHour && payload.force !== true) return;
+  // From the digest hour on (a tick missed at that hour is made up by the next); the day's row is unique.
+  const today = localDate(now, settings.timeZone);
+  if (now < zonedInstant(today, settings.digestHour, settings.timeZone) && payload.force !== true) return;
   const day = localDay(now, settings.timeZone);
   await context.db.transaction().execute(async (tx) => {
     const ids = await insertDueSends(tx, day, now);

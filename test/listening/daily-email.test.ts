@@ -1,5 +1,5 @@
 // The daily email of new matches: a member opts in on the Conversations page; at the site's digest hour
-// (08:00 Europe/London by default; the test clock is set to it, whatever day or zone the suite runs in)
+// (08:00 Europe/London by default, or the first tick after it; the test clock is set to it, whatever day or zone the suite runs in)
 // the job queue sends, through a real SMTP server (smtp-server in the test), the items fetched since
 // the member's last email that match a key term, with a link to the inbox: once per member and day
 // (a database key), nothing when nothing is new, nothing to members who did not ask.
@@ -25,7 +25,7 @@ let items: Array<{ id: string; title: string; content?: string }> = [];
 
 beforeAll(async () => {
   sink = await SmtpSink.start();
-  t = await buildTestApp({ clock: new TestClock(new Date('2026-06-17T10:00:00Z')), env: { ALLOW_PRIVATE_FETCH: '1', SMTP_URL: `${sink.url}?tls=off` } });
+  t = await buildTestApp({ clock: new TestClock(new Date('2026-06-17T05:00:00Z')), env: { ALLOW_PRIVATE_FETCH: '1', SMTP_URL: `${sink.url}?tls=off` } });
   web = await startWeb();
   web.route('/news.xml', (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss('Neighbours', items)));
   const project = await t.db.insertInto('projects').values({ slug: 'daily', title: 'Daily Desk', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
@@ -67,7 +67,7 @@ describe('daily email of new matches', () => {
     ];
     await submitForm(t.app, SOURCES, SOURCES, { address: `${web.base}/news.xml`, mode: 'all' }, editor);
 
-    // Not the digest hour: nothing.
+    // Before the digest hour (06:00 in London): nothing.
     await tick();
     expect(sink.received).toHaveLength(0);
 
