@@ -141,6 +141,45 @@ export class WxrImporter {
     return this.siteKey;
   }
 
+  /**
+   * What one item may change in memory (the report, the people and attachments seen), so that an item
+   * whose writes were rolled back (server/import/run.ts: one savepoint per item) leaves no trace here.
+   * The notes are only ever appended, so their length is enough.
+   */
+  checkpoint(): unknown {
+    return {
+      counts: JSON.stringify(this.report.counts),
+      people: this.report.people.length,
+      notes: this.report.notes.length,
+      peopleIds: new Map(this.people),
+      attachments: new Map(this.attachments),
+      otherTypes: new Map(this.otherTypes),
+      media: this.setup.media?.mark() ?? 0,
+    };
+  }
+
+  /** Forgets what the failed item did (see checkpoint) and records it as skipped, with the reason. */
+  restore(checkpoint: unknown, item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
+    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, string>; otherTypes: Map<string, number>; media: number };
+    this.setup.media?.forget(cp.media);
+    this.report.counts = JSON.parse(cp.counts) as ImportReport['counts'];
+    this.report.people.length = cp.people;
+    this.report.notes.length = cp.notes;
+    for (const [map, saved] of [[this.people, cp.peopleIds], [this.attachments, cp.attachments], [this.otherTypes, cp.otherTypes]] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
+      map.clear();
+      for (const [k, v] of saved) map.set(k, v);
+    }
+    const why = `It could not be imported (${reason.replace(/\s+/g, ' ').slice(0, 300)}); the rest of the import went on. Importing the export again tries it again.`;
+    if (item.type === 'author') {
+      this.report.counts.people.skipped++;
+      this.note({ kind: 'people', wpId: item.login, title: item.login, action: 'skipped', reason: why });
+      return;
+    }
+    const kind: ReportKind = item.postType === 'page' ? 'pages' : item.postType === 'attachment' ? 'attachments' : item.postType === 'post' || !item.postType ? 'posts' : 'other';
+    this.report.counts[kind].skipped++;
+    this.note({ kind, wpId: item.postId, title: decodeEntities(item.title).replace(/\s+/g, ' ').trim() || 'Untitled', action: 'skipped', reason: why });
+  }
+
   private note(note: ReportNote): void {
     if (this.report.notes.length < MAX_NOTES) this.report.notes.push(note);
   }

@@ -49,6 +49,20 @@ export const BATCH_SIZE = 100;
 
 class DryRunRollback extends Error {}
 
+/**
+ * Whether an error belongs to the item being applied (skip it, go on) rather than to the database or the
+ * connection (fail the batch: the queue retries it). PostgreSQL's connection, resource, shutdown and
+ * transaction-rollback classes (08, 53, 57, 58, 40) are the latter; so is anything the savepoint cannot
+ * be rolled back after (checked by the caller).
+ */
+function isItemError(e: unknown): boolean {
+  if (e instanceof DryRunRollback || e instanceof ImportRefused) return false;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(08|53|57|58|40)/.test(code)) return false;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return false; // ECONNRESET and other socket errors
+  return true;
+}
+
 /** Counts <item> elements without parsing: the progress total. */
 export async function countItems(chunks: AsyncIterable<Buffer | Uint8Array>): Promise<number> {
   let count = 0;
@@ -98,11 +112,25 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
       batch = [];
       await write(async (tx) => {
         for (const record of records) {
-          if (record.type === 'author') await importer.author(tx, record);
-          else if (record.type === 'item') {
-            activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
-            await importer.item(tx, record);
+          if (record.type !== 'author' && record.type !== 'item') continue;
+          if (record.type === 'item') activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
+          // One savepoint per item: an item the importer cannot take (a value the database refuses, a
+          // bug) is rolled back alone and reported as skipped; the rest of the batch goes on.
+          const checkpoint = importer.checkpoint();
+          await sql`SAVEPOINT import_item`.execute(tx);
+          try {
+            if (record.type === 'author') await importer.author(tx, record);
+            else await importer.item(tx, record);
+          } catch (e) {
+            if (!isItemError(e)) throw e;
+            try {
+              await sql`ROLLBACK TO SAVEPOINT import_item`.execute(tx);
+            } catch {
+              throw e; // the connection itself is gone: the whole batch is retried by the queue
+            }
+            importer.restore(checkpoint, record, e instanceof Error ? e.message : String(e));
           }
+          await sql`RELEASE SAVEPOINT import_item`.execute(tx);
         }
         // Progress of a real import commits with the batch; a dry run's goes through the outer db.
         await saveProgress(input.options.dryRun ? db : tx, index);
