@@ -32,6 +32,8 @@ export interface ImportReport {
   counts: Record<ReportKind, { created: number; updated: number; unchanged: number; skipped: number }>;
   people: Array<{ login: string; name: string; email: string; handle: string; created: boolean }>;
   notes: ReportNote[];
+  /** Links to the old site's items rewritten to their new addresses (after all items were known). */
+  links?: { items: number; links: number };
 }
 
 export function emptyReport(site = ''): ImportReport {

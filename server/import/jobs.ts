@@ -85,6 +85,7 @@ export const importWxrTask: JobHandler = async (payload, context, job) => {
       tagAuthority: identity.authority,
       now: context.clock.now(),
       allowPrivateFetch: context.config.allowPrivateFetch,
+      wpOldSites: context.config.wpOldSites,
       importId,
       resumeFrom: row.dry_run ? 0 : row.items_done,
       report: row.dry_run ? undefined : ((row.report as ImportReport | null) ?? undefined),

@@ -5,6 +5,7 @@
 // that is rolled back: the same report, nothing written.
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
+import { oldHostsFor, rewriteOldLinks } from './links.js';
 import { createMediaStore } from './media.js';
 import { emptyReport, WxrImporter, type ImportReport } from './importer.js';
 import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
@@ -33,6 +34,8 @@ export interface RunInput {
   tagAuthority: string;
   now: Date;
   allowPrivateFetch?: boolean;
+  /** The WP_OLD_SITES setting: links to an old host mapped to this project are rewritten too. */
+  wpOldSites?: string;
   /** The imports row to record progress in (the web page and the CLI's job); none for a CLI dry run. */
   importId?: number;
   /** Items already applied by an earlier, interrupted try. */
@@ -165,6 +168,16 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
     }
     await flush();
     importer.finish();
+    // Every item is known now: links between them that still point at the old site are rewritten.
+    if (importer.key) {
+      activity = 'Rewriting links to the old site';
+      await write(async (tx) => {
+        const project = await tx.selectFrom('projects').select('slug').where('id', '=', input.projectId).executeTakeFirstOrThrow();
+        const result = await rewriteOldLinks(tx, { projectId: input.projectId, projectSlug: project.slug, siteKey: importer.key, hosts: oldHostsFor(importer.key, project.slug, input.wpOldSites), now: input.now });
+        importer.report.links = result;
+        await saveProgress(input.options.dryRun ? db : tx, index);
+      });
+    }
     activity = 'Finished';
     await saveProgress(db, index);
   };
@@ -192,6 +205,7 @@ export function reportLines(report: ImportReport, dryRun = false): string[] {
     if (c.created + c.updated + c.unchanged + c.skipped === 0) continue;
     lines.push(`  ${kind}: ${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped`);
   }
+  if (report.links?.links) lines.push(`  links to the old site rewritten: ${report.links.links} in ${report.links.items} posts and pages`);
   if (report.people.length) {
     lines.push('People:');
     for (const p of report.people) lines.push(`  ${p.name} (${p.login}) ${p.created ? 'added without a password' : 'matched an existing person'}: ${p.email}, handle ${p.handle}`);
