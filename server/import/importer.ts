@@ -49,12 +49,36 @@ export function emptyReport(site = ''): ImportReport {
 /** Site-relative notes are capped so a hostile export cannot grow the stored report without bound. */
 const MAX_NOTES = 20_000;
 
+/** CPU time spent per step (milliseconds, summed), read by the import benchmark (scripts/bench-import.ts). */
+export const importTimings = { postConvert: 0, postRender: 0, commentConvert: 0, commentRender: 0, posts: 0, comments: 0 };
+const timed = <T>(key: keyof typeof importTimings, fn: () => T): T => {
+  const started = performance.now();
+  try {
+    return fn();
+  } finally {
+    importTimings[key] += performance.now() - started;
+  }
+};
+
 export interface ImporterSetup {
   projectId: number;
   tagAuthority: string;
   now: Date;
   media?: MediaStore;
 }
+
+type NewCommentFields = {
+  status: CommentStatus;
+  author_name: string;
+  author_email: string;
+  author_url: string | null;
+  body_src: string;
+  body_html: string;
+  rendered_version: number;
+  approved_at: Date | null;
+  decided_at: Date | null;
+  updated_at: Date;
+};
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', hellip: '…', ndash: '–', mdash: '—', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', raquo: '»', laquo: '«', copy: '©', reg: '®', trade: '™', middot: '·', bull: '•', euro: '€', pound: '£' };
 
@@ -331,7 +355,7 @@ export class WxrImporter {
       const url = id ? await this.attachmentUrl(tx, id) : undefined;
       if (url) urls.set(id, url);
     }
-    const { markdown, notes } = convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) });
+    const { markdown, notes } = timed('postConvert', () => convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) }));
     let body = markdown;
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
     if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
@@ -414,7 +438,7 @@ export class WxrImporter {
         title: displayTitle,
         summary,
         body_md: body,
-        body_html: renderPostHtml(body),
+        body_html: timed('postRender', () => renderPostHtml(body)),
         rendered_version: RENDERER_VERSION,
         status,
         published_at: isPublicKind ? date : null,
@@ -446,6 +470,8 @@ export class WxrImporter {
       const oldUrl = item.link || item.guid;
       await this.remember(tx, 'post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
     }
+    importTimings.posts++;
+    importTimings.comments += item.comments.length;
     await this.comments(tx, item, postId, title);
   }
 
@@ -528,6 +554,8 @@ export class WxrImporter {
       for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
     }
     const toRemember: Array<{ wpId: string; localId: number; print: string }> = [];
+    const waveOf = new Map<string, number>();
+    const waves: Array<Array<{ c: WxrComment; fields: NewCommentFields; at: Date; print: string }>> = [];
     for (const c of ordered) {
       if (!/^\d{1,19}$/.test(c.id)) {
         this.report.counts.comments.skipped++;
@@ -541,10 +569,6 @@ export class WxrImporter {
       const status: CommentStatus = c.approved === '1' ? 'approved' : c.approved === '0' ? 'pending' : c.approved === 'spam' ? 'spam' : c.approved === 'trash' || c.approved === 'post-trashed' ? 'deleted' : 'pending';
       const print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
       const mapped = known.get(c.id);
-      const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
-      // Threads here are at most 3 deep: deeper replies hang under the third level.
-      const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
-      const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
       if (mapped?.local_id) {
         local.set(c.id, { id: mapped.local_id, depth: mapped.depth ?? 1, parentId: mapped.parent_id });
         if (mapped.fingerprint === print) {
@@ -553,17 +577,17 @@ export class WxrImporter {
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
-      let bodySrc = convertCommentContent(c.content);
+      let bodySrc = timed('commentConvert', () => convertCommentContent(c.content));
       if (!bodySrc) bodySrc = '(empty comment)';
       const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
       const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
-      const fields = {
+      const fields: NewCommentFields = {
         status,
         author_name: (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || 'Anonymous').slice(0, 100),
         author_email: /^[^\s@]+@[^\s@]+$/.test(email) ? email : '',
         author_url: url,
         body_src: bodySrc,
-        body_html: renderCommentHtml(bodySrc),
+        body_html: timed('commentRender', () => renderCommentHtml(bodySrc)),
         rendered_version: RENDERER_VERSION,
         approved_at: status === 'approved' ? at : null,
         decided_at: status === 'pending' ? null : at,
@@ -577,19 +601,43 @@ export class WxrImporter {
         this.report.counts.comments.updated++;
         this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'updated', reason: 'Changed in WordPress since the last import.' });
       } else {
-        commentId = (
-          await tx
-            .insertInto('comments')
-            .values({ post_id: postId, parent_id: parentId, depth, ...fields, created_at: at })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
-        local.set(c.id, { id: commentId, depth, parentId });
-        this.report.counts.comments.created++;
-        if (parent && parent.depth >= 3) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
-        if (c.parent && c.parent !== '0' && !parent) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: `Its parent comment (${c.parent}) is not in the export: it starts its own thread.` });
+        // New comments are inserted together, one multi-row INSERT per wave: a wave holds the comments
+        // whose parent is already stored (or absent), so a thread of depth d costs d statements, not one
+        // per comment.
+        const parentWave = c.parent && c.parent !== '0' ? waveOf.get(c.parent) : undefined;
+        const wave = parentWave === undefined ? 0 : parentWave + 1;
+        waveOf.set(c.id, wave);
+        (waves[wave] ??= []).push({ c, fields, at, print });
+        continue;
       }
       toRemember.push({ wpId: c.id, localId: commentId, print });
+    }
+    for (const wave of waves) {
+      for (let from = 0; from < wave.length; from += 500) {
+        const rows = wave.slice(from, from + 500).map((entry) => {
+          const { c } = entry;
+          const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
+          // Threads here are at most 3 deep: deeper replies hang under the third level.
+          const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
+          const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
+          return { ...entry, parent, parentId, depth };
+        });
+        // PostgreSQL returns the ids of a multi-row INSERT … RETURNING in the order of its VALUES.
+        const ids = await tx
+          .insertInto('comments')
+          .values(rows.map((r) => ({ post_id: postId, parent_id: r.parentId, depth: r.depth, ...r.fields, created_at: r.at })))
+          .returning('id')
+          .execute();
+        for (const [i, r] of rows.entries()) {
+          const commentId = ids[i]!.id;
+          local.set(r.c.id, { id: commentId, depth: r.depth, parentId: r.parentId });
+          this.report.counts.comments.created++;
+          const who = `${r.fields.author_name} on “${title}”`;
+          if (r.parent && r.parent.depth >= 3) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
+          if (r.c.parent && r.c.parent !== '0' && !r.parent) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: `Its parent comment (${r.c.parent}) is not in the export: it starts its own thread.` });
+          toRemember.push({ wpId: r.c.id, localId: commentId, print: r.print });
+        }
+      }
     }
     if (toRemember.length) {
       await tx
