@@ -36,7 +36,15 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
 const url = new URL(server);
 url.pathname = `/${name}`;
-const db = createDb(url.toString(), { max: 3 });
+// Statements by their first words (what the import spends its round trips on).
+const statements = new Map<string, number>();
+const db = createDb(url.toString(), {
+  max: 3,
+  onQuery: (text) => {
+    const key = text.replace(/\s+/g, ' ').slice(0, 60);
+    statements.set(key, (statements.get(key) ?? 0) + 1);
+  },
+});
 try {
   await migrateToLatest(db);
   const project = await db.insertInto('projects').values({ slug: 'big', title: 'Big', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
@@ -66,6 +74,8 @@ try {
       `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
       `  per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
       `  in-process steps total: ${((tm.postConvert + tm.postRender + tm.commentConvert + tm.commentRender) / 1000).toFixed(1)} s of ${((finished - staged) / 1000).toFixed(1)} s`,
+      `  statements: ${[...statements.values()].reduce((a, b) => a + b, 0)} (${(([...statements.values()].reduce((a, b) => a + b, 0)) / Math.max(1, report.counts.posts.created)).toFixed(1)} per post); most frequent:`,
+      ...[...statements].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `    ${n}  ${k}`),
       `  load average before ${load.map((l) => l.toFixed(1)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`,
       '',
     ].join('\n'),

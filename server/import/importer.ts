@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { suggestHandle } from '../accounts/people.js';
 import type { Db, Tx } from '../db/create-db.js';
 import type { CommentStatus, PostStatus } from '../db/schema.js';
-import { replacePostAuthors, replacePostTags } from '../editor/queries.js';
+import { replacePostAuthors } from '../editor/queries.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
@@ -158,6 +158,8 @@ export class WxrImporter {
   private readonly people = new Map<string, number>();
   private readonly attachments = new Map<string, string>();
   private readonly otherTypes = new Map<string, number>();
+  /** Tag ids of this project by slug, learnt as posts are imported (fewer statements per post). */
+  private tagIds = new Map<string, number>();
 
   constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
     this.report = report ?? emptyReport();
@@ -181,12 +183,19 @@ export class WxrImporter {
       attachments: new Map(this.attachments),
       otherTypes: new Map(this.otherTypes),
       media: this.setup.media?.mark() ?? 0,
+      tagIds: new Map(this.tagIds),
     };
   }
 
   /** Forgets what the failed item did (see checkpoint) and records it as skipped, with the reason. */
   restore(checkpoint: unknown, item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
-    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, string>; otherTypes: Map<string, number>; media: number };
+    this.rollBack(checkpoint);
+    this.skippedForError(item, reason);
+  }
+
+  /** Forgets what was done in memory since the checkpoint (its writes were rolled back). */
+  rollBack(checkpoint: unknown): void {
+    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, string>; otherTypes: Map<string, number>; media: number; tagIds: Map<string, number> };
     this.setup.media?.forget(cp.media);
     this.report.counts = JSON.parse(cp.counts) as ImportReport['counts'];
     this.report.people.length = cp.people;
@@ -195,6 +204,10 @@ export class WxrImporter {
       map.clear();
       for (const [k, v] of saved) map.set(k, v);
     }
+    this.tagIds = cp.tagIds;
+  }
+
+  private skippedForError(item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
     const why = `It could not be imported (${reason.replace(/\s+/g, ' ').slice(0, 300)}); the rest of the import went on. Importing the export again tries it again.`;
     if (item.type === 'author') {
       this.report.counts.people.skipped++;
@@ -448,6 +461,7 @@ export class WxrImporter {
         announced_at: existing?.announced_at ?? now,
         updated_at: now,
       };
+      const isNew = !existing;
       if (existing) {
         existing = await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
         this.report.counts.posts.updated++;
@@ -464,8 +478,11 @@ export class WxrImporter {
         await tx.updateTable('posts').set({ atom_id: mintAtomId(this.setup.tagAuthority, existing.first_published_at, existing.id) }).where('id', '=', existing.id).execute();
       }
       if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
-      if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
-      await replacePostTags(tx, projectId, existing.id, this.tagsOf(item.terms));
+      // A new post has no authors or tags to replace yet: one INSERT each (skipping the DELETEs).
+      if (isNew) {
+        if (authorId) await tx.insertInto('post_authors').values({ post_id: existing.id, person_id: authorId, position: 0 }).execute();
+      } else if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
+      await this.setTags(tx, existing.id, this.tagsOf(item.terms), isNew);
       postId = existing.id;
       const oldUrl = item.link || item.guid;
       await this.remember(tx, 'post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
@@ -473,6 +490,24 @@ export class WxrImporter {
     importTimings.posts++;
     importTimings.comments += item.comments.length;
     await this.comments(tx, item, postId, title);
+  }
+
+  /** The post's tags (project tags created as needed; ids cached for the run). */
+  private async setTags(tx: Tx, postId: number, tags: Array<{ slug: string; name: string }>, isNew: boolean): Promise<void> {
+    if (!isNew) await tx.deleteFrom('post_tags').where('post_id', '=', postId).execute();
+    if (tags.length === 0) return;
+    const missing = tags.filter((t) => !this.tagIds.has(t.slug));
+    if (missing.length) {
+      await tx
+        .insertInto('tags')
+        .values(missing.map((t) => ({ project_id: this.setup.projectId, slug: t.slug, name: t.name })))
+        .onConflict((oc) => oc.columns(['project_id', 'slug']).doNothing())
+        .execute();
+      const rows = await tx.selectFrom('tags').select(['id', 'slug']).where('project_id', '=', this.setup.projectId).where('slug', 'in', missing.map((t) => t.slug)).execute();
+      for (const r of rows) this.tagIds.set(r.slug, r.id);
+    }
+    const ids = [...new Set(tags.map((t) => this.tagIds.get(t.slug)).filter((id): id is number => id !== undefined))];
+    if (ids.length) await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
   }
 
   private tagsOf(terms: WxrTerm[]): Array<{ slug: string; name: string }> {

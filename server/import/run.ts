@@ -114,27 +114,47 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
       const records = batch;
       batch = [];
       await write(async (tx) => {
-        for (const record of records) {
-          if (record.type !== 'author' && record.type !== 'item') continue;
-          if (record.type === 'item') activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
-          // One savepoint per item: an item the importer cannot take (a value the database refuses, a
-          // bug) is rolled back alone and reported as skipped; the rest of the batch goes on.
-          const checkpoint = importer.checkpoint();
-          await sql`SAVEPOINT import_item`.execute(tx);
-          try {
+        // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
+        // with one savepoint per item, so that the failing item is skipped alone (reported with its
+        // reason) and the rest of the batch is imported. (Two statements per batch, not per item.)
+        const batchCheckpoint = importer.checkpoint();
+        await sql`SAVEPOINT import_batch`.execute(tx);
+        try {
+          for (const record of records) {
             if (record.type === 'author') await importer.author(tx, record);
-            else await importer.item(tx, record);
-          } catch (e) {
-            if (!isItemError(e)) throw e;
-            try {
-              await sql`ROLLBACK TO SAVEPOINT import_item`.execute(tx);
-            } catch {
-              throw e; // the connection itself is gone: the whole batch is retried by the queue
+            else if (record.type === 'item') {
+              activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
+              await importer.item(tx, record);
             }
-            importer.restore(checkpoint, record, e instanceof Error ? e.message : String(e));
           }
-          await sql`RELEASE SAVEPOINT import_item`.execute(tx);
+        } catch (e) {
+          if (!isItemError(e)) throw e;
+          try {
+            await sql`ROLLBACK TO SAVEPOINT import_batch`.execute(tx);
+          } catch {
+            throw e; // the connection itself is gone: the whole batch is retried by the queue
+          }
+          importer.rollBack(batchCheckpoint);
+          for (const record of records) {
+            if (record.type !== 'author' && record.type !== 'item') continue;
+            const checkpoint = importer.checkpoint();
+            await sql`SAVEPOINT import_item`.execute(tx);
+            try {
+              if (record.type === 'author') await importer.author(tx, record);
+              else await importer.item(tx, record);
+            } catch (itemError) {
+              if (!isItemError(itemError)) throw itemError;
+              try {
+                await sql`ROLLBACK TO SAVEPOINT import_item`.execute(tx);
+              } catch {
+                throw itemError;
+              }
+              importer.restore(checkpoint, record, itemError instanceof Error ? itemError.message : String(itemError));
+            }
+            await sql`RELEASE SAVEPOINT import_item`.execute(tx);
+          }
         }
+        await sql`RELEASE SAVEPOINT import_batch`.execute(tx);
         // Progress of a real import commits with the batch; a dry run's goes through the outer db.
         await saveProgress(input.options.dryRun ? db : tx, index);
       });
