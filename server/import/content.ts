@@ -28,11 +28,22 @@ export interface ConvertOptions {
 
 const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '*', hr: '---' });
 turndown.use(gfm);
+/** The text of a <pre>, with its <br>s as the line breaks they show (the block editor's preformatted block). */
+function preText(node: Node): string {
+  let text = '';
+  for (const child of Array.from(node.childNodes)) {
+    if (child.nodeType === 3) text += child.nodeValue ?? '';
+    else if (child.nodeName === 'BR') text += '\n';
+    else if (child.nodeType === 1) text += preText(child);
+  }
+  return text;
+}
+
 // <pre> without <code> (WordPress's usual code block) is a fenced block too, not loose lines.
 turndown.addRule('bare-pre', {
   filter: (node) => node.nodeName === 'PRE' && node.firstChild?.nodeName !== 'CODE',
   replacement: (_content, node) => {
-    const code = (node as HTMLElement).textContent ?? '';
+    const code = preText(node);
     const fence = code.includes('```') ? '~~~~' : '```';
     return `\n\n${fence}\n${code.replace(/\n$/, '')}\n${fence}\n\n`;
   },

@@ -39,6 +39,12 @@ describe('restoring paragraphs', () => {
     expect(out).not.toContain('<br');
   });
 
+  test('a <pre> written with <br> (the block editor\'s preformatted block) keeps its lines', () => {
+    expect(md('<!-- wp:preformatted -->\n<pre class="wp-block-preformatted">line one<br>line <em>two</em><br/>\tline three</pre>\n<!-- /wp:preformatted -->')).toBe(
+      '```\nline one\nline two\n\tline three\n```',
+    );
+  });
+
   test('<pre> keeps its newlines exactly', () => {
     expect(md('Code:\n\n<pre>a\n\nb\n  c</pre>')).toBe('Code:\n\n```\na\n\nb\n  c\n```');
   });
