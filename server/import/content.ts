@@ -15,6 +15,8 @@ export interface ConvertNotes {
   unknownShortcodes: string[];
   /** Gallery images that could not be found among the export's attachments. */
   unresolvedGalleryIds: string[];
+  /** Posts whose [gallery] (without ids) found no image attached to them in the export. */
+  emptyGalleries?: string[];
   /** The converter could not read the markup: the body is the HTML itself (sanitized when rendered). */
   keptAsHtml?: boolean;
   /** Text before <!--more-->, when the post had one (plain text). */
@@ -24,6 +26,10 @@ export interface ConvertNotes {
 export interface ConvertOptions {
   /** The URL of a WordPress attachment by its id (for [gallery ids="…"]), when known. */
   attachmentUrl?: (id: string) => string | undefined;
+  /** The WordPress id of the post being converted (a [gallery] without ids shows its own images). */
+  postId?: string;
+  /** The image attachments whose wp:post_parent is this post, in gallery order (menu_order, then id). */
+  childImages?: (parentId: string) => Array<{ id: string; url: string }>;
 }
 
 const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '*', hr: '---' });
@@ -123,15 +129,26 @@ export function expandShortcodes(html: string, notes: ConvertNotes, options: Con
         return `\n\n<p>${img}</p>\n\n${caption ? `<p><em>${caption}</em></p>\n\n` : ''}`;
       }
       case 'gallery': {
-        const ids = (sc.attrs.ids ?? sc.attrs.include ?? '').split(',').map((s) => s.trim()).filter((s) => /^\d+$/.test(s));
-        const images: string[] = [];
-        for (const id of ids) {
-          const url = options.attachmentUrl?.(id);
-          if (url) images.push(`<p><img src="${escapeAttr(url)}" alt=""></p>`);
-          else notes.unresolvedGalleryIds.push(id);
+        // [gallery ids="1,2"] (or include=) names its images; the classic [gallery] (optionally id="post")
+        // shows every image attached to the post, in menu order, less those in exclude=.
+        const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter((s) => /^\d+$/.test(s));
+        const ids = list(sc.attrs.ids ?? sc.attrs.include);
+        const urls: string[] = [];
+        if (ids.length) {
+          for (const id of ids) {
+            const url = options.attachmentUrl?.(id);
+            if (url) urls.push(url);
+            else notes.unresolvedGalleryIds.push(id);
+          }
+        } else {
+          const parent = list(sc.attrs.id)[0] ?? options.postId ?? '';
+          const exclude = new Set(list(sc.attrs.exclude));
+          const children = (parent && options.childImages?.(parent)) || [];
+          for (const child of children) if (!exclude.has(child.id)) urls.push(child.url);
+          if (sc.attrs.order?.toUpperCase() === 'DESC') urls.reverse();
+          if (!urls.length) (notes.emptyGalleries ??= []).push(parent || '?');
         }
-        if (ids.length === 0) notes.unknownShortcodes.push('gallery (without ids)');
-        return `\n\n${images.join('\n\n')}\n\n`;
+        return `\n\n${urls.map((url) => `<p><img src="${escapeAttr(url)}" alt=""></p>`).join('\n\n')}\n\n`;
       }
       case 'embed':
       case 'audio':

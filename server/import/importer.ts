@@ -65,7 +65,29 @@ export interface ImporterSetup {
   tagAuthority: string;
   now: Date;
   media?: MediaStore;
+  /**
+   * Every attachment of the whole export (all its files), read on demand: a [gallery] needs the images
+   * attached to its post, and an export may list them after the post (server/import/run.ts reads the
+   * files once more, only when a post has a gallery).
+   */
+  attachmentIndex?: () => Promise<Map<string, AttachmentInfo>>;
 }
+
+/** An attachment of the export: its file's address, the post it is attached to and its gallery order. */
+export interface AttachmentInfo {
+  url: string;
+  parent: string;
+  order: number;
+}
+
+export function attachmentInfoOf(item: WxrItem): AttachmentInfo | undefined {
+  if (!item.attachmentUrl) return undefined;
+  const order = Number.parseInt(item.menuOrder, 10);
+  return { url: item.attachmentUrl, parent: item.postParent.trim(), order: Number.isFinite(order) ? order : 0 };
+}
+
+/** Galleries show images only (WordPress asks for post_mime_type image; WXR carries no MIME type). */
+const IMAGE_URL = /\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|svg)(?:[?#]|$)/i;
 
 type NewCommentFields = {
   status: CommentStatus;
@@ -156,7 +178,10 @@ export class WxrImporter {
   private site: WxrSite | undefined;
   private siteKey = '';
   private readonly people = new Map<string, number>();
-  private readonly attachments = new Map<string, string>();
+  private readonly attachments = new Map<string, AttachmentInfo>();
+  /** The whole export's attachments (setup.attachmentIndex), once a gallery needed them. */
+  private attachmentIndex: Map<string, AttachmentInfo> | undefined;
+  private imagesByParent: Map<string, Array<{ id: string; url: string; order: number }>> | undefined;
   private readonly otherTypes = new Map<string, number>();
   /** Tag ids of this project by slug, learnt as posts are imported (fewer statements per post). */
   private tagIds = new Map<string, number>();
@@ -195,7 +220,7 @@ export class WxrImporter {
 
   /** Forgets what was done in memory since the checkpoint (its writes were rolled back). */
   rollBack(checkpoint: unknown): void {
-    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, string>; otherTypes: Map<string, number>; media: number; tagIds: Map<string, number> };
+    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, AttachmentInfo>; otherTypes: Map<string, number>; media: number; tagIds: Map<string, number> };
     this.setup.media?.forget(cp.media);
     this.report.counts = JSON.parse(cp.counts) as ImportReport['counts'];
     this.report.people.length = cp.people;
@@ -332,7 +357,8 @@ export class WxrImporter {
       return;
     }
     if (type === 'attachment') {
-      if (item.attachmentUrl) this.attachments.set(item.postId, item.attachmentUrl);
+      const info = attachmentInfoOf(item);
+      if (info) this.attachments.set(item.postId, info);
       const mapped = await this.mapping(tx, 'attachment', item.postId);
       await this.remember(tx, 'attachment', item.postId, null, '', { oldUrl: item.attachmentUrl || item.link, oldPath: undefined });
       this.report.counts.attachments[mapped ? 'unchanged' : 'created']++;
@@ -355,23 +381,47 @@ export class WxrImporter {
   }
 
   private async attachmentUrl(tx: Tx, id: string): Promise<string | undefined> {
-    const known = this.attachments.get(id);
-    if (known) return known;
+    const known = this.attachments.get(id) ?? this.attachmentIndex?.get(id);
+    if (known) return known.url;
     const mapped = await this.mapping(tx, 'attachment', id);
     return mapped?.old_url ?? undefined;
   }
 
+  /** The image attachments of a post, in WordPress's gallery order (menu_order, then id). */
+  private childImages(parent: string): Array<{ id: string; url: string }> {
+    if (!this.imagesByParent) {
+      this.imagesByParent = new Map();
+      for (const source of [this.attachmentIndex ?? new Map<string, AttachmentInfo>(), this.attachments]) {
+        for (const [id, info] of source) {
+          if (!info.parent || info.parent === '0' || !IMAGE_URL.test(info.url)) continue;
+          const list = this.imagesByParent.get(info.parent) ?? [];
+          if (!list.some((known) => known.id === id)) list.push({ id, url: info.url, order: info.order });
+          this.imagesByParent.set(info.parent, list);
+        }
+      }
+      for (const list of this.imagesByParent.values()) list.sort((a, b) => a.order - b.order || Number(a.id) - Number(b.id));
+    }
+    return this.imagesByParent.get(parent) ?? [];
+  }
+
   private async convert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string) {
-    const galleryIds = [...item.content.matchAll(/\[gallery[^\]]*\bids?\s*=\s*["']?([\d,\s]+)/gi)].flatMap((m) => (m[1] ?? '').split(',').map((s) => s.trim()));
+    const hasGallery = /\[gallery\b/i.test(item.content);
+    if (hasGallery && !this.attachmentIndex && this.setup.attachmentIndex) this.attachmentIndex = await this.setup.attachmentIndex();
+    // Without the whole export's index, attachments seen since the last gallery count too.
+    if (hasGallery && !this.attachmentIndex) this.imagesByParent = undefined;
+    const galleryIds = [...item.content.matchAll(/\[gallery[^\]]*\b(?:ids|include)\s*=\s*["']?([\d,\s]+)/gi)].flatMap((m) => (m[1] ?? '').split(',').map((s) => s.trim()));
     const urls = new Map<string, string>();
     for (const id of galleryIds) {
       const url = id ? await this.attachmentUrl(tx, id) : undefined;
       if (url) urls.set(id, url);
     }
-    const { markdown, notes } = timed('postConvert', () => convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) }));
+    const { markdown, notes } = timed('postConvert', () =>
+      convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent) }),
+    );
     let body = markdown;
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
     if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
+    if (notes.emptyGalleries?.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `A gallery of the images attached to the post, but the export holds no image attached to it (post ${[...new Set(notes.emptyGalleries)].join(', ')}).` });
     if (notes.unresolvedGalleryIds.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Gallery images not found in the export (attachment ids ${notes.unresolvedGalleryIds.join(', ')}).` });
     if (this.setup.media) {
       const result = await this.setup.media.rewrite(tx, body, this.site);

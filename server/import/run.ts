@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { oldHostsFor, rewriteOldLinks } from './links.js';
 import { createMediaStore } from './media.js';
-import { emptyReport, WxrImporter, type ImportReport } from './importer.js';
+import { attachmentInfoOf, emptyReport, WxrImporter, type AttachmentInfo, type ImportReport } from './importer.js';
 import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
 import { announceNoCommentFeeds } from '../websub/back-catalogue.js';
 
@@ -80,6 +80,27 @@ export async function countItems(chunks: AsyncIterable<Buffer | Uint8Array>): Pr
   return count;
 }
 
+/**
+ * Every attachment in the export's files (a second streaming read, done only when a post has a
+ * [gallery]): galleries name images that the export may list after the post. A file that cannot be
+ * read to its end gives what was read; the main pass reports the fault with its line and column.
+ */
+export async function readAttachmentIndex(sources: ImportSource[]): Promise<Map<string, AttachmentInfo>> {
+  const index = new Map<string, AttachmentInfo>();
+  for (const source of sources) {
+    try {
+      for await (const record of readWxr(source.chunks(), source.name)) {
+        if (record.type !== 'item' || record.postType !== 'attachment') continue;
+        const info = attachmentInfoOf(record);
+        if (info) index.set(record.postId, info);
+      }
+    } catch (e) {
+      if (!(e instanceof WxrError)) throw e;
+    }
+  }
+  return index;
+}
+
 export async function runImport(db: Db, input: RunInput): Promise<ImportReport> {
   const importer = new WxrImporter(
     {
@@ -89,6 +110,7 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
       media: input.options.mediaDir || input.options.fetchMedia
         ? createMediaStore({ projectId: input.projectId, mediaDir: input.options.mediaDir, fetchMedia: input.options.fetchMedia, allowPrivateFetch: input.allowPrivateFetch })
         : undefined,
+      attachmentIndex: () => readAttachmentIndex(input.sources),
     },
     input.report ?? emptyReport(),
   );

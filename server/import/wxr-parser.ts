@@ -62,6 +62,8 @@ export interface WxrItem {
   postName: string;
   status: string;
   postParent: string;
+  /** wp:menu_order: the order of an attachment in its post's gallery. */
+  menuOrder: string;
   postType: string;
   postPassword: string;
   isSticky: string;
@@ -92,7 +94,7 @@ function nsOf(uri: string): Ns {
 
 const emptyItem = (): WxrItem => ({
   type: 'item', title: '', link: '', pubDate: '', creator: '', guid: '', content: '', excerpt: '', postId: '', postDate: '',
-  postDateGmt: '', commentStatus: '', postName: '', status: '', postParent: '', postType: '', postPassword: '', isSticky: '',
+  postDateGmt: '', commentStatus: '', postName: '', status: '', postParent: '', menuOrder: '', postType: '', postPassword: '', isSticky: '',
   attachmentUrl: '', terms: [], meta: [], comments: [],
 });
 
@@ -198,7 +200,7 @@ export async function* readWxr(chunks: AsyncIterable<Buffer | Uint8Array>, fileN
           'content:encoded': 'content', 'excerpt:encoded': 'excerpt', 'wp:post_id': 'postId', 'wp:post_date': 'postDate',
           'wp:post_date_gmt': 'postDateGmt', 'wp:comment_status': 'commentStatus', 'wp:post_name': 'postName', 'wp:status': 'status',
           'wp:post_parent': 'postParent', 'wp:post_type': 'postType', 'wp:post_password': 'postPassword', 'wp:is_sticky': 'isSticky',
-          'wp:attachment_url': 'attachmentUrl',
+          'wp:attachment_url': 'attachmentUrl', 'wp:menu_order': 'menuOrder',
         };
         const field = fields[name];
         if (field) (item as unknown as Record<string, string>)[field] = field === 'content' || field === 'excerpt' || field === 'title' ? value : value.trim();

@@ -49,3 +49,17 @@ describe('restoring paragraphs', () => {
     expect(md('Code:\n\n<pre>a\n\nb\n  c</pre>')).toBe('Code:\n\n```\na\n\nb\n  c\n```');
   });
 });
+
+describe('galleries', () => {
+  test('[gallery] without ids lists the post\'s attached images; with ids, the named ones', () => {
+    const children: Record<string, Array<{ id: string; url: string }>> = { '7': [{ id: '1', url: '/a.png' }, { id: '2', url: '/b.jpg' }] };
+    const options = { postId: '7', childImages: (p: string) => children[p] ?? [], attachmentUrl: (id: string) => (id === '2' ? '/b.jpg' : undefined) };
+    expect(convertPostContent('[gallery]', options).markdown).toBe('![](/a.png)\n\n![](/b.jpg)');
+    expect(convertPostContent('[gallery order="DESC" exclude="2"]', options).markdown).toBe('![](/a.png)');
+    const named = convertPostContent('[gallery ids="2,3"]', options);
+    expect(named.markdown).toBe('![](/b.jpg)');
+    expect(named.notes.unresolvedGalleryIds).toEqual(['3']);
+    const none = convertPostContent('[gallery]', { ...options, postId: '8' });
+    expect(none.notes).toMatchObject({ unknownShortcodes: [], emptyGalleries: ['8'] });
+  });
+});

@@ -235,3 +235,29 @@ describe('an item the importer cannot take', () => {
     expect(await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute()).toEqual([]);
   });
 });
+
+describe('galleries', () => {
+  const attachment = (id: number, parent: number, order: number, file: string) =>
+    `<item><title>${file}</title><wp:post_id>${id}</wp:post_id><wp:post_parent>${parent}</wp:post_parent><wp:menu_order>${order}</wp:menu_order>` +
+    `<wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status><wp:attachment_url>http://small.example.org/wp-content/uploads/${file}</wp:attachment_url></item>`;
+
+  it('[gallery] without ids shows the images attached to the post, in menu order, even when they come after it', async () => {
+    const other = await makeProject(t, 'gallery');
+    // The posts are in the first file; their attachments in the second, after them.
+    const posts = wxr([post(10, 'Classic', 'Before\n\n[gallery columns="3"]\n\nAfter'), post(11, 'Excluded', '[gallery id="10" exclude="22"]'), post(12, 'Named', '[gallery ids="24,99"]'), post(13, 'Bare', '[gallery]')].join('\n'));
+    const media = wxr([attachment(21, 10, 2, 'second.jpg'), attachment(22, 10, 1, 'first.png'), attachment(23, 10, 0, 'notes.pdf'), attachment(24, 14, 0, 'elsewhere.jpg')].join('\n'));
+    const run = await importTexts(t, other, [{ name: 'posts.xml', xml: posts }, { name: 'media.xml', xml: media }]);
+    expect(run.status).toBe('done');
+    const body = async (slug: string) => (await t.db.selectFrom('posts').select('body_md').where('project_id', '=', other).where('slug', '=', slug).executeTakeFirstOrThrow()).body_md;
+    const up = 'http://small.example.org/wp-content/uploads/';
+    expect(await body('post-10')).toBe(`Before\n\n![](${up}first.png)\n\n![](${up}second.jpg)\n\nAfter`);
+    expect(await body('post-11')).toBe(`![](${up}second.jpg)`); // another post's gallery, less what is excluded
+    expect(await body('post-12')).toBe(`![](${up}elsewhere.jpg)`); // named ids resolve from later attachments too
+    expect(await body('post-13')).toBe('');
+    const reasons = run.report.notes.map((n) => `${n.wpId}: ${n.reason}`);
+    expect(reasons.filter((r) => r.includes('not understood'))).toEqual([]);
+    expect(reasons).toContain('12: Gallery images not found in the export (attachment ids 99).');
+    expect(reasons.some((r) => r.startsWith('13: A gallery of the images attached to the post, but the export holds no image'))).toBe(true);
+    expect(reasons.filter((r) => /^1[01]: /.test(r))).toEqual([]);
+  });
+});
