@@ -54,6 +54,16 @@ turndown.addRule('bare-pre', {
     return `\n\n${fence}\n${code.replace(/\n$/, '')}\n${fence}\n\n`;
   },
 });
+// The block editor's image, gallery, table, audio and video captions (<figcaption>) read like
+// [caption]'s: their own paragraph in italics under what they caption, not loose body text.
+turndown.addRule('figcaption', {
+  filter: 'figcaption',
+  replacement: (content) => {
+    const text = content.trim();
+    if (!text) return '';
+    return /[*\n]/.test(text) ? `\n\n${text}\n\n` : `\n\n*${text}*\n\n`;
+  },
+});
 turndown.keep(['iframe', 'video', 'audio', 'sup', 'sub', 'details', 'summary', 'abbr', 'kbd', 'mark'] as never);
 turndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet'] as never);
 

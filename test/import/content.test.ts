@@ -63,3 +63,12 @@ describe('galleries', () => {
     expect(none.notes).toMatchObject({ unknownShortcodes: [], emptyGalleries: ['8'] });
   });
 });
+
+describe('block editor figures', () => {
+  test('a <figcaption> is the caption under its image, in italics like [caption]', () => {
+    expect(md('<!-- wp:image -->\n<figure class="wp-block-image"><img src="https://old.example.org/a.jpg" alt="A mill"/><figcaption class="wp-element-caption">The mill at <a href="https://example.org/">dawn</a></figcaption></figure>\n<!-- /wp:image -->')).toBe(
+      '![A mill](https://old.example.org/a.jpg)\n\n*The mill at [dawn](https://example.org/)*',
+    );
+    expect(md('<figure class="wp-block-image"><img src="/a.jpg" alt=""/><figcaption> </figcaption></figure>')).toBe('![](/a.jpg)');
+  });
+});
