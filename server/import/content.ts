@@ -3,7 +3,8 @@
 // own small rule set, written from the behaviour: blank line = new paragraph, single newline = line
 // break, block elements stand alone, <pre> untouched), expands the shortcodes we understand, removes block
 // comments and <!--more-->, and converts the result with turndown (+ GFM tables and strikethrough).
-// What Markdown cannot say (iframes, video, sup/sub, tables turndown cannot express) is kept as HTML:
+// Video, audio and iframes become links to what they played (the sanitizer would drop them). What Markdown
+// cannot say (sup/sub, tables turndown cannot express) is kept as HTML:
 // the Markdown then goes through the one pipeline (server/markdown), whose sanitizer decides what of it
 // survives. Nothing here is trusted output: it is source text.
 import TurndownService from 'turndown';
@@ -64,7 +65,20 @@ turndown.addRule('figcaption', {
     return /[*\n]/.test(text) ? `\n\n${text}\n\n` : `\n\n*${text}*\n\n`;
   },
 });
-turndown.keep(['iframe', 'video', 'audio', 'sup', 'sub', 'details', 'summary', 'abbr', 'kbd', 'mark'] as never);
+// The one pipeline's sanitizer shows no <video>, <audio> or <iframe>: kept as HTML they would vanish from
+// the page, so each becomes a link to what it played or embedded (as [video] and [embed] do).
+turndown.addRule('media-link', {
+  filter: ['video', 'audio', 'iframe'],
+  replacement: (_content, node) => {
+    const el = node as HTMLElement;
+    const src = (el.getAttribute('src') || el.querySelector('source[src]')?.getAttribute('src') || '').trim();
+    if (!/^(?:https?:)?\/\/[^\s<>"]+$/i.test(src)) return '';
+    const href = src.replace(/[()]/g, (c) => encodeURIComponent(c));
+    const title = (el.getAttribute('title') ?? '').replace(/\s+/g, ' ').trim();
+    return `\n\n[${turndown.escape(title || src)}](${href})\n\n`;
+  },
+});
+turndown.keep(['sup', 'sub', 'details', 'summary', 'abbr', 'kbd', 'mark'] as never);
 turndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet'] as never);
 
 /** Comment text: plain HTML, no shortcodes; the comment pipeline (Markdown without raw HTML) follows. */

@@ -65,6 +65,13 @@ describe('galleries', () => {
 });
 
 describe('block editor figures', () => {
+  test('video, audio and iframes (which the sanitizer would drop) become links to what they played', () => {
+    expect(md('<figure class="wp-block-video"><video controls src="https://old.example.org/clip.mov"></video></figure>')).toBe('[https://old.example.org/clip.mov](https://old.example.org/clip.mov)');
+    expect(md('<audio controls><source src="https://old.example.org/song.mp3" type="audio/mpeg"></audio>')).toBe('[https://old.example.org/song.mp3](https://old.example.org/song.mp3)');
+    expect(md('Watch:\n<iframe title="A talk" width="720" src="https://www.youtube.com/embed/abc?feature=oembed"></iframe>')).toBe('Watch:\n\n[A talk](https://www.youtube.com/embed/abc?feature=oembed)');
+    expect(md('<iframe src="javascript:alert(1)"></iframe><video src="ttps://broken"></video>')).toBe('');
+  });
+
   test('a <figcaption> is the caption under its image, in italics like [caption]', () => {
     expect(md('<!-- wp:image -->\n<figure class="wp-block-image"><img src="https://old.example.org/a.jpg" alt="A mill"/><figcaption class="wp-element-caption">The mill at <a href="https://example.org/">dawn</a></figcaption></figure>\n<!-- /wp:image -->')).toBe(
       '![A mill](https://old.example.org/a.jpg)\n\n*The mill at [dawn](https://example.org/)*',
