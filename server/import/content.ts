@@ -46,15 +46,51 @@ function preText(node: Node): string {
   return text;
 }
 
-// <pre> without <code> (WordPress's usual code block) is a fenced block too, not loose lines.
+const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A <pre>'s content as HTML keeping only its links and emphasis (<br> as newlines, the rest as text). */
+function preHtml(node: Node): string {
+  let html = '';
+  for (const child of Array.from(node.childNodes)) {
+    if (child.nodeType === 3) html += escapeText(child.nodeValue ?? '');
+    else if (child.nodeName === 'BR') html += '\n';
+    else if (child.nodeType !== 1) continue;
+    else if (child.nodeName === 'A') {
+      const href = ((child as HTMLElement).getAttribute('href') ?? '').trim();
+      html += href ? `<a href="${escapeAttr(href)}">${preHtml(child)}</a>` : preHtml(child);
+    } else if (/^(STRONG|B|EM|I)$/.test(child.nodeName)) {
+      const tag = child.nodeName.toLowerCase();
+      html += `<${tag}>${preHtml(child)}</${tag}>`;
+    } else html += preHtml(child);
+  }
+  return html;
+}
+
+// <pre> without <code> (WordPress's usual code block) is a fenced block too, not loose lines. One that
+// holds a link (the block editor's preformatted block allows them) stays a <pre>, with its links and
+// emphasis: a fence would lose them.
 turndown.addRule('bare-pre', {
   filter: (node) => node.nodeName === 'PRE' && node.firstChild?.nodeName !== 'CODE',
   replacement: (_content, node) => {
+    if ((node as HTMLElement).querySelector('a[href]')) return `\n\n<pre>${preHtml(node).replace(/\n$/, '')}</pre>\n\n`;
     const code = preText(node);
     const fence = code.includes('```') ? '~~~~' : '```';
     return `\n\n${fence}\n${code.replace(/\n$/, '')}\n${fence}\n\n`;
   },
 });
+
+// The block editor's verse block is a poem in a <pre>: its lines, with their emphasis and links, not code.
+// (Added after bare-pre: turndown tries the rules added last first.)
+turndown.addRule('verse', {
+  filter: (node) => node.nodeName === 'PRE' && /\bwp-block-verse\b/.test((node as HTMLElement).getAttribute('class') ?? ''),
+  replacement: (content) =>
+    `\n\n${content
+      .replace(/^\n+|\s+$/g, '')
+      .split(/\n[ \t]*\n/)
+      .map((stanza) => stanza.split('\n').map((line) => line.replace(/\s+$/, '').replace(/^[ \t]+/, (lead) => '\u00a0'.repeat(lead.replace(/\t/g, '    ').length))).join('  \n'))
+      .join('\n\n')}\n\n`,
+});
+
 // The block editor's image, gallery, table, audio and video captions (<figcaption>) read like
 // [caption]'s: their own paragraph in italics under what they caption, not loose body text.
 turndown.addRule('figcaption', {

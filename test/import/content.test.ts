@@ -45,6 +45,18 @@ describe('restoring paragraphs', () => {
     );
   });
 
+  test('a verse block is a poem: its lines and emphasis, not a code block', () => {
+    expect(md('<pre class="wp-block-verse">Code is <em>poetry</em>\n  indented line\n\nSecond <a href="https://example.org/">stanza</a></pre>')).toBe(
+      'Code is *poetry*  \n\u00a0\u00a0indented line\n\nSecond [stanza](https://example.org/)',
+    );
+  });
+
+  test('a preformatted block holding a link stays a <pre> with the link', () => {
+    expect(md('<pre class="wp-block-preformatted"><a href="https://example.org/?a=1&amp;b=2">Linked</a> &lt;text&gt;<br><strong>bold</strong><span>plain</span></pre>')).toBe(
+      '<pre><a href="https://example.org/?a=1&amp;b=2">Linked</a> &lt;text&gt;\n<strong>bold</strong>plain</pre>',
+    );
+  });
+
   test('<pre> keeps its newlines exactly', () => {
     expect(md('Code:\n\n<pre>a\n\nb\n  c</pre>')).toBe('Code:\n\n```\na\n\nb\n  c\n```');
   });
