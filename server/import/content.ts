@@ -31,6 +31,30 @@ export interface ConvertOptions {
   postId?: string;
   /** The image attachments whose wp:post_parent is this post, in gallery order (menu_order, then id). */
   childImages?: (parentId: string) => Array<{ id: string; url: string }>;
+  /** The block editor's footnotes (WordPress keeps their text in the post's "footnotes" meta, not in the body). */
+  footnotes?: Array<{ id: string; content: string }>;
+}
+
+/**
+ * The block editor's footnotes: each reference (<sup data-fn="id" class="fn"><a href="#id">1</a></sup>)
+ * becomes its number as <sup>, and the footnotes block (<!-- wp:footnotes /-->, drawn by WordPress from
+ * the post's meta) becomes a numbered list of their text there — or at the end when the block is absent.
+ */
+function expandFootnotes(html: string, footnotes: Array<{ id: string; content: string }> | undefined): string {
+  const number = new Map((footnotes ?? []).map((f, i) => [f.id, i + 1]));
+  let text = html.replace(/<sup\b[^>]*\bdata-fn=["']([^"']*)["'][^>]*>([\s\S]*?)<\/sup>/gi, (_m, id: string, inner: string) => {
+    const n = number.get(id) ?? inner.replace(/<[^>]*>/g, '').trim();
+    return n === '' ? '' : `<sup>${n}</sup>`;
+  });
+  if (!footnotes?.length) return text.replace(/<!--\s*wp:footnotes\b[\s\S]*?-->/g, '');
+  const list = `\n\n<ol>${footnotes.map((f) => `<li>${f.content}</li>`).join('')}</ol>\n\n`;
+  let placed = false;
+  text = text.replace(/<!--\s*wp:footnotes\b[\s\S]*?-->(?:[\s\S]*?<!--\s*\/wp:footnotes\s*-->)?/g, () => {
+    if (placed) return '';
+    placed = true;
+    return list;
+  });
+  return placed ? text : `${text}${list}`;
 }
 
 const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '*', hr: '---' });
@@ -258,7 +282,7 @@ function plainText(html: string): string {
 /** A post or page body: WordPress HTML → Markdown source, with notes for the report. */
 export function convertPostContent(html: string, options: ConvertOptions = {}): { markdown: string; notes: ConvertNotes } {
   const notes: ConvertNotes = { unknownShortcodes: [], unresolvedGalleryIds: [] };
-  let text = html.replace(/<!--\s*\/?wp:[\s\S]*?-->/g, '');
+  let text = expandFootnotes(html, options.footnotes).replace(/<!--\s*\/?wp:[\s\S]*?-->/g, '');
   text = text.replace(/<!--more(?:\s[^>]*)?-->/i, '\u0002');
   text = text.replace(/<!--nextpage-->/gi, '\n\n<hr>\n\n').replace(/<!--[\s\S]*?-->/g, '');
   text = expandShortcodes(text, notes, options);

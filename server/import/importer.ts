@@ -86,6 +86,23 @@ export function attachmentInfoOf(item: WxrItem): AttachmentInfo | undefined {
   return { url: item.attachmentUrl, parent: item.postParent.trim(), order: Number.isFinite(order) ? order : 0 };
 }
 
+/** The block editor's footnotes, kept in the "footnotes" meta as JSON ([{id, content}]); undefined if none. */
+export function footnotesOf(item: WxrItem): Array<{ id: string; content: string }> | undefined {
+  const raw = item.meta.find((m) => m.key === 'footnotes')?.value;
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!Array.isArray(parsed)) return undefined;
+    const notes = parsed.flatMap((f: unknown) => {
+      const note = f as { id?: unknown; content?: unknown } | null;
+      return note && typeof note.id === 'string' && typeof note.content === 'string' ? [{ id: note.id, content: note.content }] : [];
+    });
+    return notes.length ? notes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Galleries show images only (WordPress asks for post_mime_type image; WXR carries no MIME type). */
 const IMAGE_URL = /\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|svg)(?:[?#]|$)/i;
 
@@ -415,8 +432,9 @@ export class WxrImporter {
       const url = id ? await this.attachmentUrl(tx, id) : undefined;
       if (url) urls.set(id, url);
     }
+    const footnotes = footnotesOf(item);
     const { markdown, notes } = timed('postConvert', () =>
-      convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent) }),
+      convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent), footnotes }),
     );
     let body = markdown;
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
@@ -460,7 +478,8 @@ export class WxrImporter {
     const { projectId, now } = this.setup;
     const site = this.site as WxrSite;
     const mapped = await this.mapping(tx, 'post', item.postId);
-    const print = fingerprint([item.title, item.content, item.excerpt, item.status, item.postName, item.postDateGmt, item.postDate, item.terms, item.isSticky, item.creator, item.postPassword, item.commentStatus]);
+    const footnotes = footnotesOf(item); // in the print only when present: other items' prints stay as they were
+    const print = fingerprint([item.title, item.content, item.excerpt, item.status, item.postName, item.postDateGmt, item.postDate, item.terms, item.isSticky, item.creator, item.postPassword, item.commentStatus, ...(footnotes ? [footnotes] : [])]);
     let existing = mapped?.local_id
       ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
       : undefined;
@@ -581,7 +600,8 @@ export class WxrImporter {
       return;
     }
     const mapped = await this.mapping(tx, 'page', item.postId);
-    const print = fingerprint([item.title, item.content, item.postName]);
+    const footnotes = footnotesOf(item);
+    const print = fingerprint([item.title, item.content, item.postName, ...(footnotes ? [footnotes] : [])]);
     const existing = mapped?.local_id ? await tx.selectFrom('pages').selectAll().where('id', '=', mapped.local_id).executeTakeFirst() : undefined;
     if (existing && mapped?.fingerprint === print) {
       this.report.counts.pages.unchanged++;

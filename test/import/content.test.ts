@@ -91,3 +91,13 @@ describe('block editor figures', () => {
     expect(md('<figure class="wp-block-image"><img src="/a.jpg" alt=""/><figcaption> </figcaption></figure>')).toBe('![](/a.jpg)');
   });
 });
+
+describe('footnotes', () => {
+  test('the block editor\'s footnotes (text kept in post meta) become numbered references and a list', () => {
+    const html = '<!-- wp:paragraph -->\n<p>A claim<sup data-fn="f-1" class="fn"><a href="#f-1" id="f-1-link">1</a></sup> and another<sup data-fn="f-2" class="fn"><a href="#f-2" id="f-2-link">2</a></sup>.</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:footnotes /-->\n\n<!-- wp:paragraph -->\n<p>After.</p>\n<!-- /wp:paragraph -->';
+    const footnotes = [{ id: 'f-1', content: 'The <em>source</em>' }, { id: 'f-2', content: 'See <a href="https://example.org/">here</a>' }];
+    expect(convertPostContent(html, { footnotes }).markdown).toBe('A claim<sup>1</sup> and another<sup>2</sup>.\n\n1.  The *source*\n2.  See [here](https://example.org/)\n\nAfter.');
+    // Without the block, the notes still come across, at the end.
+    expect(convertPostContent('<p>Claim<sup data-fn="f-1" class="fn"><a href="#f-1">1</a></sup></p>', { footnotes: footnotes.slice(0, 1) }).markdown).toBe('Claim<sup>1</sup>\n\n1.  The *source*');
+  });
+});

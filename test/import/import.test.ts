@@ -261,3 +261,19 @@ describe('galleries', () => {
     expect(reasons.filter((r) => /^1[01]: /.test(r))).toEqual([]);
   });
 });
+
+describe('footnotes', () => {
+  it('the text of block-editor footnotes comes from the post meta, and a changed note updates the post', async () => {
+    const other = await makeProject(t, 'notes');
+    const content = '<!-- wp:paragraph -->\n<p>Claim<sup data-fn="n1" class="fn"><a href="#n1" id="n1-link">1</a></sup></p>\n<!-- /wp:paragraph -->\n\n<!-- wp:footnotes /-->';
+    const meta = (note: string) => `<wp:postmeta><wp:meta_key><![CDATA[footnotes]]></wp:meta_key><wp:meta_value><![CDATA[[{"id":"n1","content":"${note}"}]]]></wp:meta_value></wp:postmeta>`;
+    const first = await importTexts(t, other, [{ name: 'a.xml', xml: wxr(post(30, 'Noted', content, meta('The first source'))) }]);
+    expect(first.status).toBe('done');
+    const body = async () => (await t.db.selectFrom('posts').select(['body_md', 'body_html']).where('project_id', '=', other).where('slug', '=', 'post-30').executeTakeFirstOrThrow());
+    expect((await body()).body_md).toBe('Claim<sup>1</sup>\n\n1.  The first source');
+    expect((await body()).body_html).toContain('<li>The first source</li>');
+    const second = await importTexts(t, other, [{ name: 'a.xml', xml: wxr(post(30, 'Noted', content, meta('A better source'))) }]);
+    expect(second.report.counts.posts).toMatchObject({ updated: 1, created: 0 });
+    expect((await body()).body_md).toBe('Claim<sup>1</sup>\n\n1.  A better source');
+  });
+});
