@@ -43,7 +43,7 @@ export const jobDefinitions: JobDefinitions = {
   },
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
-    { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
+    { task: EMAIL_DIGEST_TICK, match: '*/10 * * * *' },
     { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
     { task: EMAIL_PRUNE_UNCONFIRMED, match: '41 4 * * *' },
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },

@@ -341,6 +341,23 @@ export interface EmailDigestTable {
   created_at: Generated<Date>;
 }
 
+export interface EmailDigestRunTable {
+  id: Id;
+  frequency: 'daily' | 'weekly';
+  period_start: Timestamp;
+  period_end: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface EmailAccountRefusalTable {
+  id: Id;
+  person_id: number;
+  to_address: string;
+  what: 'password-link' | 'invitation' | 'team-note';
+  reason: string;
+  refused_at: Timestamp;
+}
+
 export interface EmailOutboxTable {
   id: Id;
   to_address: string;
@@ -481,6 +498,8 @@ export interface Database {
   email_subscriptions: EmailSubscriptionTable;
   email_deliveries: EmailDeliveryTable;
   email_digests: EmailDigestTable;
+  email_digest_runs: EmailDigestRunTable;
+  email_account_refusals: EmailAccountRefusalTable;
   email_outbox: EmailOutboxTable;
   email_throttle: EmailThrottleTable;
   webmentions: WebmentionTable;
