@@ -6,7 +6,8 @@ import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../ac
 import { createPersonWithLink, validateNewPerson } from '../accounts/people.js';
 import { findPersonById } from '../accounts/queries.js';
 import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';
-import { queueAccountEmail } from '../email/account-emails.js';
+import { accountRefusalText, queueAccountEmail } from '../email/account-emails.js';
+import { listAccountRefusals } from '../email/queries.js';
 import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
 import { listPeople } from './queries.js';
@@ -24,7 +25,9 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
       disabled: p.disabled_at !== null,
       hasPassword: p.password_hash !== null,
     }));
-    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, canEmail: Boolean(app.config.smtpUrl) });
+    // Account emails the mail server refused (or that never got through), in plain words.
+    const refusals = (await listAccountRefusals(app.db)).map((r) => accountRefusalText(r));
+    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, refusals, canEmail: Boolean(app.config.smtpUrl) });
   }
 
   async function loadPerson(id: string) {
