@@ -5,6 +5,7 @@ import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
+import { MATCH_TERM_TASK, matchTermTask } from './listening/matches.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
@@ -34,6 +35,7 @@ export const jobDefinitions: JobDefinitions = {
     [POLL_TASK]: pollTask,
     [HEAL_TASK]: healTask,
     [PRUNE_TASK]: pruneTask,
+    [MATCH_TERM_TASK]: matchTermTask,
     [IMPORT_WXR]: importWxrTask,
   },
   cron: [
