@@ -21,7 +21,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { growCorpus, MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
 import type { Job, Result } from './drive.js';
-import { benchListening, LISTENING_APP_ENV } from './listening.js';
 // @ts-expect-error a plain .mjs module without type declarations
 import { SERVER_NODE_ARGS } from '../scripts/server-command.mjs';
 
@@ -550,6 +549,7 @@ async function findPostmaster(client: pg.Client) {
 
 async function mainListening() {
   const started = Date.now();
+  const { benchListening, LISTENING_APP_ENV } = await import('./listening.js');
   const sources = option('sources', quick ? 40 : 1_000);
   const items = option('items', quick ? 20_000 : 1_000_000);
   const searches = option('searches', quick ? 5 : 40);
@@ -566,7 +566,7 @@ async function mainListening() {
   } finally {
     await client.end();
   }
-  await benchListening({ dbUrl, appPid, sources, items, searches, say, cpuSeconds, databaseCpuSeconds, sampleRss, children });
+  await benchListening({ dbUrl, appPid, sources, items, searches, say, cpuSeconds, databaseCpuSeconds, sampleRss, children, sharedDatabaseServer: Boolean(process.env.DATABASE_URL) });
   say(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 }
 
