@@ -8,6 +8,8 @@
 // - A new or edited term is matched against the items already stored by a job (listen:match-term) in
 //   bounded batches; until it has finished, listen_terms.matches_ready is false and the inbox asks the
 //   full-text index directly, as before. Any change of a term's query sets matches_ready back to false.
+// - An item read, dismissed or restored: its rows' copies of that state follow (a trigger), so the
+//   unread, all and dismissed views each walk an index in order.
 // - A removed term or a pruned item takes its rows with it (ON DELETE CASCADE).
 import { sql, type Kysely } from 'kysely';
 
@@ -26,16 +28,21 @@ export async function up(db: Kysely<any>): Promise<void> {
       -- The item's inbox order: fetched_at DESC, coalesce(published_at, fetched_at) DESC, id DESC.
       fetched_at timestamptz NOT NULL,
       sort_at timestamptz NOT NULL,
+      -- The item's state, copied (kept by a trigger), so each of the inbox's views walks its own index:
+      -- unread = read_at IS NULL AND dismissed_at IS NULL; dismissed = dismissed_at IS NOT NULL.
+      unread boolean NOT NULL,
+      dismissed boolean NOT NULL,
       PRIMARY KEY (term_id, item_id)
     );
-    CREATE INDEX listen_term_matches_page_idx ON listen_term_matches (term_id, fetched_at DESC, sort_at DESC, item_id DESC);
+    CREATE INDEX listen_term_matches_page_idx ON listen_term_matches (term_id, dismissed, fetched_at DESC, sort_at DESC, item_id DESC);
+    CREATE INDEX listen_term_matches_unread_idx ON listen_term_matches (term_id, fetched_at DESC, sort_at DESC, item_id DESC) WHERE unread;
     CREATE INDEX listen_term_matches_item_idx ON listen_term_matches (item_id);
 
     -- New items: matched against their project's terms (the same expression as the site search's syntax).
     CREATE FUNCTION listen_items_match_new() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at)
-      SELECT t.id, n.id, n.fetched_at, coalesce(n.published_at, n.fetched_at)
+      INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at, unread, dismissed)
+      SELECT t.id, n.id, n.fetched_at, coalesce(n.published_at, n.fetched_at), n.read_at IS NULL AND n.dismissed_at IS NULL, n.dismissed_at IS NOT NULL
       FROM new_items n
       JOIN listen_terms t ON t.project_id = n.project_id
       CROSS JOIN LATERAL (SELECT websearch_to_tsquery('english', t.query) AS q) tq
@@ -50,8 +57,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE FUNCTION listen_items_match_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       DELETE FROM listen_term_matches WHERE item_id = NEW.id;
-      INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at)
-      SELECT t.id, NEW.id, NEW.fetched_at, coalesce(NEW.published_at, NEW.fetched_at)
+      INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at, unread, dismissed)
+      SELECT t.id, NEW.id, NEW.fetched_at, coalesce(NEW.published_at, NEW.fetched_at), NEW.read_at IS NULL AND NEW.dismissed_at IS NULL, NEW.dismissed_at IS NOT NULL
       FROM listen_terms t
       CROSS JOIN LATERAL (SELECT websearch_to_tsquery('english', t.query) AS q) tq
       WHERE t.project_id = NEW.project_id AND numnode(tq.q) > 0 AND NEW.search_vector @@ tq.q
@@ -63,6 +70,17 @@ export async function up(db: Kysely<any>): Promise<void> {
         OR OLD.fetched_at IS DISTINCT FROM NEW.fetched_at OR OLD.published_at IS DISTINCT FROM NEW.published_at
         OR OLD.project_id IS DISTINCT FROM NEW.project_id)
       EXECUTE FUNCTION listen_items_match_changed();
+
+    -- Read, unread, dismissed, restored: the copies follow.
+    CREATE FUNCTION listen_items_state_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE listen_term_matches SET unread = NEW.read_at IS NULL AND NEW.dismissed_at IS NULL, dismissed = NEW.dismissed_at IS NOT NULL
+      WHERE item_id = NEW.id;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER listen_items_state_changed AFTER UPDATE ON listen_items FOR EACH ROW
+      WHEN ((OLD.read_at IS NULL) IS DISTINCT FROM (NEW.read_at IS NULL) OR (OLD.dismissed_at IS NULL) IS DISTINCT FROM (NEW.dismissed_at IS NULL))
+      EXECUTE FUNCTION listen_items_state_changed();
 
     -- A term whose query changes is not ready until its matches are rebuilt (the inbox asks the text index meanwhile).
     CREATE FUNCTION listen_terms_query_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -81,9 +99,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`
     DROP TRIGGER IF EXISTS listen_terms_query_changed ON listen_terms;
+    DROP TRIGGER IF EXISTS listen_items_state_changed ON listen_items;
     DROP TRIGGER IF EXISTS listen_items_match_changed ON listen_items;
     DROP TRIGGER IF EXISTS listen_items_match_new ON listen_items;
-    DROP FUNCTION IF EXISTS listen_terms_query_changed(), listen_items_match_changed(), listen_items_match_new();
+    DROP FUNCTION IF EXISTS listen_terms_query_changed(), listen_items_state_changed(), listen_items_match_changed(), listen_items_match_new();
     DROP TABLE IF EXISTS listen_term_matches;
     ALTER TABLE listen_terms DROP COLUMN IF EXISTS matches_ready, DROP COLUMN IF EXISTS match_cursor, DROP COLUMN IF EXISTS match_top;
   `.execute(db);

@@ -396,6 +396,8 @@ export interface ListenTermMatchTable {
   item_id: number;
   fetched_at: Timestamp;
   sort_at: Timestamp;
+  unread: boolean;
+  dismissed: boolean;
 }
 
 /** An item fetched from a watched feed: other people's text, sanitized, for the team only. */

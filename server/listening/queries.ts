@@ -3,7 +3,7 @@
 // dismissed and its source shows every item, or it matches one of the project's key terms
 // (websearch_to_tsquery, the site search's syntax, over the item's generated tsvector).
 import { createHash } from 'node:crypto';
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { BITMAP_MAX_MATCHES, MARK_START, MARK_STOP } from '../search/queries.js';
 
@@ -273,13 +273,13 @@ async function reconcileTermRange(tx: Tx, termId: number, projectId: number, fro
     WHERE t.id = ${termId} AND m.term_id = t.id AND m.item_id >= ${from} ${to === null ? sql`` : sql`AND m.item_id < ${to}`} AND i.id = m.item_id
       AND NOT (i.project_id = t.project_id AND numnode(tq.q) > 0 AND i.search_vector @@ tq.q)`.execute(tx);
   await sql`
-    INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at)
-    SELECT t.id, i.id, i.fetched_at, coalesce(i.published_at, i.fetched_at)
+    INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at, unread, dismissed)
+    SELECT t.id, i.id, i.fetched_at, coalesce(i.published_at, i.fetched_at), i.read_at IS NULL AND i.dismissed_at IS NULL, i.dismissed_at IS NOT NULL
     FROM listen_terms t
     CROSS JOIN LATERAL (SELECT websearch_to_tsquery('english', t.query) AS q) tq
     JOIN listen_items i ON i.project_id = ${projectId} AND i.id >= ${from} ${below}
     WHERE t.id = ${termId} AND numnode(tq.q) > 0 AND i.search_vector @@ tq.q
-    ON CONFLICT (term_id, item_id) DO UPDATE SET fetched_at = excluded.fetched_at, sort_at = excluded.sort_at`.execute(tx);
+    ON CONFLICT (term_id, item_id) DO UPDATE SET fetched_at = excluded.fetched_at, sort_at = excluded.sort_at, unread = excluded.unread, dismissed = excluded.dismissed`.execute(tx);
 }
 
 /** Terms whose matches are not complete and have no waiting or running job (lost, or a restored backup). */
@@ -376,47 +376,58 @@ function whereShow(show: InboxShow): Expression<SqlBool> {
 
 /** One page of a project's inbox, newest first, with the matched words marked. */
 export async function listInbox(db: Db, projectId: number, filter: InboxFilter, page: { limit: number; offset: number }): Promise<InboxItem[]> {
+  const sourceFilter = filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``;
+  if (filter.termId !== undefined) {
+    // Filtered by a term whose matches are complete: walk the term's matches in inbox order (one index)
+    // and stop after the page; one round trip. An empty answer may also mean "no such term" or "not
+    // ready yet", which the next query tells apart.
+    const fromMatches = await inboxPage(
+      db,
+      filter.termId,
+      sql`
+        SELECT m.item_id AS id, row_number() OVER (ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC) AS position FROM (
+          SELECT m.item_id, m.fetched_at, m.sort_at FROM listen_term_matches m
+          JOIN listen_terms t ON t.id = m.term_id AND t.project_id = ${projectId} AND t.matches_ready
+          WHERE m.term_id = ${filter.termId}
+            AND ${filter.show === 'unread' ? sql`m.unread` : filter.show === 'dismissed' ? sql`m.dismissed` : sql`NOT m.dismissed`}
+            ${filter.sourceId !== undefined ? sql`AND (SELECT i.source_id FROM listen_items i WHERE i.id = m.item_id) = ${filter.sourceId}` : sql``}
+          ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC
+          LIMIT ${page.limit} OFFSET ${page.offset}
+        ) m`,
+    );
+    if (fromMatches.length > 0) return fromMatches;
+    const term = await db.selectFrom('listen_terms').select(['query', 'matches_ready']).where('id', '=', filter.termId).where('project_id', '=', projectId).executeTakeFirst();
+    if (!term || term.matches_ready) return [];
+    // While a new or edited term's matches are still being found, ask the text index directly, as the
+    // site search does (search/queries.ts): with few matches, find them through the text index and sort
+    // them; with many, walk the newest items and test each (the planner, left alone, walks for rare
+    // terms too, testing every item of the project).
+    const viaTextIndex = (await estimateTermMatches(db, projectId, term.query)) <= BITMAP_MAX_MATCHES;
+    return inboxPage(db, filter.termId, newestItems(projectId, filter, page, sourceFilter, term.query, viaTextIndex));
+  }
+  return inboxPage(db, null, newestItems(projectId, filter, page, sourceFilter, undefined, false));
+}
+
+/** The page's item ids in order (id, position), walking the project's items newest first. */
+function newestItems(projectId: number, filter: InboxFilter, page: { limit: number; offset: number }, sourceFilter: RawBuilder<unknown>, termQuery: string | undefined, viaTextIndex: boolean) {
+  return sql`
+    SELECT i.id, row_number() OVER (ORDER BY i.f DESC, i.p DESC, i.id DESC) AS position FROM (
+      SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i
+      JOIN listen_sources s ON s.id = i.source_id
+      WHERE i.project_id = ${projectId}
+        AND ${whereShow(filter.show)}
+        AND ${inInbox(termQuery)}
+        ${sourceFilter}
+      ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
+      LIMIT ${page.limit} OFFSET ${page.offset}
+    ) i`;
+}
+
+/** The page's items (ids and order from pageIds), with their terms and highlights computed for them alone. */
+async function inboxPage(db: Db, termFilter: number | null, pageIds: RawBuilder<unknown>): Promise<InboxItem[]> {
   const options = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
   const titleOptions = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", HighlightAll=true`;
   const markers = `${MARK_START}${MARK_STOP}`;
-  const termFilter = filter.termId ?? null;
-  let termQuery: string | undefined;
-  let termReady = false;
-  if (filter.termId !== undefined) {
-    const term = await db.selectFrom('listen_terms').select(['query', 'matches_ready']).where('id', '=', filter.termId).where('project_id', '=', projectId).executeTakeFirst();
-    if (!term) return [];
-    termQuery = term.query;
-    termReady = term.matches_ready;
-  }
-  // Filtered by a term whose matches are complete: walk the term's matches in inbox order (one index)
-  // and stop after the page. While a new or edited term's matches are still being found, ask the text
-  // index directly, as the site search does (search/queries.ts): with few matches, find them through
-  // the text index and sort them; with many, walk the newest items and test each.
-  const viaTextIndex = termQuery !== undefined && !termReady && (await estimateTermMatches(db, projectId, termQuery)) <= BITMAP_MAX_MATCHES;
-  const pageIds =
-    termReady && filter.termId !== undefined
-      ? sql`
-        SELECT m.item_id AS id, row_number() OVER (ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC) AS position FROM (
-          SELECT m.item_id, m.fetched_at, m.sort_at FROM listen_term_matches m
-          JOIN listen_items i ON i.id = m.item_id
-          WHERE m.term_id = ${filter.termId}
-            AND i.project_id = ${projectId}
-            AND ${whereShow(filter.show)}
-            ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
-          ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC
-          LIMIT ${page.limit} OFFSET ${page.offset}
-        ) m`
-      : sql`
-        SELECT i.id, row_number() OVER (ORDER BY i.f DESC, i.p DESC, i.id DESC) AS position FROM (
-          SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i
-          JOIN listen_sources s ON s.id = i.source_id
-          WHERE i.project_id = ${projectId}
-            AND ${whereShow(filter.show)}
-            AND ${inInbox(termQuery)}
-            ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
-          ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
-          LIMIT ${page.limit} OFFSET ${page.offset}
-        ) i`;
   const { rows } = await sql<{
     id: string;
     source_id: string;

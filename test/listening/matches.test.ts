@@ -40,18 +40,19 @@ async function store(n: number, source = sourceId, project = projectId, at = t.c
   return insertNewItems(t.db, project, source, items(n), at);
 }
 
-/** What a direct full-text query finds for a term: item ids with their sort keys, sorted. */
+/** What a direct full-text query finds for a term: item ids with their sort keys and state, sorted. */
 async function direct(termId: number) {
-  const { rows } = await sql<{ id: string; f: Date; p: Date }>`
-    SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i JOIN listen_terms t ON t.project_id = i.project_id
+  const { rows } = await sql<{ id: string; f: Date; p: Date; u: boolean; d: boolean }>`
+    SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p, i.read_at IS NULL AND i.dismissed_at IS NULL AS u, i.dismissed_at IS NOT NULL AS d
+    FROM listen_items i JOIN listen_terms t ON t.project_id = i.project_id
     WHERE t.id = ${termId} AND i.search_vector @@ websearch_to_tsquery('english', t.query) ORDER BY i.id`.execute(t.db);
-  return rows.map((r) => `${r.id}@${r.f.toISOString()}/${r.p.toISOString()}`);
+  return rows.map((r) => `${r.id}@${r.f.toISOString()}/${r.p.toISOString()}/${r.u ? 'unread' : ''}${r.d ? 'dismissed' : ''}`);
 }
 
 async function stored(termId: number) {
-  const { rows } = await sql<{ id: string; f: Date; p: Date }>`
-    SELECT item_id AS id, fetched_at AS f, sort_at AS p FROM listen_term_matches WHERE term_id = ${termId} ORDER BY item_id`.execute(t.db);
-  return rows.map((r) => `${r.id}@${r.f.toISOString()}/${r.p.toISOString()}`);
+  const { rows } = await sql<{ id: string; f: Date; p: Date; u: boolean; d: boolean }>`
+    SELECT item_id AS id, fetched_at AS f, sort_at AS p, unread AS u, dismissed AS d FROM listen_term_matches WHERE term_id = ${termId} ORDER BY item_id`.execute(t.db);
+  return rows.map((r) => `${r.id}@${r.f.toISOString()}/${r.p.toISOString()}/${r.u ? 'unread' : ''}${r.d ? 'dismissed' : ''}`);
 }
 
 async function ready(termId: number) {
@@ -149,7 +150,7 @@ describe('matches decided ahead of reading', () => {
         await sql`ALTER TABLE listen_items ENABLE TRIGGER listen_items_match_new`.execute(t.db);
         // And a wrong row (left by an older query, say) in a range not yet reconciled.
         const miss = await sql<{ id: string }>`SELECT i.id FROM listen_items i WHERE NOT (i.search_vector @@ websearch_to_tsquery('english', 'climate or energy')) ORDER BY i.id LIMIT 1`.execute(t.db);
-        await sql`INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at) VALUES (${id}, ${miss.rows[0]!.id}, now(), now())`.execute(t.db);
+        await sql`INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at, unread, dismissed) VALUES (${id}, ${miss.rows[0]!.id}, now(), now(), true, false)`.execute(t.db);
         expect(await stored(id!)).not.toEqual(await direct(id!));
       }
       if (step === 'done') break;
@@ -200,9 +201,16 @@ describe('matches decided ahead of reading', () => {
     await sql`UPDATE listen_items SET fetched_at = fetched_at - interval '1 day', title = 'museum festival library' WHERE id IN (SELECT id FROM listen_items ORDER BY id LIMIT 10)`.execute(t.db);
     await sql`UPDATE listen_items SET published_at = NULL WHERE id IN (SELECT id FROM listen_items ORDER BY id DESC LIMIT 10)`.execute(t.db);
     await expectAgree(ids);
-    const all = await t.db.selectFrom('listen_items').select('id').execute();
+    // Read, dismissed, restored, unread again: the copied state follows.
+    const all = (await t.db.selectFrom('listen_items').select('id').orderBy('id').execute()).map((r) => Number(r.id));
     const before = await stored(ids[4]!);
-    await markItems(t.db, projectId, all.slice(0, 20).map((r) => Number(r.id)), 'dismiss', t.clock.now());
+    await markItems(t.db, projectId, all.slice(0, 30), 'read', t.clock.now());
+    await markItems(t.db, projectId, all.slice(20, 40), 'dismiss', t.clock.now());
+    await expectAgree(ids);
+    expect(await stored(ids[4]!)).not.toEqual(before);
+    await markItems(t.db, projectId, all.slice(20, 40), 'restore', t.clock.now());
+    await markItems(t.db, projectId, all.slice(0, 40), 'unread', t.clock.now()); // dismissing also read them
+    await expectAgree(ids);
     expect(await stored(ids[4]!)).toEqual(before);
   });
 
@@ -214,15 +222,18 @@ describe('matches decided ahead of reading', () => {
     const all = await t.db.selectFrom('listen_items').select('id').orderBy('id').execute();
     await markItems(t.db, projectId, all.filter((_, n) => n % 3 === 0).map((r) => Number(r.id)), 'read', t.clock.now());
     await markItems(t.db, projectId, all.filter((_, n) => n % 7 === 0).map((r) => Number(r.id)), 'dismiss', t.clock.now());
-    const page = async (termId: number, show: 'all' | 'unread' | 'dismissed', offset: number) =>
-      (await listInbox(t.db, projectId, { show, termId }, { limit: 13, offset })).map((i) => [i.id, i.termIds.join(','), i.titleHeadline, i.excerptHeadline].join('|'));
+    // A second source, so that filtering by source and term together is compared too.
+    const second = Number((await t.db.insertInto('listen_sources').values({ project_id: projectId, url: 'https://elsewhere.example/two.xml', mode: 'all' }).returning('id').executeTakeFirstOrThrow()).id);
+    await store(60, second);
+    const page = async (termId: number, show: 'all' | 'unread' | 'dismissed', offset: number, source?: number) =>
+      (await listInbox(t.db, projectId, { show, termId, sourceId: source }, { limit: 13, offset })).map((i) => [i.id, i.sourceId, i.termIds.join(','), i.titleHeadline, i.excerptHeadline].join('|'));
     let compared = 0;
     for (const id of ids) {
-      for (const show of ['all', 'unread', 'dismissed'] as const) {
+      for (const [show, source] of [['all'], ['unread'], ['dismissed'], ['all', second], ['unread', sourceId]] as const) {
         for (const offset of [0, 13, 26]) {
-          const fromMatches = await page(id, show, offset);
+          const fromMatches = await page(id, show, offset, source);
           await t.db.updateTable('listen_terms').set({ matches_ready: false }).where('id', '=', id).execute();
-          const fromIndex = await page(id, show, offset);
+          const fromIndex = await page(id, show, offset, source);
           await t.db.updateTable('listen_terms').set({ matches_ready: true }).where('id', '=', id).execute();
           expect(fromMatches, `term ${id} ${show} @${offset}`).toEqual(fromIndex);
           compared += fromMatches.length;
