@@ -5,6 +5,7 @@
 // changed items. And the inbox filtered by a term gives the same page either way.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { healTask } from '../../server/listening/jobs.js';
 import { addTerm, editTerm, MATCH_TERM_TASK } from '../../server/listening/matches.js';
 import { deleteTerm, insertNewItems, listInbox, markItems, matchTermStep, pruneItems, type NewItem } from '../../server/listening/queries.js';
 import { buildTestApp, queuedJobs, runJobs, type TestApp } from '../helpers/test-app.js';
@@ -122,6 +123,20 @@ describe('matches decided ahead of reading', () => {
     }
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM listen_term_matches m JOIN listen_items i ON i.id = m.item_id WHERE i.project_id <> ${projectId}`.execute(t.db);
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it('a term whose matching job was lost gets one again from the heal sweep', async () => {
+    await store(50);
+    const ids = await addTerms(['library', 'bus']);
+    await runJobs(t);
+    const [lost] = await addTerms(['climate']);
+    await sql`DELETE FROM graphile_worker._private_jobs`.execute(t.db);
+    await sql`UPDATE listen_sources SET status = 'paused'`.execute(t.db); // the sweep's other half (polls) stays out of it
+    await healTask({}, { db: t.db, config: t.config, clock: t.clock, log: t.app.log } as never, {} as never);
+    expect((await queuedJobs(t)).map((j) => [j.task, j.payload.termId])).toEqual([[MATCH_TERM_TASK, lost]]);
+    await runJobs(t);
+    expect(await ready(lost!)).toBe(true);
+    await expectAgree([...ids, lost!]);
   });
 
   it('new items are matched as they are stored, against every term of their project only', async () => {
