@@ -12,7 +12,7 @@ import { MATCH_TERM_TASK, matchTermTask } from './listening/matches.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
-import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
+import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, publishCommentFeed, verifyIntent, WEBSUB_COMMENT_FEED, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
 const postChangeListeners: PostChangeListener[] = [emailOnPostChange, websubOnPostChange, webmentionsOnPostChange];
@@ -34,6 +34,7 @@ export const jobDefinitions: JobDefinitions = {
     [SEND_ONE_WEBMENTION]: sendOneWebmention,
     [WEBSUB_VERIFY]: verifyIntent,
     [WEBSUB_PUBLISH]: publishChange,
+    [WEBSUB_COMMENT_FEED]: publishCommentFeed,
     [WEBSUB_DELIVER]: deliverContent,
     [WEBSUB_PING]: pingExternalHub,
     [WEBSUB_EXPIRE]: expireSubscriptions,

@@ -1,5 +1,6 @@
 // Seeds the demo content (server/demo/content.ts) into an empty database, in one transaction.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { hashPassword } from '../auth/passwords.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
@@ -36,6 +37,9 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
   const nextHash = () => hashes.shift()!;
   const { authority } = await loadSiteIdentity(db, options.publicUrl, options.now);
   await db.transaction().execute(async (tx) => {
+    // The demo's comments are a back catalogue, like its posts (announced_at): no WebSub announcement of
+    // comment feeds nobody can have subscribed to yet (the comments trigger of migration 0020).
+    await sql`SELECT set_config('pb.announce_comments', 'off', true)`.execute(tx);
     const personIds = new Map<string, number>();
     const admin = await tx
       .insertInto('people')
