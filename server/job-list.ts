@@ -9,6 +9,8 @@ import { EMAIL_PRUNE_UNCONFIRMED, pruneUnconfirmedTask } from './email/prune.js'
 import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { MATCH_TERM_TASK, matchTermTask } from './listening/matches.js';
+import { EMAIL_SEND_TASK, EMAIL_TICK_TASK, emailSendTask, emailTickTask } from './listening/daily-email.js';
+import { renewTask, subscribeTask, unsubscribeTask, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
@@ -42,6 +44,11 @@ export const jobDefinitions: JobDefinitions = {
     [HEAL_TASK]: healTask,
     [PRUNE_TASK]: pruneTask,
     [MATCH_TERM_TASK]: matchTermTask,
+    [WEBSUB_SUBSCRIBE_TASK]: subscribeTask,
+    [WEBSUB_UNSUBSCRIBE_TASK]: unsubscribeTask,
+    [WEBSUB_RENEW_TASK]: renewTask,
+    [EMAIL_TICK_TASK]: emailTickTask,
+    [EMAIL_SEND_TASK]: emailSendTask,
     [IMPORT_WXR]: importWxrTask,
   },
   cron: [
@@ -52,5 +59,7 @@ export const jobDefinitions: JobDefinitions = {
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },
     { task: HEAL_TASK, match: '*/5 * * * *' },
     { task: PRUNE_TASK, match: '17 3 * * *' },
+    { task: WEBSUB_RENEW_TASK, match: '41 * * * *' },
+    { task: EMAIL_TICK_TASK, match: '0 * * * *' },
   ],
 };
