@@ -8,6 +8,7 @@ import { mintAtomId } from '../posts/atom-id.js';
 import { loadSiteIdentity } from '../site/identity.js';
 import { slugify } from '../urls.js';
 import { demoPeople, demoProjects, type DemoComment } from './content.js';
+import { announceNoCommentFeeds } from '../websub/back-catalogue.js';
 
 export const DEMO_ADMIN = { email: 'admin@example.gov', handle: 'site-admin', displayName: 'Site administrator' };
 
@@ -37,9 +38,8 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
   const nextHash = () => hashes.shift()!;
   const { authority } = await loadSiteIdentity(db, options.publicUrl, options.now);
   await db.transaction().execute(async (tx) => {
-    // The demo's comments are a back catalogue, like its posts (announced_at): no WebSub announcement of
-    // comment feeds nobody can have subscribed to yet (the comments trigger of migration 0020).
-    await sql`SELECT set_config('pb.announce_comments', 'off', true)`.execute(tx);
+    // The demo's comments are a back catalogue, like its posts (announced_at).
+    await announceNoCommentFeeds(tx);
     const personIds = new Map<string, number>();
     const admin = await tx
       .insertInto('people')

@@ -9,6 +9,7 @@ import { oldHostsFor, rewriteOldLinks } from './links.js';
 import { createMediaStore } from './media.js';
 import { emptyReport, WxrImporter, type ImportReport } from './importer.js';
 import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
+import { announceNoCommentFeeds } from '../websub/back-catalogue.js';
 
 export interface ImportSource {
   name: string;
@@ -205,6 +206,7 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
   if (input.options.dryRun) {
     try {
       await db.transaction().execute(async (outer) => {
+        await announceNoCommentFeeds(outer);
         await applyAll((fn) => fn(outer));
         throw new DryRunRollback();
       });
@@ -212,7 +214,11 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
       if (!(e instanceof DryRunRollback)) throw e;
     }
   } else {
-    await applyAll((fn) => db.transaction().execute(fn));
+    // Imported comments are a back catalogue: no WebSub announcement per comment (websub/back-catalogue.ts).
+    await applyAll((fn) => db.transaction().execute(async (tx) => {
+      await announceNoCommentFeeds(tx);
+      return fn(tx);
+    }));
   }
   return importer.report;
 }

@@ -2,7 +2,7 @@
 // of item becomes, that a second import creates nothing twice, that a newer export updates what changed,
 // that a dry run writes nothing, and that bad files stop with a clear message.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, get, queuedJobs, type TestApp } from '../helpers/test-app.js';
 import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
 
 let t: TestApp;
@@ -27,6 +27,8 @@ describe('importing the demo export', () => {
     expect(counts.comments.created).toBe(6);
     expect(counts.pings.created).toBe(1);
     expect(counts.other.skipped).toBe(1);
+    // Imported comments are a back catalogue: no WebSub announcement of comment feeds, per comment or at all.
+    expect((await queuedJobs(t)).filter((j) => j.task === 'websub:comment-feed')).toEqual([]);
 
     // People: matched by email (the owner), or added without a password as authors.
     const ada = await t.db.selectFrom('people').selectAll().where('email', '=', 'ada@example.org').executeTakeFirstOrThrow();
