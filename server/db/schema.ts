@@ -406,6 +406,20 @@ export interface ListenTermTable {
   query: string;
   created_by: number | null;
   created_at: Generated<Date>;
+  /** True once every stored item has been matched against this query (listen_term_matches is complete). */
+  matches_ready: Generated<boolean>;
+  match_cursor: number | null;
+  match_top: number | null;
+}
+
+/** A key term's match with a fetched item, with the item's inbox sort key (migration 0023). */
+export interface ListenTermMatchTable {
+  term_id: number;
+  item_id: number;
+  fetched_at: Timestamp;
+  sort_at: Timestamp;
+  unread: boolean;
+  dismissed: boolean;
 }
 
 /** An item fetched from a watched feed: other people's text, sanitized, for the team only. */
@@ -553,6 +567,7 @@ export interface Database {
   listen_sources: ListenSourceTable;
   listen_terms: ListenTermTable;
   listen_items: ListenItemTable;
+  listen_term_matches: ListenTermMatchTable;
   listen_feed_tokens: ListenFeedTokenTable;
   listen_websub: ListenWebsubTable;
   listen_email_prefs: ListenEmailPrefTable;
