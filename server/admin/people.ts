@@ -8,7 +8,7 @@ import { findPersonById } from '../accounts/queries.js';
 import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';
 import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
-import { listPeople } from './queries.js';
+import { disablePerson, enablePerson, listPeople } from './queries.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
 
@@ -77,8 +77,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     const person = await loadPerson(request.params.person);
     if (person.id === request.user!.id) throw new ConflictError('You cannot disable your own account. Ask another site administrator.');
     const now = app.clock.now();
-    await app.db.updateTable('people').set({ disabled_at: now, updated_at: now }).where('id', '=', person.id).execute();
-    await app.db.deleteFrom('password_tokens').where('person_id', '=', person.id).where('used_at', 'is', null).execute();
+    await disablePerson(app.db, person.id, now);
     await deleteSessionsOf(app.db, person.id);
     return reply.redirect('/admin/people?disabled=1', 303);
   });
@@ -86,7 +85,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
   // POST /admin/people/:person/enable — undo a disable
   app.post<{ Params: { person: string } }>('/admin/people/:person/enable', async (request, reply) => {
     const person = await loadPerson(request.params.person);
-    await app.db.updateTable('people').set({ disabled_at: null, updated_at: app.clock.now() }).where('id', '=', person.id).execute();
+    await enablePerson(app.db, person.id, app.clock.now());
     return reply.redirect('/admin/people?enabled=1', 303);
   });
 

@@ -5,6 +5,7 @@ import { findProjectBySlug } from '../projects/queries.js';
 import { loadProject } from '../projects/project-page.js';
 import { SLUG_PATTERN } from '../urls.js';
 import { deleteProject, findDemo, removeDemo } from './projects.js';
+import { countProjectPosts } from './queries.js';
 
 export default async function removalRoutes(app: FastifyInstance) {
   const load = async (slug: string) => {
@@ -16,15 +17,10 @@ export default async function removalRoutes(app: FastifyInstance) {
   // GET /admin/projects/:project/delete — what deleting would remove, and the button that does it
   app.get<{ Params: { project: string } }>('/admin/projects/:project/delete', async (request, reply) => {
     const project = await load(request.params.project);
-    const counts = await app.db
-      .selectFrom('posts')
-      .select((eb) => eb.fn.countAll<number>().as('posts'))
-      .where('project_id', '=', project.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirstOrThrow();
+    const posts = await countProjectPosts(app.db, project.id);
     return reply
       .header('cache-control', 'no-store')
-      .page('pages/admin/delete-project', { title: `Delete ${project.title}?`, noindex: true, target: { slug: project.slug, title: project.title }, posts: Number(counts.posts) });
+      .page('pages/admin/delete-project', { title: `Delete ${project.title}?`, noindex: true, target: { slug: project.slug, title: project.title }, posts });
   });
 
   // POST /admin/projects/:project/delete — delete it for good; its addresses answer 410 from now on

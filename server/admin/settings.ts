@@ -7,6 +7,7 @@ import type { Project, ProjectStatus } from '../db/schema.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { readSettings, type CommentPolicy, type ProjectSettings } from '../projects/settings.js';
 import { accessOf } from '../auth/project-access.js';
+import { updateProjectSettings } from './queries.js';
 
 const STATUSES: ProjectStatus[] = ['active', 'closed', 'archived'];
 const POLICIES: { value: CommentPolicy; label: string }[] = [
@@ -130,21 +131,16 @@ export default async function settingsRoutes(app: FastifyInstance) {
       else settings[l.key] = items;
     }
     if (hasErrors(errors)) return render(request, reply, 422, values, errors);
-    await app.db
-      .updateTable('projects')
-      .set({
-        title,
-        summary: values.summary!.trim(),
-        description_md: values.description!,
-        description_html: renderPostHtml(values.description!),
-        rendered_version: RENDERER_VERSION,
-        status: values.status as ProjectStatus,
-        time_zone: values.timeZone!.trim(),
-        settings: JSON.stringify(settings),
-        updated_at: app.clock.now(),
-      })
-      .where('id', '=', project.id)
-      .execute();
+    await updateProjectSettings(app.db, project.id, {
+      title,
+      summary: values.summary!.trim(),
+      descriptionMd: values.description!,
+      descriptionHtml: renderPostHtml(values.description!),
+      renderedVersion: RENDERER_VERSION,
+      status: values.status as ProjectStatus,
+      timeZone: values.timeZone!.trim(),
+      settingsJson: JSON.stringify(settings),
+    }, app.clock.now());
     return reply.redirect(`${settingsUrl(project.slug)}?saved=1`, 303);
   });
 }

@@ -8,7 +8,7 @@ import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
 import type { Role } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { countOwners, findMembership, insertMembership, listAdminTeam } from './queries.js';
+import { countOwners, findDisplayName, findMembership, insertMembership, listAdminTeam } from './queries.js';
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
 
@@ -115,12 +115,12 @@ export default async function teamRoutes(app: FastifyInstance) {
       if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
         return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });
       }
-      const person = await app.db.selectFrom('people').select('display_name').where('id', '=', member.person_id).executeTakeFirstOrThrow();
+      const displayName = await findDisplayName(app.db, member.person_id);
       return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
-        title: `Remove ${person.display_name} from the team?`,
+        title: `Remove ${displayName} from the team?`,
         noindex: true,
         p: project,
-        member: { personId: member.person_id, displayName: person.display_name, role: member.role },
+        member: { personId: member.person_id, displayName, role: member.role },
         teamUrl: teamUrl(project.slug),
       });
     }
