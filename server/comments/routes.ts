@@ -11,16 +11,8 @@ import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput } from './rules.js';
 import type { CommentTarget } from './queries.js';
-import {
-  commenterIdOf,
-  commentFormTrusted,
-  formExpired,
-  hashAddress,
-  rememberCommenter,
-  rememberOwnComment,
-  submitComment,
-  submitTeamComment,
-} from './service.js';
+import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment } from './service.js';
+import { commenterIdOf, commentFormTrusted, rememberCommenter, rememberOwnComment } from './form-cookies.js';
 import { findRole } from '../auth/roles.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
@@ -52,6 +44,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
   const { renderPostPage } = options;
   const secret = await loadSiteSecret(app.db);
   const targets = new CommentTargets(app.db);
+  const deps = commentDeps(app.db, app.clock, (v) => app.unsignCookie(v));
+  const secureCookies = app.config.publicUrl.startsWith('https://');
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
@@ -97,10 +91,10 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
   function decidePublic(request: FastifyRequest, { body, commenter }: Sent, target: CommentTarget | undefined, stamp: string | null): Promise<CommentDecision> {
     const input = readCommentInput(body);
     const now = app.clock.now();
-    const checks = { input, now, expired: formExpired(app, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
+    const checks = { input, now, expired: formExpired(deps.unsign, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
     return decidePublicComment(target, checks, async ({ project, post, settings }) => {
       try {
-        return await submitComment(app, project, post, settings, {
+        return await submitComment(deps, project, post, settings, {
           input,
           parentId: parentIdOf(body),
           honeypot: typeof body.website === 'string' ? body.website : '',
@@ -124,8 +118,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     const values: FormValues = { ...readCommentInput(body), parentId: parentIdOf(body), renderedAt: renderedAtOf(body) };
     if (decision.kind === 'refused') return showRefusal(request, reply, target, values, decision.reason);
     const { project, post } = target!;
-    rememberOwnComment(app, request, reply, decision.commentId);
-    if (commenter.isNew) rememberCommenter(app, reply, commenter.id);
+    rememberOwnComment(secureCookies, request, reply, decision.commentId);
+    if (commenter.isNew) rememberCommenter(secureCookies, reply, commenter.id);
     return reply.redirect(urls.comment(project.slug, post!.slug, decision.commentId), 303);
   }
 
@@ -138,7 +132,7 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     const before = decideBeforeStoring(target, { input, now: app.clock.now(), expired: false, trustedFor, fromTeam: true });
     if ('refused' in before) return showRefusal(request, reply, target, values, before.refused);
     const { project, post } = before.open;
-    const result = await submitTeamComment(app, project, post, user, input.body, parentId);
+    const result = await submitTeamComment(deps, project, post, user, input.body, parentId);
     if (result.kind === 'bad-parent') return showRefusal(request, reply, target, values, { kind: 'bad-parent' });
     return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
   }
