@@ -11,7 +11,7 @@ import { loadSiteSecret } from '../site/secrets.js';
 import { SLUG_PATTERN, urls } from '../urls.js';
 import { readCommentInput } from './rules.js';
 import type { CommentTarget } from './queries.js';
-import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment } from './service.js';
+import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment, type SubmitResult } from './service.js';
 import { commenterIdOf, commentFormTrusted, rememberCommenter, rememberOwnComment } from './form-cookies.js';
 import { findRole } from '../auth/roles.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
@@ -94,7 +94,7 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     const checks = { input, now, expired: formExpired(deps.unsign, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
     return decidePublicComment(target, checks, async ({ project, post, settings }) => {
       try {
-        return await submitComment(deps, project, post, settings, {
+        const stored = await submitComment(deps, project, post, settings, {
           input,
           parentId: parentIdOf(body),
           honeypot: typeof body.website === 'string' ? body.website : '',
@@ -104,12 +104,24 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
           stamp,
           commenterId: commenter.id,
         });
+        logDecision(request, project, post, stored);
+        return stored;
       } catch (err) {
         if (!isStorageFull(err)) throw err;
         request.log.error({ err }, 'storage full: a comment was refused');
         return 'storage-full';
       }
     });
+  }
+
+  /**
+   * A comment the rules held or marked as spam, as an event an operator can follow (`comment_held`,
+   * `comment_spam`, with the rules' reasons): ids and reasons only, never the name, email or address.
+   */
+  function logDecision(request: FastifyRequest, project: Project, post: Pick<Post, 'id'>, stored: SubmitResult): void {
+    if (stored.kind !== 'saved' || stored.status === 'approved') return;
+    const event = stored.status === 'spam' ? 'comment_spam' : 'comment_held';
+    request.log.info({ event, project: project.slug, postId: post.id, commentId: stored.id, reasons: stored.reasons }, `comment ${stored.id} ${stored.status === 'spam' ? 'marked as spam' : 'held for a moderator'}: ${stored.reasons.join(', ')}`);
   }
 
   /** A public comment's decision as a response: to the comment (303), or its post page again with the text. */
