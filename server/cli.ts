@@ -5,7 +5,7 @@
 // failure), 2 bad usage (unknown command or option). Links and results go to stdout, the rest to stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hashPassword } from './auth/passwords.js';
-import { emailProblem, hasErrors, type FormErrors } from './accounts/form.js';
+import { emailProblem, hasErrors, type FormErrors } from './forms.js';
 import { passwordProblem } from './accounts/password-rules.js';
 import { createPersonWithLink, insertPerson, suggestHandle, validateNewPerson } from './accounts/people.js';
 import { findPersonByEmail } from './accounts/queries.js';

@@ -59,7 +59,8 @@ export const RESERVED_SLUGS = new Set([
   'webmention', 'websub', 'listening',
 ]);
 
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** The project-slug rule, whose home is forms.ts (this name stays for server/email/targets.ts). */
+export { PROJECT_SLUG_PATTERN as SLUG_PATTERN } from './forms.js';
 
 /** Lowercase, ASCII, hyphen-separated slug suggested from a title. */
 export function slugify(text: string, maxLength = 80): string {

@@ -3,11 +3,10 @@
 import type { Db, Tx } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
 import { slugify } from '../urls.js';
-import { emailProblem, type FormErrors } from './form.js';
+import { type FormErrors, HANDLE_PATTERN, emailProblem } from '../forms.js';
 import { insertPersonRow, isEmailTaken, isHandleTaken } from './queries.js';
 import { issuePasswordToken } from './tokens.js';
 
-export const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const ROLES: readonly Role[] = ['owner', 'editor', 'author', 'contributor', 'moderator'];
 export const MAX_BIO_LENGTH = 500;
 

@@ -2,7 +2,7 @@
 // an account) and /admin/projects/new. Registered behind requireSiteAdmin.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { deleteSessionsOf } from '../auth/sessions.js';
-import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { createPersonWithLink, validateNewPerson } from '../accounts/people.js';
 import { findPersonById } from '../accounts/queries.js';
 import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';

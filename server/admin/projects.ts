@@ -1,14 +1,14 @@
 // Creating projects (validation and insertion shared by /admin/projects/new and the admin CLI), deleting
 // them, and removing the demo in one step.
 import type { Db } from '../db/create-db.js';
-import { emailProblem, type FormErrors } from '../accounts/form.js';
+import { type FormErrors, emailProblem, PROJECT_SLUG_PATTERN } from '../forms.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { DEFAULT_COMMENT_POLICY } from '../projects/default-pages.js';
 import { demoProjects } from '../demo/content.js';
 import { demoEmails } from '../demo/seed.js';
 import { deleteProjectsAndPeople, findPeopleByEmails, findProjectsBySlugs, insertProject, projectSlugTaken } from './queries.js';
-import { RESERVED_SLUGS, SLUG_PATTERN } from '../urls.js';
+import { RESERVED_SLUGS } from '../urls.js';
 
 export interface NewProjectInput {
   slug: string;
@@ -23,7 +23,7 @@ export async function validateNewProject(db: Db, input: NewProjectInput): Promis
   const errors: FormErrors = {};
   const slug = input.slug.trim();
   if (!slug) errors.slug = 'Enter a short name for the address, like info-sharing.';
-  else if (!SLUG_PATTERN.test(slug)) errors.slug = 'Use lowercase letters, digits and hyphens (up to 64), not starting or ending with a hyphen.';
+  else if (!PROJECT_SLUG_PATTERN.test(slug)) errors.slug = 'Use lowercase letters, digits and hyphens (up to 64), not starting or ending with a hyphen.';
   else if (RESERVED_SLUGS.has(slug)) errors.slug = `“${slug}” is used by the site itself. Choose another.`;
   else if (await projectSlugTaken(db, slug)) errors.slug = 'Another project has this address. Choose another.';
   const title = input.title.trim();

@@ -3,14 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import { findProjectBySlug } from '../projects/queries.js';
 import { loadProject } from '../projects/project-page.js';
-import { SLUG_PATTERN } from '../urls.js';
+
 import { deleteProject, findDemo, removeDemo } from './projects.js';
 import { countProjectPosts } from './queries.js';
+import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export default async function removalRoutes(app: FastifyInstance) {
   const load = async (slug: string) => {
     // Through loadProject: an unknown project is a 404, a deleted one a 410.
-    if (!SLUG_PATTERN.test(slug) || !(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
+    if (!PROJECT_SLUG_PATTERN.test(slug) || !(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
     return (await findProjectBySlug(app.db, slug))!;
   };
 

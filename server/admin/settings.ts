@@ -2,7 +2,7 @@
 // description, status, time zone, and the comment rules of server/projects/settings.ts.
 // Registered behind requireProjectAction('edit-settings').
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkbox, hasErrors, text, wholeNumber, type FormBody, type FormErrors } from '../accounts/form.js';
+import { checkbox, hasErrors, text, wholeNumber, type FormBody, type FormErrors } from '../forms.js';
 import type { Project, ProjectStatus } from '../db/schema.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { readSettings, type CommentPolicy, type ProjectSettings } from '../projects/settings.js';

@@ -2,7 +2,7 @@
 // Registered behind requireProjectAction('manage-team'). A project always keeps at least one owner
 // (team-rules.ts, in a transaction).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { ROLES, createPersonWithLink, isRole, validateNewPerson } from '../accounts/people.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';

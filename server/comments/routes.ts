@@ -8,7 +8,7 @@ import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { findPostBySlug } from '../posts/queries.js';
 import { loadSiteSecret } from '../site/secrets.js';
-import { SLUG_PATTERN, urls } from '../urls.js';
+import { urls } from '../urls.js';
 import { readCommentInput } from './rules.js';
 import type { CommentTarget } from './queries.js';
 import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment, type SubmitResult } from './service.js';
@@ -18,6 +18,7 @@ import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';
 import { decideBeforeStoring, decidePublicComment, fromKeptCopy, type CommentDecision, type RefusalReason } from './decisions.js';
+import { POST_SLUG_LOOKUP_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
 
 type Body = Record<string, unknown>;
 type FormValues = CommentFormState['values'];
@@ -55,8 +56,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const { project: projectSlug, slug } = request.params;
-      if (!SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
-      if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+      if (!PROJECT_SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
+      if (!POST_SLUG_LOOKUP_PATTERN.test(slug)) throw notFound('There is no such post.');
       const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
       const sent: Sent = { body, commenter: commenterIdOf(request) };
       // A signed-in member of the project's team comments as themselves, on a slower path of its own.

@@ -11,7 +11,7 @@ import { listPostAuthorIds } from './queries.js';
 import { findEditablePost } from '../posts/queries.js';
 import { postPermissions } from './service.js';
 import { forbidden, notFound } from '../errors.js';
-import { formText } from '../comments/rules.js';
+import { formText } from '../forms.js';
 import { addTeamLink, removeTeamLink, teamLinkProblems, teamLinksOf, type TeamLinkProblem } from '../responses/team-links.js';
 
 const enc = encodeURIComponent;
