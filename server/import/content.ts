@@ -45,12 +45,22 @@ const commentTurndown = new TurndownService({ headingStyle: 'atx', codeBlockStyl
 commentTurndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet', 'iframe'] as never);
 
 const BLOCK = 'address|article|aside|blockquote|caption|dd|details|div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|li|main|math|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul|iframe|video|audio|object|style|script|hgroup|menu';
-// Tags that stand alone between paragraphs (the parts inside lists and tables are left where they are).
+// Tags that stand apart from the paragraphs around them: a blank line is put before each opening tag
+// and after each closing tag, so an element and its own text stay together (`<h2>Title</h2>` is one
+// piece). The parts inside lists and tables are left where they are.
 const OUTER_BLOCK = 'address|article|aside|blockquote|div|dl|fieldset|figure|footer|form|h[1-6]|header|hr|main|math|nav|ol|p|pre|section|table|ul|iframe|video|audio|object|style|script|hgroup|menu|details';
-const BLOCK_TAG = new RegExp(`(<\\/?(?:${OUTER_BLOCK})\\b[^>]*>)`, 'gi');
-const STARTS_BLOCK = new RegExp(`^<\\/?(?:${BLOCK})\\b`, 'i');
+const OPENS_OUTER_BLOCK = new RegExp(`(<(?:${OUTER_BLOCK})\\b[^>]*>)`, 'gi');
+const CLOSES_OUTER_BLOCK = new RegExp(`(<\\/(?:${OUTER_BLOCK})>)`, 'gi');
+const ANY_BLOCK_TAG = `<\\/?(?:${BLOCK})\\b[^>]*>`;
+// A paragraph's own <p> is dropped where a block tag starts or ends it: blocks are not paragraphs.
+const P_BEFORE_BLOCK = new RegExp(`<p>\\s*(${ANY_BLOCK_TAG})`, 'gi');
+const P_AFTER_BLOCK = new RegExp(`(${ANY_BLOCK_TAG})\\s*<\\/p>`, 'gi');
+// A newline beside a block tag is layout, not a line break.
+const NEWLINE_BESIDE_BLOCK = new RegExp(`(${ANY_BLOCK_TAG})[ \\t]*\\n|\\n[ \\t]*(?=${ANY_BLOCK_TAG})`, 'gi');
 
-/** Restores paragraphs and line breaks to HTML saved without them. */
+/** Restores paragraphs and line breaks to HTML saved without them (what WordPress's wpautop does when
+ * it shows a post): blank line = new paragraph, single newline = line break, block elements stand
+ * alone with their own content, <pre> untouched. */
 export function restoreParagraphs(html: string): string {
   if (!html.trim()) return '';
   const kept: string[] = [];
@@ -59,11 +69,12 @@ export function restoreParagraphs(html: string): string {
     kept.push(m);
     return `\n\n\u0000${kept.length - 1}\u0000\n\n`;
   });
-  text = text.replace(BLOCK_TAG, '\n\n$1\n\n');
-  const blocks = text.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
-  const out = blocks.map((block) => {
-    if (/^\u0000\d+\u0000$/.test(block) || STARTS_BLOCK.test(block)) return block;
-    return `<p>${block.replace(/\n/g, '<br>\n')}</p>`;
+  text = text.replace(OPENS_OUTER_BLOCK, '\n\n$1').replace(CLOSES_OUTER_BLOCK, '$1\n\n');
+  const pieces = text.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  const out = pieces.map((piece) => {
+    if (/^\u0000\d+\u0000$/.test(piece)) return piece;
+    const lines = piece.replace(NEWLINE_BESIDE_BLOCK, (_m, tag?: string) => (tag ? `${tag} ` : ' ')).replace(/\n/g, '<br>\n');
+    return `<p>${lines}</p>`.replace(P_BEFORE_BLOCK, '$1').replace(P_AFTER_BLOCK, '$1');
   });
   return out.join('\n').replace(/\u0000(\d+)\u0000/g, (_m, i: string) => kept[Number(i)] ?? '');
 }
