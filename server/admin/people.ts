@@ -9,6 +9,7 @@ import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';
 import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
 import { disablePerson, enablePerson, listPeople } from './queries.js';
+import { adminUrls } from '../urls.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
 
@@ -101,6 +102,6 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     const { errors, ownerId } = await validateNewProject(app.db, values);
     if (hasErrors(errors)) return renderNewProject(reply, 422, values, errors);
     await createProject(app.db, values, ownerId, app.clock.now());
-    return reply.redirect(`/admin/projects/${encodeURIComponent(values.slug.trim())}/settings`, 303);
+    return reply.redirect(adminUrls.settings(values.slug.trim()), 303);
   });
 }

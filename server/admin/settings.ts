@@ -8,6 +8,7 @@ import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { readSettings, type CommentPolicy, type ProjectSettings } from '../projects/settings.js';
 import { accessOf } from '../auth/project-access.js';
 import { updateProjectSettings } from './queries.js';
+import { adminUrls } from '../urls.js';
 
 const STATUSES: ProjectStatus[] = ['active', 'closed', 'archived'];
 const POLICIES: { value: CommentPolicy; label: string }[] = [
@@ -67,7 +68,7 @@ function formValues(project: Project): Record<string, string> {
 }
 
 export default async function settingsRoutes(app: FastifyInstance) {
-  const settingsUrl = (slug: string) => `/admin/projects/${encodeURIComponent(slug)}/settings`;
+  const settingsUrl = adminUrls.settings;
 
   function render(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
     const { project } = accessOf(request);

@@ -11,12 +11,12 @@ import { notFound } from '../errors.js';
 import { countOwners, findDisplayName, findMembership, insertMembership, listAdminTeam } from './queries.js';
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
+import { adminUrls } from '../urls.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
-const enc = encodeURIComponent;
 
 export default async function teamRoutes(app: FastifyInstance) {
-  const teamUrl = (slug: string) => `/admin/projects/${enc(slug)}/team`;
+  const teamUrl = adminUrls.team;
 
   async function renderTeam(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
     const { project } = accessOf(request);
