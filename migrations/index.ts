@@ -18,6 +18,7 @@ import * as m0016 from './0016-email.js';
 import * as m0017 from './0017-social.js';
 import * as m0019 from './0019-listening.js';
 import * as m0018 from './0018-wordpress-import.js';
+import * as m0020 from './0020-social-shared.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0017-social': m0017,
   '0019-listening': m0019,
   '0018-wordpress-import': m0018,
+  '0020-social-shared': m0020,
 };

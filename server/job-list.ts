@@ -3,12 +3,15 @@
 // to the one job queue (server/jobs). Task names are `domain:what`.
 import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
-import { digestTick, EMAIL_CONFIRM, EMAIL_DIGEST_TICK, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SEND_DIGESTS, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sendDigests, sweepClaims } from './email/jobs.js';
+import { digestTick, EMAIL_DIGEST_TICK, EMAIL_SEND_DIGESTS, sendDigests } from './email/digests.js';
+import { EMAIL_ACCOUNT, sendAccountEmail } from './email/account-emails.js';
+import { EMAIL_PRUNE_UNCONFIRMED, pruneUnconfirmedTask } from './email/prune.js';
+import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
-import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, verifyIntent, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
+import { deliverContent, expireSubscriptions, pingExternalHub, publishChange, publishCommentFeed, verifyIntent, WEBSUB_COMMENT_FEED, WEBSUB_DELIVER, WEBSUB_EXPIRE, WEBSUB_PING, WEBSUB_PUBLISH, WEBSUB_VERIFY, websubOnPostChange } from './websub/hub.js';
 
 /** What hears that a post became public, changed or was withdrawn (server/posts/events.ts). */
 const postChangeListeners: PostChangeListener[] = [emailOnPostChange, websubOnPostChange, webmentionsOnPostChange];
@@ -23,11 +26,14 @@ export const jobDefinitions: JobDefinitions = {
     [EMAIL_DIGEST_TICK]: digestTick,
     [EMAIL_SEND_DIGESTS]: sendDigests,
     [EMAIL_SWEEP_CLAIMS]: sweepClaims,
+    [EMAIL_PRUNE_UNCONFIRMED]: pruneUnconfirmedTask,
+    [EMAIL_ACCOUNT]: sendAccountEmail,
     [VERIFY_WEBMENTION]: verifyWebmention,
     [SEND_WEBMENTIONS]: sendPostWebmentions,
     [SEND_ONE_WEBMENTION]: sendOneWebmention,
     [WEBSUB_VERIFY]: verifyIntent,
     [WEBSUB_PUBLISH]: publishChange,
+    [WEBSUB_COMMENT_FEED]: publishCommentFeed,
     [WEBSUB_DELIVER]: deliverContent,
     [WEBSUB_PING]: pingExternalHub,
     [WEBSUB_EXPIRE]: expireSubscriptions,
@@ -40,6 +46,7 @@ export const jobDefinitions: JobDefinitions = {
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
     { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
     { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
+    { task: EMAIL_PRUNE_UNCONFIRMED, match: '41 4 * * *' },
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },
     { task: HEAL_TASK, match: '*/5 * * * *' },
     { task: PRUNE_TASK, match: '17 3 * * *' },

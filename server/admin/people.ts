@@ -6,6 +6,7 @@ import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../fo
 import { createPersonWithLink, validateNewPerson } from '../accounts/people.js';
 import { findPersonById } from '../accounts/queries.js';
 import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';
+import { queueAccountEmail } from '../email/account-emails.js';
 import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
 import { disablePerson, enablePerson, listPeople } from './queries.js';
@@ -24,7 +25,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
       disabled: p.disabled_at !== null,
       hasPassword: p.password_hash !== null,
     }));
-    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice });
+    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, canEmail: Boolean(app.config.smtpUrl) });
   }
 
   async function loadPerson(id: string) {
@@ -33,7 +34,13 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     return person;
   }
 
-  const emptyPerson = { email: '', displayName: '', handle: '', siteAdmin: '' };
+  const emptyPerson = { email: '', displayName: '', handle: '', siteAdmin: '', emailLink: '' };
+
+  /**
+   * "Email it to them" (offered when SMTP_URL is set; the link is shown all the same): queued for the
+   * email job. Without SMTP_URL nothing is sent and the link page says so.
+   */
+  const emailState = (asked: boolean): 'queued' | 'no-smtp' | 'not-asked' => (!asked ? 'not-asked' : app.config.smtpUrl ? 'queued' : 'no-smtp');
 
   // GET /admin/people — everyone with an account
   app.get<{ Querystring: { disabled?: string; enabled?: string } }>('/admin/people', async (request, reply) => {
@@ -43,15 +50,19 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
 
   // POST /admin/people — add a person; the answer shows their one-time link
   app.post<{ Body: FormBody }>('/admin/people', async (request, reply) => {
-    const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), siteAdmin: checkbox(request.body, 'siteAdmin') ? 'on' : '' };
+    const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), siteAdmin: checkbox(request.body, 'siteAdmin') ? 'on' : '', emailLink: checkbox(request.body, 'emailLink') ? 'on' : '' };
     const errors = await validateNewPerson(app.db, { email: values.email, displayName: values.displayName, handle: values.handle });
     if (hasErrors(errors)) return renderPeople(reply, 422, values, errors);
     const created = await createPersonWithLink(app.db, { ...values, siteAdmin: values.siteAdmin === 'on' }, request.user!.id, app.clock.now());
+    const link = setPasswordUrl(app.config.publicUrl, created.token);
+    const emailed = emailState(values.emailLink === 'on');
+    if (emailed === 'queued') await queueAccountEmail(app.db, { personId: created.personId, invitedBy: request.user!.displayName, link: { url: link, expiresAt: created.expiresAt } });
     return reply.header('cache-control', 'no-store').page('pages/admin/link', {
       title: 'Set-password link',
       noindex: true,
       person: { displayName: values.displayName.trim(), email: values.email.trim().toLowerCase() },
-      link: setPasswordUrl(app.config.publicUrl, created.token),
+      link,
+      emailed,
       expiresAt: created.expiresAt,
       backUrl: '/admin/people',
       backLabel: 'Back to people',
@@ -59,14 +70,19 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
   });
 
   // POST /admin/people/:person/link — a new one-time link (also "forgot password"); voids older links
-  app.post<{ Params: { person: string } }>('/admin/people/:person/link', async (request, reply) => {
+  // (the second button, shown when SMTP_URL is set, also emails it: emailLink=on)
+  app.post<{ Params: { person: string }; Body: FormBody }>('/admin/people/:person/link', async (request, reply) => {
     const person = await loadPerson(request.params.person);
     const { token, expiresAt } = await issuePasswordToken(app.db, person.id, request.user!.id, app.clock.now());
+    const link = setPasswordUrl(app.config.publicUrl, token);
+    const emailed = emailState(checkbox(request.body, 'emailLink'));
+    if (emailed === 'queued') await queueAccountEmail(app.db, { personId: person.id, invitedBy: request.user!.displayName, link: { url: link, expiresAt } });
     return reply.header('cache-control', 'no-store').page('pages/admin/link', {
       title: 'Set-password link',
       noindex: true,
       person: { displayName: person.display_name, email: person.email },
-      link: setPasswordUrl(app.config.publicUrl, token),
+      link,
+      emailed,
       expiresAt,
       backUrl: '/admin/people',
       backLabel: 'Back to people',

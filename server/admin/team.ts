@@ -2,11 +2,12 @@
 // Registered behind requireProjectAction('manage-team'). A project always keeps at least one owner
 // (team-rules.ts, in a transaction).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
+import { checkbox, emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { ROLES, createPersonWithLink, isRole, validateNewPerson } from '../accounts/people.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
 import type { Role } from '../db/schema.js';
+import { queueAccountEmail } from '../email/account-emails.js';
 import { notFound } from '../errors.js';
 import { countOwners, findDisplayName, findMembership, insertMembership, listAdminTeam } from './queries.js';
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
@@ -32,15 +33,16 @@ export default async function teamRoutes(app: FastifyInstance) {
       errors,
       notice,
       teamUrl: teamUrl(project.slug),
+      canEmail: Boolean(app.config.smtpUrl),
     });
   }
 
-  const emptyAdd = { email: '', displayName: '', handle: '', role: 'author' };
+  const emptyAdd = { email: '', displayName: '', handle: '', role: 'author', emailLink: '' };
 
   // GET /admin/projects/:project/team — the team, with forms to add, change roles, remove
   app.get<{ Querystring: { added?: string; removed?: string; updated?: string } }>('/admin/projects/:project/team', async (request, reply) => {
     const q = request.query;
-    const notice = q.added ? 'The person has been added to the team.' : q.removed ? 'The person has been removed from the team.' : q.updated ? 'The role has been changed.' : undefined;
+    const notice = q.added === 'emailed' ? 'The person has been added to the team, and an email telling them is on its way.' : q.added === 'not-emailed' ? 'The person has been added to the team. No email was sent: this site has no SMTP_URL set, so tell them yourself.' : q.added ? 'The person has been added to the team.' : q.removed ? 'The person has been removed from the team.' : q.updated ? 'The role has been changed.' : undefined;
     return renderTeam(request, reply, 200, emptyAdd, {}, notice);
   });
 
@@ -48,7 +50,9 @@ export default async function teamRoutes(app: FastifyInstance) {
   // (then the one-time set-password link is shown, once, to hand over)
   app.post<{ Body: FormBody }>('/admin/projects/:project/team', async (request, reply) => {
     const { project } = accessOf(request);
-    const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), role: text(request.body, 'role') };
+    const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), role: text(request.body, 'role'), emailLink: checkbox(request.body, 'emailLink') ? 'on' : '' };
+    // "Email them" (offered when SMTP_URL is set): the invitation goes through the email job queue.
+    const emailed = values.emailLink !== 'on' ? 'not-asked' : app.config.smtpUrl ? 'queued' : 'no-smtp';
     const errors: FormErrors = {};
     if (!isRole(values.role)) errors.role = 'Choose a role.';
     const email = values.email.trim().toLowerCase();
@@ -59,8 +63,11 @@ export default async function teamRoutes(app: FastifyInstance) {
       const member = await findMembership(app.db, project.id, existing.id);
       if (member) errors.email = `${existing.display_name} is already on the team, as ${member.role}.`;
       if (hasErrors(errors)) return renderTeam(request, reply, 422, values, errors);
-      await insertMembership(app.db, project.id, existing.id, values.role as Role);
-      return reply.redirect(`${teamUrl(project.slug)}?added=1`, 303);
+      await app.db.transaction().execute(async (tx) => {
+        await insertMembership(tx, project.id, existing.id, values.role as Role);
+        if (emailed === 'queued') await queueAccountEmail(tx, { personId: existing.id, invitedBy: request.user!.displayName, project: { id: project.id, role: values.role } });
+      });
+      return reply.redirect(`${teamUrl(project.slug)}?added=${emailed === 'queued' ? 'emailed' : emailed === 'no-smtp' ? 'not-emailed' : '1'}`, 303);
     }
     if (!emailError) {
       const personErrors = await validateNewPerson(app.db, { email, displayName: values.displayName, handle: values.handle });
@@ -70,13 +77,18 @@ export default async function teamRoutes(app: FastifyInstance) {
     if (hasErrors(errors)) return renderTeam(request, reply, 422, values, errors);
     const now = app.clock.now();
     const created = await createPersonWithLink(app.db, { email, displayName: values.displayName, handle: values.handle }, request.user!.id, now);
-    await insertMembership(app.db, project.id, created.personId, values.role as Role);
+    const link = setPasswordUrl(app.config.publicUrl, created.token);
+    await app.db.transaction().execute(async (tx) => {
+      await insertMembership(tx, project.id, created.personId, values.role as Role);
+      if (emailed === 'queued') await queueAccountEmail(tx, { personId: created.personId, invitedBy: request.user!.displayName, link: { url: link, expiresAt: created.expiresAt }, project: { id: project.id, role: values.role } });
+    });
     // The link is shown on this response only (never in a URL or cookie), so no redirect here.
     return reply.header('cache-control', 'no-store').page('pages/admin/link', {
       title: 'Set-password link',
       noindex: true,
       person: { displayName: values.displayName.trim(), email },
-      link: setPasswordUrl(app.config.publicUrl, created.token),
+      link,
+      emailed,
       expiresAt: created.expiresAt,
       backUrl: teamUrl(project.slug),
       backLabel: `Back to the team of ${project.title}`,

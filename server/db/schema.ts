@@ -351,6 +351,11 @@ export interface EmailOutboxTable {
   created_at: Generated<Date>;
 }
 
+export interface WebmentionThrottleTable {
+  key: string;
+  at: Timestamp;
+}
+
 export interface EmailThrottleTable {
   key: string;
   at: Timestamp;
@@ -484,6 +489,7 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   email_throttle: EmailThrottleTable;
   webmentions: WebmentionTable;
+  webmention_throttle: WebmentionThrottleTable;
   webmention_sends: WebmentionSendTable;
   websub_subscriptions: WebsubSubscriptionTable;
   listen_sources: ListenSourceTable;

@@ -1,6 +1,6 @@
 // SQL for the demo: whether the database holds any project yet, and the rows the seeder inserts (each
 // in the seeder's transaction). What goes into them is seed.ts's business.
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { Database, NewComment, NewPerson, NewPost, NewProject } from '../db/schema.js';
 
@@ -49,4 +49,9 @@ export async function insertPostTag(tx: Tx, row: Insertable<Database['post_tags'
 
 export async function insertComment(tx: Tx, comment: NewComment): Promise<number> {
   return (await tx.insertInto('comments').values(comment).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+/** For the rest of this transaction, comments announce no comment feed over WebSub (the trigger of migration 0020). */
+export async function announceNoComments(tx: Tx): Promise<void> {
+  await sql`SELECT set_config('pb.announce_comments', 'off', true)`.execute(tx);
 }

@@ -9,6 +9,7 @@ import { loadSiteIdentity } from '../site/identity.js';
 import { slugify } from '../urls.js';
 import { demoPeople, demoProjects, type DemoComment } from './content.js';
 import {
+  announceNoComments,
   insertComment,
   insertMembership,
   insertPage,
@@ -47,6 +48,9 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
   const nextHash = () => hashes.shift()!;
   const { authority } = await loadSiteIdentity(db, options.publicUrl, options.now);
   await db.transaction().execute(async (tx) => {
+    // The demo's comments are a back catalogue, like its posts (announced_at): no WebSub announcement of
+    // comment feeds nobody can have subscribed to yet (the comments trigger of migration 0020).
+    await announceNoComments(tx);
     const personIds = new Map<string, number>();
     const adminId = await insertPerson(tx, { handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: nextHash(), is_site_admin: true });
     personIds.set(DEMO_ADMIN.handle, adminId);

@@ -129,3 +129,25 @@ ${g.posts.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.title)}<
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * A set-password link emailed on a site admin's or project owner's request (new account, new link, or
+ * a new member of a team), or, for someone who has an account already, the note that they were added.
+ */
+export function accountEmail(options: { siteName: string; name: string; invitedBy: string; project?: { title: string; role: string }; link?: { url: string; expiresAt: Date }; signInUrl: string }): Composed {
+  const what = options.project ? `${options.invitedBy} added you to the team of ${options.project.title} on ${options.siteName}, as ${options.project.role}.` : `${options.invitedBy} made you a link to set your password on ${options.siteName}.`;
+  const expires = options.link ? `${dateFormat.format(options.link.expiresAt)} at ${options.link.expiresAt.toISOString().slice(11, 16)} UTC` : '';
+  const heading = options.link ? 'Choose your password' : `You are on the team of ${options.project?.title ?? options.siteName}`;
+  const text = options.link
+    ? `Hello ${options.name},\n\n${what}\n\nChoose your password: ${options.link.url}\n\nThe link works once and until ${expires}. If you did not expect this, ignore this email.\n`
+    : `Hello ${options.name},\n\n${what}\n\nSign in: ${options.signInUrl}\n`;
+  const html = document(
+    heading,
+    `<h1>${escapeHtml(heading)}</h1>
+<p>Hello ${escapeHtml(options.name)},</p>
+<p>${escapeHtml(what)}</p>
+${options.link ? `<p><a href="${escapeHtml(options.link.url)}">Choose your password</a></p>\n<p>The link works once and until ${escapeHtml(expires)}. If you did not expect this, ignore this email.</p>` : `<p><a href="${escapeHtml(options.signInUrl)}">Sign in</a></p>`}`,
+  );
+  const subject = options.project ? `You are invited to the team of ${options.project.title}` : `Your link to set a password on ${options.siteName}`;
+  return { subject, text, html, headers: {} };
+}

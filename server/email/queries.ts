@@ -16,17 +16,18 @@ export function isFrequency(value: unknown): value is EmailFrequency {
 }
 
 /** The address's row (created if new); `address` is already checked and lower-cased. */
-export async function findOrCreateAddress(tx: Db | Tx, address: string): Promise<{ id: number; suspended: boolean }> {
-  await tx.insertInto('email_addresses').values({ address }).onConflict((oc) => oc.column('address').doNothing()).execute();
+export async function findOrCreateAddress(tx: Db | Tx, address: string, now: Date): Promise<{ id: number; suspended: boolean }> {
+  await tx.insertInto('email_addresses').values({ address, created_at: now }).onConflict((oc) => oc.column('address').doNothing()).execute();
   const row = await tx.selectFrom('email_addresses').select(['id', 'suspended_at']).where('address', '=', address).executeTakeFirstOrThrow();
   return { id: row.id, suspended: row.suspended_at !== null };
 }
 
 /**
- * Records a wish to subscribe. A new or still-pending subscription takes the frequency asked for; a
- * confirmed one is left as it is (whoever typed the address may not own it).
+ * Records a wish to subscribe. A new or still-pending subscription takes the frequency asked for and
+ * `created_at` = now (when it was last asked for: pruneUnconfirmed counts from there); a confirmed one
+ * is left as it is (whoever typed the address may not own it).
  */
-export async function requestSubscription(tx: Db | Tx, addressId: number, target: Target, frequency: EmailFrequency): Promise<{ id: number; confirmed: boolean }> {
+export async function requestSubscription(tx: Db | Tx, addressId: number, target: Target, frequency: EmailFrequency, now: Date): Promise<{ id: number; confirmed: boolean }> {
   const row = await tx
     .insertInto('email_subscriptions')
     .values({
@@ -38,9 +39,13 @@ export async function requestSubscription(tx: Db | Tx, addressId: number, target
       search: target.search ? JSON.stringify(target.search) : null,
       target_key: target.key,
       frequency,
+      created_at: now,
     })
     .onConflict((oc) =>
-      oc.columns(['address_id', 'target_key']).doUpdateSet({ frequency: sql`CASE WHEN email_subscriptions.confirmed_at IS NULL THEN excluded.frequency ELSE email_subscriptions.frequency END` }),
+      oc.columns(['address_id', 'target_key']).doUpdateSet({
+        frequency: sql`CASE WHEN email_subscriptions.confirmed_at IS NULL THEN excluded.frequency ELSE email_subscriptions.frequency END`,
+        created_at: sql`CASE WHEN email_subscriptions.confirmed_at IS NULL THEN excluded.created_at ELSE email_subscriptions.created_at END`,
+      }),
     )
     .returning(['id', 'confirmed_at'])
     .executeTakeFirstOrThrow();
@@ -159,4 +164,28 @@ export async function throttleAllows(db: Db, key: string, limit: number, windowM
   if (Number(n) >= limit) return false;
   await db.insertInto('email_throttle').values({ key, at: now }).execute();
   return true;
+}
+
+/**
+ * Removes subscriptions never confirmed and last asked for before `cutoff`, then the addresses left
+ * with nothing: no subscription, never sent anything (no delivery or digest row), not suspended (a
+ * suspension is kept: it is what stops mail to a bouncing address), created before `cutoff`.
+ */
+export async function pruneUnconfirmed(db: Db, cutoff: Date): Promise<{ subscriptions: number; addresses: number }> {
+  return db.transaction().execute(async (tx) => {
+    const subs = await tx.deleteFrom('email_subscriptions').where('confirmed_at', 'is', null).where('created_at', '<', cutoff).executeTakeFirst();
+    const addresses = await tx
+      .deleteFrom('email_addresses as a')
+      .where('a.suspended_at', 'is', null)
+      .where('a.created_at', '<', cutoff)
+      .where((eb) =>
+        eb.and([
+          eb.not(eb.exists(eb.selectFrom('email_subscriptions as s').select('s.id').whereRef('s.address_id', '=', 'a.id'))),
+          eb.not(eb.exists(eb.selectFrom('email_deliveries as d').select('d.id').whereRef('d.address_id', '=', 'a.id'))),
+          eb.not(eb.exists(eb.selectFrom('email_digests as g').select('g.id').whereRef('g.address_id', '=', 'a.id'))),
+        ]),
+      )
+      .executeTakeFirst();
+    return { subscriptions: Number(subs.numDeletedRows), addresses: Number(addresses.numDeletedRows) };
+  });
 }

@@ -87,9 +87,9 @@ export default async function emailRoutes(app: FastifyInstance) {
     }
     // Whatever happens next, the answer is the same: no one learns whether this address subscribes.
     await app.db.transaction().execute(async (tx) => {
-      const address = await findOrCreateAddress(tx, checked.address);
+      const address = await findOrCreateAddress(tx, checked.address, now);
       if (address.suspended) return;
-      const subscription = await requestSubscription(tx, address.id, target, frequency);
+      const subscription = await requestSubscription(tx, address.id, target, frequency, now);
       if (await throttleAllows(app.db, `address:${keyed(checked.address)}`, CONFIRMATIONS_PER_ADDRESS_PER_DAY, 86_400_000, now)) {
         await enqueue(tx, EMAIL_CONFIRM, { subscriptionId: subscription.id });
       }

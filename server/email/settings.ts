@@ -1,7 +1,10 @@
 // The site-wide email settings a site admin chooses: the hour digests go out, in which time zone, and
-// the weekday of the weekly digest. One row of site_settings (key 'email'); a missing or bad value means
-// the default (08:00 Europe/London, Monday).
+// the weekday of the weekly digest. One row of site_settings (key 'email', read and written through
+// server/site/settings.ts); a missing or bad value means the default (08:00 Europe/London, Monday).
+// Also the calendar arithmetic of digests in that time zone (Intl only: no time-zone library, and
+// nothing here depends on the machine's own zone).
 import type { Db } from '../db/create-db.js';
+import { readSiteSettingValue, saveSiteSettingValue } from '../site/settings.js';
 
 export interface EmailSettings {
   /** 0–23, local to timeZone. */
@@ -25,8 +28,8 @@ export function isTimeZone(value: string): boolean {
 }
 
 export async function readEmailSettings(db: Db): Promise<EmailSettings> {
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  const v = (row?.value && typeof row.value === 'object' ? row.value : {}) as Record<string, unknown>;
+  const stored = await readSiteSettingValue(db, KEY);
+  const v = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
   const hour = typeof v.digestHour === 'number' && Number.isInteger(v.digestHour) && v.digestHour >= 0 && v.digestHour <= 23 ? v.digestHour : DEFAULT_EMAIL_SETTINGS.digestHour;
   const day = typeof v.weeklyDay === 'number' && Number.isInteger(v.weeklyDay) && v.weeklyDay >= 0 && v.weeklyDay <= 6 ? v.weeklyDay : DEFAULT_EMAIL_SETTINGS.weeklyDay;
   const zone = typeof v.timeZone === 'string' && isTimeZone(v.timeZone) ? v.timeZone : DEFAULT_EMAIL_SETTINGS.timeZone;
@@ -34,20 +37,67 @@ export async function readEmailSettings(db: Db): Promise<EmailSettings> {
 }
 
 export async function saveEmailSettings(db: Db, settings: EmailSettings, now: Date): Promise<void> {
-  const value = JSON.stringify(settings);
-  await db
-    .insertInto('site_settings')
-    .values({ key: KEY, value, updated_at: now })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
-    .execute();
+  await saveSiteSettingValue(db, KEY, settings, now);
 }
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+/** A calendar date (no zone): month 1–12. */
+export interface LocalDate {
+  year: number;
+  month: number;
+  day: number;
+}
 
-/** The hour (0–23) and weekday (0 = Sunday) of an instant in a time zone. */
-export function localHourAndDay(at: Date, timeZone: string): { hour: number; weekday: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23', weekday: 'short' }).formatToParts(at);
-  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
-  const weekday = WEEKDAYS.indexOf(parts.find((p) => p.type === 'weekday')?.value ?? 'Sun');
-  return { hour, weekday };
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall-clock time of an instant in a zone, as if it were UTC (ms), whole seconds. */
+function wallMs(at: Date, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+}
+
+/** The zone's offset from UTC at an instant (ms; +1 h for London in summer). */
+function offsetMs(at: Date, timeZone: string): number {
+  return wallMs(at, timeZone) - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The calendar date of an instant in a zone. */
+export function localDate(at: Date, timeZone: string): LocalDate {
+  const wall = new Date(wallMs(at, timeZone));
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() };
+}
+
+/** The date `days` calendar days after (or before) this one. */
+export function addDays(date: LocalDate, days: number): LocalDate {
+  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: LocalDate): number {
+  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+}
+
+/**
+ * The instant at which a zone's clocks show `hour`:00 on this date. A time shown twice (clocks going
+ * back) is its first showing; a time never shown (clocks going forward over it) is the moment of the
+ * change, when the clocks jump past it.
+ */
+export function zonedInstant(date: LocalDate, hour: number, timeZone: string): Date {
+  const wall = Date.UTC(date.year, date.month - 1, date.day, hour);
+  const before = offsetMs(new Date(wall - 86_400_000), timeZone);
+  const after = offsetMs(new Date(wall + 86_400_000), timeZone);
+  const shown = [...new Set([before, after, offsetMs(new Date(wall), timeZone)])]
+    .map((offset) => wall - offset)
+    .filter((t) => wallMs(new Date(t), timeZone) === wall)
+    .sort((a, b) => a - b);
+  return new Date(shown[0] ?? wall - before);
 }

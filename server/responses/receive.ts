@@ -41,6 +41,11 @@ export async function checkWebmentionRequest(db: Db, config: Config, now: Date, 
   const t = new URL(target);
   if (t.host.toLowerCase() !== ours.host.toLowerCase()) return { ok: false, reason: `The target is not on this site (${ours.host}).` };
   const match = /^\/([a-z0-9-]{1,63})\/posts\/([a-z0-9-]{1,100})\/?$/.exec(t.pathname);
+  // Pages (about, comment policy…) are not targets: a webmention is moderated as a comment row of a post
+  // (docs/SOCIAL-WEB.md, "Why pages take no webmentions"), and pages take no comments.
+  if (!match && /^\/[a-z0-9-]{1,63}\/pages\/[^/]+\/?$/.test(t.pathname)) {
+    return { ok: false, reason: 'The target is a page of this site, not a post: pages take no comments or webmentions here. Link to one of our posts instead.' };
+  }
   if (!match) return { ok: false, reason: 'The target is not a post on this site: this site accepts webmentions for its posts.' };
   const post = await db
     .selectFrom('posts')
@@ -54,27 +59,34 @@ export async function checkWebmentionRequest(db: Db, config: Config, now: Date, 
   return { ok: true, postId: post.id, projectId: post.project_id, source, target };
 }
 
+export const FLOOD_WINDOW_MS = 3_600_000;
+
 /**
- * Floods: at most `perHour` webmentions per source host and per sender in a sliding hour. In memory, per
- * server (like the site's request limit): behind a load balancer each server counts its own share.
+ * Floods: at most `perHour` webmentions per key (a source host, a sending address) in a sliding hour,
+ * counted in PostgreSQL (webmention_throttle, migration 0020) so that every app server behind a load
+ * balancer sees the same counts. Counts one try for each key; false (and nothing counted) when any key
+ * is at its limit. The keys are locked (transaction-scoped advisory locks, in a fixed order) so that two
+ * servers counting the same key at the same moment cannot both let the last one through.
  */
-export class WebmentionLimiter {
-  private readonly hits = new Map<string, number[]>();
-  constructor(private readonly perHour: number) {}
-
-  /** Counts one try for each key; false (and nothing counted) when any key is over its limit. */
-  allow(keys: string[], now: number): boolean {
-    const since = now - 3_600_000;
-    const recent = keys.map((k) => (this.hits.get(k) ?? []).filter((at) => at > since));
-    if (recent.some((r) => r.length >= this.perHour)) return false;
-    keys.forEach((k, i) => this.hits.set(k, [...recent[i]!, now]));
-    if (this.hits.size > 50_000) this.sweep(since);
+export async function webmentionFloodAllows(db: Db, keys: string[], perHour: number, now: Date): Promise<boolean> {
+  if (perHour <= 0) return true;
+  const since = new Date(now.getTime() - FLOOD_WINDOW_MS);
+  const sorted = [...new Set(keys)].sort();
+  return db.transaction().execute(async (tx) => {
+    for (const key of sorted) await sql`SELECT pg_advisory_xact_lock(hashtext(${`webmention-flood:${key}`}))`.execute(tx);
+    // Old tries of any key go (cheap by the index on at: usually nothing to delete).
+    await tx.deleteFrom('webmention_throttle').where('at', '<=', since).execute();
+    const counts = await tx
+      .selectFrom('webmention_throttle')
+      .select(['key', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('key', 'in', sorted)
+      .where('at', '>', since)
+      .groupBy('key')
+      .execute();
+    if (counts.some((c) => Number(c.n) >= perHour)) return false;
+    await tx.insertInto('webmention_throttle').values(sorted.map((key) => ({ key, at: now }))).execute();
     return true;
-  }
-
-  private sweep(since: number) {
-    for (const [k, v] of this.hits) if (!v.some((at) => at > since)) this.hits.delete(k);
-  }
+  });
 }
 
 /** Stores (or, from the same source to the same post, renews) a webmention and queues its check. */

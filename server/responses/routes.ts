@@ -1,13 +1,11 @@
 // The public side of the social web: the webmention endpoint (a public API for other sites: no CSRF
-// token, flood-limited per source host and per sender) and the status page of each webmention.
+// token, flood-limited per source host and per sender, counted in PostgreSQL) and the status page of each webmention.
 import type { FastifyInstance } from 'fastify';
 import { isStorageFull } from '../errors.js';
-import { acceptWebmention, checkWebmentionRequest, findWebmentionByToken, WebmentionLimiter } from './receive.js';
+import { acceptWebmention, checkWebmentionRequest, findWebmentionByToken, webmentionFloodAllows } from './receive.js';
 import { WEBMENTION_PATH, webmentionStatusPath } from './links.js';
 
 export default async function responseRoutes(app: FastifyInstance) {
-  const limiter = new WebmentionLimiter(app.config.webmentionsPerHour);
-
   // POST /webmention — source and target (form-encoded); 202 with a status URL, 400 with the reason, 429 on floods
   app.post<{ Body: Record<string, unknown> | undefined }>(WEBMENTION_PATH, { config: { csrf: false } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -15,7 +13,7 @@ export default async function responseRoutes(app: FastifyInstance) {
     const check = await checkWebmentionRequest(app.db, app.config, app.clock.now(), body.source, body.target);
     if (!check.ok) return reply.code(400).type('text/plain; charset=utf-8').send(`${check.reason}\n`);
     const sourceHost = new URL(check.source).host.toLowerCase();
-    if (!limiter.allow([`host:${sourceHost}`, `client:${request.ip}`], app.clock.now().getTime())) {
+    if (!(await webmentionFloodAllows(app.db, [`host:${sourceHost}`, `client:${request.ip}`], app.config.webmentionsPerHour, app.clock.now()))) {
       return reply
         .code(429)
         .header('retry-after', '3600')

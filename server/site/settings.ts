@@ -28,18 +28,30 @@ function fromStored(value: unknown): SiteSettings {
   return { name: pick('name') || DEFAULT_SITE_SETTINGS.name, description: pick('description'), organisation: pick('organisation') };
 }
 
-export async function readSiteSettings(db: Db): Promise<SiteSettings> {
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  return fromStored(row?.value);
+/**
+ * The one place that reads and writes site_settings rows (one JSON value per key): 'site' here, and
+ * the other site-wide settings ('email': server/email/settings.ts) through the same two functions.
+ */
+export async function readSiteSettingValue(db: Db, key: string): Promise<unknown> {
+  const row = await db.selectFrom('site_settings').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value;
 }
 
-export async function saveSiteSettings(db: Db, settings: SiteSettings, now: Date): Promise<void> {
+export async function saveSiteSettingValue(db: Db, key: string, settings: unknown, now: Date): Promise<void> {
   const value = JSON.stringify(settings);
   await db
     .insertInto('site_settings')
-    .values({ key: KEY, value, updated_at: now })
+    .values({ key, value, updated_at: now })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
     .execute();
+}
+
+export async function readSiteSettings(db: Db): Promise<SiteSettings> {
+  return fromStored(await readSiteSettingValue(db, KEY));
+}
+
+export async function saveSiteSettings(db: Db, settings: SiteSettings, now: Date): Promise<void> {
+  await saveSiteSettingValue(db, KEY, settings, now);
 }
 
 /** Field errors of a submitted form (keys: name, description, organisation). */

@@ -7,6 +7,9 @@
 //                     from the queue when it ends, whatever happened.
 //   - websub:publish  a post became public, changed or was withdrawn (a PostChangeListener): the feeds it
 //                     shows in are the changed topics; one delivery job per subscriber of each.
+//   - websub:comment-feed  a comment feed changed (a comment became public or stopped being public):
+//                     queued by the comments trigger of migration 0020, one per feed (job key, 10 s,
+//                     coalesced); then the same pings or delivery jobs as websub:publish.
 //   - websub:deliver  POST the topic's current feed to one subscriber (X-Hub-Signature: sha256=HMAC when
 //                     it gave a secret, Link rel=hub/self); a failure is retried with backoff, then dropped;
 //                     every subscriber has its own job, so one failing callback blocks nobody.
@@ -23,6 +26,8 @@ import { websubHub } from '../responses/links.js';
 
 export const WEBSUB_VERIFY = 'websub:verify';
 export const WEBSUB_PUBLISH = 'websub:publish';
+/** Queued by the comments trigger (migration 0020), not by app code: the name is frozen there. */
+export const WEBSUB_COMMENT_FEED = 'websub:comment-feed';
 export const WEBSUB_DELIVER = 'websub:deliver';
 export const WEBSUB_PING = 'websub:ping';
 export const WEBSUB_EXPIRE = 'websub:expire';
@@ -117,7 +122,7 @@ export const verifyIntent: JobHandler = async (payload, context) => {
   }
 };
 
-/** The feeds a post shows in (as absolute topic URLs), whatever its state now. */
+/** The feeds a post shows in, and the comment feeds of it (as absolute topic URLs), whatever its state now. */
 async function topicsOfPost(db: Db | Tx, publicUrl: string, postId: number): Promise<string[]> {
   const post = await db
     .selectFrom('posts')
@@ -130,7 +135,9 @@ async function topicsOfPost(db: Db | Tx, publicUrl: string, postId: number): Pro
     db.selectFrom('post_tags').innerJoin('tags', 'tags.id', 'post_tags.tag_id').select('tags.slug').where('post_tags.post_id', '=', postId).execute(),
     db.selectFrom('post_authors').innerJoin('people', 'people.id', 'post_authors.person_id').select('people.handle').where('post_authors.post_id', '=', postId).execute(),
   ]);
-  const paths: string[] = [];
+  // Its comment feed and its project's: their entries carry the post's title, and its comments leave
+  // them when it is withdrawn.
+  const paths: string[] = [urls.postCommentsFeed(post.project, post.slug), urls.projectCommentsFeed(post.project)];
   for (const kind of ['atom', 'rss'] as const) {
     paths.push(urls.siteFeed(kind), urls.projectFeed(post.project, kind));
     for (const t of tags) paths.push(urls.tagFeed(post.project, t.slug, kind));
@@ -149,6 +156,15 @@ export const publishChange: JobHandler = async (payload, context) => {
   const postId = Number(payload.postId);
   if (!Number.isSafeInteger(postId)) return;
   const topics = await topicsOfPost(context.db, context.config.publicUrl, postId);
+  await announce(context, topics, { withSearchFeeds: true });
+};
+
+/**
+ * The changed topics go out: pinged to the external hub (WEBSUB_HUB_URL), or one delivery job per live
+ * subscription of the built-in hub. Job keys per topic / per subscription: a change that comes while a
+ * ping or a delivery is still waiting joins it (the delivery reads the feed when it runs).
+ */
+async function announce(context: JobContext, topics: string[], options: { withSearchFeeds: boolean }): Promise<void> {
   if (context.config.websubHubUrl) {
     for (const topic of topics) await enqueue(context.db, WEBSUB_PING, { topic }, { jobKey: `websub-ping:${topic}`, maxAttempts: DELIVERY_ATTEMPTS });
     return;
@@ -158,10 +174,44 @@ export const publishChange: JobHandler = async (payload, context) => {
   const subscribers = await context.db
     .selectFrom('websub_subscriptions')
     .select('id')
-    .where((eb) => eb.or([eb('topic', 'in', topics.length > 0 ? topics : ['-']), eb('topic', 'like', `${searchPrefix.replace(/[%_\\]/g, '\\$&')}%`)]))
+    .where((eb) =>
+      eb.or([
+        eb('topic', 'in', topics.length > 0 ? topics : ['-']),
+        ...(options.withSearchFeeds ? [eb('topic', 'like', `${searchPrefix.replace(/[%_\\]/g, '\\$&')}%`)] : []),
+      ]),
+    )
     .where('expires_at', '>', now)
     .execute();
   for (const s of subscribers) await enqueue(context.db, WEBSUB_DELIVER, { id: s.id }, { jobKey: `websub-deliver:${s.id}`, maxAttempts: DELIVERY_ATTEMPTS });
+}
+
+/**
+ * A comment feed changed: a comment became public or stopped being public, or a public one was edited.
+ * Queued by the comments trigger of migration 0020 (every path that changes a comment, in its
+ * transaction), one job per post with a job key and a 10 s delay that later changes do not push back:
+ * a burst of comments is one distribution. Payload: { postId }: that post's comment feed and its
+ * project's. Slugs are read now, so a renamed post is announced at its
+ * current address.
+ */
+export const publishCommentFeed: JobHandler = async (payload, context) => {
+  const postId = Number(payload.postId);
+  const projectId = Number(payload.projectId);
+  const paths: string[] = [];
+  if (Number.isSafeInteger(postId) && postId > 0) {
+    const post = await context.db
+      .selectFrom('posts')
+      .innerJoin('projects', 'projects.id', 'posts.project_id')
+      .select(['posts.slug', 'projects.slug as project'])
+      .where('posts.id', '=', postId)
+      .executeTakeFirst();
+    if (post) paths.push(urls.postCommentsFeed(post.project, post.slug), urls.projectCommentsFeed(post.project));
+  } else if (Number.isSafeInteger(projectId) && projectId > 0) {
+    // Jobs queued before the trigger named posts only (none shipped), kept so such a payload still works.
+    const project = await context.db.selectFrom('projects').select('slug').where('id', '=', projectId).executeTakeFirst();
+    if (project) paths.push(urls.projectCommentsFeed(project.slug));
+  }
+  if (paths.length === 0) return; // deleted meanwhile: its feed is gone, nothing to announce
+  await announce(context, paths.map((path) => new URL(path, `${context.config.publicUrl}/`).href), { withSearchFeeds: false });
 };
 
 export function signature(secret: string, body: Buffer): string {

@@ -1,9 +1,9 @@
 // The XSS corpus sent as comment text, name and email, then approved: the post page, the refused-form page
 // and the moderation queue stay safe (no script elements, no event handlers, no dangerous URLs).
-import { DomUtils, parseDocument } from 'htmlparser2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
 import { buildTestApp, get, signInAs, type TestApp } from '../helpers/test-app.js';
+import { unsafe } from '../helpers/unsafe-html.js';
 import { commentForm, openPost, setSettings } from './helpers.js';
 
 let t: TestApp;
@@ -16,22 +16,6 @@ beforeAll(async () => {
   emailPost = await openPost(t, 3);
   await setSettings(t, 'info-sharing-taskforce', { commentPolicy: 'approve-all', commentsPerTenMinutes: 0, maxLinks: 1000 });
 });
-
-function unsafe(html: string): string[] {
-  const doc = parseDocument(html, { decodeEntities: true });
-  const problems: string[] = [];
-  for (const el of DomUtils.findAll(() => true, doc.children)) {
-    if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'base', 'style'].includes(el.name)) problems.push(`<${el.name}>`);
-    for (const [name, value] of Object.entries(el.attribs)) {
-      if (/^on/i.test(name)) problems.push(`${el.name}[${name}]`);
-      if (name === 'style') problems.push(`${el.name}[style]`);
-      if (['href', 'src', 'action', 'formaction'].includes(name) && /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f-\u009f]/g, ''))) {
-        problems.push(`${el.name}[${name}]=${value}`);
-      }
-    }
-  }
-  return problems;
-}
 
 describe('the XSS corpus through the comment form', () => {
   // One form fetch per test, then one POST per vector: the refused-form pages are still each checked, but

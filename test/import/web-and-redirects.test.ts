@@ -6,6 +6,7 @@ import { DomUtils, parseDocument } from 'htmlparser2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
 import { buildTestApp, cookiesFrom, createPerson, get, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
+import { unsafe } from '../helpers/unsafe-html.js';
 import { fixture, importTexts, makeProject, wxr } from './helpers.js';
 
 let t: TestApp;
@@ -95,20 +96,6 @@ describe('old WordPress addresses', () => {
     expect(await location('/blog/feed/', { host: 'old.example.org' })).toEqual({ status: 301, location: 'http://blogs.test/field/feed.rss' });
   });
 });
-
-function unsafe(html: string): string[] {
-  const doc = parseDocument(html, { decodeEntities: true });
-  const problems: string[] = [];
-  for (const el of DomUtils.findAll(() => true, doc.children)) {
-    if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'base', 'style'].includes(el.name)) problems.push(`<${el.name}>`);
-    for (const [name, value] of Object.entries(el.attribs)) {
-      if (/^on/i.test(name)) problems.push(`${el.name}[${name}]`);
-      if (name === 'style') problems.push(`${el.name}[style]`);
-      if (['href', 'src', 'action', 'formaction'].includes(name) && /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f-\u009f]/g, ''))) problems.push(`${el.name}[${name}]=${value}`);
-    }
-  }
-  return problems;
-}
 
 describe('hostile content', () => {
   // Imports ~150 hostile posts and reads every page: a generous runner limit for a busy machine (nothing is timed).

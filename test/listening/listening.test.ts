@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
 import { buildTestApp, createPerson, get, queuedJobs, runJobs, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
+import { unsafe } from '../helpers/unsafe-html.js';
 import { atom, rss, startWeb, withEtag, type TestWeb } from './web.js';
 
 let t: TestApp;
@@ -395,20 +396,6 @@ describe('taking it with you', () => {
     expect(await t.db.selectFrom('listen_items').select('id').execute()).toHaveLength(0);
   });
 });
-
-function unsafe(html: string): string[] {
-  const doc = parseDocument(html, { decodeEntities: true });
-  const problems: string[] = [];
-  for (const el of DomUtils.findAll(() => true, doc.children)) {
-    if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'base', 'style'].includes(el.name)) problems.push(`<${el.name}>`);
-    for (const [name, value] of Object.entries(el.attribs)) {
-      if (/^on/i.test(name)) problems.push(`${el.name}[${name}]`);
-      if (name === 'style') problems.push(`${el.name}[style]`);
-      if (['href', 'src', 'action', 'formaction'].includes(name) && /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f-\u009f]/g, ''))) problems.push(`${el.name}[${name}]=${value}`);
-    }
-  }
-  return problems;
-}
 
 describe('the XSS corpus in every feed field', () => {
   it('is inert in the inbox, the sources page, the link form and the private feed', async () => {

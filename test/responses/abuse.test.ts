@@ -4,9 +4,15 @@
 // moderation queue and on the status page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_VECTORS } from '../markdown/fixtures/xss-vectors.js';
-import { DomUtils, parseDocument } from 'htmlparser2';
 import { openPost, setSettings } from '../comments/helpers.js';
-import { buildTestApp, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createDb } from '../../server/db/create-db.js';
+import { DEMO_PASSWORD } from '../../server/demo/content.js';
+import { seedDemo } from '../../server/demo/seed.js';
+import { buildTestApp, createTestDatabase, runJobs, signInAs, TestClock, type TestApp } from '../helpers/test-app.js';
+import { unsafe as unsafeHtml } from '../helpers/unsafe-html.js';
 import { startOtherSite, type OtherSite } from './other-site.js';
 
 let site: OtherSite;
@@ -20,18 +26,8 @@ function sender(t: TestApp) {
     t.app.inject({ method: 'POST', url: '/webmention', remoteAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ source, target }).toString() });
 }
 const reasonOf = async (t: TestApp, source: string) => (await t.db.selectFrom('webmentions').select(['status', 'reason']).where('source', '=', source).executeTakeFirstOrThrow());
-/** Script-capable elements, event handlers, inline styles and dangerous URLs (as test/comments/xss.test.ts). */
-function unsafe(html: string): string[] {
-  const problems: string[] = [];
-  for (const el of DomUtils.findAll(() => true, parseDocument(html, { decodeEntities: true }).children)) {
-    if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'base', 'style', 'img', 'video', 'audio', 'link'].includes(el.name)) problems.push(`<${el.name}>`);
-    for (const [name, value] of Object.entries(el.attribs)) {
-      if (/^on/i.test(name) || name === 'style') problems.push(`${el.name}[${name}]`);
-      if (['href', 'src', 'action', 'formaction', 'cite'].includes(name) && /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f-\u009f]/g, ''))) problems.push(`${el.name}[${name}]=${value}`);
-    }
-  }
-  return problems;
-}
+/** Script-capable elements, event handlers, inline styles and dangerous URLs; here also anything that loads remote media. */
+const unsafe = (html: string) => unsafeHtml(html, { alsoForbid: ['img', 'video', 'audio', 'link'], alsoUrlAttributes: ['cite'] });
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 describe('without ALLOW_PRIVATE_FETCH (as in production)', () => {
@@ -89,6 +85,56 @@ describe('hostile sources and floods (loopback allowed, as in tests)', () => {
     for (const host of ['a.example', 'b.example', 'c.example']) expect((await send(`https://${host}/p`, target, '10.3.0.1')).statusCode).toBe(202);
     expect((await send('https://d.example/p', target, '10.3.0.1')).statusCode).toBe(429);
     expect((await send('https://d.example/p', target, '10.3.0.2')).statusCode).toBe(202);
+  });
+});
+
+describe('the flood limit across servers', () => {
+  // Two app servers behind one load balancer: separate processes in production, here two apps with their
+  // own connection pools on one database. The limit is counted in PostgreSQL, so they share it.
+  it('two app instances on one database share the limit, also when their requests race', async () => {
+    const database = await createTestDatabase();
+    const clock = new TestClock();
+    const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', SEED_DEMO: 'never', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', WEBMENTIONS_PER_HOUR: '3' });
+    await seedDemo(database.db, { now: clock.now(), publicUrl: config.publicUrl, password: DEMO_PASSWORD });
+    const apps: FastifyInstance[] = [];
+    try {
+      for (let i = 0; i < 2; i++) apps.push(await buildApp({ config, db: createDb(database.url, { max: 3 }), clock }));
+      const [a, b] = apps as [FastifyInstance, FastifyInstance];
+      const post = await a.db.selectFrom('posts').innerJoin('projects', 'projects.id', 'posts.project_id').select(['posts.slug', 'projects.slug as project'])
+        .where('posts.status', '=', 'published').where('posts.published_at', '<=', clock.now()).orderBy('posts.id').limit(1).executeTakeFirstOrThrow();
+      const target = `http://blogs.test/${post.project}/posts/${post.slug}`;
+      const send = (app: FastifyInstance, source: string, remoteAddress: string) =>
+        app.inject({ method: 'POST', url: '/webmention', remoteAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ source, target }).toString() });
+
+      // One source host, through both servers in turn: 3 in the hour, whichever server counted them.
+      expect((await send(a, 'https://flood.example/1', '10.9.0.1')).statusCode).toBe(202);
+      expect((await send(b, 'https://flood.example/2', '10.9.0.2')).statusCode).toBe(202);
+      expect((await send(a, 'https://flood.example/3', '10.9.0.3')).statusCode).toBe(202);
+      const refused = await send(b, 'https://flood.example/4', '10.9.0.4');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.body).toMatch(/Too many webmentions from flood\.example/);
+      expect((await send(a, 'https://flood.example/5', '10.9.0.5')).statusCode).toBe(429);
+      // One sender, many hosts, through both servers: the per-sender count is shared too.
+      expect((await send(b, 'https://one.example/p', '10.8.0.1')).statusCode).toBe(202);
+      expect((await send(a, 'https://two.example/p', '10.8.0.1')).statusCode).toBe(202);
+      expect((await send(b, 'https://three.example/p', '10.8.0.1')).statusCode).toBe(202);
+      expect((await send(a, 'https://four.example/p', '10.8.0.1')).statusCode).toBe(429);
+
+      // Ten at once from one new host, five through each server: exactly three get through.
+      const raced = await Promise.all(Array.from({ length: 10 }, (_, n) => send(n % 2 ? a : b, `https://race.example/${n}`, `10.7.0.${n + 1}`)));
+      expect(raced.map((r) => r.statusCode).sort()).toEqual([202, 202, 202, 429, 429, 429, 429, 429, 429, 429]);
+      expect(await database.db.selectFrom('webmentions').select('id').where('source', 'like', 'https://race.example/%').execute()).toHaveLength(3);
+
+      // A sliding hour: an hour after the first ones, the host may send again (on either server).
+      clock.advance(3_600_001);
+      expect((await send(b, 'https://flood.example/6', '10.9.0.6')).statusCode).toBe(202);
+    } finally {
+      for (const app of apps) {
+        await app.close();
+        await app.db.destroy();
+      }
+      await database.drop();
+    }
   });
 });
 

@@ -59,6 +59,18 @@ describe('the endpoint', () => {
     expect(page.body).toContain('<link rel="webmention" href="http://blogs.test/webmention">');
   });
 
+  it('is not advertised on a project page, and a page as target is refused with 400 and why', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/info-sharing-taskforce/pages/comment-policy' });
+    expect(page.statusCode).toBe(200);
+    expect(String(page.headers.link ?? '')).not.toContain('rel="webmention"');
+    expect(page.body).not.toContain('rel="webmention"');
+    for (const path of ['/info-sharing-taskforce/pages/comment-policy', '/info-sharing-taskforce/pages/no-such-page']) {
+      const response = await send(`${site.base}/x`, `http://blogs.test${path}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatch(/is a page of this site, not a post/);
+    }
+  });
+
   it.each([
     [{}, /"source" parameter is missing/],
     [{ source: 'https://a.example/x' }, /"target" parameter is missing/],
