@@ -2,7 +2,8 @@
 // signed-in person's role in it, and the action the whole group needs. Finer rules (an author's own
 // post, for instance) stay with their domain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findRole, roleAllows, type Action } from './roles.js';
+import { roleAllows, type Action } from './roles.js';
+import { findRole } from './queries.js';
 import type { Project, Role } from '../db/schema.js';
 import { forbidden, gone, notFound } from '../errors.js';
 import { PROJECT_REMOVED } from '../projects/project-page.js';

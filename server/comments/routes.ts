@@ -13,7 +13,7 @@ import { readCommentInput } from './rules.js';
 import type { CommentTarget } from './queries.js';
 import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment, type SubmitResult } from './service.js';
 import { commenterIdOf, commentFormTrusted, rememberCommenter, rememberOwnComment } from './form-cookies.js';
-import { findRole } from '../auth/roles.js';
+import { findRole } from '../auth/queries.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';

@@ -10,7 +10,7 @@ import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
-import { findRole } from '../auth/roles.js';
+import { findRole } from '../auth/queries.js';
 import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
 import { responsesOf } from '../responses/section.js';
