@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --unpaired] [-- --only TEXT] [-- --profile]
-//                [-- --growth-from N] [-- --growth-to N] [-- --no-growth]
+//                [-- --growth-from N] [-- --growth-to N] [-- --no-growth] [-- --subscribers N]
 //
 // 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
@@ -7,7 +7,10 @@
 // 3. Starts the ceiling (bench/ceiling.ts, bare Fastify, a fixed string: the post page's own HTML).
 // 4. Drives each target from a third process (bench/drive.ts, autocannon): a warm-up, then a fixed
 //    duration. Targets whose route does not exist yet (404) are skipped with a note.
-// 5. Prints one table and writes bench/results/<time>.json. Exits non-zero only if the benchmark itself
+// 5. The email fan-out (bench/fanout.ts): a post to a project with --subscribers confirmed subscribers
+//    (50,000; --quick 500), sent by the app's job worker into a local SMTP sink in a fourth process
+//    (bench/smtp-sink.ts). `--only fan-out` measures just that (and the ceiling).
+// 6. Prints one table and writes bench/results/<time>.json. Exits non-zero only if the benchmark itself
 //    broke (a process did not start, a target answered only errors, an accepted comment is missing).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { growCorpus, MEASURED, SEARCH_WORDS, seedCorpus } from './corpus.js';
+import { benchFanOut, type FanOutResult } from './fanout.js';
 import type { Job, Result } from './drive.js';
 // @ts-expect-error a plain .mjs module without type declarations
 import { SERVER_NODE_ARGS } from '../scripts/server-command.mjs';
@@ -60,6 +64,7 @@ const settings = {
   growthFrom: option('growth-from', quick ? 100 : 1_000),
   growthTo: option('growth-to', quick ? 1_000 : 100_000),
   growth: !flag('no-growth'),
+  subscribers: option('subscribers', quick ? 500 : 50_000),
 };
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
@@ -120,10 +125,11 @@ function freePort(): Promise<number> {
 }
 
 /** Starts the app; returns its base URL, pid and a database URL for seeding. */
-async function startApp() {
+async function startApp(smtpUrl: string) {
   const port = await freePort();
   // One address drives all the load, so the per-address rate limit (a production default) is off here.
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0' };
+  // Emails go to the local SMTP sink (the fan-out row).
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0', SMTP_URL: smtpUrl, MAIL_FROM: 'updates@bench.example' };
   delete env.PUBLIC_URL;
   let dbUrl: string;
   if (process.env.DATABASE_URL) {
@@ -305,7 +311,14 @@ async function main() {
   say(`load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s per target`);
   say(`machine: ${os.cpus().length} cores, shared by the app, PostgreSQL, the ceiling and the load generator (each its own process); numbers are noisy when other work runs.`);
 
-  const { app, base, dbUrl } = await startApp();
+  // The SMTP sink first: the app is told where to send when it starts.
+  const sinkProcess = tsx('bench/smtp-sink.ts', []);
+  const sinkPort = Number((await waitForLine(sinkProcess, /\{"port":(\d+)\}/, 'the SMTP sink'))[1]);
+  let sinkCounts = { accepted: 0, distinct: 0, cpuMs: 0 };
+  sinkProcess.stdout?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('{"accepted"')) sinkCounts = JSON.parse(line) as typeof sinkCounts;
+  });
+  const { app, base, dbUrl } = await startApp(`smtp://127.0.0.1:${sinkPort}?tls=off`);
   appPid = app.pid!;
   say(`app: pid ${app.pid} at ${base} (${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL, fresh database' : 'embedded PostgreSQL in a temporary DATA_DIR'})`);
   const client = new pg.Client({ connectionString: dbUrl });
@@ -450,6 +463,18 @@ async function main() {
   });
   const growthRows = rssDone;
 
+  // The email fan-out, last (its 50,000 emails would load the machine under the other rows).
+  let fanOut: FanOutResult | undefined;
+  if (wanted('fan-out')) {
+    fanOut = await benchFanOut(client, settings.subscribers, {
+      appCpuSeconds: () => cpuSeconds(appPid),
+      dbCpuSeconds: databaseCpuSeconds,
+      sink: () => sinkCounts,
+      sampleRss: (fn) => sampleRss(appPid, fn),
+      say,
+    });
+  }
+
   // The table.
   const fmt = (n: number, d = 0) => n.toFixed(d);
   const lines = [
@@ -475,6 +500,16 @@ async function main() {
       say(`  ${g.target.padEnd(30)} ${g.small.p50.toFixed(1).padStart(6)} ms → ${g.big.p50.toFixed(1).padStart(6)} ms  (${(g.big.p50 / Math.max(g.small.p50, 0.1)).toFixed(2)}×; req/s ${g.small.rps.toFixed(0)} → ${g.big.rps.toFixed(0)})`);
     }
   }
+  if (fanOut) {
+    const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(2)} ms`);
+    say('');
+    say(`email fan-out: a post to ${fanOut.subscribers.toLocaleString('en')} confirmed subscribers, sent by the app's job worker (JOB_CONCURRENCY ${process.env.JOB_CONCURRENCY ?? 'default'}) into a local SMTP sink (another process):`);
+    say(`  time to queue (post:changed → every delivery row and send job committed)  ${fanOut.queueSeconds.toFixed(2)} s   (target < 2 s; app CPU ${fanOut.queueAppCpuMs?.toFixed(0) ?? 'n/a'} ms, db CPU ${fanOut.queueDbCpuMs?.toFixed(0) ?? 'n/a'} ms)`);
+    say(`  delivery rate into the sink                                              ${fanOut.emailsPerSecond.toFixed(0)} emails/s   (target ≥ 500; ${fanOut.sent} sent in ${fanOut.sendSeconds.toFixed(1)} s)`);
+    say(`  CPU per email: app ${ms(fanOut.appCpuMsPerEmail)}, PostgreSQL ${ms(fanOut.dbCpuMsPerEmail)}, sink ${ms(fanOut.sinkCpuMsPerEmail)}`);
+    say(`  app server peak RSS during the fan-out                                   ${fanOut.peakRssMb.toFixed(0)} MB`);
+    say(`  every subscriber got one email: ${fanOut.accepted} messages for ${fanOut.distinct} distinct addresses`);
+  }
   say('');
   say(`app server peak RSS (VmRSS of the node process): ${peakMb.toFixed(0)} MB`);
   for (const n of notes) say(n);
@@ -484,7 +519,7 @@ async function main() {
   const file = path.join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
   fs.writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, growth: growthRows, rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, settings, cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, postPageBytes: Buffer.byteLength(postHtml), peakRssMb: peakMb, paired, growth: growthRows, fanOut, loadAverage: os.loadavg(), rows: rows.map((r) => ({ target: r.target, note: r.note, ratio: r.ratio, ceilingRps: r.ceilingRps, ...(r.result ? { ...r.result, accepted: r.result.accepted?.length } : {}) })), notes, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
   );
   say(`results: ${path.relative(ROOT, file)}`);
   await client.end();

@@ -19,6 +19,7 @@ import * as m0017 from './0017-social.js';
 import * as m0019 from './0019-listening.js';
 import * as m0018 from './0018-wordpress-import.js';
 import * as m0020 from './0020-social-shared.js';
+import * as m0022 from './0022-listening-push-email.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0019-listening': m0019,
   '0018-wordpress-import': m0018,
   '0020-social-shared': m0020,
+  '0022-listening-push-email': m0022,
 };

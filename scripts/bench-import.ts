@@ -11,7 +11,8 @@ import { createDb } from '../server/db/create-db.js';
 import { migrateToLatest } from '../server/db/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createImport, importWxrTask } from '../server/import/jobs.js';
-import type { ImportReport } from '../server/import/importer.js';
+import { importTimings, type ImportReport } from '../server/import/importer.js';
+import os from 'node:os';
 import { generate } from './generate-wxr.js';
 
 const args = process.argv.slice(2);
@@ -35,11 +36,21 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
 const url = new URL(server);
 url.pathname = `/${name}`;
-const db = createDb(url.toString(), { max: 3 });
+// Statements by their first words (what the import spends its round trips on).
+const statements = new Map<string, number>();
+const db = createDb(url.toString(), {
+  max: 3,
+  onQuery: (text) => {
+    const key = text.replace(/\s+/g, ' ').slice(0, 60);
+    statements.set(key, (statements.get(key) ?? 0) + 1);
+  },
+});
 try {
   await migrateToLatest(db);
   const project = await db.insertInto('projects').values({ slug: 'big', title: 'Big', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
   const config = loadConfig({ PUBLIC_URL: 'http://bench.test', LOG_LEVEL: 'silent' });
+  const load = os.loadavg();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const importId = await createImport(db, { projectId: project.id, createdBy: null, options: {}, files: [{ name: file, chunks: fs.createReadStream(file, { highWaterMark: 256 * 1024 }) }] });
   const staged = performance.now();
@@ -48,6 +59,11 @@ try {
   const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
   const report = row.report as ImportReport;
   const rssMb = process.resourceUsage().maxRSS / 1024;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const tm = importTimings;
+  const per = (ms: number, n: number) => (n ? (ms / n).toFixed(2) : '-');
+  const loadAfter = os.loadavg();
   process.stdout.write(
     [
       `Import benchmark: ${posts} posts, ${comments} comments, ${(size / 1024 / 1024).toFixed(1)} MB`,
@@ -55,6 +71,12 @@ try {
       `  staged in ${((staged - started) / 1000).toFixed(1)} s, imported in ${((finished - staged) / 1000).toFixed(1)} s (total ${((finished - started) / 1000).toFixed(1)} s)`,
       `  posts created ${report.counts.posts.created}, comments created ${report.counts.comments.created}`,
       `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
+      `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
+      `  per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
+      `  in-process steps total: ${((tm.postConvert + tm.postRender + tm.commentConvert + tm.commentRender) / 1000).toFixed(1)} s of ${((finished - staged) / 1000).toFixed(1)} s`,
+      `  statements: ${[...statements.values()].reduce((a, b) => a + b, 0)} (${(([...statements.values()].reduce((a, b) => a + b, 0)) / Math.max(1, report.counts.posts.created)).toFixed(1)} per post); most frequent:`,
+      ...[...statements].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `    ${n}  ${k}`),
+      `  load average before ${load.map((l) => l.toFixed(1)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`,
       '',
     ].join('\n'),
   );

@@ -171,6 +171,7 @@ async function importWxr(values: Record<string, unknown>, db: Db, config: Config
         tagAuthority: identity.authority,
         now: new Date(),
         allowPrivateFetch: config.allowPrivateFetch,
+        wpOldSites: config.wpOldSites,
         onProgress: (p) => {
           if (Date.now() - last > 1000 || p.done === p.total) {
             last = Date.now();

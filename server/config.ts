@@ -72,6 +72,12 @@ const envSchema = z.object({
     .refine((v) => v.split(',').map((r) => r.trim()).filter(Boolean).every((r) => /^(https?:\/\/)?[a-z0-9.-]+(:\d+)?(\/[^=,\s]*)?=[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/i.test(r)), {
       message: 'must be old-host[/path]=project-slug pairs separated by commas, e.g. blog.example.org=field-notes',
     }),
+  IMPORT_UPLOAD_MAX_MB: z.coerce
+    .number({ message: 'must be a whole number of megabytes' })
+    .int('must be a whole number of megabytes')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000')
+    .default(500),
   ALLOW_PRIVATE_FETCH: z
     .enum(['1', 'true', '0', 'false'], { message: 'must be 1 (let outbound requests reach private and loopback addresses: tests, closed networks) or 0' })
     .default('0'),
@@ -160,6 +166,8 @@ export interface Config {
   allowPrivateFetch: boolean;
   /** Old WordPress hosts answered here with 301s to the project they were imported into (server/import/redirects.ts). */
   wpOldSites: string;
+  /** The most one WordPress import upload (all its files) may hold, in bytes. */
+  importUploadMaxBytes: number;
   /** Background jobs this server runs at once (server/jobs). */
   jobConcurrency: number;
   /** Where email is sent (nodemailer URL); unset: nothing leaves the machine, emails go to the outbox. */
@@ -219,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     allowPrivateFetch: e.ALLOW_PRIVATE_FETCH === '1' || e.ALLOW_PRIVATE_FETCH === 'true',
     wpOldSites: e.WP_OLD_SITES,
+    importUploadMaxBytes: e.IMPORT_UPLOAD_MAX_MB * 1024 * 1024,
     jobConcurrency: e.JOB_CONCURRENCY,
     smtpUrl: e.SMTP_URL || undefined,
     mailFrom: e.MAIL_FROM ?? `no-reply@${mailDomain(e.PUBLIC_URL ?? `http://${displayHost}`)}`,

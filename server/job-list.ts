@@ -8,6 +8,8 @@ import { EMAIL_ACCOUNT, sendAccountEmail } from './email/account-emails.js';
 import { EMAIL_PRUNE_UNCONFIRMED, pruneUnconfirmedTask } from './email/prune.js';
 import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
+import { EMAIL_SEND_TASK, EMAIL_TICK_TASK, emailSendTask, emailTickTask } from './listening/daily-email.js';
+import { renewTask, subscribeTask, unsubscribeTask, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
@@ -40,6 +42,11 @@ export const jobDefinitions: JobDefinitions = {
     [POLL_TASK]: pollTask,
     [HEAL_TASK]: healTask,
     [PRUNE_TASK]: pruneTask,
+    [WEBSUB_SUBSCRIBE_TASK]: subscribeTask,
+    [WEBSUB_UNSUBSCRIBE_TASK]: unsubscribeTask,
+    [WEBSUB_RENEW_TASK]: renewTask,
+    [EMAIL_TICK_TASK]: emailTickTask,
+    [EMAIL_SEND_TASK]: emailSendTask,
     [IMPORT_WXR]: importWxrTask,
   },
   cron: [
@@ -50,5 +57,7 @@ export const jobDefinitions: JobDefinitions = {
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },
     { task: HEAL_TASK, match: '*/5 * * * *' },
     { task: PRUNE_TASK, match: '17 3 * * *' },
+    { task: WEBSUB_RENEW_TASK, match: '41 * * * *' },
+    { task: EMAIL_TICK_TASK, match: '0 * * * *' },
   ],
 };

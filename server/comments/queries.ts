@@ -12,6 +12,8 @@ export interface PublicComment {
   authorName: string;
   isTeamReply: boolean;
   authorHandle: string | null;
+  /** The commenter's own web address (imported comments have one), only when it is an http(s) URL. */
+  authorUrl: string | null;
   bodyHtml: string;
   createdAt: Date;
   /** A moderator edited the text (shown as "edited by the team"). */
@@ -34,6 +36,7 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       'comments.parent_id',
       'comments.depth',
       'comments.author_name',
+      'comments.author_url',
       'comments.is_team_reply',
       'people.handle',
       'comments.body_html',
@@ -60,6 +63,7 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       authorName: r.author_name,
       isTeamReply: r.is_team_reply,
       authorHandle: r.is_team_reply ? r.handle : null,
+      authorUrl: commenterUrl(r.author_url),
       bodyHtml: r.body_html,
       createdAt: r.created_at,
       editedByTeam: r.edited_at !== null,
@@ -67,6 +71,24 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       replies: [],
     })),
   );
+}
+
+/**
+ * A commenter's web address as a link target: an absolute http or https URL (re-serialized by the URL
+ * parser, so it carries no raw spaces or quotes), else null. The column's CHECK says the same, but a page
+ * must not rely on that: javascript:, data: and anything that does not parse are never linked.
+ */
+export function commenterUrl(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > 2000) return null;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password) return null;
+  return url.href;
 }
 
 /**

@@ -417,6 +417,45 @@ export interface ListenFeedTokenTable {
   revoked_at: NullableTimestamp;
 }
 
+/** A WebSub subscription of a watched feed (migration 0022). */
+export interface ListenWebsubTable {
+  id: Id;
+  source_id: number | null;
+  hub: string;
+  topic: string;
+  token: string;
+  secret: string;
+  state: 'subscribing' | 'subscribed' | 'unsubscribing' | 'failed';
+  lease_seconds: number | null;
+  expires_at: NullableTimestamp;
+  requested_at: Date;
+  verified_at: NullableTimestamp;
+  last_push_at: NullableTimestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+/** A member's choice of the daily email of new matches, per project (migration 0022). */
+export interface ListenEmailPrefTable {
+  person_id: number;
+  project_id: number;
+  sent_through: Date;
+  created_at: Generated<Date>;
+}
+
+/** One daily email of new matches per member, project and day (migration 0022). */
+export interface ListenEmailSendTable {
+  id: Id;
+  person_id: number;
+  project_id: number;
+  day: ColumnType<string, string, string>;
+  period_end: Date;
+  status: Generated<'queued' | 'sending' | 'sent' | 'skipped' | 'failed'>;
+  items: Generated<number>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+}
+
 /** One WordPress import run: progress and the stored report (migration 0018). */
 export interface ImportTable {
   id: Id;
@@ -496,6 +535,9 @@ export interface Database {
   listen_terms: ListenTermTable;
   listen_items: ListenItemTable;
   listen_feed_tokens: ListenFeedTokenTable;
+  listen_websub: ListenWebsubTable;
+  listen_email_prefs: ListenEmailPrefTable;
+  listen_email_sends: ListenEmailSendTable;
   imports: ImportTable;
   import_chunks: ImportChunkTable;
   import_items: ImportItemTable;

@@ -3,11 +3,12 @@
 //   `email:fan-out` inserts one email_deliveries row per (address, post) — UNIQUE, so at most once,
 //     whatever the retries, servers or crashes — and queues `email:send` jobs of SEND_BATCH rows, all
 //     in one transaction (rows and jobs both, or neither);
-//   `email:send` claims each row in its own committed statement (queued → sending, with a claim
-//     token), checks that the post is still public and the subscription still there, sends, then marks
-//     it sent. A temporary failure puts the row back to queued and throws (the queue retries the job
-//     with backoff); a 5xx is recorded as failed and counts as a hard bounce (HARD_BOUNCE_LIMIT
-//     suspends the address).
+//   `email:send` claims its rows CLAIM_CHUNK at a time, each chunk in one committed statement (queued →
+//     sending, with a claim token), checks that the post is still public and the subscriptions still
+//     there, sends the chunk over the pooled SMTP connections, then marks the sent rows in one UPDATE.
+//     A temporary failure puts that row back to queued and throws (the queue retries the job with
+//     backoff; the retry claims only what is queued); a 5xx is recorded as failed and counts as a
+//     hard bounce (HARD_BOUNCE_LIMIT suspends the address).
 //   A row left `sending` by a worker that died is never sent again (it may have reached the SMTP
 //     server: at most once wins); `email:sweep-claims` marks such rows `unknown` for the site admin.
 //   Digests (daily, weekly) live in ./digests.ts and share enqueueBatches and recordHardBounce.
@@ -24,7 +25,7 @@ import { resolveSearch } from '../search/params.js';
 import { whereSearchMatches } from '../search/queries.js';
 import { readSiteSettings } from '../site/settings.js';
 import { absoluteUrl, urls } from '../urls.js';
-import { alreadySubscribedEmail, confirmationEmail, postEmail } from './messages.js';
+import { alreadySubscribedEmail, confirmationEmail, postEmailComposer } from './messages.js';
 import { listSubscriptions } from './queries.js';
 import { CONFIRM_LINK_HOURS, signToken, siteSecretOf } from './tokens.js';
 import { deliver, failureText, isPermanentFailure } from './transport.js';
@@ -168,100 +169,154 @@ async function authorNames(db: Db, postId: number): Promise<string[]> {
   return rows.map((r) => r.display_name);
 }
 
-/** `email:send` { ids }: sends each delivery row of the batch that is still queued. */
+/**
+ * `email:send` { ids }: sends the rows of the batch that are still queued, CLAIM_CHUNK at a time. Each
+ * chunk is claimed in one committed UPDATE … RETURNING (queued → sending, with a claim token) before
+ * anything is sent: a row is sent by one worker only, and a worker that dies after sending leaves
+ * `sending` behind, never `queued` (at most CLAIM_CHUNK rows per job in flight, so at most that many
+ * end `unknown` after a crash). The post, its authors and its rendered body are read once per job; the
+ * addresses and matching subscriptions once per chunk; the chunk's emails go out at once over the
+ * pooled SMTP connections; the results are recorded with one UPDATE per outcome.
+ */
 export const sendBatch: JobHandler = async (payload, context, job) => {
   const ids = Array.isArray(payload.ids) ? payload.ids.map(Number).filter(Number.isSafeInteger) : [];
+  if (ids.length === 0) return;
   const secret = await siteSecretOf(context.db);
-  const posts = new Map<number, { row: PostRow; authors: string[] } | undefined>();
-  for (const id of ids) await sendOne(context, job, secret, id, posts);
+  const posts = new Map<number, PreparedPost | undefined>();
+  for (let i = 0; i < ids.length; i += CLAIM_CHUNK) await sendChunk(context, job, secret, ids.slice(i, i + CLAIM_CHUNK), posts);
 };
 
-async function sendOne(context: JobContext, job: JobInfo, secret: string, deliveryId: number, posts: Map<number, { row: PostRow; authors: string[] } | undefined>): Promise<void> {
-  const { db, config } = context;
-  const claim = randomUUID();
-  // The claim commits before anything is sent: a row is sent by one worker only, and a worker that dies
-  // after sending leaves `sending` behind, never `queued`.
-  const claimed = await db
-    .updateTable('email_deliveries')
-    .set({ status: 'sending', claim_token: claim, claimed_at: sql`now()` })
-    .where('id', '=', deliveryId)
-    .where('status', '=', 'queued')
-    .returning(['address_id', 'post_id'])
-    .executeTakeFirst();
-  if (!claimed) return;
-  const finish = (status: 'sent' | 'failed' | 'skipped' | 'queued', lastError: string | null) =>
-    db
-      .updateTable('email_deliveries')
-      .set({ status, last_error: lastError, sent_at: status === 'sent' ? sql`now()` : null, ...(status === 'queued' ? { claim_token: null, claimed_at: null } : {}) })
-      .where('id', '=', deliveryId)
-      .where('claim_token', '=', claim)
-      .execute();
+/** Delivery rows claimed, sent and recorded together. */
+export const CLAIM_CHUNK = 20;
 
-  if (!posts.has(claimed.post_id)) {
-    const row = await loadPost(db, claimed.post_id);
-    posts.set(claimed.post_id, row && { row, authors: await authorNames(db, row.id) });
-  }
-  const post = posts.get(claimed.post_id);
-  // Public now (the app clock): never after it was unpublished, deleted or moved back to the future.
-  if (!post || !isPostPublic(post.row, context.clock.now())) return void (await finish('skipped', 'the post was not public when its email was due'));
-  const address = await db.selectFrom('email_addresses').select(['address', 'suspended_at']).where('id', '=', claimed.address_id).executeTakeFirst();
-  if (!address || address.suspended_at) return void (await finish('skipped', 'the address was suspended'));
-  const sub = await matchingEachSubscription(db, claimed.address_id, claimed.post_id, post.row);
-  if (!sub) return void (await finish('skipped', 'no subscription for this post any more'));
-
-  const publicUrl = config.publicUrl;
-  const email = postEmail(
-    {
-      title: post.row.title,
-      summary: post.row.summary,
-      bodyHtml: post.row.body_html,
-      bodyMd: post.row.body_md,
-      url: absoluteUrl(publicUrl, urls.post(post.row.project_slug, post.row.slug)),
-      projectTitle: post.row.project_title,
-      authors: post.authors,
-      publishedAt: post.row.published_at ?? context.clock.now(),
-    },
-    {
-      fullText: readSettings(post.row.project_settings).emailFullText,
-      why: sub.description,
-      publicUrl,
-      manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', claimed.address_id))),
-      unsubscribeUrl: absoluteUrl(publicUrl, urls.emailUnsubscribe(signToken(secret, 'unsubscribe', sub.id))),
-    },
-  );
-  try {
-    await deliver(db, config, { to: address.address, fromName: post.row.project_title, ...email });
-  } catch (err) {
-    if (isPermanentFailure(err)) {
-      await finish('failed', failureText(err));
-      await recordHardBounce(db, claimed.address_id, failureText(err));
-      return;
-    }
-    if (job.lastAttempt) {
-      await finish('failed', `gave up after ${job.attempts} tries: ${failureText(err)}`);
-      return;
-    }
-    await finish('queued', failureText(err));
-    throw err;
-  }
-  await finish('sent', null);
+interface PreparedPost {
+  row: PostRow;
+  compose: ReturnType<typeof postEmailComposer>;
 }
 
-// The address's each-post subscription that this post matches (for "why" and the unsubscribe link).
-async function matchingEachSubscription(db: Db, addressId: number, postId: number, post: PostRow) {
-  const subs = (await listSubscriptions(db, { addressId })).filter((s) => s.confirmed && s.frequency === 'each');
-  if (!subs.length) return undefined;
-  const { rows } = await sql<{ id: number }>`
-    SELECT s.id FROM email_subscriptions s
-    WHERE s.address_id = ${addressId} AND s.confirmed_at IS NOT NULL AND s.frequency = 'each' AND (
+async function preparePost(context: JobContext, postId: number): Promise<PreparedPost | undefined> {
+  const row = await loadPost(context.db, postId);
+  if (!row) return undefined;
+  const publicUrl = context.config.publicUrl;
+  const compose = postEmailComposer(
+    {
+      title: row.title,
+      summary: row.summary,
+      bodyHtml: row.body_html,
+      bodyMd: row.body_md,
+      url: absoluteUrl(publicUrl, urls.post(row.project_slug, row.slug)),
+      projectTitle: row.project_title,
+      authors: await authorNames(context.db, row.id),
+      publishedAt: row.published_at ?? context.clock.now(),
+    },
+    { fullText: readSettings(row.project_settings).emailFullText, publicUrl },
+  );
+  return { row, compose };
+}
+
+async function sendChunk(context: JobContext, job: JobInfo, secret: string, ids: number[], posts: Map<number, PreparedPost | undefined>): Promise<void> {
+  const { db, config } = context;
+  const claim = randomUUID();
+  // One statement claims every row of the chunk that is still queued. A row another server is claiming
+  // at the same moment waits for it, then is re-checked (status = 'queued' no longer holds): never both.
+  const { rows: claimed } = await sql<{ id: string | number; address_id: string | number; post_id: string | number }>`
+    UPDATE email_deliveries SET status = 'sending', claim_token = ${claim}, claimed_at = now()
+    WHERE id = ANY(${ids}::bigint[]) AND status = 'queued'
+    RETURNING id, address_id, post_id`.execute(db);
+  if (claimed.length === 0) return;
+  const rows = claimed.map((r) => ({ id: Number(r.id), addressId: Number(r.address_id), postId: Number(r.post_id) })).sort((a, b) => a.id - b.id);
+  const finish = async (status: 'sent' | 'failed' | 'skipped' | 'queued', deliveryIds: number[], lastError: string | null) => {
+    if (deliveryIds.length === 0) return;
+    await db
+      .updateTable('email_deliveries')
+      .set({ status, last_error: lastError, sent_at: status === 'sent' ? sql`now()` : null, ...(status === 'queued' ? { claim_token: null, claimed_at: null } : {}) })
+      .where('id', 'in', deliveryIds)
+      .where('claim_token', '=', claim)
+      .execute();
+  };
+
+  const addresses = new Map(
+    (await db.selectFrom('email_addresses').select(['id', 'address', 'suspended_at']).where('id', 'in', [...new Set(rows.map((r) => r.addressId))]).execute()).map((a) => [Number(a.id), a]),
+  );
+  const skipped = new Map<string, number[]>();
+  const skip = (reason: string, id: number) => skipped.set(reason, [...(skipped.get(reason) ?? []), id]);
+  const outgoing: Array<{ id: number; addressId: number; to: string; post: PreparedPost; sub: { id: number; description: string } }> = [];
+  for (const postId of new Set(rows.map((r) => r.postId))) {
+    if (!posts.has(postId)) posts.set(postId, await preparePost(context, postId));
+    const post = posts.get(postId);
+    const ofPost = rows.filter((r) => r.postId === postId);
+    // Public now (the app clock): never after it was unpublished, deleted or moved back to the future.
+    if (!post || !isPostPublic(post.row, context.clock.now())) {
+      for (const r of ofPost) skip('the post was not public when its email was due', r.id);
+      continue;
+    }
+    const live = ofPost.filter((r) => {
+      const address = addresses.get(r.addressId);
+      if (address && !address.suspended_at) return true;
+      skip('the address was suspended', r.id);
+      return false;
+    });
+    const subs = await matchingEachSubscriptions(db, live.map((r) => r.addressId), postId);
+    for (const r of live) {
+      const sub = subs.get(r.addressId);
+      if (!sub) skip('no subscription for this post any more', r.id);
+      else outgoing.push({ id: r.id, addressId: r.addressId, to: addresses.get(r.addressId)!.address, post, sub });
+    }
+  }
+  for (const [reason, skippedIds] of skipped) await finish('skipped', skippedIds, reason);
+
+  const publicUrl = config.publicUrl;
+  const results = await Promise.allSettled(
+    outgoing.map(({ to, post, sub, addressId }) =>
+      deliver(db, config, {
+        to,
+        fromName: post.row.project_title,
+        ...post.compose({
+          why: sub.description,
+          manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', addressId))),
+          unsubscribeUrl: absoluteUrl(publicUrl, urls.emailUnsubscribe(signToken(secret, 'unsubscribe', sub.id))),
+        }),
+      }),
+    ),
+  );
+  const sent: number[] = [];
+  const temporary: Array<{ id: number; err: unknown }> = [];
+  for (const [i, result] of results.entries()) {
+    const { id, addressId } = outgoing[i]!;
+    if (result.status === 'fulfilled') sent.push(id);
+    else if (isPermanentFailure(result.reason)) {
+      await finish('failed', [id], failureText(result.reason));
+      await recordHardBounce(db, addressId, failureText(result.reason));
+    } else temporary.push({ id, err: result.reason });
+  }
+  await finish('sent', sent, null);
+  if (temporary.length === 0) return;
+  const first = temporary[0]!.err;
+  if (job.lastAttempt) return void (await finish('failed', temporary.map((t) => t.id), `gave up after ${job.attempts} tries: ${failureText(first)}`));
+  // Back to queued: the queue retries the job with backoff, and the retry claims only what is queued.
+  await finish('queued', temporary.map((t) => t.id), failureText(first));
+  throw first;
+}
+
+// For each address, its confirmed each-post subscription that this post matches (for "why" and the
+// unsubscribe link): a project or tag or person one first, then a search (the fan-out checked it).
+async function matchingEachSubscriptions(db: Db, addressIds: number[], postId: number): Promise<Map<number, { id: number; description: string }>> {
+  if (addressIds.length === 0) return new Map();
+  const { rows } = await sql<{ id: string | number; address_id: string | number }>`
+    SELECT DISTINCT ON (s.address_id) s.id, s.address_id FROM email_subscriptions s
+    WHERE s.address_id = ANY(${addressIds}::bigint[]) AND s.confirmed_at IS NOT NULL AND s.frequency = 'each' AND (
       (s.kind = 'project' AND s.project_id = (SELECT project_id FROM posts WHERE id = ${postId}))
       OR (s.kind = 'tag' AND s.tag_id IN (SELECT tag_id FROM post_tags WHERE post_id = ${postId}))
       OR (s.kind = 'person' AND s.person_id IN (SELECT person_id FROM post_authors WHERE post_id = ${postId}))
       OR s.kind = 'search'
-    ) ORDER BY s.kind = 'search', s.id`.execute(db);
-  void post;
-  const first = rows[0];
-  return first ? subs.find((s) => s.id === Number(first.id)) : undefined;
+    ) ORDER BY s.address_id, s.kind = 'search', s.id`.execute(db);
+  const views = new Map((await listSubscriptions(db, { ids: rows.map((r) => Number(r.id)) })).map((v) => [v.id, v]));
+  const found = new Map<number, { id: number; description: string }>();
+  for (const r of rows) {
+    const view = views.get(Number(r.id));
+    if (view) found.set(Number(r.address_id), { id: view.id, description: view.description });
+  }
+  return found;
 }
 
 export async function recordHardBounce(db: Db | Tx, addressId: number, reason: string): Promise<void> {

@@ -56,22 +56,30 @@ function footer(why: string, manageUrl: string, unsubscribeUrl: string) {
 
 /** One new post, summary or full text. */
 export function postEmail(post: PostForEmail, options: { fullText: boolean; why: string; manageUrl: string; unsubscribeUrl: string; publicUrl: string }): Composed {
+  return postEmailComposer(post, options)(options);
+}
+
+/**
+ * The post's part of its email, rendered once (the full text goes through the sanitizing renderer:
+ * the costly part), and a function that adds each subscriber's footer and headers: a batch of
+ * deliveries of one post renders the post once, not once per address.
+ */
+export function postEmailComposer(post: PostForEmail, options: { fullText: boolean; publicUrl: string }): (footer: { why: string; manageUrl: string; unsubscribeUrl: string }) => Composed {
   const byline = `${post.authors.length ? `By ${post.authors.join(', ')}, ` : ''}${dateFormat.format(post.publishedAt)}`;
-  const foot = footer(options.why, options.manageUrl, options.unsubscribeUrl);
   const summary = post.summary.trim();
   const textBody = options.fullText ? post.bodyMd.trim() : summary;
-  const text = `${post.title}\n${post.projectTitle} · ${byline}\n\n${textBody ? `${textBody}\n\n` : ''}Read it on the site: ${post.url}\n${foot.text}`;
+  const text = `${post.title}\n${post.projectTitle} · ${byline}\n\n${textBody ? `${textBody}\n\n` : ''}Read it on the site: ${post.url}\n`;
   const bodyHtml = options.fullText ? emailHtml(post.bodyHtml, `${options.publicUrl}/`, post.url) : summary ? `<p>${escapeHtml(summary)}</p>` : '';
-  const html = document(
-    post.title,
-    `<p>${escapeHtml(post.projectTitle)}</p>
+  const html = `<p>${escapeHtml(post.projectTitle)}</p>
 <h1><a href="${escapeHtml(post.url)}">${escapeHtml(post.title)}</a></h1>
 <p>${escapeHtml(byline)}</p>
 ${bodyHtml}
 <p><a href="${escapeHtml(post.url)}">Read “${escapeHtml(post.title)}” on the site</a></p>
-${foot.html}`,
-  );
-  return { subject: post.title, text, html, headers: unsubscribeHeaders(options.unsubscribeUrl) };
+`;
+  return ({ why, manageUrl, unsubscribeUrl }) => {
+    const foot = footer(why, manageUrl, unsubscribeUrl);
+    return { subject: post.title, text: text + foot.text, html: document(post.title, html + foot.html), headers: unsubscribeHeaders(unsubscribeUrl) };
+  };
 }
 
 /** The double opt-in: one link that confirms; nothing else is sent until it is followed. */

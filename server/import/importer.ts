@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { suggestHandle } from '../accounts/people.js';
 import type { Db, Tx } from '../db/create-db.js';
 import type { CommentStatus, PostStatus } from '../db/schema.js';
-import { replacePostAuthors, replacePostTags } from '../editor/queries.js';
+import { replacePostAuthors } from '../editor/queries.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
@@ -32,6 +32,8 @@ export interface ImportReport {
   counts: Record<ReportKind, { created: number; updated: number; unchanged: number; skipped: number }>;
   people: Array<{ login: string; name: string; email: string; handle: string; created: boolean }>;
   notes: ReportNote[];
+  /** Links to the old site's items rewritten to their new addresses (after all items were known). */
+  links?: { items: number; links: number };
 }
 
 export function emptyReport(site = ''): ImportReport {
@@ -47,12 +49,36 @@ export function emptyReport(site = ''): ImportReport {
 /** Site-relative notes are capped so a hostile export cannot grow the stored report without bound. */
 const MAX_NOTES = 20_000;
 
+/** CPU time spent per step (milliseconds, summed), read by the import benchmark (scripts/bench-import.ts). */
+export const importTimings = { postConvert: 0, postRender: 0, commentConvert: 0, commentRender: 0, posts: 0, comments: 0 };
+const timed = <T>(key: keyof typeof importTimings, fn: () => T): T => {
+  const started = performance.now();
+  try {
+    return fn();
+  } finally {
+    importTimings[key] += performance.now() - started;
+  }
+};
+
 export interface ImporterSetup {
   projectId: number;
   tagAuthority: string;
   now: Date;
   media?: MediaStore;
 }
+
+type NewCommentFields = {
+  status: CommentStatus;
+  author_name: string;
+  author_email: string;
+  author_url: string | null;
+  body_src: string;
+  body_html: string;
+  rendered_version: number;
+  approved_at: Date | null;
+  decided_at: Date | null;
+  updated_at: Date;
+};
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', hellip: '…', ndash: '–', mdash: '—', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', raquo: '»', laquo: '«', copy: '©', reg: '®', trade: '™', middot: '·', bull: '•', euro: '€', pound: '£' };
 
@@ -132,6 +158,8 @@ export class WxrImporter {
   private readonly people = new Map<string, number>();
   private readonly attachments = new Map<string, string>();
   private readonly otherTypes = new Map<string, number>();
+  /** Tag ids of this project by slug, learnt as posts are imported (fewer statements per post). */
+  private tagIds = new Map<string, number>();
 
   constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
     this.report = report ?? emptyReport();
@@ -139,6 +167,56 @@ export class WxrImporter {
 
   get key(): string {
     return this.siteKey;
+  }
+
+  /**
+   * What one item may change in memory (the report, the people and attachments seen), so that an item
+   * whose writes were rolled back (server/import/run.ts: one savepoint per item) leaves no trace here.
+   * The notes are only ever appended, so their length is enough.
+   */
+  checkpoint(): unknown {
+    return {
+      counts: JSON.stringify(this.report.counts),
+      people: this.report.people.length,
+      notes: this.report.notes.length,
+      peopleIds: new Map(this.people),
+      attachments: new Map(this.attachments),
+      otherTypes: new Map(this.otherTypes),
+      media: this.setup.media?.mark() ?? 0,
+      tagIds: new Map(this.tagIds),
+    };
+  }
+
+  /** Forgets what the failed item did (see checkpoint) and records it as skipped, with the reason. */
+  restore(checkpoint: unknown, item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
+    this.rollBack(checkpoint);
+    this.skippedForError(item, reason);
+  }
+
+  /** Forgets what was done in memory since the checkpoint (its writes were rolled back). */
+  rollBack(checkpoint: unknown): void {
+    const cp = checkpoint as { counts: string; people: number; notes: number; peopleIds: Map<string, number>; attachments: Map<string, string>; otherTypes: Map<string, number>; media: number; tagIds: Map<string, number> };
+    this.setup.media?.forget(cp.media);
+    this.report.counts = JSON.parse(cp.counts) as ImportReport['counts'];
+    this.report.people.length = cp.people;
+    this.report.notes.length = cp.notes;
+    for (const [map, saved] of [[this.people, cp.peopleIds], [this.attachments, cp.attachments], [this.otherTypes, cp.otherTypes]] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
+      map.clear();
+      for (const [k, v] of saved) map.set(k, v);
+    }
+    this.tagIds = cp.tagIds;
+  }
+
+  private skippedForError(item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
+    const why = `It could not be imported (${reason.replace(/\s+/g, ' ').slice(0, 300)}); the rest of the import went on. Importing the export again tries it again.`;
+    if (item.type === 'author') {
+      this.report.counts.people.skipped++;
+      this.note({ kind: 'people', wpId: item.login, title: item.login, action: 'skipped', reason: why });
+      return;
+    }
+    const kind: ReportKind = item.postType === 'page' ? 'pages' : item.postType === 'attachment' ? 'attachments' : item.postType === 'post' || !item.postType ? 'posts' : 'other';
+    this.report.counts[kind].skipped++;
+    this.note({ kind, wpId: item.postId, title: decodeEntities(item.title).replace(/\s+/g, ' ').trim() || 'Untitled', action: 'skipped', reason: why });
   }
 
   private note(note: ReportNote): void {
@@ -290,7 +368,7 @@ export class WxrImporter {
       const url = id ? await this.attachmentUrl(tx, id) : undefined;
       if (url) urls.set(id, url);
     }
-    const { markdown, notes } = convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) });
+    const { markdown, notes } = timed('postConvert', () => convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id) }));
     let body = markdown;
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
     if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
@@ -373,7 +451,7 @@ export class WxrImporter {
         title: displayTitle,
         summary,
         body_md: body,
-        body_html: renderPostHtml(body),
+        body_html: timed('postRender', () => renderPostHtml(body)),
         rendered_version: RENDERER_VERSION,
         status,
         published_at: isPublicKind ? date : null,
@@ -383,6 +461,7 @@ export class WxrImporter {
         announced_at: existing?.announced_at ?? now,
         updated_at: now,
       };
+      const isNew = !existing;
       if (existing) {
         existing = await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
         this.report.counts.posts.updated++;
@@ -399,13 +478,36 @@ export class WxrImporter {
         await tx.updateTable('posts').set({ atom_id: mintAtomId(this.setup.tagAuthority, existing.first_published_at, existing.id) }).where('id', '=', existing.id).execute();
       }
       if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
-      if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
-      await replacePostTags(tx, projectId, existing.id, this.tagsOf(item.terms));
+      // A new post has no authors or tags to replace yet: one INSERT each (skipping the DELETEs).
+      if (isNew) {
+        if (authorId) await tx.insertInto('post_authors').values({ post_id: existing.id, person_id: authorId, position: 0 }).execute();
+      } else if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
+      await this.setTags(tx, existing.id, this.tagsOf(item.terms), isNew);
       postId = existing.id;
       const oldUrl = item.link || item.guid;
       await this.remember(tx, 'post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
     }
+    importTimings.posts++;
+    importTimings.comments += item.comments.length;
     await this.comments(tx, item, postId, title);
+  }
+
+  /** The post's tags (project tags created as needed; ids cached for the run). */
+  private async setTags(tx: Tx, postId: number, tags: Array<{ slug: string; name: string }>, isNew: boolean): Promise<void> {
+    if (!isNew) await tx.deleteFrom('post_tags').where('post_id', '=', postId).execute();
+    if (tags.length === 0) return;
+    const missing = tags.filter((t) => !this.tagIds.has(t.slug));
+    if (missing.length) {
+      await tx
+        .insertInto('tags')
+        .values(missing.map((t) => ({ project_id: this.setup.projectId, slug: t.slug, name: t.name })))
+        .onConflict((oc) => oc.columns(['project_id', 'slug']).doNothing())
+        .execute();
+      const rows = await tx.selectFrom('tags').select(['id', 'slug']).where('project_id', '=', this.setup.projectId).where('slug', 'in', missing.map((t) => t.slug)).execute();
+      for (const r of rows) this.tagIds.set(r.slug, r.id);
+    }
+    const ids = [...new Set(tags.map((t) => this.tagIds.get(t.slug)).filter((id): id is number => id !== undefined))];
+    if (ids.length) await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
   }
 
   private tagsOf(terms: WxrTerm[]): Array<{ slug: string; name: string }> {
@@ -487,6 +589,8 @@ export class WxrImporter {
       for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
     }
     const toRemember: Array<{ wpId: string; localId: number; print: string }> = [];
+    const waveOf = new Map<string, number>();
+    const waves: Array<Array<{ c: WxrComment; fields: NewCommentFields; at: Date; print: string }>> = [];
     for (const c of ordered) {
       if (!/^\d{1,19}$/.test(c.id)) {
         this.report.counts.comments.skipped++;
@@ -500,10 +604,6 @@ export class WxrImporter {
       const status: CommentStatus = c.approved === '1' ? 'approved' : c.approved === '0' ? 'pending' : c.approved === 'spam' ? 'spam' : c.approved === 'trash' || c.approved === 'post-trashed' ? 'deleted' : 'pending';
       const print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
       const mapped = known.get(c.id);
-      const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
-      // Threads here are at most 3 deep: deeper replies hang under the third level.
-      const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
-      const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
       if (mapped?.local_id) {
         local.set(c.id, { id: mapped.local_id, depth: mapped.depth ?? 1, parentId: mapped.parent_id });
         if (mapped.fingerprint === print) {
@@ -512,17 +612,17 @@ export class WxrImporter {
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
-      let bodySrc = convertCommentContent(c.content);
+      let bodySrc = timed('commentConvert', () => convertCommentContent(c.content));
       if (!bodySrc) bodySrc = '(empty comment)';
       const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
       const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
-      const fields = {
+      const fields: NewCommentFields = {
         status,
         author_name: (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || 'Anonymous').slice(0, 100),
         author_email: /^[^\s@]+@[^\s@]+$/.test(email) ? email : '',
         author_url: url,
         body_src: bodySrc,
-        body_html: renderCommentHtml(bodySrc),
+        body_html: timed('commentRender', () => renderCommentHtml(bodySrc)),
         rendered_version: RENDERER_VERSION,
         approved_at: status === 'approved' ? at : null,
         decided_at: status === 'pending' ? null : at,
@@ -536,19 +636,43 @@ export class WxrImporter {
         this.report.counts.comments.updated++;
         this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'updated', reason: 'Changed in WordPress since the last import.' });
       } else {
-        commentId = (
-          await tx
-            .insertInto('comments')
-            .values({ post_id: postId, parent_id: parentId, depth, ...fields, created_at: at })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
-        local.set(c.id, { id: commentId, depth, parentId });
-        this.report.counts.comments.created++;
-        if (parent && parent.depth >= 3) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
-        if (c.parent && c.parent !== '0' && !parent) this.note({ kind: 'comments', wpId: c.id, title: `${fields.author_name} on “${title}”`, action: 'changed', reason: `Its parent comment (${c.parent}) is not in the export: it starts its own thread.` });
+        // New comments are inserted together, one multi-row INSERT per wave: a wave holds the comments
+        // whose parent is already stored (or absent), so a thread of depth d costs d statements, not one
+        // per comment.
+        const parentWave = c.parent && c.parent !== '0' ? waveOf.get(c.parent) : undefined;
+        const wave = parentWave === undefined ? 0 : parentWave + 1;
+        waveOf.set(c.id, wave);
+        (waves[wave] ??= []).push({ c, fields, at, print });
+        continue;
       }
       toRemember.push({ wpId: c.id, localId: commentId, print });
+    }
+    for (const wave of waves) {
+      for (let from = 0; from < wave.length; from += 500) {
+        const rows = wave.slice(from, from + 500).map((entry) => {
+          const { c } = entry;
+          const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
+          // Threads here are at most 3 deep: deeper replies hang under the third level.
+          const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
+          const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
+          return { ...entry, parent, parentId, depth };
+        });
+        // PostgreSQL returns the ids of a multi-row INSERT … RETURNING in the order of its VALUES.
+        const ids = await tx
+          .insertInto('comments')
+          .values(rows.map((r) => ({ post_id: postId, parent_id: r.parentId, depth: r.depth, ...r.fields, created_at: r.at })))
+          .returning('id')
+          .execute();
+        for (const [i, r] of rows.entries()) {
+          const commentId = ids[i]!.id;
+          local.set(r.c.id, { id: commentId, depth: r.depth, parentId: r.parentId });
+          this.report.counts.comments.created++;
+          const who = `${r.fields.author_name} on “${title}”`;
+          if (r.parent && r.parent.depth >= 3) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
+          if (r.c.parent && r.c.parent !== '0' && !r.parent) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: `Its parent comment (${r.c.parent}) is not in the export: it starts its own thread.` });
+          toRemember.push({ wpId: r.c.id, localId: commentId, print: r.print });
+        }
+      }
     }
     if (toRemember.length) {
       await tx

@@ -14,34 +14,56 @@ import { countItems, ImportRefused, runImport, type ImportOptions, type ImportSo
 export const IMPORT_WXR = 'import:wxr';
 export const CHUNK_BYTES = 1024 * 1024;
 
-/** Creates an import, stages its files chunk by chunk and queues its job, all in one transaction. */
+/** An upload over its limit: the transaction staging it is rolled back, nothing of it is kept. */
+export class UploadTooLarge extends Error {}
+
+type StagedFile = { name: string; chunks: AsyncIterable<Buffer | Uint8Array> };
+
+/**
+ * Creates an import, stages its files chunk by chunk (1 MB rows, never a whole file in memory) and queues
+ * its job, all in one transaction: a file over `maxBytes` (all files together), or any failure while
+ * reading them, rolls everything back. `files` may be produced as they arrive (a streamed upload), and the
+ * options may be known only once they have (form fields after the file).
+ */
 export async function createImport(
   db: Db,
-  input: { projectId: number; createdBy: number | null; options: ImportOptions; files: Array<{ name: string; chunks: AsyncIterable<Buffer | Uint8Array> }> },
+  input: { projectId: number; createdBy: number | null; options: ImportOptions | (() => ImportOptions); files: Iterable<StagedFile> | AsyncIterable<StagedFile>; maxBytes?: number },
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
     const row = await tx
       .insertInto('imports')
-      .values({ project_id: input.projectId, created_by: input.createdBy, dry_run: input.options.dryRun ?? false, options: JSON.stringify(input.options), file_names: input.files.map((f) => f.name) })
+      .values({ project_id: input.projectId, created_by: input.createdBy })
       .returning('id')
       .executeTakeFirstOrThrow();
-    for (const [fileIndex, file] of input.files.entries()) await stageFile(tx, row.id, fileIndex, file.chunks);
+    const names: string[] = [];
+    const budget = { left: input.maxBytes ?? Number.POSITIVE_INFINITY };
+    for await (const file of input.files) {
+      await stageFile(tx, row.id, names.length, file.chunks, budget);
+      names.push(file.name);
+    }
+    const options = typeof input.options === 'function' ? input.options() : input.options;
+    await tx.updateTable('imports').set({ dry_run: options.dryRun ?? false, options: JSON.stringify(options), file_names: names }).where('id', '=', row.id).execute();
     await enqueue(tx, IMPORT_WXR, { importId: row.id }, { jobKey: `import:${row.id}`, queueName: `import:project:${input.projectId}`, maxAttempts: 5 });
     return row.id;
   });
 }
 
-async function stageFile(tx: Tx, importId: number, fileIndex: number, chunks: AsyncIterable<Buffer | Uint8Array>): Promise<void> {
+async function stageFile(tx: Tx, importId: number, fileIndex: number, chunks: AsyncIterable<Buffer | Uint8Array>, budget: { left: number }): Promise<void> {
   let seq = 0;
   let pending: Buffer[] = [];
   let size = 0;
   const write = async () => {
     if (size === 0) return;
-    await tx.insertInto('import_chunks').values({ import_id: importId, file_index: fileIndex, seq: seq++, bytes: Buffer.concat(pending) }).execute();
+    const bytes = Buffer.concat(pending);
     pending = [];
     size = 0;
+    for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+      await tx.insertInto('import_chunks').values({ import_id: importId, file_index: fileIndex, seq: seq++, bytes: bytes.subarray(at, at + CHUNK_BYTES) }).execute();
+    }
   };
   for await (const chunk of chunks) {
+    budget.left -= chunk.length;
+    if (budget.left < 0) throw new UploadTooLarge('over the limit');
     pending.push(Buffer.from(chunk));
     size += chunk.length;
     if (size >= CHUNK_BYTES) await write();
@@ -85,6 +107,7 @@ export const importWxrTask: JobHandler = async (payload, context, job) => {
       tagAuthority: identity.authority,
       now: context.clock.now(),
       allowPrivateFetch: context.config.allowPrivateFetch,
+      wpOldSites: context.config.wpOldSites,
       importId,
       resumeFrom: row.dry_run ? 0 : row.items_done,
       report: row.dry_run ? undefined : ((row.report as ImportReport | null) ?? undefined),

@@ -27,6 +27,9 @@ export interface MediaResult {
 
 export interface MediaStore {
   rewrite(tx: Tx, markdown: string, site: WxrSite | undefined): Promise<MediaResult>;
+  /** How many images are known so far; `forget(mark)` drops those learnt after it (their rows were rolled back). */
+  mark(): number;
+  forget(mark: number): void;
 }
 
 const IMAGE_REF = /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+"[^"]*")?\s*\)/g;
@@ -34,6 +37,7 @@ const IMAGE_REF = /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+"[^"]*")?\s*\)/g;
 export function createMediaStore(options: MediaOptions): MediaStore {
   // One old URL → new URL per import run (the same image in many posts is read once).
   const done = new Map<string, string | { reason: string }>();
+  const learnt: string[] = [];
 
   async function load(url: string): Promise<Buffer | { reason: string }> {
     const uploads = /\/wp-content\/uploads\/(.+)$/.exec(new URL(url).pathname)?.[1];
@@ -62,6 +66,10 @@ export function createMediaStore(options: MediaOptions): MediaStore {
   }
 
   return {
+    mark: () => learnt.length,
+    forget(mark) {
+      for (const ref of learnt.splice(mark)) done.delete(ref);
+    },
     async rewrite(tx, markdown, site) {
       const result: MediaResult = { markdown, stored: 0, missing: [] };
       const refs = [...markdown.matchAll(IMAGE_REF)].map((m) => m[2] ?? '');
@@ -94,6 +102,7 @@ export function createMediaStore(options: MediaOptions): MediaStore {
             }
           } else outcome = bytes;
           done.set(ref, outcome);
+          learnt.push(ref);
         }
         if (typeof outcome === 'string') {
           const newUrl = outcome;

@@ -3,15 +3,14 @@
 // page that refreshes itself without JavaScript (meta refresh) until the job is done; the stored report
 // readable later. Also the old WordPress addresses (server/import/redirects.ts).
 import multipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import type { ImportReport } from './importer.js';
-import { createImport } from './jobs.js';
+import { createImport, UploadTooLarge } from './jobs.js';
 import { reportLines } from './run.js';
 
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 const MAX_FILES = 5;
 const enc = encodeURIComponent;
 export const importUrl = (project: string) => `/admin/projects/${enc(project)}/import`;
@@ -19,27 +18,15 @@ export const importRunUrl = (project: string, id: number) => `/admin/projects/${
 
 type Params = { project: string };
 
-function fieldValue(field: unknown): string | undefined {
-  if (typeof field === 'string') return field;
-  if (field && typeof field === 'object' && 'value' in field && typeof (field as { value: unknown }).value === 'string') return (field as { value: string }).value;
-  return undefined;
-}
-
 export default async function importRoutes(app: FastifyInstance) {
+  const maxBytes = app.config.importUploadMaxBytes;
+  const maxMb = Math.round(maxBytes / 1024 / 1024);
   await app.register(async (owners) => {
-    const reading = new WeakSet<object>();
-    owners.addHook('preValidation', async (request) => void reading.add(request));
+    // The upload is read as a stream in the handler (request.parts()), never attached to the body: each
+    // file goes into import_chunks 1 MB at a time as it arrives. busboy discards whatever is over the limit.
     await owners.register(multipart, {
-      attachFieldsToBody: true,
       throwFileSizeLimit: false,
-      limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_FILES, fields: 8, fieldSize: 2000, parts: MAX_FILES + 8 },
-    });
-    owners.addHook('preValidation', async (request) => void reading.delete(request));
-    owners.setErrorHandler((error: FastifyError, request) => {
-      if (reading.has(request) && !error.statusCode && !isDatabaseUnavailable(error)) {
-        throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
-      }
-      throw error;
+      limits: { fileSize: maxBytes + 1, files: MAX_FILES, fields: 8, fieldSize: 2000, parts: MAX_FILES + 8 },
     });
     owners.addHook('preHandler', requireUser);
     owners.addHook('preHandler', requireProjectAction('manage-team', 'Only the owners of this project can import into it.'));
@@ -47,32 +34,99 @@ export default async function importRoutes(app: FastifyInstance) {
     // GET /admin/projects/:project/import — the upload form and the list of earlier imports
     owners.get<{ Params: Params }>('/admin/projects/:project/import', async (request, reply) => renderForm(app, reply, accessOf(request), {}));
 
-    // POST /admin/projects/:project/import — stage the uploaded export(s) and queue the import
-    owners.post<{ Params: Params }>('/admin/projects/:project/import', { preHandler: refuseWritesIfArchived }, async (request, reply) => {
+    // POST /admin/projects/:project/import — stream the uploaded export(s) into the database and queue the import.
+    // The CSRF token is checked here, from the form's first field, before any file is read (the body is a stream).
+    owners.post<{ Params: Params }>('/admin/projects/:project/import', { preHandler: refuseWritesIfArchived, config: { csrf: false } }, async (request, reply) => {
       const access = accessOf(request);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const raw = body.file;
-      const parts = (Array.isArray(raw) ? raw : raw ? [raw] : []) as MultipartFile[];
-      const files: Array<{ name: string; bytes: Buffer }> = [];
-      let error: string | undefined;
-      for (const part of parts) {
-        if (!part || typeof part !== 'object' || typeof part.toBuffer !== 'function') continue;
-        const bytes = await part.toBuffer();
-        if (part.file.truncated) error = `“${part.filename}” is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. Import larger exports with the command line (npm run admin -- import:wxr), or split the export.`;
-        else if (bytes.length > 0) files.push({ name: (part.filename || 'export.xml').slice(0, 200), bytes });
+      if (!request.isMultipart()) throw new BadRequestError('The upload could not be read: it was not a proper form. Choose the file and send it again.');
+      const fields: Record<string, string> = {};
+      const parts = request.parts()[Symbol.asyncIterator]();
+      let csrfChecked = false;
+      let refused = false;
+      let tooLarge: string | undefined;
+      let current: MultipartFile | undefined;
+      const checkCsrf = () => {
+        // @fastify/csrf-protection reads the token from the body: give it the field, synchronously.
+        request.body = { _csrf: fields._csrf ?? '' };
+        let passed = false;
+        app.csrfProtection(request, reply, () => void (passed = true));
+        request.body = undefined;
+        return passed;
+      };
+      async function* files() {
+        for (;;) {
+          const next = await parts.next();
+          if (next.done) return;
+          const part = next.value;
+          if (part.type === 'field') {
+            if (typeof part.value === 'string') fields[part.fieldname] = part.value.replaceAll('\u0000', '');
+            continue;
+          }
+          if (!csrfChecked) {
+            csrfChecked = true;
+            if (!checkCsrf()) {
+              refused = true;
+              throw new Error('csrf');
+            }
+          }
+          const file = part as MultipartFile;
+          if (!file.filename) {
+            file.file.resume();
+            continue;
+          }
+          const name = file.filename.slice(0, 200);
+          current = file;
+          yield {
+            name,
+            chunks: (async function* () {
+              for await (const chunk of file.file) yield chunk as Buffer;
+              if (file.file.truncated) throw new UploadTooLarge(name);
+            })(),
+          };
+        }
       }
-      if (!error && files.length === 0) error = 'Choose the WordPress export file (.xml) to import.';
-      const typed = { fetchMedia: fieldValue(body.fetch_media) === 'on', dryRun: fieldValue(body.dry_run) === 'on' };
-      if (error) {
-        reply.code(422);
-        return renderForm(app, reply, access, { error, typed });
+      let importId: number | undefined;
+      let empty = false;
+      try {
+        importId = await createImport(app.db, {
+          projectId: access.project.id,
+          createdBy: request.user!.id,
+          maxBytes,
+          options: () => ({ fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' }),
+          files: (async function* () {
+            let n = 0;
+            for await (const f of files()) {
+              n++;
+              yield f;
+            }
+            if (n === 0) {
+              empty = true;
+              throw new Error('empty');
+            }
+          })(),
+        });
+      } catch (e) {
+        if (refused) return reply; // the CSRF check answered 403
+        if (e instanceof UploadTooLarge) tooLarge = `The upload is larger than ${maxMb} MB (the limit this site sets for uploads; nothing of it was kept). Import larger exports with the command line (npm run admin -- import:wxr), or split the export.`;
+        else if (!empty) {
+          if (isDatabaseUnavailable(e)) throw e;
+          throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
+        }
       }
-      const importId = await createImport(app.db, {
-        projectId: access.project.id,
-        createdBy: request.user!.id,
-        options: { fetchMedia: typed.fetchMedia, dryRun: typed.dryRun },
-        files: files.map((f) => ({ name: f.name, chunks: (async function* () { yield f.bytes; })() })),
-      });
+      if (importId === undefined) {
+        // Read what is left of the request (busboy discards file bytes over the limit), then answer.
+        current?.file.resume();
+        for (;;) {
+          const next = await parts.next().catch(() => ({ done: true, value: undefined }) as const);
+          if (next.done) break;
+          if (next.value.type === 'field') {
+            if (typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
+          } else next.value.file.resume();
+        }
+        if (!csrfChecked && !checkCsrf()) return reply;
+        reply.code(tooLarge ? 413 : 422);
+        return renderForm(app, reply, access, { error: tooLarge ?? 'Choose the WordPress export file (.xml) to import.', typed: { fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' } });
+      }
       return reply.redirect(importRunUrl(access.project.slug, importId), 303);
     });
 
@@ -117,7 +171,7 @@ async function renderForm(app: FastifyInstance, reply: FastifyReply, access: Pro
     noindex: true,
     project: { slug: access.project.slug, title: access.project.title, status: access.project.status },
     action: importUrl(access.project.slug),
-    maxMb: MAX_UPLOAD_BYTES / 1024 / 1024,
+    maxMb: Math.round(app.config.importUploadMaxBytes / 1024 / 1024),
     error: model.error ?? null,
     typed: model.typed ?? { fetchMedia: false, dryRun: false },
     runs: runs.map((r) => ({ url: importRunUrl(access.project.slug, r.id), id: r.id, status: r.status, dryRun: r.dry_run, files: r.file_names.join(', '), at: r.created_at.toISOString().slice(0, 16).replace('T', ' '), done: r.items_done, total: r.items_total })),

@@ -5,6 +5,7 @@
 // that is rolled back: the same report, nothing written.
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
+import { oldHostsFor, rewriteOldLinks } from './links.js';
 import { createMediaStore } from './media.js';
 import { emptyReport, WxrImporter, type ImportReport } from './importer.js';
 import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
@@ -33,6 +34,8 @@ export interface RunInput {
   tagAuthority: string;
   now: Date;
   allowPrivateFetch?: boolean;
+  /** The WP_OLD_SITES setting: links to an old host mapped to this project are rewritten too. */
+  wpOldSites?: string;
   /** The imports row to record progress in (the web page and the CLI's job); none for a CLI dry run. */
   importId?: number;
   /** Items already applied by an earlier, interrupted try. */
@@ -48,6 +51,20 @@ export class ImportRefused extends Error {}
 export const BATCH_SIZE = 100;
 
 class DryRunRollback extends Error {}
+
+/**
+ * Whether an error belongs to the item being applied (skip it, go on) rather than to the database or the
+ * connection (fail the batch: the queue retries it). PostgreSQL's connection, resource, shutdown and
+ * transaction-rollback classes (08, 53, 57, 58, 40) are the latter; so is anything the savepoint cannot
+ * be rolled back after (checked by the caller).
+ */
+function isItemError(e: unknown): boolean {
+  if (e instanceof DryRunRollback || e instanceof ImportRefused) return false;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(08|53|57|58|40)/.test(code)) return false;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return false; // ECONNRESET and other socket errors
+  return true;
+}
 
 /** Counts <item> elements without parsing: the progress total. */
 export async function countItems(chunks: AsyncIterable<Buffer | Uint8Array>): Promise<number> {
@@ -97,13 +114,47 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
       const records = batch;
       batch = [];
       await write(async (tx) => {
-        for (const record of records) {
-          if (record.type === 'author') await importer.author(tx, record);
-          else if (record.type === 'item') {
-            activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
-            await importer.item(tx, record);
+        // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
+        // with one savepoint per item, so that the failing item is skipped alone (reported with its
+        // reason) and the rest of the batch is imported. (Two statements per batch, not per item.)
+        const batchCheckpoint = importer.checkpoint();
+        await sql`SAVEPOINT import_batch`.execute(tx);
+        try {
+          for (const record of records) {
+            if (record.type === 'author') await importer.author(tx, record);
+            else if (record.type === 'item') {
+              activity = `Importing ${record.postType || 'post'} ${record.postId}: ${record.title.slice(0, 80)}`;
+              await importer.item(tx, record);
+            }
+          }
+        } catch (e) {
+          if (!isItemError(e)) throw e;
+          try {
+            await sql`ROLLBACK TO SAVEPOINT import_batch`.execute(tx);
+          } catch {
+            throw e; // the connection itself is gone: the whole batch is retried by the queue
+          }
+          importer.rollBack(batchCheckpoint);
+          for (const record of records) {
+            if (record.type !== 'author' && record.type !== 'item') continue;
+            const checkpoint = importer.checkpoint();
+            await sql`SAVEPOINT import_item`.execute(tx);
+            try {
+              if (record.type === 'author') await importer.author(tx, record);
+              else await importer.item(tx, record);
+            } catch (itemError) {
+              if (!isItemError(itemError)) throw itemError;
+              try {
+                await sql`ROLLBACK TO SAVEPOINT import_item`.execute(tx);
+              } catch {
+                throw itemError;
+              }
+              importer.restore(checkpoint, record, itemError instanceof Error ? itemError.message : String(itemError));
+            }
+            await sql`RELEASE SAVEPOINT import_item`.execute(tx);
           }
         }
+        await sql`RELEASE SAVEPOINT import_batch`.execute(tx);
         // Progress of a real import commits with the batch; a dry run's goes through the outer db.
         await saveProgress(input.options.dryRun ? db : tx, index);
       });
@@ -137,6 +188,16 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
     }
     await flush();
     importer.finish();
+    // Every item is known now: links between them that still point at the old site are rewritten.
+    if (importer.key) {
+      activity = 'Rewriting links to the old site';
+      await write(async (tx) => {
+        const project = await tx.selectFrom('projects').select('slug').where('id', '=', input.projectId).executeTakeFirstOrThrow();
+        const result = await rewriteOldLinks(tx, { projectId: input.projectId, projectSlug: project.slug, siteKey: importer.key, hosts: oldHostsFor(importer.key, project.slug, input.wpOldSites), now: input.now });
+        importer.report.links = result;
+        await saveProgress(input.options.dryRun ? db : tx, index);
+      });
+    }
     activity = 'Finished';
     await saveProgress(db, index);
   };
@@ -164,6 +225,7 @@ export function reportLines(report: ImportReport, dryRun = false): string[] {
     if (c.created + c.updated + c.unchanged + c.skipped === 0) continue;
     lines.push(`  ${kind}: ${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped`);
   }
+  if (report.links?.links) lines.push(`  links to the old site rewritten: ${report.links.links} in ${report.links.items} posts and pages`);
   if (report.people.length) {
     lines.push('People:');
     for (const p of report.people) lines.push(`  ${p.name} (${p.login}) ${p.created ? 'added without a password' : 'matched an existing person'}: ${p.email}, handle ${p.handle}`);

@@ -33,6 +33,8 @@ export interface ParsedFeed {
   siteUrl: string | null;
   /** A WebSub hub the feed declares (rel="hub"), if any. */
   hub: string | null;
+  /** The feed's own address as it declares it (rel="self"): the WebSub topic. */
+  self: string | null;
   items: ParsedItem[];
 }
 
@@ -118,18 +120,19 @@ function parseXmlFeed(xml: string, feedUrl: string): ParsedFeed {
         publishedAt: validDate(item.published ?? item.updated),
       };
     });
-    return { title: cut(feed.title, 300), siteUrl, hub: hubOf(xml, feedUrl), items };
+    return { title: cut(feed.title, 300), siteUrl, hub: linkOf(xml, 'hub', feedUrl), self: linkOf(xml, 'self', feedUrl), items };
   } catch {
     throw new FeedProblem('The feed could not be read: some of its entries are malformed.');
   }
 }
 
-// feed-parser does not expose <link rel="hub">; the raw text is enough to find one.
-function hubOf(xml: string, feedUrl: string): string | null {
+// feed-parser does not expose <link rel="hub"> or rel="self"; the raw text is enough to find them.
+function linkOf(xml: string, rel: 'hub' | 'self', feedUrl: string): string | null {
   const head = xml.slice(0, 20_000);
+  const relPattern = new RegExp(`\\brel\\s*=\\s*["']${rel}["']`, 'i');
   for (const match of head.matchAll(/<(?:atom:)?link\b[^>]*>/gi)) {
     const tag = match[0];
-    if (!/\brel\s*=\s*["']hub["']/i.test(tag)) continue;
+    if (!relPattern.test(tag)) continue;
     const href = /\bhref\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1];
     const url = httpUrl(href?.replace(/&amp;/g, '&'), feedUrl);
     if (url) return url;
@@ -178,5 +181,17 @@ function parseJsonFeed(text: string, feedUrl: string): ParsedFeed {
       },
     ];
   });
-  return { title: cut(typeof feed.title === 'string' ? feed.title : '', 300), siteUrl, hub, items };
+  return { title: cut(typeof feed.title === 'string' ? feed.title : '', 300), siteUrl, hub, self: httpUrl(feed.feed_url, feedUrl), items };
+}
+
+/** rel="hub" and rel="self" of HTTP Link headers (RFC 8288), as WebSub discovery reads them first. */
+export function linkHeaderRels(header: string | string[] | undefined, base: string): { hub: string | null; self: string | null } {
+  const found: { hub: string | null; self: string | null } = { hub: null, self: null };
+  const text = (Array.isArray(header) ? header.join(', ') : (header ?? '')).slice(0, 8_000);
+  for (const match of text.matchAll(/<([^>]*)>((?:\s*;\s*[A-Za-z*-]+\s*=\s*(?:"[^"]*"|[^;,\s]*))*)/g)) {
+    const rels = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(match[2] ?? '');
+    const names = (rels?.[1] ?? rels?.[2] ?? '').toLowerCase().split(/\s+/);
+    for (const rel of ['hub', 'self'] as const) if (names.includes(rel) && !found[rel]) found[rel] = httpUrl(match[1], base);
+  }
+  return found;
 }

@@ -5,6 +5,8 @@
 // queues itself again: the configured interval when the feed answered, doubling after each error (up to
 // a day), and never sooner than a 429/503's Retry-After. Conditional GET (ETag, Last-Modified): a 304
 // costs one row update. A permanent redirect updates the source's address; 410 stops the source.
+// A feed that declares a WebSub hub is also subscribed to (websub.ts); while that subscription is
+// verified, the interval is PUSH_POLL_FACTOR times longer.
 // Everything a feed can do wrong is recorded on the source in plain words; nothing here throws for it.
 import type { Db, Tx } from '../db/create-db.js';
 import { enqueue } from '../jobs/queue.js';
@@ -14,6 +16,8 @@ import { fetchOutbound, mediaType, OutboundError, type OutboundResponse } from '
 import { FeedProblem, parseFeedBody, type ParsedFeed } from './parse.js';
 import { looksLikeHtml } from './discover.js';
 import { findSource, findSourceByUrl, insertNewItems, updateSourceAfterPoll, type NewItem, type SourceRow } from './queries.js';
+import { cancelSubscription, discoverHub, PUSH_POLL_FACTOR, reconcileSubscription } from './websub.js';
+import { pushActive } from './websub-queries.js';
 
 export const POLL_TASK = 'listen:poll';
 export const FEED_TIMEOUT_MS = 15_000;
@@ -171,6 +175,8 @@ export async function applyFeed(db: Db | Tx, source: Pick<SourceRow, 'id' | 'pro
     lastErrorAt: null,
     errorCount: 0,
   });
+  // A feed that declares a WebSub hub is subscribed to (queued); one that stopped declaring it, cancelled.
+  await reconcileSubscription(db, source.id, discoverHub(outcome.feed, outcome.response), now);
   return added;
 }
 
@@ -183,7 +189,8 @@ export async function pollSource(context: JobContext, sourceId: number): Promise
   if (!source || source.status !== 'active') return;
   const outcome = await limiterFor(config).run(() => fetchFeed(source.url, { etag: source.etag, lastModified: source.lastModified, allowPrivate: config.allowPrivateFetch, now: clock.now() }));
   const now = clock.now();
-  const interval = config.listenPollMinutes * 60;
+  // While the hub pushes updates (a verified WebSub subscription), polling is only the fallback.
+  const interval = config.listenPollMinutes * 60 * ((await pushActive(db, source.id, now)) ? PUSH_POLL_FACTOR : 1);
   let delay = interval;
 
   // A permanent move (every hop 301/308) is remembered, unless the project already watches the new address.
@@ -215,6 +222,7 @@ export async function pollSource(context: JobContext, sourceId: number): Promise
         lastErrorAt: now,
         nextPollAt: null,
       });
+      await cancelSubscription(db, source.id, now);
       return;
     case 'slow-down':
       delay = Math.max(interval, outcome.retryAfterSeconds ?? Math.min(interval * 2 ** (source.errorCount + 1), MAX_BACKOFF_SECONDS));

@@ -1,8 +1,9 @@
 // The listening desk of a project (issue 20), by audience:
 //   owners and editors (requireProjectAction('listen')): the Conversations inbox, watched feeds and key
 //     terms, item actions (open, read, dismiss, link from a post, respond in a new post), OPML export
-//     and import, their private feed address;
-//   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox.
+//     and import, their private feed address, their daily email of new matches;
+//   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox;
+//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription.
 // Everything shown came from other sites: item HTML was sanitized when stored (server/markdown), titles
 // and excerpts are escaped by the templates, highlights are escaped before <mark> is added.
 import { randomBytes } from 'node:crypto';
@@ -42,6 +43,9 @@ import {
 } from './queries.js';
 import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
+import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
+import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
+import { listWebsubStates, type WebsubRow } from './websub-queries.js';
 
 type Params = { project: string; id?: string; action?: string };
 type Body = Record<string, unknown>;
@@ -87,6 +91,22 @@ function sourceView(s: SourceRow, now: Date) {
   };
 }
 
+/** A source's WebSub subscription in plain words (null: its feed declares no hub). */
+function pushView(w: Pick<WebsubRow, 'hub' | 'state' | 'expires_at' | 'last_push_at' | 'last_error' | 'verified_at'> | undefined, now: Date): string | null {
+  if (!w) return null;
+  let host = w.hub;
+  try {
+    host = new URL(w.hub).host;
+  } catch {
+    /* shown as stored */
+  }
+  const last = w.last_push_at ? `; last update pushed ${when(w.last_push_at, now)}` : '';
+  if (w.state === 'failed') return `Not subscribed at its hub (${host}): ${w.last_error ?? 'the hub refused'} Checked by polling only.`;
+  if (w.state === 'unsubscribing') return `Unsubscribing from its hub (${host}).`;
+  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.`;
+  return `Subscribing at its hub (${host}); waiting for the hub to confirm.`;
+}
+
 /** A draft's Markdown quoting an item: its title as a link, who wrote it, where. */
 export function responseDraft(item: { title: string; url: string | null; author: string }, sourceTitle: string): string {
   const md = (text: string) => text.replace(/([\\`*_{}[\]()#+!<>|~])/g, '\\$1').replace(/\s+/g, ' ');
@@ -117,7 +137,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
       if ((query.source !== undefined && query.source !== '' && !source) || (query.term !== undefined && query.term !== '' && !term)) throw notFound('There is no such source or term in this project.');
       const page = idOf(query.page) ?? 1;
       const items = await listInbox(app.db, project.id, { show, sourceId: source?.id, termId: term?.id }, { limit: PER_PAGE + 1, offset: (page - 1) * PER_PAGE });
-      const [unread, feedToken] = await Promise.all([countUnread(app.db, [project.id]), hasActiveInboxFeedToken(app.db, user.id, project.id)]);
+      const [unread, feedToken, dailyEmail] = await Promise.all([countUnread(app.db, [project.id]), hasActiveInboxFeedToken(app.db, user.id, project.id), wantsDailyEmail(app.db, user.id, project.id)]);
       const termById = new Map(terms.map((t) => [t.id, t.query]));
       const filters = { show: show === 'unread' ? undefined : show, source: source?.id, term: term?.id };
       const base = inboxPath(project.slug);
@@ -149,6 +169,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
         newer: page > 1 ? withQuery(base, { ...filters, page: page - 1 > 1 ? page - 1 : undefined }) : null,
         older: items.length > PER_PAGE ? withQuery(base, { ...filters, page: page + 1 }) : null,
         feedToken,
+        dailyEmail,
+        hasTerms: terms.length > 0,
         now,
       });
     }
@@ -163,6 +185,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
           restore: 'Put back in the inbox.',
           'all-read': 'Everything shown was marked as read.',
           revoked: 'Your private feed address no longer works.',
+          'email-on': 'You will get a daily email of new matches (when there are any).',
+          'email-off': 'You will no longer get the daily email of new matches.',
         }[done] ?? null
       );
     }
@@ -277,7 +301,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     async function showSources(request: FastifyRequest, reply: FastifyReply, outcome: { status: number; notice?: string; errors?: Record<string, string>; values?: Record<string, string> } = { status: 200 }) {
       const { project } = accessOf(request);
       const now = app.clock.now();
-      const [sources, terms] = await Promise.all([listSources(app.db, project.id), listTerms(app.db, project.id)]);
+      const [sources, terms, pushes] = await Promise.all([listSources(app.db, project.id), listTerms(app.db, project.id), listWebsubStates(app.db, project.id)]);
       reply.code(outcome.status).header('cache-control', 'private, no-store');
       return reply.page('pages/listening/sources', {
         title: `Watched feeds and key terms: ${project.title}`,
@@ -286,7 +310,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
         notice: outcome.notice ?? null,
         errors: outcome.errors ?? {},
         values: { address: '', mode: 'all', term: '', opml: '', ...outcome.values },
-        sources: sources.map((s) => sourceView(s, now)),
+        sources: sources.map((s) => ({ ...sourceView(s, now), push: pushView(pushes.get(s.id), now) })),
         terms: terms.map((t) => ({ ...t, inboxUrl: withQuery(inboxPath(project.slug), { term: t.id, show: 'all' }) })),
         base: sourcesPath(project.slug),
         inboxUrl: inboxPath(project.slug),
@@ -321,7 +345,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
       const action = request.params.action;
       let notice: string;
       if (action === 'pause') {
-        await setSourceStatus(app.db, source.id, 'paused');
+        await app.db.transaction().execute(async (tx) => {
+          await setSourceStatus(tx, source.id, 'paused');
+          await cancelSubscription(tx, source.id, app.clock.now());
+        });
         notice = `“${source.title || source.url}” is paused: it will not be checked until you resume it.`;
       } else if (action === 'resume') {
         await app.db.transaction().execute(async (tx) => {
@@ -330,7 +357,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
         });
         notice = `“${source.title || source.url}” is watched again; it will be checked in a moment.`;
       } else if (action === 'remove') {
-        await deleteSource(app.db, source.id);
+        await app.db.transaction().execute(async (tx) => {
+          await cancelSubscription(tx, source.id, app.clock.now());
+          await deleteSource(tx, source.id);
+        });
         return reply.redirect(`${sourcesPath(project.slug)}?done=removed`, 303);
       } else if (action === 'all' || action === 'matches') {
         await setSourceMode(app.db, source.id, action);
@@ -394,11 +424,40 @@ export default async function listeningRoutes(app: FastifyInstance) {
       });
     });
 
+    // POST /admin/projects/:project/listening/daily-email — daily=on|off: the daily email of new matches, for me
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/daily-email', async (request, reply) => {
+      const { project } = accessOf(request);
+      const on = str((request.body ?? {}).daily) === 'on';
+      await setDailyEmail(app.db, request.user!.id, project.id, on, app.clock.now());
+      return reply.redirect(withQuery(inboxPath(project.slug), { done: on ? 'email-on' : 'email-off' }), 303);
+    });
+
     // POST /admin/projects/:project/listening/feed-token/revoke — the private feed address stops working
     team.post<{ Params: Params }>('/admin/projects/:project/listening/feed-token/revoke', async (request, reply) => {
       const { project } = accessOf(request);
       await revokeInboxFeedTokens(app.db, request.user!.id, project.id, app.clock.now());
       return reply.redirect(withQuery(inboxPath(project.slug), { done: 'revoked' }), 303);
+    });
+  });
+
+  // The WebSub callback of a watched feed (websub.ts): a public API for hubs (no session, no CSRF token);
+  // the unguessable token in the path names the subscription. The body is kept as bytes (the signature
+  // is over the bytes), whatever its type, up to PUSH_MAX_BYTES (more: 413).
+  await app.register(async (hubs) => {
+    hubs.removeAllContentTypeParsers();
+    hubs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PUSH_MAX_BYTES }, (_request, body, done) => done(null, body));
+
+    // GET /listening/websub/:token — the hub's verification of intent (or a denial)
+    hubs.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/listening/websub/:token', async (request, reply) => {
+      const answer = await answerVerification(app.db, request.params.token, request.query ?? {}, app.clock.now());
+      return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
+    });
+
+    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it
+    hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
+      return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
   });
 

@@ -3,7 +3,7 @@
 // proxy says once when requests look as if they came through one.
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 
-const SECRET_IN_PATH = /^(\/set-password\/|\/moderation\/feed\/|\/email\/(?:confirm|manage|unsubscribe)\/)[^/?#]+/;
+const SECRET_IN_PATH = /^(\/set-password\/|\/moderation\/feed\/|\/listening\/(?:feed|websub)\/|\/email\/(?:confirm|manage|unsubscribe)\/)[^/?#]+/;
 
 /** The URL with the secret path segment of a set-password link or a private feed replaced. */
 export function redactUrl(url: string): string {

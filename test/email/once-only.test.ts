@@ -1,11 +1,12 @@
 // At most once, and nothing lost: two servers sending the same batch, a server stopped in the middle of
-// a batch, the SMTP server away for a while, permanent refusals (550) that suspend an address, and the
-// XSS corpus in post titles and bodies coming out inert in the HTML part.
+// a batch (what it had claimed and sent stays `sending`, never resent; what it had not claimed, another
+// server sends), the SMTP server away for a while, permanent refusals (550) that suspend an address, and
+// the XSS corpus in post titles and bodies coming out inert in the HTML part.
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/create-db.js';
-import { sweepClaims } from '../../server/email/jobs.js';
+import { CLAIM_CHUNK, sweepClaims } from '../../server/email/jobs.js';
 import { jobDefinitions } from '../../server/job-list.js';
 import { enqueue } from '../../server/jobs/queue.js';
 import { JobWorker, type JobDefinitions } from '../../server/jobs/worker.js';
@@ -89,7 +90,11 @@ describe('at most once per (address, post)', () => {
     };
     await workerOn(t, dbB).runUntilIdle().catch(() => {});
     sink.beforeAccept = undefined;
-    expect(countsPerAddress(sink, 'Crash course').size).toBe(10);
+    // B had claimed one chunk (CLAIM_CHUNK rows) and sent it at once: the 10th and the rest of that chunk
+    // reached the SMTP server, nothing after it.
+    const sentByB = countsPerAddress(sink, 'Crash course').size;
+    expect(sentByB).toBeGreaterThanOrEqual(10);
+    expect(sentByB).toBeLessThanOrEqual(CLAIM_CHUNK);
     // The dead server's lock on its job is released (graphile-worker does this for a worker that stopped
     // answering; force_unlock_workers is the operator's way), then server A runs what is left.
     await sql`UPDATE graphile_worker._private_jobs SET locked_at = NULL, locked_by = NULL WHERE locked_at IS NOT NULL`.execute(t.db);
@@ -98,8 +103,12 @@ describe('at most once per (address, post)', () => {
     expect(counts.size).toBe(30);
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
     const { rows } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status ORDER BY status`.execute(t.db);
-    // The 10th row was claimed by B, accepted by the SMTP server, never recorded: left `sending`, not resent.
-    expect(rows).toEqual([{ status: 'sending', n: 1 }, { status: 'sent', n: 29 }]);
+    // B's chunk was claimed, accepted by the SMTP server, never recorded: left `sending`, not resent; A
+    // sent the rest, each once.
+    expect(rows).toEqual([{ status: 'sending', n: sentByB }, { status: 'sent', n: 30 - sentByB }]);
+    const { rows: unrecorded } = await sql<{ address: string }>`SELECT a.address FROM email_deliveries d JOIN email_addresses a ON a.id = d.address_id WHERE d.status = 'sending'`.execute(t.db);
+    const receivedBeforeTheCrash = new Set(sink.received.slice(0, sentByB).flatMap((r) => r.to));
+    expect(unrecorded.every((r) => receivedBeforeTheCrash.has(r.address))).toBe(true);
     // After STALE_CLAIM_MINUTES the sweep marks it `unknown`, and site admins see it.
     await sql`UPDATE email_deliveries SET claimed_at = now() - interval '1 hour' WHERE status = 'sending'`.execute(t.db);
     await sweepClaims({}, { db: t.db, config: t.config, clock: t.clock, log: t.app.log }, { id: '0', attempts: 1, maxAttempts: 1, lastAttempt: false });
@@ -131,6 +140,30 @@ describe('at most once per (address, post)', () => {
     expect(counts.size).toBe(5);
     expect([...counts.values()].every((c) => c === 1)).toBe(true);
     expect((await queuedJobs(t)).filter((j) => j.task === 'email:send')).toHaveLength(0);
+  });
+
+  it('a temporary refusal of one address in a chunk: the others are sent and recorded, that one alone is retried', async () => {
+    const sink = await startSink();
+    const t = await buildTestApp({ env: { SMTP_URL: sink.url } });
+    const w = await makeWorld(t);
+    await confirmedSubscribers(t, w, addresses('chunk', 6));
+    sink.deferred.add('chunk3@example.org');
+    await publishPost(t, w, { title: 'Greylisted' });
+    await runJobs(t);
+    await runJobs(t);
+    expect(countsPerAddress(sink, 'Greylisted').size).toBe(5);
+    const { rows } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status ORDER BY status`.execute(t.db);
+    expect(rows).toEqual([{ status: 'queued', n: 1 }, { status: 'sent', n: 5 }]);
+    const waiting = (await queuedJobs(t)).filter((j) => j.task === 'email:send');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.lastError).toMatch(/451|Try again/);
+    sink.deferred.clear();
+    await runJobs(t, { all: true });
+    const counts = countsPerAddress(sink, 'Greylisted');
+    expect(counts.size).toBe(6);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    const { rows: after } = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM email_deliveries GROUP BY status`.execute(t.db);
+    expect(after).toEqual([{ status: 'sent', n: 6 }]);
   });
 
   it('records a 550 as a hard bounce and suspends the address after 3, listed for site admins', async () => {

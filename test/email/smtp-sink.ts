@@ -15,6 +15,8 @@ export interface Received {
 export class SmtpSink {
   readonly received: Received[] = [];
   readonly rejected = new Set<string>();
+  /** Addresses answered with a temporary 451 (greylisting, a full mailbox) while listed here. */
+  readonly deferred = new Set<string>();
   temporarilyDown = false;
   /** Called with each message before it is accepted (await it to hold the answer). */
   beforeAccept: ((to: string[]) => Promise<void>) | undefined;
@@ -32,7 +34,7 @@ export class SmtpSink {
       },
       onRcptTo: (address, _session, callback) => {
         if (this.rejected.has(address.address.toLowerCase())) return callback(Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 }));
-        if (this.temporarilyDown) return callback(Object.assign(new Error('4.3.2 Try again later'), { responseCode: 451 }));
+        if (this.temporarilyDown || this.deferred.has(address.address.toLowerCase())) return callback(Object.assign(new Error('4.3.2 Try again later'), { responseCode: 451 }));
         callback();
       },
       onData: (stream, session, callback) => {

@@ -189,3 +189,47 @@ describe('a crash part-way', () => {
     expect(await t.db.selectFrom('import_chunks').select('seq').where('import_id', '=', importId).execute()).toEqual([]);
   });
 });
+
+describe('an item the importer cannot take', () => {
+  // A post whose only date is outside what PostgreSQL can store: the importer throws on it (the database
+  // refuses the value). It must be skipped alone, with its reason, and the rest of its batch imported.
+  const badPost = `<item><title><![CDATA[Out of time]]></title><link>http://small.example.org/2/</link><dc:creator>writer</dc:creator>
+<pubDate>-200000-01-01T00:00:00.000Z</pubDate><content:encoded><![CDATA[Never stored.]]></content:encoded><wp:post_id>2</wp:post_id>
+<wp:post_name>out-of-time</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<wp:comment><wp:comment_id>700</wp:comment_id><wp:comment_author>Lost</wp:comment_author><wp:comment_content>Under the bad post.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment></item>`;
+  const comment = (id: number, author: string) =>
+    `<wp:comment><wp:comment_id>${id}</wp:comment_id><wp:comment_author>${author}</wp:comment_author><wp:comment_content>Hello.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent><wp:comment_date_gmt>2021-01-05 10:00:00</wp:comment_date_gmt></wp:comment>`;
+  const xml = wxr([post(1, 'Before', 'One', comment(801, 'Ann')), badPost, post(3, 'After', 'Three', comment(803, 'Bea'))].join('\n'));
+
+  it('is reported as skipped with its reason, and the rest of the batch is imported', async () => {
+    const other = await makeProject(t, 'one-bad');
+    const run = await importTexts(t, other, [{ name: 'bad.xml', xml }]);
+    expect(run.status).toBe('done');
+    expect(run.items_done).toBe(3);
+    expect(run.report.counts.posts).toMatchObject({ created: 2, skipped: 1 });
+    expect(run.report.counts.comments).toMatchObject({ created: 2 }); // not the bad post's comment
+    const note = run.report.notes.find((n) => n.wpId === '2');
+    expect(note).toMatchObject({ kind: 'posts', action: 'skipped', title: 'Out of time' });
+    expect(note!.reason).toMatch(/could not be imported \(.*range/i);
+    const posts = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).orderBy('slug').execute();
+    expect(posts.map((p) => p.slug)).toEqual(['post-1', 'post-3']);
+    const authors = await t.db.selectFrom('comments').innerJoin('posts', 'posts.id', 'comments.post_id').select('author_name').where('posts.project_id', '=', other).orderBy('author_name').execute();
+    expect(authors.map((a) => a.author_name)).toEqual(['Ann', 'Bea']);
+    // Nothing of the bad item is remembered, so a second import tries it again and duplicates nothing.
+    const mapped = await t.db.selectFrom('import_items').select('wp_id').where('project_id', '=', other).where('kind', 'in', ['post', 'comment']).orderBy('wp_id').execute();
+    expect(mapped.map((m) => m.wp_id)).toEqual(['1', '3', '801', '803']);
+    const again = await importTexts(t, other, [{ name: 'bad.xml', xml }]);
+    expect(again.status).toBe('done');
+    expect(again.report.counts.posts).toMatchObject({ created: 0, unchanged: 2, skipped: 1 });
+    expect(again.report.counts.comments).toMatchObject({ created: 0, unchanged: 2 });
+    expect(await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute()).toHaveLength(2);
+  });
+
+  it('a dry run reports it the same way', async () => {
+    const other = await makeProject(t, 'one-bad-dry');
+    const run = await importTexts(t, other, [{ name: 'bad.xml', xml }], { dryRun: true });
+    expect(run.status).toBe('done');
+    expect(run.report.counts.posts).toMatchObject({ created: 2, skipped: 1 });
+    expect(await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute()).toEqual([]);
+  });
+});
