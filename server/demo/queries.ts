@@ -1,6 +1,6 @@
 // SQL for the demo: whether the database holds any project yet, and the rows the seeder inserts (each
 // in the seeder's transaction). What goes into them is seed.ts's business.
-import { sql, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import type { Database, NewComment, NewPerson, NewPost, NewProject } from '../db/schema.js';
 
