@@ -1,5 +1,7 @@
 // npm run bench [-- --quick] [-- --posts N] [-- --seconds S] [-- --connections C] [-- --unpaired] [-- --only TEXT] [-- --profile]
 //                [-- --growth-from N] [-- --growth-to N] [-- --no-growth] [-- --subscribers N]
+//        npm run bench -- --listening [--sources N] [--items N] [--searches N]   (the listening desk, bench/listening.ts)
+//        npm run bench -- --import [--posts N] [--comments N]                   (the WordPress import, scripts/bench-import.ts)
 //
 // 1. Starts the app as its own process, as `npm start` does (compiled, same flags) on a real PostgreSQL: the
 //    embedded one in a temporary DATA_DIR, or a fresh database on the server in DATABASE_URL.
@@ -42,6 +44,8 @@ const option = (name: string, fallback: number) => {
   return value;
 };
 const quick = flag('quick');
+// --listening: the listening desk's costs (bench/listening.ts) on the app started below, instead of the pages.
+const listening = flag('listening');
 // Each target's ratio is to a ceiling run measured just before it, so that the machine's speed, which
 // drifts over minutes on a shared VM, is the same for both halves of a ratio. --unpaired: one ceiling
 // run at the start for every row (faster, noisier).
@@ -125,11 +129,21 @@ function freePort(): Promise<number> {
 }
 
 /** Starts the app; returns its base URL, pid and a database URL for seeding. */
-async function startApp(smtpUrl: string) {
+async function startApp(smtpUrl: string | undefined, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   // One address drives all the load, so the per-address rate limit (a production default) is off here.
-  // Emails go to the local SMTP sink (the fan-out row).
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0', SMTP_URL: smtpUrl, MAIL_FROM: 'updates@bench.example' };
+  // Emails go to the local SMTP sink (the fan-out row), when there is one.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SEED_DEMO: 'never',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...(smtpUrl ? { SMTP_URL: smtpUrl, MAIL_FROM: 'updates@bench.example' } : {}),
+    ...extraEnv,
+  };
   delete env.PUBLIC_URL;
   let dbUrl: string;
   if (process.env.DATABASE_URL) {
@@ -306,6 +320,7 @@ function wireBytes(base: string, url: string, acceptEncoding: 'br' | 'gzip' | un
 
 async function main() {
   const started = Date.now();
+  if (listening) return mainListening();
   say(`project-blogs benchmark${quick ? ' (--quick: a smoke run, numbers mean nothing)' : ''}`);
   say(`corpus: ${settings.projects} projects, ${settings.posts} posts, ${settings.comments} approved comments on the measured post`);
   say(`load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s per target`);
@@ -324,11 +339,7 @@ async function main() {
   const client = new pg.Client({ connectionString: dbUrl });
   client.on('error', () => {});
   await client.connect();
-  {
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    const parent = statFields(rows[0]!.pid)?.[1];
-    postmasterPid = parent ? Number(parent) : undefined; // undefined: a server elsewhere (no db CPU column)
-  }
+  await findPostmaster(client);
   const growth = settings.growth && settings.growthFrom < settings.posts && settings.growthTo > settings.posts;
   const t0 = Date.now();
   await seedCorpus(client, { ...settings, posts: growth ? settings.growthFrom : settings.posts });
@@ -572,6 +583,36 @@ async function benchComments(
   notes.push(`comment POST: ${result.accepted?.length ?? 0} answered 303 in the measured ${job([]).seconds} s; ${missing.length} of them missing from the database.`);
   if (missing.length) throw new Error(`${missing.length} comments answered 303 are not in the database (first: ${missing.slice(0, 5).join(', ')})`);
   void action;
+}
+
+/** The database server's postmaster, found from a backend of ours (undefined: a server elsewhere, no db CPU). */
+async function findPostmaster(client: pg.Client) {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const parent = statFields(rows[0]!.pid)?.[1];
+  postmasterPid = parent ? Number(parent) : undefined;
+}
+
+async function mainListening() {
+  const started = Date.now();
+  const { benchListening, LISTENING_APP_ENV } = await import('./listening.js');
+  const sources = option('sources', quick ? 40 : 1_000);
+  const items = option('items', quick ? 20_000 : 1_000_000);
+  const searches = option('searches', quick ? 5 : 40);
+  say(`project-blogs benchmark: the listening desk${quick ? ' (--quick: a smoke run, numbers mean nothing)' : ''}`);
+  say(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the start (other work on the machine makes the numbers noisy)`);
+  const { app, dbUrl } = await startApp(undefined, LISTENING_APP_ENV);
+  appPid = app.pid!;
+  say(`app: pid ${app.pid} (${process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL, fresh database' : 'embedded PostgreSQL in a temporary DATA_DIR'}); JOB_CONCURRENCY and LISTEN_MAX_CONCURRENT_FETCHES as configured`);
+  const client = new pg.Client({ connectionString: dbUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await findPostmaster(client);
+  } finally {
+    await client.end();
+  }
+  await benchListening({ dbUrl, appPid, sources, items, searches, say, cpuSeconds, databaseCpuSeconds, sampleRss, children, sharedDatabaseServer: Boolean(process.env.DATABASE_URL) });
+  say(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 }
 
 let exitCode = 0;

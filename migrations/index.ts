@@ -20,6 +20,8 @@ import * as m0019 from './0019-listening.js';
 import * as m0018 from './0018-wordpress-import.js';
 import * as m0020 from './0020-social-shared.js';
 import * as m0022 from './0022-listening-push-email.js';
+import * as m0023 from './0023-listen-term-matches.js';
+import * as m0026 from './0026-durable-digests.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -41,4 +43,6 @@ export const migrations: Record<string, Migration> = {
   '0018-wordpress-import': m0018,
   '0020-social-shared': m0020,
   '0022-listening-push-email': m0022,
+  '0023-listen-term-matches': m0023,
+  '0026-durable-digests': m0026,
 };

@@ -5,7 +5,7 @@
 // failure), 2 bad usage (unknown command or option). Links and results go to stdout, the rest to stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hashPassword } from './auth/passwords.js';
-import { emailProblem, hasErrors, type FormErrors } from './accounts/form.js';
+import { emailProblem, hasErrors, type FormErrors } from './forms.js';
 import { passwordProblem } from './accounts/password-rules.js';
 import { createPersonWithLink, insertPerson, suggestHandle, validateNewPerson } from './accounts/people.js';
 import { findPersonByEmail } from './accounts/queries.js';
@@ -15,7 +15,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDb, type Db } from './db/create-db.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openDatabase, type DatabaseLocation } from './db/open-database.js';
-import { absoluteUrl, urls } from './urls.js';
+import { absoluteUrl, adminUrls, urls } from './urls.js';
 import fs from 'node:fs';
 import { createImport, IMPORT_WXR, importWxrTask } from './import/jobs.js';
 import type { ImportReport } from './import/importer.js';
@@ -212,7 +212,7 @@ async function importWxr(values: Record<string, unknown>, db: Db, config: Config
   if (row.status === 'failed') throw new Refused(row.error ?? 'The import failed.');
   if (row.status !== 'done') throw new Refused(`The import stopped before the end (${row.error ?? 'it will be retried by the site’s worker'}). Run the command again to resume it.`);
   for (const line of reportLines(row.report as ImportReport)) out(line);
-  out(`The report stays readable at ${absoluteUrl(config.publicUrl, `/admin/projects/${encodeURIComponent(project.slug)}/import/${importId}`)}`);
+  out(`The report stays readable at ${absoluteUrl(config.publicUrl, adminUrls.importReport(project.slug, importId))}`);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import { EMAIL_ACCOUNT, sendAccountEmail } from './email/account-emails.js';
 import { EMAIL_PRUNE_UNCONFIRMED, pruneUnconfirmedTask } from './email/prune.js';
 import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPostChange, fanOut, sendBatch, sendConfirmation, sweepClaims } from './email/jobs.js';
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
+import { MATCH_TERM_TASK, matchTermTask } from './listening/matches.js';
 import { EMAIL_SEND_TASK, EMAIL_TICK_TASK, emailSendTask, emailTickTask } from './listening/daily-email.js';
 import { renewTask, subscribeTask, unsubscribeTask, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
@@ -42,6 +43,7 @@ export const jobDefinitions: JobDefinitions = {
     [POLL_TASK]: pollTask,
     [HEAL_TASK]: healTask,
     [PRUNE_TASK]: pruneTask,
+    [MATCH_TERM_TASK]: matchTermTask,
     [WEBSUB_SUBSCRIBE_TASK]: subscribeTask,
     [WEBSUB_UNSUBSCRIBE_TASK]: unsubscribeTask,
     [WEBSUB_RENEW_TASK]: renewTask,
@@ -51,7 +53,7 @@ export const jobDefinitions: JobDefinitions = {
   },
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
-    { task: EMAIL_DIGEST_TICK, match: '0 * * * *' },
+    { task: EMAIL_DIGEST_TICK, match: '*/10 * * * *' },
     { task: EMAIL_SWEEP_CLAIMS, match: '*/5 * * * *' },
     { task: EMAIL_PRUNE_UNCONFIRMED, match: '41 4 * * *' },
     { task: WEBSUB_EXPIRE, match: '17 * * * *' },

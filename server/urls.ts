@@ -37,6 +37,36 @@ export const urls = {
   static: (file: string) => `/static/${file}`,
 };
 
+/**
+ * Every address of the team side under /admin/projects/:project/… (editor, pages, images, team, settings,
+ * moderation log, responses, import), each part encoded. Only a site-relative path; absoluteUrl for mail.
+ */
+const projectAdmin = (project: string) => `/admin/projects/${enc(project)}`;
+export const adminUrls = {
+  project: projectAdmin,
+  posts: (project: string, status?: string) => `${projectAdmin(project)}/posts${status ? `?status=${enc(status)}` : ''}`,
+  newPost: (project: string) => `${projectAdmin(project)}/posts/new`,
+  createPost: (project: string) => `${projectAdmin(project)}/posts`,
+  bulk: (project: string) => `${projectAdmin(project)}/posts/bulk`,
+  editPost: (project: string, id: number) => `${projectAdmin(project)}/posts/${id}/edit`,
+  updatePost: (project: string, id: number) => `${projectAdmin(project)}/posts/${id}`,
+  revisions: (project: string, id: number) => `${projectAdmin(project)}/posts/${id}/revisions`,
+  revision: (project: string, id: number, rev: number) => `${projectAdmin(project)}/posts/${id}/revisions/${rev}`,
+  restore: (project: string, id: number, rev: number) => `${projectAdmin(project)}/posts/${id}/revisions/${rev}/restore`,
+  addTeamLink: (project: string, postId: number) => `${projectAdmin(project)}/posts/${postId}/links`,
+  removeTeamLink: (project: string, postId: number, linkId: number) => `${projectAdmin(project)}/posts/${postId}/links/${linkId}/remove`,
+  pages: (project: string) => `${projectAdmin(project)}/pages`,
+  newPage: (project: string) => `${projectAdmin(project)}/pages/new`,
+  createPage: (project: string) => `${projectAdmin(project)}/pages`,
+  editPage: (project: string, id: number) => `${projectAdmin(project)}/pages/${id}/edit`,
+  updatePage: (project: string, id: number) => `${projectAdmin(project)}/pages/${id}`,
+  uploadImage: (project: string) => `${projectAdmin(project)}/images`,
+  team: (project: string) => `${projectAdmin(project)}/team`,
+  settings: (project: string) => `${projectAdmin(project)}/settings`,
+  moderationLog: (project: string) => `${projectAdmin(project)}/moderation-log`,
+  importReport: (project: string, importId: number | string) => `${projectAdmin(project)}/import/${importId}`,
+};
+
 export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -59,7 +89,8 @@ export const RESERVED_SLUGS = new Set([
   'webmention', 'websub', 'listening',
 ]);
 
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** The project-slug rule, whose home is forms.ts (this name stays for server/email/targets.ts). */
+export { PROJECT_SLUG_PATTERN as SLUG_PATTERN } from './forms.js';
 
 /** Lowercase, ASCII, hyphen-separated slug suggested from a title. */
 export function slugify(text: string, maxLength = 80): string {

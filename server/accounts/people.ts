@@ -3,11 +3,10 @@
 import type { Db, Tx } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
 import { slugify } from '../urls.js';
-import { emailProblem, type FormErrors } from './form.js';
-import { isHandleTaken } from './queries.js';
+import { type FormErrors, HANDLE_PATTERN, emailProblem } from '../forms.js';
+import { insertPersonRow, isEmailTaken, isHandleTaken } from './queries.js';
 import { issuePasswordToken } from './tokens.js';
 
-export const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const ROLES: readonly Role[] = ['owner', 'editor', 'author', 'contributor', 'moderator'];
 export const MAX_BIO_LENGTH = 500;
 
@@ -42,7 +41,7 @@ export async function validateNewPerson(db: Db, input: NewPersonInput): Promise<
   const email = input.email.trim().toLowerCase();
   const emailError = emailProblem(email);
   if (emailError) errors.email = emailError;
-  else if (await db.selectFrom('people').select('id').where('email', '=', email).executeTakeFirst()) errors.email = 'Someone with this email address is already registered.';
+  else if (await isEmailTaken(db, email)) errors.email = 'Someone with this email address is already registered.';
   const nameError = displayNameProblem(input.displayName);
   if (nameError) errors.displayName = nameError;
   const handle = input.handle.trim();
@@ -64,19 +63,13 @@ export async function suggestHandle(db: Db, displayName: string): Promise<string
 
 /** Creates a validated person (no password yet). */
 export async function insertPerson(db: Db | Tx, input: NewPersonInput, handle: string, now: Date, passwordHash: string | null = null) {
-  return db
-    .insertInto('people')
-    .values({
-      email: input.email.trim().toLowerCase(),
-      display_name: input.displayName.trim(),
-      handle,
-      is_site_admin: input.siteAdmin ?? false,
-      password_hash: passwordHash,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(['id', 'handle'])
-    .executeTakeFirstOrThrow();
+  return insertPersonRow(db, {
+    email: input.email.trim().toLowerCase(),
+    displayName: input.displayName.trim(),
+    handle,
+    isSiteAdmin: input.siteAdmin ?? false,
+    passwordHash,
+  }, now);
 }
 
 /** Creates a validated person and a one-time set-password link token for them. */

@@ -26,3 +26,20 @@ export async function updateProfile(db: Db, personId: number, fields: { displayN
     .where('id', '=', personId)
     .execute();
 }
+
+export async function isEmailTaken(db: Db | Tx, email: string): Promise<boolean> {
+  return (await db.selectFrom('people').select('id').where('email', '=', email).executeTakeFirst()) !== undefined;
+}
+
+/** Inserts a person (the values already checked and normalised: people.ts). */
+export async function insertPersonRow(
+  db: Db | Tx,
+  p: { email: string; displayName: string; handle: string; isSiteAdmin: boolean; passwordHash: string | null },
+  now: Date,
+): Promise<{ id: number; handle: string }> {
+  return db
+    .insertInto('people')
+    .values({ email: p.email, display_name: p.displayName, handle: p.handle, is_site_admin: p.isSiteAdmin, password_hash: p.passwordHash, created_at: now, updated_at: now })
+    .returning(['id', 'handle'])
+    .executeTakeFirstOrThrow();
+}

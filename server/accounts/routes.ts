@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { createSession, deleteSession, deleteSessionsOf, sessionTokenOf } from '../auth/sessions.js';
 import { urls } from '../urls.js';
-import { hasErrors, text, type FormBody, type FormErrors } from './form.js';
+import { hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { passwordProblem } from './password-rules.js';
 import { findPersonByEmail, setPasswordHash } from './queries.js';
 import { clearSessionCookie, safeNextPath, setSessionCookie } from './session-cookie.js';

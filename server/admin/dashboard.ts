@@ -4,8 +4,8 @@ import { roleAllows } from '../auth/roles.js';
 import { demoProjects } from '../demo/content.js';
 import { countUnread } from '../listening/queries.js';
 import { listDashboardProjects } from './queries.js';
+import { adminUrls } from '../urls.js';
 
-const enc = encodeURIComponent;
 const DEMO_SLUGS = new Set(demoProjects.map((p) => p.slug));
 
 export default async function dashboardRoutes(app: FastifyInstance) {
@@ -16,7 +16,7 @@ export default async function dashboardRoutes(app: FastifyInstance) {
     const unread = await countUnread(app.db, listening.map((p) => p.id));
     const cards = projects.map((p) => {
       const role = p.role ?? undefined;
-      const base = `/admin/projects/${enc(p.slug)}`;
+      const base = adminUrls.project(p.slug);
       const links: { href: string; label: string }[] = [];
       if (roleAllows(role, user, 'write-post')) {
         links.push({ href: `${base}/posts/new`, label: 'Write a post' }, { href: `${base}/posts`, label: 'All posts' });

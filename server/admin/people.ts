@@ -2,14 +2,16 @@
 // an account) and /admin/projects/new. Registered behind requireSiteAdmin.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { deleteSessionsOf } from '../auth/sessions.js';
-import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { checkbox, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { createPersonWithLink, validateNewPerson } from '../accounts/people.js';
 import { findPersonById } from '../accounts/queries.js';
 import { issuePasswordToken, setPasswordUrl } from '../accounts/tokens.js';
-import { queueAccountEmail } from '../email/account-emails.js';
+import { accountRefusalText, queueAccountEmail } from '../email/account-emails.js';
+import { listAccountRefusals } from '../email/queries.js';
 import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
-import { listPeople } from './queries.js';
+import { disablePerson, enablePerson, listPeople } from './queries.js';
+import { adminUrls } from '../urls.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
 
@@ -24,7 +26,9 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
       disabled: p.disabled_at !== null,
       hasPassword: p.password_hash !== null,
     }));
-    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, canEmail: Boolean(app.config.smtpUrl) });
+    // Account emails the mail server refused (or that never got through), in plain words.
+    const refusals = (await listAccountRefusals(app.db)).map((r) => accountRefusalText(r));
+    return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, refusals, canEmail: Boolean(app.config.smtpUrl) });
   }
 
   async function loadPerson(id: string) {
@@ -93,8 +97,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     const person = await loadPerson(request.params.person);
     if (person.id === request.user!.id) throw new ConflictError('You cannot disable your own account. Ask another site administrator.');
     const now = app.clock.now();
-    await app.db.updateTable('people').set({ disabled_at: now, updated_at: now }).where('id', '=', person.id).execute();
-    await app.db.deleteFrom('password_tokens').where('person_id', '=', person.id).where('used_at', 'is', null).execute();
+    await disablePerson(app.db, person.id, now);
     await deleteSessionsOf(app.db, person.id);
     return reply.redirect('/admin/people?disabled=1', 303);
   });
@@ -102,7 +105,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
   // POST /admin/people/:person/enable — undo a disable
   app.post<{ Params: { person: string } }>('/admin/people/:person/enable', async (request, reply) => {
     const person = await loadPerson(request.params.person);
-    await app.db.updateTable('people').set({ disabled_at: null, updated_at: app.clock.now() }).where('id', '=', person.id).execute();
+    await enablePerson(app.db, person.id, app.clock.now());
     return reply.redirect('/admin/people?enabled=1', 303);
   });
 
@@ -118,6 +121,6 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     const { errors, ownerId } = await validateNewProject(app.db, values);
     if (hasErrors(errors)) return renderNewProject(reply, 422, values, errors);
     await createProject(app.db, values, ownerId, app.clock.now());
-    return reply.redirect(`/admin/projects/${encodeURIComponent(values.slug.trim())}/settings`, 303);
+    return reply.redirect(adminUrls.settings(values.slug.trim()), 303);
   });
 }

@@ -1,7 +1,7 @@
 // Own profile and password, at /admin/profile and /admin/password: registered by admin/routes.ts
 // behind requireUser. Changing the password ends every other session of that person.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { passwordProblem } from '../accounts/password-rules.js';
 import { MAX_BIO_LENGTH, displayNameProblem, handleProblem } from '../accounts/people.js';
 import { findPersonById, setPasswordHash, updateProfile } from '../accounts/queries.js';

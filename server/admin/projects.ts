@@ -1,14 +1,14 @@
 // Creating projects (validation and insertion shared by /admin/projects/new and the admin CLI), deleting
 // them, and removing the demo in one step.
 import type { Db } from '../db/create-db.js';
-import { emailProblem, type FormErrors } from '../accounts/form.js';
+import { type FormErrors, emailProblem, PROJECT_SLUG_PATTERN } from '../forms.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { DEFAULT_COMMENT_POLICY } from '../projects/default-pages.js';
 import { demoProjects } from '../demo/content.js';
 import { demoEmails } from '../demo/seed.js';
-import { deleteProjectRow } from '../projects/queries.js';
-import { RESERVED_SLUGS, SLUG_PATTERN } from '../urls.js';
+import { deleteProjectsAndPeople, findPeopleByEmails, findProjectsBySlugs, insertProject, projectSlugTaken } from './queries.js';
+import { RESERVED_SLUGS } from '../urls.js';
 
 export interface NewProjectInput {
   slug: string;
@@ -23,9 +23,9 @@ export async function validateNewProject(db: Db, input: NewProjectInput): Promis
   const errors: FormErrors = {};
   const slug = input.slug.trim();
   if (!slug) errors.slug = 'Enter a short name for the address, like info-sharing.';
-  else if (!SLUG_PATTERN.test(slug)) errors.slug = 'Use lowercase letters, digits and hyphens (up to 64), not starting or ending with a hyphen.';
+  else if (!PROJECT_SLUG_PATTERN.test(slug)) errors.slug = 'Use lowercase letters, digits and hyphens (up to 64), not starting or ending with a hyphen.';
   else if (RESERVED_SLUGS.has(slug)) errors.slug = `“${slug}” is used by the site itself. Choose another.`;
-  else if (await db.selectFrom('projects').select('id').where('slug', '=', slug).executeTakeFirst()) errors.slug = 'Another project has this address. Choose another.';
+  else if (await projectSlugTaken(db, slug)) errors.slug = 'Another project has this address. Choose another.';
   const title = input.title.trim();
   if (!title) errors.title = 'Enter a title.';
   else if (title.length > 200) errors.title = 'Use at most 200 characters.';
@@ -43,32 +43,26 @@ export async function validateNewProject(db: Db, input: NewProjectInput): Promis
 }
 
 export async function createProject(db: Db, input: NewProjectInput, ownerId: number | undefined, now: Date): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    const project = await tx
-      .insertInto('projects')
-      .values({ slug: input.slug.trim(), title: input.title.trim(), summary: (input.summary ?? '').trim(), settings: '{}', created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (ownerId !== undefined) await tx.insertInto('memberships').values({ project_id: project.id, person_id: ownerId, role: 'owner' }).execute();
-    // Every post links to the comment policy: a new project starts with one its owners can edit.
-    const policy = DEFAULT_COMMENT_POLICY;
-    await tx
-      .insertInto('pages')
-      .values({ project_id: project.id, slug: policy.slug, title: policy.title, body_md: policy.body, body_html: renderPostHtml(policy.body), rendered_version: RENDERER_VERSION, created_at: now, updated_at: now })
-      .execute();
-    return project.id;
-  });
+  // Every post links to the comment policy: a new project starts with one its owners can edit.
+  const policy = DEFAULT_COMMENT_POLICY;
+  return insertProject(
+    db,
+    { slug: input.slug.trim(), title: input.title.trim(), summary: (input.summary ?? '').trim() },
+    ownerId,
+    { slug: policy.slug, title: policy.title, bodyMd: policy.body, bodyHtml: renderPostHtml(policy.body), renderedVersion: RENDERER_VERSION },
+    now,
+  );
 }
 
 /** Deletes a project with everything in it; its addresses answer 410 from then on. */
 export async function deleteProject(db: Db, project: { id: number; slug: string }, now: Date): Promise<void> {
-  await db.transaction().execute((tx) => deleteProjectRow(tx, project.id, project.slug, now));
+  await deleteProjectsAndPeople(db, [project], [], now);
 }
 
 /** What of the demo is still installed: its projects and its accounts. */
 export async function findDemo(db: Db): Promise<{ projects: { id: number; slug: string; title: string }[]; people: { id: number; email: string; display_name: string }[] }> {
-  const projects = await db.selectFrom('projects').select(['id', 'slug', 'title']).where('slug', 'in', demoProjects.map((p) => p.slug)).orderBy('id').execute();
-  const people = await db.selectFrom('people').select(['id', 'email', 'display_name']).where('email', 'in', demoEmails()).orderBy('id').execute();
+  const projects = await findProjectsBySlugs(db, demoProjects.map((p) => p.slug));
+  const people = await findPeopleByEmails(db, demoEmails());
   return { projects, people };
 }
 
@@ -80,9 +74,6 @@ export async function findDemo(db: Db): Promise<{ projects: { id: number; slug: 
 export async function removeDemo(db: Db, actingPersonId: number, now: Date): Promise<{ projects: number; people: number } | false> {
   const demo = await findDemo(db);
   if (demo.people.some((p) => p.id === actingPersonId)) return false;
-  await db.transaction().execute(async (tx) => {
-    for (const project of demo.projects) await deleteProjectRow(tx, project.id, project.slug, now);
-    if (demo.people.length) await tx.deleteFrom('people').where('id', 'in', demo.people.map((p) => p.id)).execute();
-  });
+  await deleteProjectsAndPeople(db, demo.projects, demo.people.map((p) => p.id), now);
   return { projects: demo.projects.length, people: demo.people.length };
 }

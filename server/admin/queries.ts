@@ -1,6 +1,8 @@
-// SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people.
+// SQL for the admin side: the dashboard's projects with their work counts, teams with emails, people
+// (disable, enable), project settings, creating and deleting projects, the demo's rows.
 import type { Db, Tx } from '../db/create-db.js';
-import type { Role } from '../db/schema.js';
+import type { ProjectStatus, Role } from '../db/schema.js';
+import { deleteProjectRow } from '../projects/queries.js';
 import { hasAuthor, isListedLater, isPublic } from '../db/sql-helpers.js';
 
 export interface DashboardProject {
@@ -147,4 +149,106 @@ export async function listPeople(db: Db) {
     .select(['id', 'handle', 'display_name', 'email', 'is_site_admin', 'disabled_at', 'password_hash'])
     .orderBy('display_name')
     .execute();
+}
+
+/** Disabling an account: no more sign-in, and its unused set-password links go (sessions: auth/sessions.ts). */
+export async function disablePerson(db: Db, personId: number, now: Date): Promise<void> {
+  await db.updateTable('people').set({ disabled_at: now, updated_at: now }).where('id', '=', personId).execute();
+  await db.deleteFrom('password_tokens').where('person_id', '=', personId).where('used_at', 'is', null).execute();
+}
+
+export async function enablePerson(db: Db, personId: number, now: Date): Promise<void> {
+  await db.updateTable('people').set({ disabled_at: null, updated_at: now }).where('id', '=', personId).execute();
+}
+
+export async function findDisplayName(db: Db, personId: number): Promise<string> {
+  const row = await db.selectFrom('people').select('display_name').where('id', '=', personId).executeTakeFirstOrThrow();
+  return row.display_name;
+}
+
+/** Posts of a project not deleted: what the delete-project page says would go. */
+export async function countProjectPosts(db: Db, projectId: number): Promise<number> {
+  const row = await db
+    .selectFrom('posts')
+    .select((eb) => eb.fn.countAll<number>().as('posts'))
+    .where('project_id', '=', projectId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.posts);
+}
+
+/** The fields of /admin/projects/:project/settings, written at once. */
+export interface ProjectSettingsUpdate {
+  title: string;
+  summary: string;
+  descriptionMd: string;
+  descriptionHtml: string;
+  renderedVersion: number;
+  status: ProjectStatus;
+  timeZone: string;
+  settingsJson: string;
+}
+
+export async function updateProjectSettings(db: Db, projectId: number, u: ProjectSettingsUpdate, now: Date): Promise<void> {
+  await db
+    .updateTable('projects')
+    .set({
+      title: u.title,
+      summary: u.summary,
+      description_md: u.descriptionMd,
+      description_html: u.descriptionHtml,
+      rendered_version: u.renderedVersion,
+      status: u.status,
+      time_zone: u.timeZone,
+      settings: u.settingsJson,
+      updated_at: now,
+    })
+    .where('id', '=', projectId)
+    .execute();
+}
+
+export async function projectSlugTaken(db: Db, slug: string): Promise<boolean> {
+  return (await db.selectFrom('projects').select('id').where('slug', '=', slug).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Inserts a project, its first owner (when named) and its comment-policy page, in one transaction.
+ * `policyPage` is already rendered (every post links to the comment policy).
+ */
+export async function insertProject(
+  db: Db,
+  project: { slug: string; title: string; summary: string },
+  ownerId: number | undefined,
+  policyPage: { slug: string; title: string; bodyMd: string; bodyHtml: string; renderedVersion: number },
+  now: Date,
+): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('projects')
+      .values({ slug: project.slug, title: project.title, summary: project.summary, settings: '{}', created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (ownerId !== undefined) await tx.insertInto('memberships').values({ project_id: row.id, person_id: ownerId, role: 'owner' }).execute();
+    await tx
+      .insertInto('pages')
+      .values({ project_id: row.id, slug: policyPage.slug, title: policyPage.title, body_md: policyPage.bodyMd, body_html: policyPage.bodyHtml, rendered_version: policyPage.renderedVersion, created_at: now, updated_at: now })
+      .execute();
+    return row.id;
+  });
+}
+
+export async function findProjectsBySlugs(db: Db, slugs: string[]): Promise<{ id: number; slug: string; title: string }[]> {
+  return db.selectFrom('projects').select(['id', 'slug', 'title']).where('slug', 'in', slugs).orderBy('id').execute();
+}
+
+export async function findPeopleByEmails(db: Db, emails: string[]): Promise<{ id: number; email: string; display_name: string }[]> {
+  return db.selectFrom('people').select(['id', 'email', 'display_name']).where('email', 'in', emails).orderBy('id').execute();
+}
+
+/** Deletes projects (each as deleteProjectRow: their addresses then answer 410) and people, in one transaction. */
+export async function deleteProjectsAndPeople(db: Db, projects: { id: number; slug: string }[], personIds: number[], now: Date): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const project of projects) await deleteProjectRow(tx, project.id, project.slug, now);
+    if (personIds.length) await tx.deleteFrom('people').where('id', 'in', personIds).execute();
+  });
 }

@@ -3,28 +3,25 @@
 import type { FastifyInstance } from 'fastify';
 import { findProjectBySlug } from '../projects/queries.js';
 import { loadProject } from '../projects/project-page.js';
-import { SLUG_PATTERN } from '../urls.js';
+
 import { deleteProject, findDemo, removeDemo } from './projects.js';
+import { countProjectPosts } from './queries.js';
+import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export default async function removalRoutes(app: FastifyInstance) {
   const load = async (slug: string) => {
     // Through loadProject: an unknown project is a 404, a deleted one a 410.
-    if (!SLUG_PATTERN.test(slug) || !(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
+    if (!PROJECT_SLUG_PATTERN.test(slug) || !(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
     return (await findProjectBySlug(app.db, slug))!;
   };
 
   // GET /admin/projects/:project/delete — what deleting would remove, and the button that does it
   app.get<{ Params: { project: string } }>('/admin/projects/:project/delete', async (request, reply) => {
     const project = await load(request.params.project);
-    const counts = await app.db
-      .selectFrom('posts')
-      .select((eb) => eb.fn.countAll<number>().as('posts'))
-      .where('project_id', '=', project.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirstOrThrow();
+    const posts = await countProjectPosts(app.db, project.id);
     return reply
       .header('cache-control', 'no-store')
-      .page('pages/admin/delete-project', { title: `Delete ${project.title}?`, noindex: true, target: { slug: project.slug, title: project.title }, posts: Number(counts.posts) });
+      .page('pages/admin/delete-project', { title: `Delete ${project.title}?`, noindex: true, target: { slug: project.slug, title: project.title }, posts });
   });
 
   // POST /admin/projects/:project/delete — delete it for good; its addresses answer 410 from now on

@@ -2,11 +2,13 @@
 // description, status, time zone, and the comment rules of server/projects/settings.ts.
 // Registered behind requireProjectAction('edit-settings').
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkbox, hasErrors, text, wholeNumber, type FormBody, type FormErrors } from '../accounts/form.js';
+import { checkbox, hasErrors, text, wholeNumber, type FormBody, type FormErrors } from '../forms.js';
 import type { Project, ProjectStatus } from '../db/schema.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { readSettings, type CommentPolicy, type ProjectSettings } from '../projects/settings.js';
 import { accessOf } from '../auth/project-access.js';
+import { updateProjectSettings } from './queries.js';
+import { adminUrls } from '../urls.js';
 
 const STATUSES: ProjectStatus[] = ['active', 'closed', 'archived'];
 const POLICIES: { value: CommentPolicy; label: string }[] = [
@@ -66,7 +68,7 @@ function formValues(project: Project): Record<string, string> {
 }
 
 export default async function settingsRoutes(app: FastifyInstance) {
-  const settingsUrl = (slug: string) => `/admin/projects/${encodeURIComponent(slug)}/settings`;
+  const settingsUrl = adminUrls.settings;
 
   function render(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
     const { project } = accessOf(request);
@@ -130,21 +132,16 @@ export default async function settingsRoutes(app: FastifyInstance) {
       else settings[l.key] = items;
     }
     if (hasErrors(errors)) return render(request, reply, 422, values, errors);
-    await app.db
-      .updateTable('projects')
-      .set({
-        title,
-        summary: values.summary!.trim(),
-        description_md: values.description!,
-        description_html: renderPostHtml(values.description!),
-        rendered_version: RENDERER_VERSION,
-        status: values.status as ProjectStatus,
-        time_zone: values.timeZone!.trim(),
-        settings: JSON.stringify(settings),
-        updated_at: app.clock.now(),
-      })
-      .where('id', '=', project.id)
-      .execute();
+    await updateProjectSettings(app.db, project.id, {
+      title,
+      summary: values.summary!.trim(),
+      descriptionMd: values.description!,
+      descriptionHtml: renderPostHtml(values.description!),
+      renderedVersion: RENDERER_VERSION,
+      status: values.status as ProjectStatus,
+      timeZone: values.timeZone!.trim(),
+      settingsJson: JSON.stringify(settings),
+    }, app.clock.now());
     return reply.redirect(`${settingsUrl(project.slug)}?saved=1`, 303);
   });
 }

@@ -1,7 +1,7 @@
 // /admin/site — site admins: the site's name, one-line description and organisation (site/settings.ts).
 // Registered behind requireSiteAdmin.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { saveSiteSettings, siteSettingsProblems, SITE_SETTINGS_LIMITS, type SiteSettings } from '../site/settings.js';
 
 export default async function siteSettingsRoutes(app: FastifyInstance) {

@@ -2,22 +2,22 @@
 // Registered behind requireProjectAction('manage-team'). A project always keeps at least one owner
 // (team-rules.ts, in a transaction).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkbox, emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../accounts/form.js';
+import { checkbox, emailProblem, hasErrors, text, type FormBody, type FormErrors } from '../forms.js';
 import { ROLES, createPersonWithLink, isRole, validateNewPerson } from '../accounts/people.js';
 import { findPersonByEmail } from '../accounts/queries.js';
 import { setPasswordUrl } from '../accounts/tokens.js';
 import type { Role } from '../db/schema.js';
 import { queueAccountEmail } from '../email/account-emails.js';
 import { notFound } from '../errors.js';
-import { countOwners, findMembership, insertMembership, listAdminTeam } from './queries.js';
+import { countOwners, findDisplayName, findMembership, insertMembership, listAdminTeam } from './queries.js';
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
+import { adminUrls } from '../urls.js';
 
 const PERSON_ID = /^[1-9][0-9]{0,14}$/;
-const enc = encodeURIComponent;
 
 export default async function teamRoutes(app: FastifyInstance) {
-  const teamUrl = (slug: string) => `/admin/projects/${enc(slug)}/team`;
+  const teamUrl = adminUrls.team;
 
   async function renderTeam(request: FastifyRequest, reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
     const { project } = accessOf(request);
@@ -127,12 +127,12 @@ export default async function teamRoutes(app: FastifyInstance) {
       if (member.role === 'owner' && (await countOwners(app.db, project.id)) <= 1) {
         return renderTeam(request, reply, 422, emptyAdd, { [`role-${member.person_id}`]: LAST_OWNER });
       }
-      const person = await app.db.selectFrom('people').select('display_name').where('id', '=', member.person_id).executeTakeFirstOrThrow();
+      const displayName = await findDisplayName(app.db, member.person_id);
       return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
-        title: `Remove ${person.display_name} from the team?`,
+        title: `Remove ${displayName} from the team?`,
         noindex: true,
         p: project,
-        member: { personId: member.person_id, displayName: person.display_name, role: member.role },
+        member: { personId: member.person_id, displayName, role: member.role },
         teamUrl: teamUrl(project.slug),
       });
     }

@@ -2,12 +2,14 @@
 // signed-in person's role in it, and the action the whole group needs. Finer rules (an author's own
 // post, for instance) stay with their domain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findRole, roleAllows, type Action } from './roles.js';
+import { roleAllows, type Action } from './roles.js';
+import { findRole } from './queries.js';
 import type { Project, Role } from '../db/schema.js';
 import { forbidden, gone, notFound } from '../errors.js';
 import { PROJECT_REMOVED } from '../projects/project-page.js';
 import { findProjectBySlug, isRemovedProjectSlug } from '../projects/queries.js';
-import { SLUG_PATTERN } from '../urls.js';
+import { PROJECT_SLUG_PATTERN } from '../forms.js';
+
 
 export interface ProjectAccess {
   project: Project;
@@ -22,8 +24,8 @@ export function requireProjectAction(action: Action, message = 'Your role in thi
   return async function projectAccess(request: FastifyRequest, reply: FastifyReply) {
     if (reply.sent || !request.user) return;
     const slug = (request.params as { project?: string }).project ?? '';
-    const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(request.server.db, slug) : undefined;
-    if (!project && SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(request.server.db, slug))) throw gone(PROJECT_REMOVED);
+    const project = PROJECT_SLUG_PATTERN.test(slug) ? await findProjectBySlug(request.server.db, slug) : undefined;
+    if (!project && PROJECT_SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(request.server.db, slug))) throw gone(PROJECT_REMOVED);
     if (!project) throw notFound('There is no project at this address.');
     const role = await findRole(request.server.db, request.user.id, project.id);
     if (!roleAllows(role, request.user, action)) throw forbidden(message);

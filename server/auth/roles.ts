@@ -1,7 +1,9 @@
-// Who may do what in a project. One table of permissions, read by every admin route group.
+// Who may do what in a project. One table of permissions, read by every admin route group (a person's
+// role is read by queries.ts: findRole).
 import type { Db } from '../db/create-db.js';
 import type { Role } from '../db/schema.js';
 import type { SignedInUser } from './signed-in-user.js';
+import { findRole } from './queries.js';
 
 export type Action =
   | 'manage-team'      // add/remove people, set roles
@@ -27,16 +29,6 @@ const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
 export function roleAllows(role: Role | undefined, user: SignedInUser, action: Action): boolean {
   if (user.isSiteAdmin) return true;
   return role !== undefined && PERMISSIONS[role].has(action);
-}
-
-export async function findRole(db: Db, personId: number, projectId: number): Promise<Role | undefined> {
-  const row = await db
-    .selectFrom('memberships')
-    .select('role')
-    .where('person_id', '=', personId)
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  return row?.role;
 }
 
 export async function can(db: Db, user: SignedInUser, projectId: number, action: Action): Promise<boolean> {

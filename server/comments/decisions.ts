@@ -44,7 +44,7 @@ export interface OpenTarget {
 /** What can be decided before anything is stored. */
 export interface FormChecks {
   input: CommentInput;
-  /** The form's token is this post's and the browser says it is same-origin (service.ts: commentFormTrusted). */
+  /** The form's token is this post's and the browser says it is same-origin (form-cookies.ts: commentFormTrusted). */
   trustedFor: (postId: number) => boolean;
   /** The signed render time is genuine and too old (service.ts: formExpired). Not asked of the team. */
   expired: boolean;

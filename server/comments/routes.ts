@@ -8,24 +8,17 @@ import type { Post, Project } from '../db/schema.js';
 import { isStorageFull, notFound, STORAGE_FULL_MESSAGE } from '../errors.js';
 import { findPostBySlug } from '../posts/queries.js';
 import { loadSiteSecret } from '../site/secrets.js';
-import { SLUG_PATTERN, urls } from '../urls.js';
+import { urls } from '../urls.js';
 import { readCommentInput } from './rules.js';
 import type { CommentTarget } from './queries.js';
-import {
-  commenterIdOf,
-  commentFormTrusted,
-  formExpired,
-  hashAddress,
-  rememberCommenter,
-  rememberOwnComment,
-  submitComment,
-  submitTeamComment,
-} from './service.js';
-import { findRole } from '../auth/roles.js';
+import { commentDeps, formExpired, hashAddress, submitComment, submitTeamComment, type SubmitResult } from './service.js';
+import { commenterIdOf, commentFormTrusted, rememberCommenter, rememberOwnComment } from './form-cookies.js';
+import { findRole } from '../auth/queries.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';
 import { decideBeforeStoring, decidePublicComment, fromKeptCopy, type CommentDecision, type RefusalReason } from './decisions.js';
+import { POST_SLUG_LOOKUP_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
 
 type Body = Record<string, unknown>;
 type FormValues = CommentFormState['values'];
@@ -52,6 +45,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
   const { renderPostPage } = options;
   const secret = await loadSiteSecret(app.db);
   const targets = new CommentTargets(app.db);
+  const deps = commentDeps(app.db, app.clock, (v) => app.unsignCookie(v));
+  const secureCookies = app.config.publicUrl.startsWith('https://');
 
   app.post<{ Params: { project: string; slug: string }; Body: Body }>(
     '/:project/posts/:slug/comments',
@@ -61,8 +56,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     { config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const { project: projectSlug, slug } = request.params;
-      if (!SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
-      if (!SLUG_PATTERN.test(slug) && !/^[a-z0-9-]{1,100}$/.test(slug)) throw notFound('There is no such post.');
+      if (!PROJECT_SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
+      if (!POST_SLUG_LOOKUP_PATTERN.test(slug)) throw notFound('There is no such post.');
       const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
       const sent: Sent = { body, commenter: commenterIdOf(request) };
       // A signed-in member of the project's team comments as themselves, on a slower path of its own.
@@ -97,10 +92,10 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
   function decidePublic(request: FastifyRequest, { body, commenter }: Sent, target: CommentTarget | undefined, stamp: string | null): Promise<CommentDecision> {
     const input = readCommentInput(body);
     const now = app.clock.now();
-    const checks = { input, now, expired: formExpired(app, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
+    const checks = { input, now, expired: formExpired(deps.unsign, body.rendered_at, now), trustedFor: (postId: number) => commentFormTrusted(app, request, postId, body._csrf) };
     return decidePublicComment(target, checks, async ({ project, post, settings }) => {
       try {
-        return await submitComment(app, project, post, settings, {
+        const stored = await submitComment(deps, project, post, settings, {
           input,
           parentId: parentIdOf(body),
           honeypot: typeof body.website === 'string' ? body.website : '',
@@ -110,6 +105,8 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
           stamp,
           commenterId: commenter.id,
         });
+        logDecision(request, project, post, stored);
+        return stored;
       } catch (err) {
         if (!isStorageFull(err)) throw err;
         request.log.error({ err }, 'storage full: a comment was refused');
@@ -118,14 +115,24 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     });
   }
 
+  /**
+   * A comment the rules held or marked as spam, as an event an operator can follow (`comment_held`,
+   * `comment_spam`, with the rules' reasons): ids and reasons only, never the name, email or address.
+   */
+  function logDecision(request: FastifyRequest, project: Project, post: Pick<Post, 'id'>, stored: SubmitResult): void {
+    if (stored.kind !== 'saved' || stored.status === 'approved') return;
+    const event = stored.status === 'spam' ? 'comment_spam' : 'comment_held';
+    request.log.info({ event, project: project.slug, postId: post.id, commentId: stored.id, reasons: stored.reasons }, `comment ${stored.id} ${stored.status === 'spam' ? 'marked as spam' : 'held for a moderator'}: ${stored.reasons.join(', ')}`);
+  }
+
   /** A public comment's decision as a response: to the comment (303), or its post page again with the text. */
   async function respond(request: FastifyRequest, reply: FastifyReply, { body, commenter }: Sent, target: CommentTarget | undefined, decision: CommentDecision): Promise<unknown> {
     if (decision.kind === 'decide-again') throw new Error('a comment decided from a fresh read cannot be decided again');
     const values: FormValues = { ...readCommentInput(body), parentId: parentIdOf(body), renderedAt: renderedAtOf(body) };
     if (decision.kind === 'refused') return showRefusal(request, reply, target, values, decision.reason);
     const { project, post } = target!;
-    rememberOwnComment(app, request, reply, decision.commentId);
-    if (commenter.isNew) rememberCommenter(app, reply, commenter.id);
+    rememberOwnComment(secureCookies, request, reply, decision.commentId);
+    if (commenter.isNew) rememberCommenter(secureCookies, reply, commenter.id);
     return reply.redirect(urls.comment(project.slug, post!.slug, decision.commentId), 303);
   }
 
@@ -138,7 +145,7 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     const before = decideBeforeStoring(target, { input, now: app.clock.now(), expired: false, trustedFor, fromTeam: true });
     if ('refused' in before) return showRefusal(request, reply, target, values, before.refused);
     const { project, post } = before.open;
-    const result = await submitTeamComment(app, project, post, user, input.body, parentId);
+    const result = await submitTeamComment(deps, project, post, user, input.body, parentId);
     if (result.kind === 'bad-parent') return showRefusal(request, reply, target, values, { kind: 'bad-parent' });
     return reply.redirect(urls.comment(project.slug, post.slug, result.id), 303);
   }

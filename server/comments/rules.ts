@@ -2,6 +2,7 @@
 // reasons), when comments are closed, reply depth and working days. No database, no clock: callers pass
 // what they looked up, so every rule is tested in milliseconds.
 import type { CommentStatus } from '../db/schema.js';
+import { EMAIL_PATTERN, formText } from '../forms.js';
 import type { ProjectSettings } from '../projects/settings.js';
 
 export const MAX_DEPTH = 3;
@@ -15,15 +16,7 @@ export interface CommentInput {
 export type FieldErrors = Partial<Record<'name' | 'email' | 'body', string>>;
 
 // Deliberately simple: something@something.tld, no spaces. The address is never mailed automatically.
-const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;.]+$/;
 
-// Control characters (PostgreSQL text cannot hold NUL at all); newlines and tabs stay.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-
-/** A form value as text: non-strings become '', control characters are dropped. */
-export function formText(v: unknown): string {
-  return typeof v === 'string' ? v.replace(CONTROL_CHARS, '') : '';
-}
 
 // What shows nothing on a page: whitespace (any Unicode space), control and format characters (zero-width
 // space, joiners U+200B–U+200D, word joiner U+2060, BOM U+FEFF, soft hyphen, bidi marks), the combining
@@ -48,7 +41,7 @@ export function validateComment(input: CommentInput, settings: ProjectSettings):
   else if (len(input.name) > settings.maxNameLength) errors.name = `Your name must be ${settings.maxNameLength} characters or fewer.`;
   if (!input.email) errors.email = 'Enter your email address.';
   else if (len(input.email) > settings.maxEmailLength) errors.email = `Your email address must be ${settings.maxEmailLength} characters or fewer.`;
-  else if (!EMAIL.test(input.email)) errors.email = 'Enter an email address in the right format, like name@example.org.';
+  else if (!EMAIL_PATTERN.test(input.email)) errors.email = 'Enter an email address in the right format, like name@example.org.';
   if (isBlank(input.body)) errors.body = 'Enter your comment.';
   else if (len(input.body) > settings.maxCommentLength) {
     errors.body = `Your comment must be ${settings.maxCommentLength.toLocaleString('en-GB')} characters or fewer (it has ${len(input.body).toLocaleString('en-GB')}).`;

@@ -341,6 +341,23 @@ export interface EmailDigestTable {
   created_at: Generated<Date>;
 }
 
+export interface EmailDigestRunTable {
+  id: Id;
+  frequency: 'daily' | 'weekly';
+  period_start: Timestamp;
+  period_end: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface EmailAccountRefusalTable {
+  id: Id;
+  person_id: number;
+  to_address: string;
+  what: 'password-link' | 'invitation' | 'team-note';
+  reason: string;
+  refused_at: Timestamp;
+}
+
 export interface EmailOutboxTable {
   id: Id;
   to_address: string;
@@ -389,6 +406,20 @@ export interface ListenTermTable {
   query: string;
   created_by: number | null;
   created_at: Generated<Date>;
+  /** True once every stored item has been matched against this query (listen_term_matches is complete). */
+  matches_ready: Generated<boolean>;
+  match_cursor: number | null;
+  match_top: number | null;
+}
+
+/** A key term's match with a fetched item, with the item's inbox sort key (migration 0023). */
+export interface ListenTermMatchTable {
+  term_id: number;
+  item_id: number;
+  fetched_at: Timestamp;
+  sort_at: Timestamp;
+  unread: boolean;
+  dismissed: boolean;
 }
 
 /** An item fetched from a watched feed: other people's text, sanitized, for the team only. */
@@ -525,6 +556,8 @@ export interface Database {
   email_subscriptions: EmailSubscriptionTable;
   email_deliveries: EmailDeliveryTable;
   email_digests: EmailDigestTable;
+  email_digest_runs: EmailDigestRunTable;
+  email_account_refusals: EmailAccountRefusalTable;
   email_outbox: EmailOutboxTable;
   email_throttle: EmailThrottleTable;
   webmentions: WebmentionTable;
@@ -534,6 +567,7 @@ export interface Database {
   listen_sources: ListenSourceTable;
   listen_terms: ListenTermTable;
   listen_items: ListenItemTable;
+  listen_term_matches: ListenTermMatchTable;
   listen_feed_tokens: ListenFeedTokenTable;
   listen_websub: ListenWebsubTable;
   listen_email_prefs: ListenEmailPrefTable;

@@ -9,7 +9,8 @@
 // so a scheduled post appears without a cron job, and "public count = kept count − later"
 // (publicCountFromKept). test/server/post-visibility.test.ts proves the SQL helpers, the TypeScript
 // functions and the trigger's function agree on every status and date.
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Db } from './create-db.js';
 import type { Post, PostStatus } from './schema.js';
 import type { Database } from './schema.js';
 
@@ -73,4 +74,9 @@ export function isPostListedLater(post: Visibility, now: Date): boolean {
  */
 export function publicCountFromKept(kept: number | string | null | undefined, later: number | string | null | undefined): number {
   return Number(kept ?? 0) - Number(later ?? 0);
+}
+
+/** Does the database answer? (The outage watch of plugins/error-pages.ts; throws while it does not.) */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

@@ -1,6 +1,6 @@
-// Seeds the demo content (server/demo/content.ts) into an empty database, in one transaction.
+// Seeds the demo content (server/demo/content.ts) into an empty database, in one transaction (its rows
+// are inserted by demo/queries.ts).
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { hashPassword } from '../auth/passwords.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
@@ -9,15 +9,25 @@ import { loadSiteIdentity } from '../site/identity.js';
 import { slugify } from '../urls.js';
 import { demoPeople, demoProjects, type DemoComment } from './content.js';
 import { announceNoCommentFeeds } from '../websub/back-catalogue.js';
+import {
+  insertComment,
+  insertMembership,
+  insertPage,
+  insertPerson,
+  insertPost,
+  insertPostAuthor,
+  insertPostTag,
+  insertProject,
+  insertRevision,
+  insertTag,
+} from './queries.js';
 
 export const DEMO_ADMIN = { email: 'admin@example.gov', handle: 'site-admin', displayName: 'Site administrator' };
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export async function hasAnyProject(db: Db): Promise<boolean> {
-  return (await db.selectFrom('projects').select('id').limit(1).executeTakeFirst()) !== undefined;
-}
+export { hasAnyProject } from './queries.js';
 
 /** A new password for the demo accounts of one install: 20 characters from 15 random bytes. */
 export function generateDemoPassword(): string {
@@ -41,19 +51,10 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
     // The demo's comments are a back catalogue, like its posts (announced_at).
     await announceNoCommentFeeds(tx);
     const personIds = new Map<string, number>();
-    const admin = await tx
-      .insertInto('people')
-      .values({ handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: nextHash(), is_site_admin: true })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    personIds.set(DEMO_ADMIN.handle, admin.id);
+    const adminId = await insertPerson(tx, { handle: DEMO_ADMIN.handle, display_name: DEMO_ADMIN.displayName, email: DEMO_ADMIN.email, password_hash: nextHash(), is_site_admin: true });
+    personIds.set(DEMO_ADMIN.handle, adminId);
     for (const p of demoPeople) {
-      const row = await tx
-        .insertInto('people')
-        .values({ handle: p.handle, display_name: p.displayName, bio: p.bio, email: p.email.toLowerCase(), password_hash: nextHash() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      personIds.set(p.handle, row.id);
+      personIds.set(p.handle, await insertPerson(tx, { handle: p.handle, display_name: p.displayName, bio: p.bio, email: p.email.toLowerCase(), password_hash: nextHash() }));
     }
     const personId = (handle: string) => {
       const id = personIds.get(handle);
@@ -62,37 +63,30 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
     };
 
     for (const project of demoProjects) {
-      const { id: projectId } = await tx
-        .insertInto('projects')
-        .values({
-          slug: project.slug,
-          title: project.title,
-          summary: project.summary,
-          description_md: project.description,
-          description_html: renderPostHtml(project.description),
-          rendered_version: RENDERER_VERSION,
-          status: project.status,
-          time_zone: project.timeZone,
-          settings: JSON.stringify({}),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const projectId = await insertProject(tx, {
+        slug: project.slug,
+        title: project.title,
+        summary: project.summary,
+        description_md: project.description,
+        description_html: renderPostHtml(project.description),
+        rendered_version: RENDERER_VERSION,
+        status: project.status,
+        time_zone: project.timeZone,
+        settings: JSON.stringify({}),
+      });
       for (const [position, member] of project.team.entries()) {
-        await tx.insertInto('memberships').values({ project_id: projectId, person_id: personId(member.handle), role: member.role, position }).execute();
+        await insertMembership(tx, { project_id: projectId, person_id: personId(member.handle), role: member.role, position });
       }
       for (const page of project.pages) {
-        await tx
-          .insertInto('pages')
-          .values({ project_id: projectId, slug: page.slug, title: page.title, body_md: page.body, body_html: renderPostHtml(page.body), rendered_version: RENDERER_VERSION })
-          .execute();
+        await insertPage(tx, { project_id: projectId, slug: page.slug, title: page.title, body_md: page.body, body_html: renderPostHtml(page.body), rendered_version: RENDERER_VERSION });
       }
       const tagIds = new Map<string, number>();
       for (const post of project.posts) {
         const publishedAt = new Date(options.now.getTime() - post.publishedDaysAgo * DAY);
         const mainAuthor = personId(post.authorHandles[0] ?? '');
-        const { id: postId } = await tx
-          .insertInto('posts')
-          .values({
+        const postId = await insertPost(
+          tx,
+          {
             project_id: projectId,
             slug: post.slug,
             title: post.title,
@@ -109,23 +103,21 @@ export async function seedDemo(db: Db, options: { now: Date; publicUrl: string; 
             created_by: mainAuthor,
             created_at: publishedAt,
             updated_at: publishedAt,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await tx.updateTable('posts').set({ atom_id: mintAtomId(authority, publishedAt, postId) }).where('id', '=', postId).execute();
-        await tx.insertInto('post_revisions').values({ post_id: postId, person_id: mainAuthor, title: post.title, summary: post.summary, body_md: post.body, created_at: publishedAt }).execute();
+          },
+          (id) => mintAtomId(authority, publishedAt, id),
+        );
+        await insertRevision(tx, { post_id: postId, person_id: mainAuthor, title: post.title, summary: post.summary, body_md: post.body, created_at: publishedAt });
         for (const [position, handle] of post.authorHandles.entries()) {
-          await tx.insertInto('post_authors').values({ post_id: postId, person_id: personId(handle), position }).execute();
+          await insertPostAuthor(tx, { post_id: postId, person_id: personId(handle), position });
         }
         for (const tagSlug of post.tags) {
           let tagId = tagIds.get(tagSlug);
           if (tagId === undefined) {
             const name = tagSlug.replace(/-/g, ' ');
-            const row = await tx.insertInto('tags').values({ project_id: projectId, slug: slugify(tagSlug), name }).returning('id').executeTakeFirstOrThrow();
-            tagId = row.id;
+            tagId = await insertTag(tx, { project_id: projectId, slug: slugify(tagSlug), name });
             tagIds.set(tagSlug, tagId);
           }
-          await tx.insertInto('post_tags').values({ post_id: postId, tag_id: tagId }).execute();
+          await insertPostTag(tx, { post_id: postId, tag_id: tagId });
         }
         await seedComments(tx, postId, publishedAt, post.comments, personId, options.now);
       }
@@ -141,26 +133,22 @@ async function seedComments(tx: Tx, postId: number, publishedAt: Date, comments:
     const parent = c.parentKey ? ids.get(c.parentKey) : undefined;
     const createdAt = new Date(Math.min(publishedAt.getTime() + c.hoursAfterPost * HOUR, now.getTime() - 60_000));
     const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
-    const row = await tx
-      .insertInto('comments')
-      .values({
-        post_id: postId,
-        parent_id: parent?.id ?? null,
-        depth,
-        status: c.status,
-        author_name: c.name,
-        author_email: c.email.toLowerCase(),
-        person_id: c.fromTeamHandle ? personId(c.fromTeamHandle) : null,
-        is_team_reply: Boolean(c.fromTeamHandle),
-        body_src: c.body,
-        body_html: renderCommentHtml(c.body),
-        rendered_version: RENDERER_VERSION,
-        hold_reasons: c.status === 'pending' ? ['policy'] : [],
-        created_at: createdAt,
-        approved_at: c.status === 'approved' ? createdAt : null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    ids.set(c.key, { id: row.id, depth });
+    const id = await insertComment(tx, {
+      post_id: postId,
+      parent_id: parent?.id ?? null,
+      depth,
+      status: c.status,
+      author_name: c.name,
+      author_email: c.email.toLowerCase(),
+      person_id: c.fromTeamHandle ? personId(c.fromTeamHandle) : null,
+      is_team_reply: Boolean(c.fromTeamHandle),
+      body_src: c.body,
+      body_html: renderCommentHtml(c.body),
+      rendered_version: RENDERER_VERSION,
+      hold_reasons: c.status === 'pending' ? ['policy'] : [],
+      created_at: createdAt,
+      approved_at: c.status === 'approved' ? createdAt : null,
+    });
+    ids.set(c.key, { id, depth });
   }
 }

@@ -7,7 +7,7 @@ import { roleAllows } from '../auth/roles.js';
 import type { Post, PostStatus } from '../db/schema.js';
 import { forbidden, notFound } from '../errors.js';
 import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
-import { urls } from '../urls.js';
+import { adminUrls, urls } from '../urls.js';
 import { editorResponsesOf } from './team-link-routes.js';
 import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
@@ -44,24 +44,6 @@ import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
 
-const enc = encodeURIComponent;
-export const editorUrls = {
-  posts: (project: string, status?: string) => `/admin/projects/${enc(project)}/posts${status ? `?status=${enc(status)}` : ''}`,
-  newPost: (project: string) => `/admin/projects/${enc(project)}/posts/new`,
-  createPost: (project: string) => `/admin/projects/${enc(project)}/posts`,
-  bulk: (project: string) => `/admin/projects/${enc(project)}/posts/bulk`,
-  editPost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`,
-  updatePost: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}`,
-  revisions: (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions`,
-  revision: (project: string, id: number, rev: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions/${rev}`,
-  restore: (project: string, id: number, rev: number) => `/admin/projects/${enc(project)}/posts/${id}/revisions/${rev}/restore`,
-  pages: (project: string) => `/admin/projects/${enc(project)}/pages`,
-  newPage: (project: string) => `/admin/projects/${enc(project)}/pages/new`,
-  createPage: (project: string) => `/admin/projects/${enc(project)}/pages`,
-  editPage: (project: string, id: number) => `/admin/projects/${enc(project)}/pages/${id}/edit`,
-  updatePage: (project: string, id: number) => `/admin/projects/${enc(project)}/pages/${id}`,
-  uploadImage: (project: string) => `/admin/projects/${enc(project)}/images`,
-};
 
 export const STATUS_LABELS: Record<PostStatus, string> = {
   draft: 'Draft',
@@ -110,7 +92,7 @@ export default async function editorRoutes(app: FastifyInstance) {
       const items = rows.map((r) => ({
         ...r,
         statusLabel: STATUS_LABELS[r.status],
-        editUrl: postPermissions(access.role, user, { status: r.status, created_by: r.createdBy }, r.authorIds).canEdit ? editorUrls.editPost(access.project.slug, r.id) : null,
+        editUrl: postPermissions(access.role, user, { status: r.status, created_by: r.createdBy }, r.authorIds).canEdit ? adminUrls.editPost(access.project.slug, r.id) : null,
         publicUrl: r.status === 'published' ? urls.post(access.project.slug, r.slug) : null,
       }));
       return reply.page('pages/editor/posts', {
@@ -121,10 +103,10 @@ export default async function editorRoutes(app: FastifyInstance) {
         items,
         status: status ?? '',
         statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
-        editorUrls,
+        adminUrls,
         canEditPages: roleAllows(access.role, user, 'edit-pages'),
         notice: bulkNotice(request) ?? noticeFor(request),
-        bulkUrl: editorUrls.bulk(access.project.slug),
+        bulkUrl: adminUrls.bulk(access.project.slug),
         canBulkPublish: roleAllows(access.role, user, 'publish-own'),
       });
     });
@@ -137,15 +119,15 @@ export default async function editorRoutes(app: FastifyInstance) {
       const raw = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
       const ids = [...new Set(raw.filter((v): v is string => typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v)).map(Number))].slice(0, MAX_BULK);
       if (!action || ids.length === 0) {
-        return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=none`, 303);
+        return reply.redirect(`${adminUrls.posts(access.project.slug)}?bulk=none`, 303);
       }
       if (action === 'delete' && body.confirm !== 'yes') {
         // Deleting is confirmed on a page of its own, listing what would go (no script needed).
         const found = (await Promise.all(ids.map((id) => findEditablePost(app.db, access.project.id, id)))).filter((p): p is Post => p !== undefined);
-        return showDeleteConfirmation(reply, access, found, editorUrls.bulk(access.project.slug), editorUrls.posts(access.project.slug), 'No, back to the posts');
+        return showDeleteConfirmation(reply, access, found, adminUrls.bulk(access.project.slug), adminUrls.posts(access.project.slug), 'No, back to the posts');
       }
       const result = await bulkApply(app, request, access, action, ids);
-      return reply.redirect(`${editorUrls.posts(access.project.slug)}?bulk=${action}&done=${result.done}&skipped=${result.skipped}`, 303);
+      return reply.redirect(`${adminUrls.posts(access.project.slug)}?bulk=${action}&done=${result.done}&skipped=${result.skipped}`, 303);
     });
 
     // GET /admin/projects/:project/posts/new — an empty post form
@@ -193,8 +175,8 @@ export default async function editorRoutes(app: FastifyInstance) {
         project: identity(access),
         p: access.project,
         post,
-        revisions: revisions.map((r) => ({ ...r, url: editorUrls.revision(access.project.slug, post.id, r.id) })),
-        editUrl: editorUrls.editPost(access.project.slug, post.id),
+        revisions: revisions.map((r) => ({ ...r, url: adminUrls.revision(access.project.slug, post.id, r.id) })),
+        editUrl: adminUrls.editPost(access.project.slug, post.id),
       });
     });
 
@@ -234,7 +216,7 @@ export default async function editorRoutes(app: FastifyInstance) {
         now: app.clock.now(),
         tagAuthority: app.siteIdentity.authority,
       });
-      if (result.kind === 'saved') return reply.redirect(`${editorUrls.editPost(access.project.slug, post.id)}?saved=restored`, 303);
+      if (result.kind === 'saved') return reply.redirect(`${adminUrls.editPost(access.project.slug, post.id)}?saved=restored`, 303);
       reply.code(409);
       const current = (await findEditablePost(app.db, access.project.id, post.id)) ?? post;
       return renderRevision(app, reply, access, current, revision.id, 'This post changed since you opened this page. Look at the difference again before restoring.');
@@ -256,8 +238,8 @@ export default async function editorRoutes(app: FastifyInstance) {
         noindex: true,
         project: identity(access),
         p: access.project,
-        items: rows.map((r) => ({ ...r, editUrl: editorUrls.editPage(access.project.slug, r.id), publicUrl: urls.page(access.project.slug, r.slug) })),
-        editorUrls,
+        items: rows.map((r) => ({ ...r, editUrl: adminUrls.editPage(access.project.slug, r.id), publicUrl: urls.page(access.project.slug, r.slug) })),
+        adminUrls,
         notice: noticeFor(request),
       });
     });
@@ -314,7 +296,7 @@ async function showDeleteConfirmation(reply: FastifyReply, access: ProjectAccess
     action,
     backUrl,
     backLabel,
-    listUrl: editorUrls.posts(access.project.slug),
+    listUrl: adminUrls.posts(access.project.slug),
   });
 }
 
@@ -471,11 +453,11 @@ async function renderPostForm(
     canSubmitForReview: !post || post.status === 'draft' || post.status === 'review' || post.status === 'unpublished',
     canUnpublish: permissions.canPublish && !!post && (post.status === 'published' || post.status === 'scheduled'),
     isPublic: !!post && (post.status === 'published' || post.status === 'scheduled'),
-    action: post ? editorUrls.updatePost(slug, post.id) : editorUrls.createPost(slug),
-    listUrl: editorUrls.posts(slug),
-    revisionsUrl: post ? editorUrls.revisions(slug, post.id) : null,
+    action: post ? adminUrls.updatePost(slug, post.id) : adminUrls.createPost(slug),
+    listUrl: adminUrls.posts(slug),
+    revisionsUrl: post ? adminUrls.revisions(slug, post.id) : null,
     publicUrl: post && shown === 'published' ? urls.post(slug, post.slug) : null,
-    uploadUrl: editorUrls.uploadImage(slug),
+    uploadUrl: adminUrls.uploadImage(slug),
     timeZone: access.project.time_zone,
     notice: extras.notice ?? noticeFor(request),
     previewHtml: extras.previewHtml ?? null,
@@ -509,10 +491,10 @@ async function handlePostSave(
     if (!post) throw notFound('There is no such post.');
     if (!permissions.canDelete) throw forbidden('You cannot delete this post.');
     if ((request.body as Record<string, unknown> | undefined)?.confirm !== 'yes') {
-      return showDeleteConfirmation(reply, access, [post], editorUrls.updatePost(slug, post.id), editorUrls.editPost(slug, post.id), 'No, back to the post');
+      return showDeleteConfirmation(reply, access, [post], adminUrls.updatePost(slug, post.id), adminUrls.editPost(slug, post.id), 'No, back to the post');
     }
     await deletePost(app.db, post, now);
-    return reply.redirect(`${editorUrls.posts(slug)}?saved=deleted`, 303);
+    return reply.redirect(`${adminUrls.posts(slug)}?saved=deleted`, 303);
   }
   if ((action === 'publish' || action === 'schedule' || action === 'unpublish') && !permissions.canPublish) {
     throw forbidden('You cannot publish this post. Submit it for review and an editor will publish it.');
@@ -574,7 +556,7 @@ async function handlePostSave(
   }
   const saved = result.post;
   const key = action === 'send-back' ? 'sent-back' : action === 'save' ? (saved.status === 'draft' ? 'draft' : 'saved') : saved.status === 'draft' ? 'draft' : saved.status;
-  return reply.redirect(`${editorUrls.editPost(slug, saved.id)}?saved=${key}`, 303);
+  return reply.redirect(`${adminUrls.editPost(slug, saved.id)}?saved=${key}`, 303);
 }
 
 async function renderRevision(app: FastifyInstance, reply: FastifyReply, access: ProjectAccess, post: Post, revisionId: number, error?: string) {
@@ -591,9 +573,9 @@ async function renderRevision(app: FastifyInstance, reply: FastifyReply, access:
     diff_html: diff.html,
     changed: diff.changed,
     error: error ?? null,
-    restoreUrl: editorUrls.restore(access.project.slug, post.id, revision.id),
-    revisionsUrl: editorUrls.revisions(access.project.slug, post.id),
-    editUrl: editorUrls.editPost(access.project.slug, post.id),
+    restoreUrl: adminUrls.restore(access.project.slug, post.id, revision.id),
+    revisionsUrl: adminUrls.revisions(access.project.slug, post.id),
+    editUrl: adminUrls.editPost(access.project.slug, post.id),
   });
 }
 
@@ -617,8 +599,8 @@ function renderPageForm(
     form,
     errors,
     errorList: errorList(errors, PAGE_FIELD_IDS),
-    action: page ? editorUrls.updatePage(slug, page.id) : editorUrls.createPage(slug),
-    listUrl: editorUrls.pages(slug),
+    action: page ? adminUrls.updatePage(slug, page.id) : adminUrls.createPage(slug),
+    listUrl: adminUrls.pages(slug),
     publicUrl: page ? urls.page(slug, page.slug) : null,
     previewHtml: extras.previewHtml ?? null,
     conflict: extras.conflict ?? null,
@@ -660,7 +642,7 @@ async function handlePageSave(
       { conflict: { title: current.title, body: current.body_md } },
     );
   }
-  return reply.redirect(`${editorUrls.editPage(access.project.slug, result.page.id)}?saved=page`, 303);
+  return reply.redirect(`${adminUrls.editPage(access.project.slug, result.page.id)}?saved=page`, 303);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { SignedInUser } from '../auth/signed-in-user.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { isPostPublic } from '../db/sql-helpers.js';
 import { queuePostChanged } from '../posts/events.js';
-import { SLUG_PATTERN, slugify } from '../urls.js';
+import { slugify } from '../urls.js';
 import {
   addSlugRedirect,
   findPostById,
@@ -29,9 +29,9 @@ import {
   type Writer,
 } from './queries.js';
 import { parseLocalDateTime } from './time-zone.js';
+import { POST_SLUG_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
-export const POST_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const MAX_TAGS = 20;
 
 export const POST_ACTIONS = ['save', 'review', 'publish', 'schedule', 'unpublish', 'delete', 'preview', 'send-back'] as const;
@@ -412,7 +412,7 @@ export async function validatePage(db: Db, projectId: number, form: PageForm, pa
   const slug = form.slug.trim() || slugify(title, 64);
   if (!slug) {
     if (!errors.title) errors.slug = 'Enter a slug: lowercase letters, numbers and hyphens.';
-  } else if (!SLUG_PATTERN.test(slug)) errors.slug = 'A slug may only use lowercase letters (a–z), numbers and single hyphens (64 characters at most).';
+  } else if (!PROJECT_SLUG_PATTERN.test(slug)) errors.slug = 'A slug may only use lowercase letters (a–z), numbers and single hyphens (64 characters at most).';
   else if (await isPageSlugTaken(db, projectId, slug, pageId)) errors.slug = 'Another page of this project already uses this slug.';
   if (Buffer.byteLength(form.body, 'utf8') > BODY_LIMIT_BYTES) errors.body = `The text is too long: ${Math.round(BODY_LIMIT_BYTES / 1024)} KB at most.`;
   return { errors, value: { title, slug, bodyMd: form.body } };

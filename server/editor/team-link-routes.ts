@@ -11,15 +11,10 @@ import { listPostAuthorIds } from './queries.js';
 import { findEditablePost } from '../posts/queries.js';
 import { postPermissions } from './service.js';
 import { forbidden, notFound } from '../errors.js';
-import { formText } from '../comments/rules.js';
+import { formText } from '../forms.js';
 import { addTeamLink, removeTeamLink, teamLinkProblems, teamLinksOf, type TeamLinkProblem } from '../responses/team-links.js';
+import { adminUrls } from '../urls.js';
 
-const enc = encodeURIComponent;
-export const responseEditorUrls = {
-  edit: (project: string, postId: number) => `/admin/projects/${enc(project)}/posts/${postId}/edit`,
-  addLink: (project: string, postId: number) => `/admin/projects/${enc(project)}/posts/${postId}/links`,
-  removeLink: (project: string, postId: number, linkId: number) => `/admin/projects/${enc(project)}/posts/${postId}/links/${linkId}/remove`,
-};
 
 const OUTCOME_WORDS: Record<string, string> = {
   sent: 'Webmention sent',
@@ -34,8 +29,8 @@ export async function editorResponsesOf(db: Db, projectSlug: string, postId: num
     db.selectFrom('webmention_sends').select(['target', 'outcome', 'http_status', 'message', 'sent_at', 'still_linked']).where('post_id', '=', postId).orderBy('target').execute(),
   ]);
   return {
-    addUrl: responseEditorUrls.addLink(projectSlug, postId),
-    links: links.map((l) => ({ ...l, removeUrl: responseEditorUrls.removeLink(projectSlug, postId, l.id) })),
+    addUrl: adminUrls.addTeamLink(projectSlug, postId),
+    links: links.map((l) => ({ ...l, removeUrl: adminUrls.removeTeamLink(projectSlug, postId, l.id) })),
     sends: sends.map((s) => ({
       target: s.target,
       sentAt: s.sent_at,
@@ -70,7 +65,7 @@ export default async function responseEditorRoutes(app: FastifyInstance) {
       const problems = teamLinkProblems(values);
       if (Object.keys(problems).length > 0) return showLinkForm(reply, access, post, values, problems);
       await addTeamLink(app.db, { postId: post.id, url: values.url, title: values.title, note: values.note || null, addedBy: request.user!.id, now: app.clock.now() });
-      return reply.redirect(`${responseEditorUrls.edit(access.project.slug, post.id)}?saved=link-added#responses-editor`, 303);
+      return reply.redirect(`${adminUrls.editPost(access.project.slug, post.id)}?saved=link-added#responses-editor`, 303);
     });
 
     // POST /admin/projects/:project/posts/:id/links/:link/remove — take a team-added link off the post
@@ -78,7 +73,7 @@ export default async function responseEditorRoutes(app: FastifyInstance) {
       const access = accessOf(request);
       const post = await editablePost(app, request, access);
       await removeTeamLink(app.db, post.id, parseId(request.params.link));
-      return reply.redirect(`${responseEditorUrls.edit(access.project.slug, post.id)}?saved=link-removed#responses-editor`, 303);
+      return reply.redirect(`${adminUrls.editPost(access.project.slug, post.id)}?saved=link-removed#responses-editor`, 303);
     });
   });
 }
@@ -91,8 +86,8 @@ function showLinkForm(reply: FastifyReply, access: ProjectAccess, post: { id: nu
     noindex: true,
     project: { slug: access.project.slug, title: access.project.title, status: access.project.status },
     postTitle: post.title,
-    editUrl: responseEditorUrls.edit(access.project.slug, post.id),
-    action: responseEditorUrls.addLink(access.project.slug, post.id),
+    editUrl: adminUrls.editPost(access.project.slug, post.id),
+    action: adminUrls.addTeamLink(access.project.slug, post.id),
     values,
     errors: problems,
     errorList: (['url', 'title', 'note'] as const).filter((f) => problems[f]).map((f) => ({ id: ids[f]!, message: problems[f]! })),

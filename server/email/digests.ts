@@ -1,6 +1,11 @@
 // Daily and weekly digests, through the one job queue (server/jobs):
-//   `email:digest-tick` (hourly cron) inserts one email_digests row per address (UNIQUE per address,
-//     frequency and period) at the site's chosen hour and time zone, and queues `email:send-digests`;
+//   `email:digest-tick` (cron, every 10 minutes) inserts, per frequency, one digest run of the site
+//     (email_digest_runs: from where the last run ended to the latest digest time that has passed), then
+//     one email_digests row per address (UNIQUE per address, frequency and period) and their
+//     `email:send-digests` jobs, all in one transaction. The database keeps runs of one frequency from
+//     overlapping (an exclusion constraint), so two servers ticking at once make one run, and a run
+//     always starts where the last one ended, so nothing is skipped: not when every server was down
+//     through the digest hour, not when a site admin moves the digest time.
 //   `email:send-digests` claims each row, gathers the period's posts per subscription and sends.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -13,39 +18,62 @@ import { absoluteUrl, urls } from '../urls.js';
 import { enqueueBatches, recordHardBounce } from './jobs.js';
 import { digestEmail, type DigestGroup } from './messages.js';
 import { listSubscriptions } from './queries.js';
-import { addDays, localDate, readEmailSettings, weekdayOf, zonedInstant } from './settings.js';
+import { addDays, localDate, readEmailSettings, weekdayOf, zonedInstant, type EmailSettings, type LocalDate } from './settings.js';
 import { signToken, siteSecretOf } from './tokens.js';
 import { deliver, failureText, isPermanentFailure } from './transport.js';
 
 export const EMAIL_DIGEST_TICK = 'email:digest-tick';
 export const EMAIL_SEND_DIGESTS = 'email:send-digests';
 
+/** Posts per subscription in one digest (the newest, when a catch-up digest has more). */
+export const DIGEST_POSTS_PER_SUBSCRIPTION = 50;
+
+const DIGEST_FREQUENCIES = ['daily', 'weekly'] as const;
+
 /**
- * `email:digest-tick` (hourly cron): in the hour after the site's digest time (its hour, in its time
- * zone, on today's local date), one digest row per address with daily subscriptions (and, on the
- * weekly day, weekly ones), and their send jobs. A period is a calendar day or week in that zone: from
- * the digest time of the previous day (or the same weekday a week before) to today's, so across a
- * change of clocks a day lasts 23 or 25 hours and consecutive periods meet exactly (no post missed or
- * listed twice). A digest time the clocks skip is the moment they skip it. `force` (operators) runs
- * the most recent digest time that has passed, whatever the hour.
+ * The latest digest time of a frequency at or before `now` under these settings (the digest hour of a
+ * local date in the site's zone; weekly: of the weekly day), and the start of that period had the
+ * previous digest gone out on time (the same hour the day, or the week, before: a calendar day or week,
+ * 23 or 25 hours long across a change of clocks).
  */
-export const digestTick: JobHandler = async (payload, context) => {
+export function latestDigestTime(now: Date, settings: EmailSettings, frequency: 'daily' | 'weekly'): { day: LocalDate; end: Date; usualStart: Date } {
+  const today = localDate(now, settings.timeZone);
+  for (let back = 0; back <= 8; back += 1) {
+    const day = addDays(today, -back);
+    if (frequency === 'weekly' && weekdayOf(day) !== settings.weeklyDay) continue;
+    const end = zonedInstant(day, settings.digestHour, settings.timeZone);
+    if (end > now) continue;
+    return { day, end, usualStart: zonedInstant(addDays(day, frequency === 'daily' ? -1 : -7), settings.digestHour, settings.timeZone) };
+  }
+  throw new Error('no digest time in the last 8 days'); // unreachable: every week has that weekday
+}
+
+/**
+ * `email:digest-tick`: for each frequency, the digest time that has passed most recently; if the last
+ * run of that frequency ended before it, one run from that end to it (the first run ever: from the
+ * usual start). So a digest missed while no server ran (a deploy, an outage) goes out at the next tick,
+ * with every post since the last one sent, and after a long outage one catch-up digest covers the whole
+ * gap (not one stale digest per missed day). Moving the digest time earlier or later makes the next
+ * period shorter or longer once: never a moment twice, never a gap.
+ */
+export const digestTick: JobHandler = async (_payload, context) => {
   const now = context.clock.now();
   const settings = await readEmailSettings(context.db);
-  const { digestHour, timeZone } = settings;
-  let day = localDate(now, timeZone);
-  let end = zonedInstant(day, digestHour, timeZone);
-  if (payload.force === true) {
-    if (end > now) {
-      day = addDays(day, -1);
-      end = zonedInstant(day, digestHour, timeZone);
-    }
-  } else if (!(end <= now && now.getTime() < end.getTime() + 3_600_000)) return;
-  const frequencies: Array<'daily' | 'weekly'> = ['daily'];
-  if (weekdayOf(day) === settings.weeklyDay || payload.force === true) frequencies.push('weekly');
-  for (const frequency of frequencies) {
-    const periodStart = zonedInstant(addDays(day, frequency === 'daily' ? -1 : -7), digestHour, timeZone);
+  for (const frequency of DIGEST_FREQUENCIES) {
+    const { end, usualStart } = latestDigestTime(now, settings, frequency);
     await context.db.transaction().execute(async (tx) => {
+      // Two servers at once: the second insert waits for the first, then conflicts (same end, or an
+      // overlapping period) and does nothing.
+      const { rows: runs } = await sql<{ period_start: Date }>`
+        INSERT INTO email_digest_runs (frequency, period_start, period_end)
+        SELECT ${frequency}, coalesce(last.period_end, ${usualStart}::timestamptz), ${end}::timestamptz
+        FROM (SELECT max(period_end) AS period_end FROM email_digest_runs WHERE frequency = ${frequency}) last
+        WHERE coalesce(last.period_end, ${usualStart}::timestamptz) < ${end}::timestamptz
+        ON CONFLICT DO NOTHING
+        RETURNING period_start`.execute(tx);
+      const run = runs[0];
+      if (!run) return;
+      const periodStart = new Date(run.period_start);
       const { rows } = await sql<{ id: number }>`
         INSERT INTO email_digests (address_id, frequency, period_start, period_end)
         SELECT DISTINCT s.address_id, ${frequency}, ${periodStart}::timestamptz, ${end}::timestamptz
@@ -55,6 +83,11 @@ export const digestTick: JobHandler = async (payload, context) => {
         ON CONFLICT (address_id, frequency, period_end) DO NOTHING
         RETURNING id`.execute(tx);
       await enqueueBatches(tx, EMAIL_SEND_DIGESTS, rows.map((r) => Number(r.id)));
+      const late = periodStart < usualStart;
+      context.log.info(
+        { event: 'email_digest_run', frequency, periodStart: periodStart.toISOString(), periodEnd: end.toISOString(), digests: rows.length, catchUp: late },
+        `${frequency} digest ${late ? 'catching up since the last one sent, ' : ''}${periodStart.toISOString()} to ${end.toISOString()}: ${rows.length} queued`,
+      );
     });
   }
 };
@@ -64,10 +97,17 @@ export const sendDigests: JobHandler = async (payload, context, job) => {
   const ids = Array.isArray(payload.ids) ? payload.ids.map(Number).filter(Number.isSafeInteger) : [];
   const secret = await siteSecretOf(context.db);
   const siteName = (await readSiteSettings(context.db)).name;
-  for (const id of ids) await sendOneDigest(context, job, secret, siteName, id);
+  const settings = await readEmailSettings(context.db);
+  for (const id of ids) await sendOneDigest(context, job, secret, siteName, settings, id);
 };
 
-async function sendOneDigest(context: JobContext, job: JobInfo, secret: string, siteName: string, digestId: number): Promise<void> {
+/** "Saturday, 5 December 2026 at 08:00 (Europe/London)": when a longer period than usual began. */
+function periodStartText(at: Date, timeZone: string): string {
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return `${format.format(at)} (${timeZone})`;
+}
+
+async function sendOneDigest(context: JobContext, job: JobInfo, secret: string, siteName: string, settings: EmailSettings, digestId: number): Promise<void> {
   const { db, config } = context;
   const claim = randomUUID();
   const claimed = await db
@@ -90,9 +130,13 @@ async function sendOneDigest(context: JobContext, job: JobInfo, secret: string, 
   const groups = await digestGroups(context, claimed.address_id, claimed.frequency, claimed.period_start, claimed.period_end);
   if (groups.length === 0) return void (await finish('skipped', 'no new posts in the period'));
   const publicUrl = config.publicUrl;
+  // A period longer than usual (a catch-up after downtime, or the digest time moved later) says so.
+  const frequency = claimed.frequency === 'weekly' ? 'weekly' : 'daily';
+  const usualStart = latestDigestTime(claimed.period_end, settings, frequency).usualStart;
   const email = digestEmail(groups, {
     frequency: claimed.frequency,
     siteName,
+    ...(claimed.period_start < usualStart ? { since: periodStartText(claimed.period_start, settings.timeZone) } : {}),
     manageUrl: absoluteUrl(publicUrl, urls.emailManage(signToken(secret, 'manage', claimed.address_id))),
     unsubscribeUrl: absoluteUrl(publicUrl, urls.emailUnsubscribe(signToken(secret, claimed.frequency === 'daily' ? 'unsubscribe-daily' : 'unsubscribe-weekly', claimed.address_id))),
   });
@@ -130,8 +174,8 @@ async function digestGroups(context: JobContext, addressId: number, frequency: E
       .where('posts.deleted_at', 'is', null)
       .where('posts.status', 'in', ['published', 'scheduled'])
       .where('posts.published_at', '<=', now)
-      .orderBy('posts.published_at')
-      .limit(50);
+      .orderBy('posts.published_at', 'desc')
+      .limit(DIGEST_POSTS_PER_SUBSCRIPTION);
     if (row.kind === 'project' && row.project_id !== null) q = q.where('posts.project_id', '=', row.project_id);
     else if (row.kind === 'tag' && row.tag_id !== null) {
       const tagId = row.tag_id;
@@ -144,7 +188,7 @@ async function digestGroups(context: JobContext, addressId: number, frequency: E
       if (!resolved.ok) continue;
       q = whereSearchMatches(q, now, resolved.filter);
     } else continue;
-    const posts = (await q.execute()).filter((p) => !seen.has(p.id));
+    const posts = (await q.execute()).reverse().filter((p) => !seen.has(p.id));
     if (!posts.length) continue;
     for (const p of posts) seen.add(p.id);
     const sub = subs.find((s) => s.id === row.id);

@@ -114,7 +114,7 @@ export interface DigestGroup {
 }
 
 /** A daily or weekly digest: the period's posts per subscription, each post once in the email. */
-export function digestEmail(groups: DigestGroup[], options: { frequency: 'daily' | 'weekly'; siteName: string; manageUrl: string; unsubscribeUrl: string }): Composed {
+export function digestEmail(groups: DigestGroup[], options: { frequency: 'daily' | 'weekly'; siteName: string; manageUrl: string; unsubscribeUrl: string; since?: string }): Composed {
   const label = options.frequency === 'daily' ? 'Your daily digest' : 'Your weekly digest';
   const count = groups.reduce((n, g) => n + g.posts.length, 0);
   const foot = footer(`a ${options.frequency} digest`, options.manageUrl, options.unsubscribeUrl);
@@ -129,8 +129,10 @@ ${g.posts.map((p) => `<li><a href="${escapeHtml(p.url)}">${escapeHtml(p.title)}<
 </ul>`,
     )
     .join('\n');
-  const text = `${label} from ${options.siteName}: ${count} new ${count === 1 ? 'post' : 'posts'}\n\n${textGroups}\n${foot.text}`;
-  const html = document(label, `<h1>${escapeHtml(label)} from ${escapeHtml(options.siteName)}</h1>\n${htmlGroups}\n${foot.html}`);
+  // A longer period than usual (the last digest could not go out on time, or its time was moved).
+  const since = options.since ? `This digest covers everything since ${options.since}.` : '';
+  const text = `${label} from ${options.siteName}: ${count} new ${count === 1 ? 'post' : 'posts'}\n\n${since ? `${since}\n\n` : ''}${textGroups}\n${foot.text}`;
+  const html = document(label, `<h1>${escapeHtml(label)} from ${escapeHtml(options.siteName)}</h1>\n${since ? `<p>${escapeHtml(since)}</p>\n` : ''}${htmlGroups}\n${foot.html}`);
   return { subject: `${label}: ${count} new ${count === 1 ? 'post' : 'posts'} from ${options.siteName}`, text, html, headers: unsubscribeHeaders(options.unsubscribeUrl) };
 }
 

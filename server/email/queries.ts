@@ -189,3 +189,35 @@ export async function pruneUnconfirmed(db: Db, cutoff: Date): Promise<{ subscrip
     return { subscriptions: Number(subs.numDeletedRows), addresses: Number(addresses.numDeletedRows) };
   });
 }
+
+/** What an account email was: set-password link, team invitation with a link, or the note of a new team. */
+export type AccountEmailKind = 'password-link' | 'invitation' | 'team-note';
+
+/** Records that an account email did not reach its person (a 5xx, or every try failed). */
+export async function recordAccountRefusal(db: Db, refusal: { personId: number; toAddress: string; what: AccountEmailKind; reason: string; at: Date }): Promise<void> {
+  await db
+    .insertInto('email_account_refusals')
+    .values({ person_id: refusal.personId, to_address: refusal.toAddress, what: refusal.what, reason: refusal.reason.slice(0, 500), refused_at: refusal.at })
+    .execute();
+}
+
+/** An account email reached this person: their earlier refusals are no longer news. */
+export async function clearAccountRefusals(db: Db, personId: number): Promise<void> {
+  await db.deleteFrom('email_account_refusals').where('person_id', '=', personId).execute();
+}
+
+/** The refusals site admins have not dismissed, newest first, with whom they were for. */
+export async function listAccountRefusals(db: Db) {
+  return db
+    .selectFrom('email_account_refusals as r')
+    .innerJoin('people as p', 'p.id', 'r.person_id')
+    .select(['r.id', 'r.person_id', 'r.to_address', 'r.what', 'r.reason', 'r.refused_at', 'p.display_name', 'p.email'])
+    .orderBy('r.refused_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(100)
+    .execute();
+}
+
+export async function dismissAccountRefusal(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('email_account_refusals').where('id', '=', id).execute();
+}

@@ -4,8 +4,8 @@
 //     token (no account);
 //   - project owners: how many confirmed subscribers their project has (never the addresses);
 //   - site admins: the outbox (when no SMTP server is set), finding and forgetting an address
-//     everywhere, suspended addresses and deliveries of unknown outcome, a project's list as CSV, and
-//     the hour and time zone of digests.
+//     everywhere, suspended addresses and deliveries of unknown outcome, account emails the mail
+//     server refused, a project's list as CSV, and the hour and time zone of digests.
 // The subscribe form sits on pages that are the same for every reader (cached here and by a CDN), so it
 // carries no per-visitor CSRF token; like the comment form, a submission whose browser says it came
 // from another site is refused (Sec-Fetch-Site, else Origin, else Referer). A forged submission could in
@@ -19,17 +19,20 @@ import type { EmailFrequency } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { enqueue } from '../jobs/queue.js';
 import { urls } from '../urls.js';
+import { accountRefusalText } from './account-emails.js';
 import { checkAddress } from './address.js';
 import { EMAIL_CONFIRM, HARD_BOUNCE_LIMIT } from './jobs.js';
 import {
   changeFrequency,
   confirmSubscription,
   countProjectSubscribers,
+  dismissAccountRefusal,
   findAddressById,
   findOrCreateAddress,
   FREQUENCIES,
   forgetAddress,
   isFrequency,
+  listAccountRefusals,
   listProjectSubscribers,
   listSubscriptions,
   removeAllSubscriptions,
@@ -269,6 +272,13 @@ export default async function emailRoutes(app: FastifyInstance) {
       return reply.redirect(`/admin/email?done=${removed ? 'forgotten' : 'not-found'}`, 303);
     });
 
+    // POST /admin/email/refusals/:id/dismiss — a refused account email, seen to by the admin
+    admins.post<{ Params: { id: string } }>('/admin/email/refusals/:id/dismiss', async (request, reply) => {
+      const id = Number(request.params.id);
+      if (/^[1-9][0-9]{0,14}$/.test(request.params.id)) await dismissAccountRefusal(app.db, id);
+      return reply.redirect('/admin/email?done=dismissed', 303);
+    });
+
     // POST /admin/email/settings — the hour, time zone and weekday of digests
     admins.post<{ Body: Body }>('/admin/email/settings', async (request, reply) => {
       const body = request.body ?? {};
@@ -312,7 +322,9 @@ export default async function emailRoutes(app: FastifyInstance) {
       .limit(200)
       .execute();
     const settings = await readEmailSettings(app.db);
+    const refusals = (await listAccountRefusals(app.db)).map((r) => ({ id: r.id, ...accountRefusalText(r) }));
     return reply.header('cache-control', NO_STORE).page('pages/email/admin', {
+      refusals,
       title: 'Email updates',
       noindex: true,
       q,
@@ -325,7 +337,7 @@ export default async function emailRoutes(app: FastifyInstance) {
       defaults: DEFAULT_EMAIL_SETTINGS,
       errors,
       errorList: Object.entries(errors).map(([id, message]) => ({ id, message })),
-      notice: done === 'forgotten' ? 'The address is removed everywhere.' : done === 'not-found' ? 'No subscriber has that address.' : done === 'settings' ? 'The digest time is saved.' : undefined,
+      notice: done === 'forgotten' ? 'The address is removed everywhere.' : done === 'not-found' ? 'No subscriber has that address.' : done === 'settings' ? 'The digest time is saved.' : done === 'dismissed' ? 'The refused email is no longer listed.' : undefined,
       smtpSet: app.config.smtpUrl !== undefined,
     });
   }

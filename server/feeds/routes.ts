@@ -15,7 +15,7 @@ import { siteTag } from '../site/identity.js';
 import { loadProject } from '../projects/project-page.js';
 import { findTag } from '../projects/queries.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from '../search/params.js';
-import { absoluteUrl, SLUG_PATTERN, urls } from '../urls.js';
+import { absoluteUrl, urls } from '../urls.js';
 import { websubHub } from '../responses/links.js';
 import { buildAtom, buildRss, type FeedEntry, type FeedModel } from './builder.js';
 import { FeedCache } from './cache.js';
@@ -31,8 +31,8 @@ import {
   type FeedPost,
   type Fingerprint,
 } from './queries.js';
+import { HANDLE_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
 
-const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 const CONTENT_TYPES = { atom: 'application/atom+xml; charset=utf-8', rss: 'application/rss+xml; charset=utf-8' } as const;
 type Format = keyof typeof CONTENT_TYPES;
@@ -198,7 +198,7 @@ async function feedRoutes(app: FastifyInstance) {
   for (const format of ['atom', 'rss'] as const) {
     app.get<{ Params: { project: string; tag: string } }>(`/:project/tags/:tag/feed.${format}`, async (request, reply) => {
       const project = await loadProject(app, request.params.project);
-      const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+      const tag = PROJECT_SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
       if (!tag) throw notFound('There is no such tag in this project.');
       const now = app.clock.now();
       const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;

@@ -2,9 +2,11 @@
 //   listen:poll  — one watched feed, then its next poll is queued (poll.ts);
 //   listen:heal  — every 5 minutes: an active source without a waiting poll job (lost, or a backup
 //                  restored without the queue) gets one again, spread over a few minutes;
+//   listen:match-term — a new or edited key term matched against the stored items, in batches (matches.ts);
 //   listen:prune — daily: items older than the project's listeningKeepDays (default 180) are deleted.
 import type { JobHandler } from '../jobs/worker.js';
 import { pollSource, POLL_JOB_KEY_PREFIX, POLL_TASK, schedulePoll } from './poll.js';
+import { healTermMatching } from './matches.js';
 import { findSource, listSourcesWithoutJob, pruneItems } from './queries.js';
 
 export { POLL_TASK };
@@ -27,6 +29,8 @@ export const healTask: JobHandler = async (_payload, context) => {
     if (source) await schedulePoll(context.db, source, ids.length > 1 ? Math.floor((index / ids.length) * 300) : 0);
   }
   if (ids.length > 0) context.log.info({ event: 'listen_healed', sources: ids.length }, `queued polls again for ${ids.length} watched feeds that had none`);
+  const terms = await healTermMatching(context.db, HEAL_BATCH);
+  if (terms > 0) context.log.info({ event: 'listen_healed_terms', terms }, `queued the matching again for ${terms} key terms that had no job`);
 };
 
 export const pruneTask: JobHandler = async (_payload, context) => {

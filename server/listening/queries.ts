@@ -3,7 +3,7 @@
 // dismissed and its source shows every item, or it matches one of the project's key terms
 // (websearch_to_tsquery, the site search's syntax, over the item's generated tsvector).
 import { createHash } from 'node:crypto';
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
 import { BITMAP_MAX_MATCHES, MARK_START, MARK_STOP } from '../search/queries.js';
 
@@ -193,19 +193,103 @@ export async function listTerms(db: Db, projectId: number): Promise<TermRow[]> {
   return rows.map((r) => ({ id: Number(r.id), query: r.query }));
 }
 
-/** Adds a key term; false when the project already has it. */
-export async function insertTerm(db: Db, projectId: number, query: string, createdBy: number | null, now: Date): Promise<boolean> {
+/** Adds a key term; its id, or undefined when the project already has it. Its matches with the items
+ *  already stored are found by the listen:match-term job (matches.ts); until then matches_ready is false. */
+export async function insertTerm(db: Db | Tx, projectId: number, query: string, createdBy: number | null, now: Date): Promise<number | undefined> {
   const row = await db
     .insertInto('listen_terms')
     .values({ project_id: projectId, query, created_by: createdBy, created_at: now })
     .onConflict((oc) => oc.columns(['project_id', 'query']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  return row !== undefined;
+  return row ? Number(row.id) : undefined;
 }
 
+/** Changes a term's query; false when the project has no such term or already has that query. Its old
+ *  matches go (a trigger also sets matches_ready back to false); the job finds the new ones. */
+export async function updateTermQuery(tx: Tx, projectId: number, termId: number, query: string): Promise<boolean> {
+  const row = await tx
+    .updateTable('listen_terms')
+    .set({ query })
+    .where('project_id', '=', projectId)
+    .where('id', '=', termId)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('listen_terms as other').select('other.id').where('other.project_id', '=', projectId).where('other.query', '=', query).where('other.id', '<>', termId))),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) return false;
+  await tx.deleteFrom('listen_term_matches').where('term_id', '=', termId).execute();
+  return true;
+}
+
+/** Removes a term; its matches go with it (ON DELETE CASCADE). */
 export async function deleteTerm(db: Db, projectId: number, termId: number): Promise<void> {
   await db.deleteFrom('listen_terms').where('project_id', '=', projectId).where('id', '=', termId).execute();
+}
+
+/**
+ * One bounded step of matching a term against the items already stored (the listen:match-term job),
+ * in the caller's transaction. The term's row is locked first, so an edit of the query and a step never
+ * interleave, and the step reads the query and its progress from the row (a job queued for an older
+ * query does the newer one's work). Items are taken newest first, `batch` at a time; each range is
+ * reconciled (matches added for items that match, removed for items that do not), so a step run twice,
+ * or racing an insert, leaves the right rows. After the last range, the items stored since the start
+ * are reconciled once more and the term becomes ready. Returns whether more steps are needed.
+ */
+export async function matchTermStep(tx: Tx, termId: number, batch: number): Promise<'more' | 'done' | 'gone'> {
+  const term = await sql<{ project_id: string; query: string; matches_ready: boolean; match_cursor: string | null; match_top: string | null }>`
+    SELECT project_id, query, matches_ready, match_cursor, match_top FROM listen_terms WHERE id = ${termId} FOR UPDATE`.execute(tx);
+  const row = term.rows[0];
+  if (!row) return 'gone';
+  if (row.matches_ready) return 'done';
+  const projectId = Number(row.project_id);
+  let top = row.match_top === null ? null : Number(row.match_top);
+  let cursor = row.match_cursor === null ? null : Number(row.match_cursor);
+  if (top === null || cursor === null) {
+    const max = await sql<{ max: string | null }>`SELECT max(id) AS max FROM listen_items WHERE project_id = ${projectId}`.execute(tx);
+    top = Number(max.rows[0]?.max ?? 0);
+    cursor = top + 1;
+  }
+  const bound = await sql<{ id: string }>`
+    SELECT id FROM listen_items WHERE project_id = ${projectId} AND id < ${cursor} ORDER BY id DESC OFFSET ${batch - 1} LIMIT 1`.execute(tx);
+  const lower = bound.rows[0] ? Number(bound.rows[0].id) : 0;
+  await reconcileTermRange(tx, termId, projectId, lower, cursor);
+  if (lower > 0) {
+    await tx.updateTable('listen_terms').set({ match_cursor: lower, match_top: top }).where('id', '=', termId).execute();
+    return 'more';
+  }
+  await reconcileTermRange(tx, termId, projectId, top + 1, null);
+  await tx.updateTable('listen_terms').set({ matches_ready: true, match_cursor: null, match_top: null }).where('id', '=', termId).execute();
+  return 'done';
+}
+
+/** Makes the term's matches among the project's items with from <= id < to (to null: no end) exactly right. */
+async function reconcileTermRange(tx: Tx, termId: number, projectId: number, from: number, to: number | null): Promise<void> {
+  const below = to === null ? sql`` : sql`AND i.id < ${to}`;
+  await sql`
+    DELETE FROM listen_term_matches m USING listen_items i, listen_terms t
+    CROSS JOIN LATERAL (SELECT websearch_to_tsquery('english', t.query) AS q) tq
+    WHERE t.id = ${termId} AND m.term_id = t.id AND m.item_id >= ${from} ${to === null ? sql`` : sql`AND m.item_id < ${to}`} AND i.id = m.item_id
+      AND NOT (i.project_id = t.project_id AND numnode(tq.q) > 0 AND i.search_vector @@ tq.q)`.execute(tx);
+  await sql`
+    INSERT INTO listen_term_matches (term_id, item_id, fetched_at, sort_at, unread, dismissed)
+    SELECT t.id, i.id, i.fetched_at, coalesce(i.published_at, i.fetched_at), i.read_at IS NULL AND i.dismissed_at IS NULL, i.dismissed_at IS NOT NULL
+    FROM listen_terms t
+    CROSS JOIN LATERAL (SELECT websearch_to_tsquery('english', t.query) AS q) tq
+    JOIN listen_items i ON i.project_id = ${projectId} AND i.id >= ${from} ${below}
+    WHERE t.id = ${termId} AND numnode(tq.q) > 0 AND i.search_vector @@ tq.q
+    ON CONFLICT (term_id, item_id) DO UPDATE SET fetched_at = excluded.fetched_at, sort_at = excluded.sort_at, unread = excluded.unread, dismissed = excluded.dismissed`.execute(tx);
+}
+
+/** Terms whose matches are not complete and have no waiting or running job (lost, or a restored backup). */
+export async function listTermsNotReadyWithoutJob(db: Db, keyPrefix: string, limit: number): Promise<number[]> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT t.id FROM listen_terms t
+    WHERE NOT t.matches_ready
+      AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j WHERE j.key = ${keyPrefix} || t.id::text)
+    ORDER BY t.id LIMIT ${limit}`.execute(db);
+  return rows.map((r) => Number(r.id));
 }
 
 // ------------------------------------------------------------------------------------------ items
@@ -292,20 +376,58 @@ function whereShow(show: InboxShow): Expression<SqlBool> {
 
 /** One page of a project's inbox, newest first, with the matched words marked. */
 export async function listInbox(db: Db, projectId: number, filter: InboxFilter, page: { limit: number; offset: number }): Promise<InboxItem[]> {
+  const sourceFilter = filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``;
+  if (filter.termId !== undefined) {
+    // Filtered by a term whose matches are complete: walk the term's matches in inbox order (one index)
+    // and stop after the page; one round trip. An empty answer may also mean "no such term" or "not
+    // ready yet", which the next query tells apart.
+    const fromMatches = await inboxPage(
+      db,
+      filter.termId,
+      sql`
+        SELECT m.item_id AS id, row_number() OVER (ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC) AS position FROM (
+          SELECT m.item_id, m.fetched_at, m.sort_at FROM listen_term_matches m
+          JOIN listen_terms t ON t.id = m.term_id AND t.project_id = ${projectId} AND t.matches_ready
+          WHERE m.term_id = ${filter.termId}
+            AND ${filter.show === 'unread' ? sql`m.unread` : filter.show === 'dismissed' ? sql`m.dismissed` : sql`NOT m.dismissed`}
+            ${filter.sourceId !== undefined ? sql`AND (SELECT i.source_id FROM listen_items i WHERE i.id = m.item_id) = ${filter.sourceId}` : sql``}
+          ORDER BY m.fetched_at DESC, m.sort_at DESC, m.item_id DESC
+          LIMIT ${page.limit} OFFSET ${page.offset}
+        ) m`,
+    );
+    if (fromMatches.length > 0) return fromMatches;
+    const term = await db.selectFrom('listen_terms').select(['query', 'matches_ready']).where('id', '=', filter.termId).where('project_id', '=', projectId).executeTakeFirst();
+    if (!term || term.matches_ready) return [];
+    // While a new or edited term's matches are still being found, ask the text index directly, as the
+    // site search does (search/queries.ts): with few matches, find them through the text index and sort
+    // them; with many, walk the newest items and test each (the planner, left alone, walks for rare
+    // terms too, testing every item of the project).
+    const viaTextIndex = (await estimateTermMatches(db, projectId, term.query)) <= BITMAP_MAX_MATCHES;
+    return inboxPage(db, filter.termId, newestItems(projectId, filter, page, sourceFilter, term.query, viaTextIndex));
+  }
+  return inboxPage(db, null, newestItems(projectId, filter, page, sourceFilter, undefined, false));
+}
+
+/** The page's item ids in order (id, position), walking the project's items newest first. */
+function newestItems(projectId: number, filter: InboxFilter, page: { limit: number; offset: number }, sourceFilter: RawBuilder<unknown>, termQuery: string | undefined, viaTextIndex: boolean) {
+  return sql`
+    SELECT i.id, row_number() OVER (ORDER BY i.f DESC, i.p DESC, i.id DESC) AS position FROM (
+      SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i
+      JOIN listen_sources s ON s.id = i.source_id
+      WHERE i.project_id = ${projectId}
+        AND ${whereShow(filter.show)}
+        AND ${inInbox(termQuery)}
+        ${sourceFilter}
+      ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
+      LIMIT ${page.limit} OFFSET ${page.offset}
+    ) i`;
+}
+
+/** The page's items (ids and order from pageIds), with their terms and highlights computed for them alone. */
+async function inboxPage(db: Db, termFilter: number | null, pageIds: RawBuilder<unknown>): Promise<InboxItem[]> {
   const options = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
   const titleOptions = `StartSel="${MARK_START}", StopSel="${MARK_STOP}", HighlightAll=true`;
   const markers = `${MARK_START}${MARK_STOP}`;
-  const termFilter = filter.termId ?? null;
-  let termQuery: string | undefined;
-  if (filter.termId !== undefined) {
-    const term = await db.selectFrom('listen_terms').select('query').where('id', '=', filter.termId).where('project_id', '=', projectId).executeTakeFirst();
-    if (!term) return [];
-    termQuery = term.query;
-  }
-  // As in the site search (search/queries.ts): with few matches, find them through the text index and
-  // sort them; with many, walk the newest items and test each. The planner, left alone, walks for rare
-  // terms too (testing every item of the project).
-  const viaTextIndex = termQuery !== undefined && (await estimateTermMatches(db, projectId, termQuery)) <= BITMAP_MAX_MATCHES;
   const { rows } = await sql<{
     id: string;
     source_id: string;
@@ -331,16 +453,7 @@ export async function listInbox(db: Db, projectId: number, filter: InboxFilter, 
       CASE WHEN m.q IS NULL THEN NULL ELSE ts_headline('english', translate(left(i.content_text, 20000), ${markers}, ''), m.q, ${options}) END AS excerpt_headline
     FROM (
       -- The page first (ids only), then the terms and highlights for its items alone.
-      SELECT i.id, row_number() OVER (ORDER BY i.f DESC, i.p DESC, i.id DESC) AS position FROM (
-        SELECT i.id, i.fetched_at AS f, coalesce(i.published_at, i.fetched_at) AS p FROM listen_items i
-        JOIN listen_sources s ON s.id = i.source_id
-        WHERE i.project_id = ${projectId}
-          AND ${whereShow(filter.show)}
-          AND ${inInbox(termQuery)}
-          ${filter.sourceId !== undefined ? sql`AND i.source_id = ${filter.sourceId}` : sql``}
-        ORDER BY ${viaTextIndex ? sql`i.fetched_at + interval '0'` : sql`i.fetched_at`} DESC, coalesce(i.published_at, i.fetched_at) DESC, i.id DESC
-        LIMIT ${page.limit} OFFSET ${page.offset}
-      ) i
+      ${pageIds}
     ) page
     JOIN listen_items i ON i.id = page.id
     JOIN listen_sources s ON s.id = i.source_id

@@ -20,6 +20,7 @@ import { addTeamLink, teamLinkProblems } from '../responses/team-links.js';
 import { MARK_START, MARK_STOP } from '../search/queries.js';
 import { absoluteUrl, slugify, urls, withQuery } from '../urls.js';
 import { buildInboxFeed, inboxFeedPath, inboxPath } from './feed.js';
+import { addTerm } from './matches.js';
 import { describeSeconds } from './poll.js';
 import {
   countUnread,
@@ -29,7 +30,6 @@ import {
   findItem,
   findSource,
   hasActiveInboxFeedToken,
-  insertTerm,
   listInbox,
   listSources,
   listTerms,
@@ -375,8 +375,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
       const raw = str((request.body ?? {}).term).slice(0, 1000);
       const checked = await checkTerm(app.db, raw);
       if (!checked.ok) return showSources(request, reply, { status: 400, errors: { term: checked.error }, values: { term: raw } });
-      const added = await insertTerm(app.db, project.id, checked.query, request.user!.id, app.clock.now());
-      return showSources(request, reply, { status: 200, notice: added ? `Listening for “${checked.query}”.` : `This project already listens for “${checked.query}”.` });
+      const added = await addTerm(app.db, project.id, checked.query, request.user!.id, app.clock.now());
+      return showSources(request, reply, { status: 200, notice: added !== undefined ? `Listening for “${checked.query}”.` : `This project already listens for “${checked.query}”.` });
     });
 
     // POST /admin/projects/:project/listening/terms/:id/remove — stop listening for a term

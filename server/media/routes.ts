@@ -8,10 +8,10 @@ import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import { findEditablePost } from '../posts/queries.js';
 import { findImage, saveImage } from './queries.js';
 import { checkAltText, checkUpload, IMAGE_TYPES, imageMarkdown, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
+import { adminUrls } from '../urls.js';
 
-const enc = encodeURIComponent;
-const uploadUrl = (project: string) => `/admin/projects/${enc(project)}/images`;
-const editUrl = (project: string, id: number) => `/admin/projects/${enc(project)}/posts/${id}/edit`;
+const uploadUrl = adminUrls.uploadImage;
+const editUrl = adminUrls.editPost;
 
 type Params = { project: string };
 
@@ -114,7 +114,7 @@ function renderUpload(
     project: { slug, title: access.project.title, status: access.project.status },
     action: uploadUrl(slug),
     postId: model.postId ?? null,
-    backUrl: model.postId ? editUrl(slug, model.postId) : `/admin/projects/${enc(slug)}/posts`,
+    backUrl: model.postId ? editUrl(slug, model.postId) : adminUrls.posts(slug),
     error: model.error ?? null,
     altError: model.altError ?? null,
     typed: model.typed ?? { alt: '', decorative: false },

@@ -9,12 +9,13 @@ import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { accessOf, requireProjectAction } from '../auth/project-access.js';
 import { can } from '../auth/roles.js';
 import { clearCommentsPause, countPendingComments, findCommentsPause, setCommentsPause } from '../comments/queries.js';
-import { describeWait, formText, isBlank, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { describeWait, isBlank, REASON_LABELS, workingDaysBetween } from '../comments/rules.js';
+import { formText } from '../forms.js';
 import type { CommentStatus } from '../db/schema.js';
 import { BadRequestError, forbidden, notFound } from '../errors.js';
 import { readSettings } from '../projects/settings.js';
 import type { SignedInUser } from '../auth/signed-in-user.js';
-import { absoluteUrl, urls, withQuery } from '../urls.js';
+import { absoluteUrl, adminUrls, urls, withQuery } from '../urls.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { etagFor, lastChange } from '../feeds/http.js';
 import { buildModerationFeed, moderationFeedPath } from './feed.js';
@@ -155,7 +156,7 @@ async function showQueue(
       return {
         slug: p.slug,
         title: p.title,
-        logHref: `/admin/projects/${encodeURIComponent(p.slug)}/moderation-log`,
+        logHref: adminUrls.moderationLog(p.slug),
         pending: s.pending,
         oldestWait: s.oldestAt ? describeWait(s.oldestAt, now) : null,
         waitedDays,
@@ -294,7 +295,7 @@ export default async function moderationRoutes(app: FastifyInstance) {
                   : `${withQuery(QUEUE, { project: project.slug, status: e.comment.status })}#mod-${e.commentId}`,
           })),
           queueHref: withQuery(QUEUE, { project: project.slug }),
-          older: entries.length === 100 && last ? withQuery(`/admin/projects/${project.slug}/moderation-log`, { before: last.id }) : null,
+          older: entries.length === 100 && last ? withQuery(adminUrls.moderationLog(project.slug), { before: last.id }) : null,
         });
       });
     });

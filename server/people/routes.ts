@@ -5,8 +5,8 @@ import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../paginat
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
 import { findPublicPerson, listPersonProjects } from './queries.js';
+import { HANDLE_PATTERN } from '../forms.js';
 
-const HANDLE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export default async function peopleRoutes(app: FastifyInstance) {
   app.get<{ Params: { handle: string }; Querystring: { page?: string } }>('/people/:handle', async (request, reply) => {

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isStorageFull, STORAGE_FULL_MESSAGE } from '../errors.js';
+import { pingDatabase } from '../db/sql-helpers.js';
 import { escapeHtml } from '../markdown/render.js';
 import { securityHeaders } from './security-headers.js';
 import { DEFAULT_SITE_SETTINGS } from '../site/settings.js';
@@ -25,9 +26,12 @@ const TITLES: Record<number, string> = {
 };
 
 export function registerErrorPages(app: FastifyInstance) {
-  // During an outage every request fails the same way: one log line with the error, then one every
-  // 10 s saying how many more, not thousands of stack traces.
-  const outageLog = everyTenSeconds('warn', 'database unavailable: answering 503');
+  // During an outage every request fails the same way: one `database_unavailable` event with the error,
+  // then one line every 10 s saying how many more, not thousands of stack traces; and one
+  // `database_recovered` event (how long, how many requests failed) when a probe gets an answer again.
+  const outage = new OutageWatch(app);
+  app.addHook('onClose', async () => outage.stop());
+  const outageLog = everyTenSeconds('warn', 'database unavailable: answering 503', { event: 'database_unavailable_ongoing' });
   const storageFullLog = everyTenSeconds('error', 'storage full: writes are refused with 503 until space is freed');
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     // A body nobody will read (no route takes this method here) is not worth an error of its own.
@@ -45,7 +49,7 @@ export function registerErrorPages(app: FastifyInstance) {
       status = 503;
       reply.header('retry-after', '5');
       message = 'The site is briefly unavailable. Please try again in a few seconds.';
-      outageLog(request.log, error);
+      if (!outage.failed(request.log, error)) outageLog(request.log, error);
     } else if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       message = 'Something went wrong on our side. It has been logged; please try again later.';
@@ -65,7 +69,7 @@ export function registerErrorPages(app: FastifyInstance) {
 }
 
 /** A logger for a failure that repeats on every request: the first line, then one per 10 s with a count. */
-function everyTenSeconds(level: 'warn' | 'error', message: string) {
+function everyTenSeconds(level: 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) {
   let lastAt = 0;
   let suppressed = 0;
   return (log: FastifyBaseLogger, err: unknown) => {
@@ -74,10 +78,58 @@ function everyTenSeconds(level: 'warn' | 'error', message: string) {
       suppressed++;
       return;
     }
-    log[level]({ err, alsoFailedSinceLastLine: suppressed }, message);
+    log[level]({ ...fields, err, alsoFailedSinceLastLine: suppressed }, message);
     lastAt = now;
     suppressed = 0;
   };
+}
+
+/**
+ * A database outage as an operator reads it: the first failure (event `database_unavailable`), then a
+ * probe (`SELECT 1` once a second, db/sql-helpers.ts: pingDatabase) until the database answers (event
+ * `database_recovered`, with `outageMs` and `failedRequests`). Wall-clock time: it measures the outage, not
+ * the product's clock.
+ */
+class OutageWatch {
+  private since: number | undefined;
+  private failedRequests = 0;
+  private probe: NodeJS.Timeout | undefined;
+  private probing = false;
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  /** Records a failed request; true when it began the outage (its event is then logged here). */
+  failed(log: FastifyBaseLogger, err: unknown): boolean {
+    this.failedRequests++;
+    if (this.since !== undefined) return false;
+    this.since = Date.now();
+    this.failedRequests = 1;
+    log.error({ event: 'database_unavailable', err }, 'database unavailable: answering 503 until it answers again');
+    this.probe = setInterval(() => void this.check(), 1000);
+    this.probe.unref();
+    return true;
+  }
+
+  private async check(): Promise<void> {
+    if (this.probing || this.since === undefined) return;
+    this.probing = true;
+    try {
+      await pingDatabase(this.app.db);
+      const outageMs = Date.now() - this.since;
+      this.app.log.info({ event: 'database_recovered', outageMs, failedRequests: this.failedRequests }, `database recovered after ${Math.round(outageMs / 1000)} s`);
+      this.stop();
+    } catch {
+      // still away: the next probe asks again
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+    this.since = undefined;
+  }
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -4,12 +4,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countPublished, countWithheldComments, findReplyTarget, listApprovedComments } from '../comments/queries.js';
 import type { CommentFormState } from '../comments/form-state.js';
-import { closedStateOf, commentFormToken, readOwnCommentIds } from '../comments/service.js';
+import { closedStateOf } from '../comments/service.js';
+import { commentFormToken, readOwnCommentIds } from '../comments/form-cookies.js';
 import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
-import { findRole } from '../auth/roles.js';
+import { findRole } from '../auth/queries.js';
 import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
 import { responsesOf } from '../responses/section.js';
@@ -51,7 +52,7 @@ export async function renderPostPage(
     // Right after posting, the commenter's own comment may not have reached a read replica yet.
     listApprovedComments(ownIds.length > 0 ? app.db : app.readDb, post.id, ownIds),
     countWithheldComments(app.readDb, post.id),
-    closedStateOf(app, project, post, settings),
+    closedStateOf(app.readDb, app.clock.now(), project, post, settings),
     responsesOf(app.readDb, post.id),
   ]);
   // Reply: ?replyto=ID on a GET, or the parent the refused form carried.
@@ -91,7 +92,7 @@ export async function renderPostPage(
       // A refused comment comes back as this page: the fragment brings the browser to the form's problem
       // (the element with id="comment-form", focusable), not to the top of a long page.
       action: `${urls.comments(project.slug, post.slug)}#comment-form`,
-      token: commentFormToken(app, post.id),
+      token: commentFormToken((v) => app.signCookie(v), post.id),
       postUrl: urls.post(project.slug, post.slug),
       policyUrl: urls.page(project.slug, 'comment-policy'),
       // The form says what happens to a comment under this project's policy.

@@ -6,13 +6,13 @@ import type { Post, Project } from '../db/schema.js';
 import { gone, notFound } from '../errors.js';
 import { isPostPublic } from '../db/sql-helpers.js';
 import { findPostBySlug, findSlugRedirect, wasPostDeleted } from './queries.js';
+import { POST_SLUG_LOOKUP_PATTERN } from '../forms.js';
 
-const POST_SLUG = /^[a-z0-9-]{1,100}$/;
 
 export type PublicPostLookup = { post: Post } | { movedTo: string };
 
 export async function findPublicPost(app: FastifyInstance, project: Project, slug: string): Promise<PublicPostLookup> {
-  if (!POST_SLUG.test(slug)) throw notFound('There is no such post.');
+  if (!POST_SLUG_LOOKUP_PATTERN.test(slug)) throw notFound('There is no such post.');
   const post = await findPostBySlug(app.readDb, project.id, slug);
   if (!post) {
     const current = await findSlugRedirect(app.readDb, project.id, slug);

@@ -4,16 +4,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Project } from '../db/schema.js';
 import { gone, notFound } from '../errors.js';
-import { SLUG_PATTERN, urls } from '../urls.js';
+import { urls } from '../urls.js';
 import { findProjectBySlug, isRemovedProjectSlug } from './queries.js';
+import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export const PROJECT_REMOVED = 'This project has been removed from the site.';
 
 /** A project by the slug in the URL, a 410 when it was deleted, or a 404. */
 export async function loadProject(app: FastifyInstance, slug: string): Promise<Project> {
-  const project = SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
+  const project = PROJECT_SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
   if (project) return project;
-  if (SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(app.readDb, slug))) throw gone(PROJECT_REMOVED);
+  if (PROJECT_SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(app.readDb, slug))) throw gone(PROJECT_REMOVED);
   throw notFound('There is no project at this address.');
 }
 

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
 import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../pagination.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
-import { SLUG_PATTERN, urls } from '../urls.js';
+import { urls } from '../urls.js';
 import { loadProject, projectFeeds, projectIdentity } from './project-page.js';
 import { findPage, findTag, listPages, listProjectTags, listTeam } from './queries.js';
+import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
   // GET /:project/ — a project's blog: summary, status, team, latest posts (10 a page), tags
@@ -55,7 +56,7 @@ export default async function projectRoutes(app: FastifyInstance) {
   // GET /:project/tags/:tag — posts with a tag
   app.get<{ Params: { project: string; tag: string }; Querystring: { page?: string } }>('/:project/tags/:tag', async (request, reply) => {
     const project = await loadProject(app, request.params.project);
-    const tag = SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+    const tag = PROJECT_SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
     if (!tag) throw notFound('There is no such tag in this project.');
     const page = parsePageNumber(request.query.page);
     const now = app.clock.now();
@@ -87,7 +88,7 @@ export default async function projectRoutes(app: FastifyInstance) {
   // GET /:project/pages/:slug — a static page (about, comment policy)
   app.get<{ Params: { project: string; slug: string } }>('/:project/pages/:slug', async (request, reply) => {
     const project = await loadProject(app, request.params.project);
-    const page = SLUG_PATTERN.test(request.params.slug) ? await findPage(app.readDb, project.id, request.params.slug) : undefined;
+    const page = PROJECT_SLUG_PATTERN.test(request.params.slug) ? await findPage(app.readDb, project.id, request.params.slug) : undefined;
     if (!page) throw notFound('There is no such page in this project.');
     return reply.page('pages/projects/page', {
       title: `${page.title}: ${project.title}`,

@@ -3,8 +3,9 @@
 import type { Db } from '../db/create-db.js';
 import { findPublicPerson } from '../people/queries.js';
 import { findProjectBySlug } from '../projects/queries.js';
-import { SLUG_PATTERN, slugify } from '../urls.js';
+import { slugify } from '../urls.js';
 import { cleanQueryText, MAX_QUERY_LENGTH, type SearchFilter } from './queries.js';
+import { HANDLE_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export interface SearchParams {
   q: string;
@@ -48,13 +49,13 @@ export async function resolveSearch(db: Db, p: SearchParams): Promise<ResolvedSe
   let projectTitle: string | undefined;
   let authorName: string | undefined;
   if (p.project !== undefined) {
-    const project = SLUG_PATTERN.test(p.project) ? await findProjectBySlug(db, p.project) : undefined;
+    const project = PROJECT_SLUG_PATTERN.test(p.project) ? await findProjectBySlug(db, p.project) : undefined;
     if (!project) return { ok: false, problem: 'unknown-project' };
     filter.projectId = project.id;
     projectTitle = project.title;
   }
   if (p.author !== undefined) {
-    const person = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(p.author) ? await findPublicPerson(db, p.author) : undefined;
+    const person = HANDLE_PATTERN.test(p.author) ? await findPublicPerson(db, p.author) : undefined;
     if (!person) return { ok: false, problem: 'unknown-author' };
     filter.personId = person.id;
     authorName = person.displayName;

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Db } from '../db/create-db.js';
+import { storeSiteSettingOnce } from './queries.js';
 
 export interface SiteIdentity {
   /** A DNS name: the tagging entity's authority in every tag: URI this site mints. */
@@ -41,13 +42,7 @@ export function mintSiteIdentity(publicUrl: string, now: Date): SiteIdentity {
 export async function loadSiteIdentity(db: Db, publicUrl: string, now: Date): Promise<SiteIdentity> {
   const candidate = mintSiteIdentity(publicUrl, now);
   const value = JSON.stringify({ authority: candidate.authority, since: candidate.since, createdAt: candidate.createdAt.toISOString() });
-  await db
-    .insertInto('site_settings')
-    .values({ key: KEY, value, updated_at: candidate.createdAt })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', KEY).executeTakeFirstOrThrow();
-  const stored = row.value as { authority: string; since: string; createdAt: string };
+  const stored = (await storeSiteSettingOnce(db, KEY, value, candidate.createdAt)) as { authority: string; since: string; createdAt: string };
   return { authority: stored.authority, since: stored.since, createdAt: new Date(stored.createdAt) };
 }
 

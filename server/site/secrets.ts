@@ -2,14 +2,9 @@
 // behind a load balancer signs and checks with the same key, and a fresh install needs no setting.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/create-db.js';
+import { storeSiteSettingOnce } from './queries.js';
 
 export async function loadSiteSecret(db: Db): Promise<string> {
   const candidate = randomBytes(32).toString('base64url');
-  await db
-    .insertInto('site_settings')
-    .values({ key: 'cookie_secret', value: JSON.stringify(candidate) })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', 'cookie_secret').executeTakeFirstOrThrow();
-  return row.value as string;
+  return (await storeSiteSettingOnce(db, 'cookie_secret', JSON.stringify(candidate))) as string;
 }

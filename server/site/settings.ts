@@ -5,6 +5,7 @@
 // on PostgreSQL's NOTIFY 'all' (migration 0005's trigger on site_settings) for a save on another server.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/create-db.js';
+import { readSiteSettingValue, saveSiteSettingValue } from './queries.js';
 
 export interface SiteSettings {
   name: string;
@@ -28,23 +29,9 @@ function fromStored(value: unknown): SiteSettings {
   return { name: pick('name') || DEFAULT_SITE_SETTINGS.name, description: pick('description'), organisation: pick('organisation') };
 }
 
-/**
- * The one place that reads and writes site_settings rows (one JSON value per key): 'site' here, and
- * the other site-wide settings ('email': server/email/settings.ts) through the same two functions.
- */
-export async function readSiteSettingValue(db: Db, key: string): Promise<unknown> {
-  const row = await db.selectFrom('site_settings').select('value').where('key', '=', key).executeTakeFirst();
-  return row?.value;
-}
-
-export async function saveSiteSettingValue(db: Db, key: string, settings: unknown, now: Date): Promise<void> {
-  const value = JSON.stringify(settings);
-  await db
-    .insertInto('site_settings')
-    .values({ key, value, updated_at: now })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
-    .execute();
-}
+// The rows themselves are read and written by queries.ts; the 'email' settings (server/email/settings.ts)
+// import these two from here.
+export { readSiteSettingValue, saveSiteSettingValue };
 
 export async function readSiteSettings(db: Db): Promise<SiteSettings> {
   return fromStored(await readSiteSettingValue(db, KEY));

@@ -92,6 +92,62 @@ describe('emailing account links', () => {
   });
 });
 
+describe('account emails that do not get through', () => {
+  it('a 5xx from the mail server is shown to site admins in plain words, until an email reaches that person', async () => {
+    sink.rejected.add('gone@example.org');
+    const { response } = await submitForm(t.app, '/admin/people', '/admin/people', { email: 'gone@example.org', displayName: 'Gus <i>Gone</i>', emailLink: 'on' }, admin);
+    expect(response.statusCode).toBe(200);
+    await runJobs(t);
+    expect(sink.to('gone@example.org')).toHaveLength(0);
+    // Refused once for good: not retried.
+    expect((await queuedJobs(t)).filter((j) => j.task === 'email:account')).toHaveLength(0);
+    const people = await get(t.app, '/admin/people', { cookies: admin });
+    expect(people.body).toContain('The set-password link emailed to Gus &lt;i&gt;Gone&lt;/i&gt; (gone@example.org) was refused by the mail server');
+    expect(people.body).toMatch(/It answered: “[^”]*5\.1\.1 No such mailbox[^”]*”\. The address may be wrong/);
+    expect(people.body).toContain('The link you were shown still works');
+    const email = await get(t.app, '/admin/email', { cookies: admin });
+    expect(email.body).toContain('The set-password link emailed to Gus &lt;i&gt;Gone&lt;/i&gt; (gone@example.org) was refused by the mail server');
+    // The address is fixed on the mail side; a new link emailed gets through: no longer listed.
+    sink.rejected.delete('gone@example.org');
+    const person = await t.db.selectFrom('people').select('id').where('email', '=', 'gone@example.org').executeTakeFirstOrThrow();
+    await submitForm(t.app, '/admin/people', `/admin/people/${person.id}/link`, { emailLink: 'on' }, admin);
+    await runJobs(t);
+    expect(sink.to('gone@example.org')).toHaveLength(1);
+    expect((await get(t.app, '/admin/people', { cookies: admin })).body).not.toContain('gone@example.org) was refused');
+    expect((await get(t.app, '/admin/email', { cookies: admin })).body).not.toContain('gone@example.org) was refused');
+  });
+
+  it('a team invitation refused is listed too, and a site admin can stop listing it', async () => {
+    sink.rejected.add('nobody@example.org');
+    await submitForm(t.app, '/admin/projects/river/team', '/admin/projects/river/team', { email: 'nobody@example.org', displayName: 'Noor Nobody', handle: '', role: 'author', emailLink: 'on' }, owner);
+    await runJobs(t);
+    sink.rejected.delete('nobody@example.org');
+    const page = await get(t.app, '/admin/email', { cookies: admin });
+    expect(page.body).toContain('The team invitation to Noor Nobody (nobody@example.org) was refused by the mail server');
+    const [refusal] = await t.db.selectFrom('email_account_refusals').select('id').where('to_address', '=', 'nobody@example.org').execute();
+    const { response } = await submitForm(t.app, '/admin/email', `/admin/email/refusals/${refusal!.id}/dismiss`, {}, admin);
+    expect(response.statusCode).toBe(303);
+    const after = await get(t.app, '/admin/email', { cookies: admin });
+    expect(after.body).not.toContain('Noor Nobody (nobody@example.org)');
+    // Project owners who are not site admins cannot dismiss anything.
+    const forbidden = await submitForm(t.app, '/admin/projects/river/team', `/admin/email/refusals/${refusal!.id}/dismiss`, {}, owner);
+    expect(forbidden.response.statusCode).toBe(403);
+  });
+
+  it('every try failing (the mail server away for good) is listed as not delivered', async () => {
+    sink.temporarilyDown = true;
+    try {
+      await submitForm(t.app, '/admin/people', '/admin/people', { email: 'waiting@example.org', displayName: 'Wai Ting', emailLink: 'on' }, admin);
+      for (let i = 0; i < 15 && (await queuedJobs(t)).some((j) => j.task === 'email:account'); i += 1) await runJobs(t, { all: true });
+    } finally {
+      sink.temporarilyDown = false;
+    }
+    const page = await get(t.app, '/admin/people', { cookies: admin });
+    expect(page.body).toContain('The set-password link emailed to Wai Ting (waiting@example.org) could not be delivered');
+    expect(page.body).toMatch(/gave up after \d+ tries/);
+  }, 60_000);
+});
+
 describe('without SMTP_URL', () => {
   it('does not offer it, and says plainly that nothing was sent', async () => {
     const n = await buildTestApp();

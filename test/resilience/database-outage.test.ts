@@ -22,7 +22,11 @@ describe('when the database goes away', () => {
     const db = createDb(server.urlFor('outage'));
     await prepareDatabase(db, { seedDemo: 'always', publicUrl: 'http://blogs.test' });
     const config = loadConfig({ PUBLIC_URL: 'http://blogs.test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
-    const app = await buildApp({ config, db });
+    // What an operator reads: the log as JSON lines.
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const events = (name: string) => lines.filter((l) => l.event === name);
+    const app = await buildApp({ config, db, logger: { level: 'info', stream } });
     // Cleanup in finally, not afterAll: hooks registered inside a test body never run.
     try {
     expect((await app.inject('/info-sharing-taskforce/')).statusCode).toBe(200);
@@ -71,6 +75,16 @@ describe('when the database goes away', () => {
     }
     expect(status).toBe(200);
     expect((await app.inject('/readyz')).statusCode).toBe(200);
+    // One event for the start of the outage, one for its end, saying how long and how many failed.
+    expect(events('database_unavailable')).toHaveLength(1);
+    const waitFrom = Date.now();
+    while (events('database_recovered').length === 0 && Date.now() - waitFrom < 10_000) await new Promise((r) => setTimeout(r, 100));
+    const [recovered, ...more] = events('database_recovered');
+    expect(more).toHaveLength(0);
+    expect(recovered!.outageMs).toEqual(expect.any(Number));
+    expect(recovered!.outageMs as number).toBeGreaterThan(0);
+    expect(recovered!.failedRequests as number).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(lines)).not.toContain('not-shown-back');
     const commentsAfter = (await db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
     expect(commentsAfter).toBe(commentsBefore);
     } finally {

@@ -38,6 +38,13 @@ describe('the server process', () => {
     const printed = /any demo team member, password "([^"]+)"/.exec(proc.output())?.[1];
     expect(printed).toBeTruthy();
     expect(printed).not.toBe(DEMO_PASSWORD);
+    // Not on a terminal: the start-up messages are JSON log lines with an event; the password is never
+    // in one of them (it is the one plain line, printed once).
+    const lines = proc.output().split('\n').filter((l) => l.trim() !== '');
+    const logged = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string; msg?: string });
+    expect(logged.map((l) => l.event)).toEqual(expect.arrayContaining(['database_opening', 'demo_seeded', 'demo_password_printed', 'listening', 'ready']));
+    expect(logged.find((l) => l.event === 'listening')!.msg).toContain('is running');
+    expect(lines.filter((l) => l.includes(printed!))).toEqual([expect.stringMatching(/^Team sign-in for the demo: /)]);
     const home = await fetch(`http://127.0.0.1:${port}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('Information Sharing Taskforce');
