@@ -298,3 +298,17 @@ describe('the webmention endpoint', () => {
     for (const token of ['x', 'é'.repeat(50), 'a'.repeat(5000)]) never500(await t.app.inject({ method: 'GET', url: `/webmention/status/${encodeURIComponent(token)}` }), 'status');
   });
 });
+
+describe('the comment form token (the same byte-compare trap as the email links)', () => {
+  it('refuses a token of the right length in characters but not in bytes with a 4xx', async () => {
+    const { openPost, postComment } = await import('../comments/helpers.js');
+    const seeded = await buildTestApp({ seed: true });
+    const post = await openPost(seeded);
+    const page = await seeded.app.inject({ method: 'GET', url: post.url });
+    const real = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const { response } = await postComment(seeded, post.url, { _csrf: 'é'.repeat(real.length), name: 'Mallory', email: 'm@example.org', body: 'Forged.' }, { ip: '203.0.113.99' });
+    never500(response, 'comment token é');
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(await seeded.db.selectFrom('comments').select('id').where('body_src', '=', 'Forged.').executeTakeFirst()).toBeUndefined();
+  });
+});
