@@ -114,6 +114,35 @@ describe('the listening forms', () => {
   });
 });
 
+describe('the listening inbox and its item and source actions', () => {
+  const inbox = '/admin/projects/hostile/listening';
+  it('answers odd filters, pages and ids with a page or a 4xx, never 500', async () => {
+    for (const q of ['?show=x', '?show[]=all', '?source=abc', '?source=999999999999999', '?term=0', '?page=999999999999999', '?page=-1', '?page=1&page=2', '?q=%00', `?q=${'x'.repeat(5000)}`, '?done[a]=b']) {
+      const res = await t.app.inject({ method: 'GET', url: `${inbox}${q}`, cookies: owner });
+      never500(res, `inbox ${q.slice(0, 30)}`);
+    }
+    for (const [path, fields] of [
+      ['items/abc/read', {}],
+      ['items/999999999999999/dismiss', {}],
+      ['items/1/explode', {}],
+      ['items/99999999999999999999/link', { postId: ['1', '2'], title: 'x', note: 'y' }],
+      ['items/1/respond', { title: ['a', 'b'] }],
+      ['read-all', { ids: ['1', 'x', '99999999999999999999', ''] }],
+      ['sources/abc/pause', {}],
+      ['sources/999999999999999/remove', {}],
+      ['sources', { url: ['https://a.example/', 'https://b.example/'] }],
+      ['sources', { url: 'javascript:alert(1)' }],
+      ['sources', { url: 'x'.repeat(10_000) }],
+      ['opml', { opml: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><opml><body><outline xmlUrl="&e;"/></body></opml>' }],
+      ['opml', { opml: ['a', 'b'] }],
+      ['opml', { opml: '\u0000<opml>' }],
+    ] as Array<[string, Record<string, string | string[]>]>) {
+      const { response } = await submitForm(t.app, `${inbox}/sources`, `${inbox}/${path}`, fields, owner);
+      never500(response, `${path} ${JSON.stringify(fields).slice(0, 40)}`);
+    }
+  });
+});
+
 describe('email updates', () => {
   const form = (fields: Array<[string, string]>, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url: '/email/subscribe', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers }, payload: new URLSearchParams(fields).toString() });
