@@ -78,8 +78,17 @@ describe('the WebSub callback', () => {
       const res = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': type, 'x-hub-signature': 'sha256=00' }, payload: '{"a":' });
       never500(res, type);
     }
+    const twice = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': 'application/rss+xml', 'x-hub-signature': ['sha256=00', 'sha1=00'] }, payload: '<rss/>' });
+    expect(twice.statusCode).toBe(202);
+    const encoded = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip', 'x-hub-signature': 'sha256=00' }, payload: 'not gzip' });
+    never500(encoded, 'content-encoding gzip');
+    const tooBig = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': 'application/rss+xml' }, payload: Buffer.alloc(5 * 1024 * 1024 + 1, 0x20) });
+    expect(tooBig.statusCode).toBe(413);
     const empty = await t.app.inject({ method: 'POST', url: cb, headers: { 'x-hub-signature': 'sha256=00' } });
     never500(empty, 'empty body');
+    // Nothing of an unsigned or wrongly signed push is stored.
+    await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': 'application/rss+xml', 'x-hub-signature': 'sha256=00' }, payload: '<rss version="2.0"><channel><title>F</title><item><guid>forged</guid><title>Forged</title></item></channel></rss>' });
+    expect(await t.db.selectFrom('listen_items').select('id').execute()).toEqual([]);
     const unknown = await t.app.inject({ method: 'POST', url: `/listening/websub/${'B'.repeat(43)}`, payload: 'x' });
     expect(unknown.statusCode).toBe(404);
   });
