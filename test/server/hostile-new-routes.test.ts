@@ -293,7 +293,9 @@ describe('the import upload', () => {
     for (const [what, type, payload] of bodies) {
       const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': type }, cookies, payload });
       never500(res, what);
-      if (what !== 'two files' && what !== 'huge field name') expect(res.statusCode, what).toBeGreaterThanOrEqual(400);
+      // Several files in one upload are one import (documented); a field with a huge name is cut by busboy and ignored.
+      if (what === 'two files' || what === 'huge field name') expect(res.statusCode, what).toBe(303);
+      else expect(res.statusCode, what).toBeGreaterThanOrEqual(400);
     }
     const noBody = await t.app.inject({ method: 'POST', url, cookies });
     never500(noBody, 'no body');
