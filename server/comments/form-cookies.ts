@@ -80,7 +80,11 @@ export function commentFormToken(sign: (value: string) => string, postId: number
 export function commentFormTrusted(app: FastifyInstance, request: FastifyRequest, postId: number, token: unknown): boolean {
   if (typeof token !== 'string' || token.length > 200) return false;
   const expected = commentFormToken((v) => app.signCookie(v), postId);
-  if (token.length !== expected.length || !timingSafeEqual(Buffer.from(token), Buffer.from(expected))) return false;
+  // Compared as bytes: a forged token may have the right length in characters but not in bytes
+  // (multi-byte characters), which timingSafeEqual would refuse with a throw (a 500).
+  const given = Buffer.from(token);
+  const wanted = Buffer.from(expected);
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return false;
   return sameOrigin(app, request);
 }
 

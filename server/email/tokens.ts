@@ -44,7 +44,11 @@ export function readToken(secret: string, purpose: TokenPurpose, token: unknown,
   const given = parts.pop()!;
   const payload = parts.join('.');
   const expected = mac(secret, purpose, payload);
-  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return { ok: false, expired: false };
+  // Compared as bytes: a token of the right length in characters may hold multi-byte characters
+  // (a tampered link), which timingSafeEqual would refuse with a throw.
+  const givenBytes = Buffer.from(given);
+  const expectedBytes = Buffer.from(expected);
+  if (givenBytes.length !== expectedBytes.length || !timingSafeEqual(givenBytes, expectedBytes)) return { ok: false, expired: false };
   if (!/^\d{1,15}$/.test(parts[0]!)) return { ok: false, expired: false };
   if (withExpiry && Number(parts[1]) * 1000 < now.getTime()) return { ok: false, expired: true };
   return { ok: true, id: Number(parts[0]) };

@@ -13,7 +13,9 @@ import { XMLValidator } from 'fast-xml-parser';
 
 export class FeedProblem extends Error {
   constructor(message: string) {
-    super(message);
+    // The message may quote the feed (the XML validator's words), and it is stored (last_error): a NUL
+    // byte, which PostgreSQL text refuses, is written out instead.
+    super(message.replaceAll('\u0000', '\\u0000'));
     this.name = 'FeedProblem';
   }
 }
