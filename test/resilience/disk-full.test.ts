@@ -92,7 +92,10 @@ describe.skipIf(!mounted)('a full disk under the embedded PostgreSQL', () => {
       // Comments go on until the database cannot store one (free space inside its files comes first).
       let refused: Awaited<ReturnType<typeof comment>> | undefined;
       for (let i = 0; i < 400 && !refused; i++) {
-        const answer = await comment();
+        // A failed request says what the server said last (and whether it is still running).
+        const answer = await comment().catch((err: unknown) => {
+          throw new Error(`comment ${n} failed: ${String(err)}; server exit code ${proc.child.exitCode}; its output:\n${proc.output().slice(-4000)}`);
+        });
         expect([303, 503]).toContain(answer.status);
         if (answer.status === 503) refused = answer;
       }
