@@ -89,9 +89,6 @@ export const RESERVED_SLUGS = new Set([
   'webmention', 'websub', 'listening',
 ]);
 
-/** The project-slug rule, whose home is forms.ts (this name stays for server/email/targets.ts). */
-export { PROJECT_SLUG_PATTERN as SLUG_PATTERN } from './forms.js';
-
 /** Lowercase, ASCII, hyphen-separated slug suggested from a title. */
 export function slugify(text: string, maxLength = 80): string {
   const slug = text

@@ -6,7 +6,8 @@ import type { EmailSubscriptionKind } from '../db/schema.js';
 import { findPublicPerson } from '../people/queries.js';
 import { findProjectBySlug } from '../projects/queries.js';
 import { canonicalSearchParams, readSearchParams, resolveSearch, type SearchParams } from '../search/params.js';
-import { SLUG_PATTERN, urls } from '../urls.js';
+import { HANDLE_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
+import { urls } from '../urls.js';
 
 export interface Target {
   kind: EmailSubscriptionKind;
@@ -23,8 +24,6 @@ export interface Target {
   projectTitle: string | null;
 }
 
-const HANDLE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-
 /** The `to` field of a subscribe form, resolved; undefined for anything that names nothing public. */
 export async function resolveTarget(db: Db, to: unknown): Promise<Target | undefined> {
   if (typeof to !== 'string' || to.length > 500) return undefined;
@@ -33,7 +32,7 @@ export async function resolveTarget(db: Db, to: unknown): Promise<Target | undef
   const rest = to.slice(colon + 1);
   if (kind === 'project' || kind === 'tag') {
     const [projectSlug, tagSlug] = kind === 'project' ? [rest, undefined] : rest.split('/');
-    if (!projectSlug || !SLUG_PATTERN.test(projectSlug)) return undefined;
+    if (!projectSlug || !PROJECT_SLUG_PATTERN.test(projectSlug)) return undefined;
     const project = await findProjectBySlug(db, projectSlug);
     if (!project) return undefined;
     if (kind === 'project') {
@@ -45,7 +44,7 @@ export async function resolveTarget(db: Db, to: unknown): Promise<Target | undef
     return { kind, projectId: project.id, tagId: tag.id, personId: null, search: null, key: `tag:${tag.id}`, description: `new posts tagged “${tag.name}” in ${project.title}`, pagePath: urls.tag(project.slug, tag.slug), projectTitle: project.title };
   }
   if (kind === 'person') {
-    if (!HANDLE.test(rest)) return undefined;
+    if (!HANDLE_PATTERN.test(rest)) return undefined;
     const person = await findPublicPerson(db, rest);
     if (!person) return undefined;
     return { kind, projectId: null, tagId: null, personId: person.id, search: null, key: `person:${person.id}`, description: `new posts by ${person.displayName}`, pagePath: urls.person(person.handle), projectTitle: null };
