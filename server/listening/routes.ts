@@ -308,8 +308,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/sources', {
         title: `Watched feeds and key terms: ${project.title}`,
         noindex: true,
-        // Not `project`: the layout would name it in the header, which the team's pages do not.
-        projectTitle: project.title,
+        p: project,
         notice: outcome.notice ?? null,
         errors: outcome.errors ?? {},
         values: { address: '', mode: 'all', term: '', opml: '', ...outcome.values },
