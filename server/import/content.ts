@@ -228,7 +228,43 @@ turndown.addRule('media-link', {
     return `\n\n[${turndown.escape(title || src)}](${href})\n\n`;
   },
 });
-turndown.keep(['sup', 'sub', 'details', 'summary', 'abbr', 'kbd', 'mark'] as never);
+// Bold inside bold (and italics inside italics) says nothing more, and written as Markdown it breaks:
+// `**bold **text.****` shows its asterisks. The inner one is dropped.
+turndown.addRule('nested-emphasis', {
+  filter: (node) => {
+    const strong = /^(STRONG|B)$/.test(node.nodeName);
+    const em = /^(EM|I)$/.test(node.nodeName);
+    if (!strong && !em) return false;
+    for (let up = node.parentNode; up; up = up.parentNode) if ((strong ? /^(STRONG|B)$/ : /^(EM|I)$/).test(up.nodeName)) return true;
+    return false;
+  },
+  replacement: (content) => content,
+});
+// A definition list's terms in bold, each description its paragraph (Markdown has no definition list).
+turndown.addRule('definition-term', {
+  filter: 'dt',
+  replacement: (content) => (content.trim() ? `\n\n**${content.trim()}**\n\n` : ''),
+});
+// The block editor's details block: the sanitizer shows no <details>, so its summary is a bold line over
+// its content, which is shown open.
+turndown.addRule('details', {
+  filter: 'details',
+  replacement: (content) => `\n\n${content.trim()}\n\n`,
+});
+turndown.addRule('summary', {
+  filter: 'summary',
+  replacement: (content) => (content.trim() ? `\n\n**${content.trim()}**\n\n` : ''),
+});
+// Highlights and abbreviations, which the sanitizer does not show as elements: their text.
+turndown.addRule('text-only', { filter: (node) => /^(MARK|ABBR|ACRONYM|INS|U|SMALL|BIG|VAR|TT|SPAN)$/.test(node.nodeName), replacement: (content) => content });
+// What the sanitizer shows and Markdown cannot say stays HTML, without its classes and styles.
+turndown.addRule('kept-inline', {
+  filter: ['sup', 'sub', 'kbd'],
+  replacement: (content, node) => {
+    const tag = node.nodeName.toLowerCase();
+    return `<${tag}>${(node as HTMLElement).innerHTML}</${tag}>`;
+  },
+});
 turndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet'] as never);
 
 /** Comment text: plain HTML, no shortcodes; the comment pipeline (Markdown without raw HTML) follows. */
@@ -383,6 +419,9 @@ export function convertPostContent(html: string, options: ConvertOptions = {}): 
     text = text.replace(/\u0002/g, '\n\n');
   }
   // A line break before the <cite> that ends a quote is only the newline before it: the cite is its own line.
+  // A <code> that spans lines (the classic editor's "block of code" inside a paragraph) is shown by
+  // WordPress with its lines: a code block, not inline code squeezed onto one line.
+  text = text.replace(/<code>([^<]*\n[^<]*)<\/code>/gi, (_m, code: string) => `\n\n<pre><code>${code.replace(/^\n+|\s+$/g, '')}</code></pre>\n\n`);
   const html5 = restoreParagraphs(text).replace(/(?:<br\s*\/?>\s*)+(<cite\b[^>]*>[\s\S]*?<\/cite>\s*(?:<\/p>\s*)?<\/blockquote>)/gi, '$1');
   try {
     return { markdown: turndown.turndown(html5).trim(), notes };

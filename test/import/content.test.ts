@@ -136,3 +136,20 @@ describe('tables', () => {
     expect(renderPost(md('<table><tr><th colspan="2">Both</th></tr><tr><td>1</td><td>2</td></tr></table>')).html).toContain('<th colspan="2">Both</th>');
   });
 });
+
+// Cases found by importing WordPress's own theme test data (WordPress/theme-test-data), written small.
+describe('what the theme test data showed', () => {
+  test('bold inside bold is one bold, not stray asterisks', () => {
+    expect(md('This tag shows <strong>bold<strong> text.</strong></strong> and <em>it<i>alic</i></em>')).toBe('This tag shows **bold text.** and *italic*');
+  });
+
+  test('a <code> spanning lines inside a paragraph is a code block with its lines', () => {
+    expect(md('Blocks of code.\n<code>.post-title {\n\tmargin: 0;\n}</code>\nThen <code>inline</code>.')).toBe('Blocks of code.\n\n```\n.post-title {\n\tmargin: 0;\n}\n```\n\nThen `inline`.');
+  });
+
+  test('definition lists, details, highlights: their text in a form the pipeline shows, without classes and styles', () => {
+    expect(md('<dl><dt>Term</dt><dd>Its meaning.</dd></dl>')).toBe('**Term**\n\nIts meaning.');
+    expect(md('<details class="wp-block-details" style="border-width:6px"><summary>Summary</summary><p>Inside</p></details>')).toBe('**Summary**\n\nInside');
+    expect(md('The <abbr title="Seriously">srsly</abbr> <mark style="color:red" class="has-inline-color">mark</mark> H<sub class="x">2</sub>O')).toBe('The srsly mark H<sub>2</sub>O');
+  });
+});
