@@ -4,7 +4,8 @@
 // break, block elements stand alone, <pre> untouched), expands the shortcodes we understand, removes block
 // comments and <!--more-->, and converts the result with turndown (+ GFM tables and strikethrough).
 // Video, audio and iframes become links to what they played (the sanitizer would drop them). What Markdown
-// cannot say (sup/sub, tables turndown cannot express) is kept as HTML:
+// cannot say (sup/sub, tables with merged cells or without a header row) is kept as HTML, cleaned of classes
+// and styles; a quote's <cite> becomes its "— Name" line. Titles become plain text here too (plainTitle).
 // the Markdown then goes through the one pipeline (server/markdown), whose sanitizer decides what of it
 // survives. Nothing here is trusted output: it is source text.
 import { parseDocument } from 'htmlparser2';
