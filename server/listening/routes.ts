@@ -3,7 +3,9 @@
 //     terms, item actions (open, read, dismiss, link from a post, respond in a new post), OPML export
 //     and import, their private feed address, their daily email of new matches;
 //   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox;
-//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription.
+//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription;
+//   mail clients and readers of the daily email (no session; a signed token in the URL): turning that
+//     person's daily email of that project off in one click (RFC 8058).
 // Everything shown came from other sites: item HTML was sanitized when stored (server/markdown), titles
 // and excerpts are escaped by the templates, highlights are escaped before <mark> is added.
 import { randomBytes } from 'node:crypto';
@@ -44,6 +46,8 @@ import {
 import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
 import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
+import { dailyEmailOffPath } from './daily-email.js';
+import { readPairToken, siteSecretOf } from '../email/tokens.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 import { listWebsubStates, type WebsubRow } from './websub-queries.js';
 
@@ -458,6 +462,58 @@ export default async function listeningRoutes(app: FastifyInstance) {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
+    });
+  });
+
+  // The one-click "stop this daily email" of the daily email of new matches. The token (signed with the
+  // site secret by the email domain's machinery) names a person and a project; it never expires, so an
+  // email read a year later still lets its reader stop it. Turning it on again is the Conversations
+  // page's button (signed in).
+  const secret = await siteSecretOf(app.db);
+  async function dailyEmailOf(token: string) {
+    const check = readPairToken(secret, 'listening-daily-off', token);
+    if (!check.ok) return undefined;
+    const [personId, projectId] = check.ids;
+    const project = await app.db.selectFrom('projects').select(['id', 'slug', 'title']).where('id', '=', projectId).executeTakeFirst();
+    return project ? { personId, project } : undefined;
+  }
+  function dailyEmailLinkBroken(reply: FastifyReply) {
+    return reply
+      .code(404)
+      .header('cache-control', 'no-store')
+      .page('pages/email/message', {
+        title: 'This link does not work',
+        noindex: true,
+        heading: 'This link does not work',
+        paragraphs: ['It may have been copied incompletely, or its project has been removed. You can also stop the daily email on the project’s Conversations page, signed in.'],
+      });
+  }
+
+  // GET /listening/daily-email/off/:token — the link in the email: a page with one button (link scanners only GET)
+  app.get<{ Params: { token: string } }>('/listening/daily-email/off/:token', async (request, reply) => {
+    const found = await dailyEmailOf(request.params.token);
+    if (!found) return dailyEmailLinkBroken(reply);
+    return reply.header('cache-control', 'no-store').page('pages/email/message', {
+      title: 'Stop the daily email',
+      noindex: true,
+      heading: 'Stop the daily email',
+      paragraphs: [`Stop your daily email of new matches in ${found.project.title}’s conversations?`],
+      form: { action: dailyEmailOffPath(request.params.token), button: 'Stop the daily email' },
+    });
+  });
+
+  // POST /listening/daily-email/off/:token — RFC 8058 one-click (from a mail client: no cookie, no CSRF
+  // token; the signed URL is the proof), and the button of the page above. Again is harmless.
+  app.post<{ Params: { token: string } }>('/listening/daily-email/off/:token', { config: { csrf: false, dropsPages: false } }, async (request, reply) => {
+    const found = await dailyEmailOf(request.params.token);
+    if (!found) return dailyEmailLinkBroken(reply);
+    await setDailyEmail(app.db, found.personId, found.project.id, false, app.clock.now());
+    return reply.header('cache-control', 'no-store').page('pages/email/message', {
+      title: 'Daily email stopped',
+      noindex: true,
+      heading: 'Your daily email is stopped',
+      paragraphs: [`No more daily emails of new matches in ${found.project.title}’s conversations will be sent to you. To have them again, use “Email me new matches daily” on the Conversations page.`],
+      links: [{ href: inboxPath(found.project.slug), text: `Conversations of ${found.project.title} (sign in to turn it on again)` }],
     });
   });
 
