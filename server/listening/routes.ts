@@ -22,7 +22,7 @@ import { addTeamLink, teamLinkProblems } from '../responses/team-links.js';
 import { MARK_START, MARK_STOP } from '../search/queries.js';
 import { absoluteUrl, slugify, urls, withQuery } from '../urls.js';
 import { buildInboxFeed, inboxFeedPath, inboxPath } from './feed.js';
-import { addTerm } from './matches.js';
+import { addTerm, editTerm } from './matches.js';
 import { describeSeconds } from './poll.js';
 import {
   countUnread,
@@ -381,6 +381,23 @@ export default async function listeningRoutes(app: FastifyInstance) {
       if (!checked.ok) return showSources(request, reply, { status: 400, errors: { term: checked.error }, values: { term: raw } });
       const added = await addTerm(app.db, project.id, checked.query, request.user!.id, app.clock.now());
       return showSources(request, reply, { status: 200, notice: added !== undefined ? `Listening for “${checked.query}”.` : `This project already listens for “${checked.query}”.` });
+    });
+
+    // POST /admin/projects/:project/listening/terms/:id/edit — change a term (its matches are found again)
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms/:id/edit', async (request, reply) => {
+      const { project } = accessOf(request);
+      const termId = parseId(request.params.id);
+      const terms = await listTerms(app.db, project.id);
+      const term = terms.find((t) => t.id === termId);
+      if (!term) throw notFound('This project does not listen for that term (it may have been removed).');
+      const raw = str((request.body ?? {}).query).slice(0, 1000);
+      const field = `term-${term.id}`;
+      const refuse = (error: string) => showSources(request, reply, { status: 400, errors: { [field]: error }, values: { [field]: raw } });
+      const checked = await checkTerm(app.db, raw);
+      if (!checked.ok) return refuse(checked.error);
+      if (checked.query === term.query) return showSources(request, reply, { status: 200, notice: `The term “${term.query}” is unchanged.` });
+      if (!(await editTerm(app.db, project.id, term.id, checked.query))) return refuse(`This project already listens for “${checked.query}”.`);
+      return showSources(request, reply, { status: 200, notice: `“${term.query}” is now “${checked.query}”. Its matches among the items already fetched are being found again.` });
     });
 
     // POST /admin/projects/:project/listening/terms/:id/remove — stop listening for a term
