@@ -107,7 +107,7 @@ function pushView(w: Pick<WebsubRow, 'hub' | 'state' | 'expires_at' | 'last_push
   const last = w.last_push_at ? `; last update pushed ${when(w.last_push_at, now)}` : '';
   if (w.state === 'failed') return `Not subscribed at its hub (${host}): ${w.last_error ?? 'the hub refused'} Checked by polling only.`;
   if (w.state === 'unsubscribing') return `Unsubscribing from its hub (${host}).`;
-  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.`;
+  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.${w.last_error ? ` ${w.last_error}` : ''}`;
   return `Subscribing at its hub (${host}); waiting for the hub to confirm.`;
 }
 
@@ -474,10 +474,12 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
 
-    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it
+    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it, verified and
+    // stored (202), read by the listen:websub-push job
     hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
+      if (answer.retryAfter) reply.header('retry-after', String(answer.retryAfter));
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
   });

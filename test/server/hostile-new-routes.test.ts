@@ -93,14 +93,23 @@ describe('the WebSub callback', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('reads a correctly signed push that is not a feed as a 400', async () => {
+  it('stores a correctly signed push that is not a feed (202); its job records the problem and adds nothing, never failing', async () => {
     const { createHmac } = await import('node:crypto');
-    for (const body of ['', 'not xml at all', '<?xml version="1.0"?><rss><channel><item>', '{"version":"https://jsonfeed.org/version/1.1","items":"no"}', '\u0000\u0001']) {
+    const bodies = ['', 'not xml at all', '<?xml version="1.0"?><rss><channel><item>', '{"version":"https://jsonfeed.org/version/1.1","items":"no"}', '\u0000\u0001'];
+    for (const body of bodies) {
       const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
       const res = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': body.startsWith('{') ? 'application/feed+json' : 'application/rss+xml', 'x-hub-signature': sig }, payload: body });
       never500(res, `signed ${JSON.stringify(body).slice(0, 30)}`);
-      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.statusCode, JSON.stringify(body)).toBe(202);
     }
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toHaveLength(bodies.length);
+    await t.app.jobs.runUntilIdle();
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toEqual([]);
+    expect(await t.db.selectFrom('listen_items').select('id').execute()).toEqual([]);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE last_error IS NOT NULL`.execute(t.db);
+    expect(rows[0]!.n).toBe(0);
+    const row = await t.db.selectFrom('listen_websub').select('last_error').executeTakeFirstOrThrow();
+    expect(row.last_error).toMatch(/^The last pushed update could not be read: /);
   });
 });
 
