@@ -211,6 +211,25 @@ describe('email updates', () => {
     }
   });
 
+  it('answers the daily email\u2019s one-click stop with odd, forged and huge tokens and bodies with a 4xx, never 500', async () => {
+    const { signPairToken } = await import('../../server/email/tokens.js');
+    const { siteSecretOf } = await import('../../server/email/tokens.js');
+    const real = signPairToken(await siteSecretOf(t.db), 'listening-daily-off', 1, projectId);
+    // The right MAC for another purpose (a subscriber's unsubscribe) is not accepted here.
+    const otherPurpose = signPairToken(await siteSecretOf(t.db), 'unsubscribe', 1, projectId);
+    const tokens = ['x', '1-2', '1-2.', `${real}x`, real.slice(0, -1), otherPurpose, '1-2-3.' + 'a'.repeat(32), 'a'.repeat(5000), '1-2.' + 'é'.repeat(32), '99999999999999999999-1.' + 'a'.repeat(32), '%', '\u0000'];
+    for (const token of tokens) {
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await t.app.inject({ method, url: `/listening/daily-email/off/${encodeURIComponent(token)}`, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' } : {}) });
+        never500(res, `${method} daily-email off ${token.slice(0, 20)}`);
+        expect(res.statusCode, `${method} ${token.slice(0, 20)}`).toBeGreaterThanOrEqual(400);
+      }
+    }
+    for (const [type, payload] of [['application/json', '{'], ['text/plain', 'x'], ['multipart/form-data; boundary=zz', '--zz\r\n'], ['application/x-www-form-urlencoded', '%%%']] as const) {
+      never500(await t.app.inject({ method: 'POST', url: `/listening/daily-email/off/${real}`, headers: { 'content-type': type }, payload }), `daily-email off ${type}`);
+    }
+  });
+
   it('answers the one-click POST with odd bodies without a 500', async () => {
     for (const [type, payload] of [['application/json', '{'], ['text/plain', 'x'], ['multipart/form-data; boundary=zz', '--zz\r\n'], ['application/x-www-form-urlencoded', '%%%']] as const) {
       never500(await t.app.inject({ method: 'POST', url: '/email/unsubscribe/1.abc', headers: { 'content-type': type }, payload }), `one-click ${type}`);
