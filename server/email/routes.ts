@@ -4,8 +4,8 @@
 //     token (no account);
 //   - project owners: how many confirmed subscribers their project has (never the addresses);
 //   - site admins: the outbox (when no SMTP server is set), finding and forgetting an address
-//     everywhere, suspended addresses and deliveries of unknown outcome, account emails the mail
-//     server refused, a project's list as CSV, and the hour and time zone of digests.
+//     everywhere, suspended addresses and deliveries of unknown outcome, account and confirmation emails
+//     the mail server refused, a project's list as CSV, and the hour and time zone of digests.
 // The subscribe form sits on pages that are the same for every reader (cached here and by a CDN), so it
 // carries no per-visitor CSRF token; like the comment form, a submission whose browser says it came
 // from another site is refused (Sec-Fetch-Site, else Origin, else Referer). A forged submission could in
@@ -27,12 +27,14 @@ import {
   confirmSubscription,
   countProjectSubscribers,
   dismissAccountRefusal,
+  dismissConfirmationRefusal,
   findAddressById,
   findOrCreateAddress,
   FREQUENCIES,
   forgetAddress,
   isFrequency,
   listAccountRefusals,
+  listConfirmationRefusals,
   listProjectSubscribers,
   listSubscriptions,
   removeAllSubscriptions,
@@ -298,6 +300,12 @@ export default async function emailRoutes(app: FastifyInstance) {
       return reply.redirect('/admin/email?done=dismissed', 303);
     });
 
+    // POST /admin/email/confirmation-refusals/:id/dismiss — a refused confirmation email, seen to by the admin
+    admins.post<{ Params: { id: string } }>('/admin/email/confirmation-refusals/:id/dismiss', async (request, reply) => {
+      if (/^[1-9][0-9]{0,14}$/.test(request.params.id)) await dismissConfirmationRefusal(app.db, Number(request.params.id));
+      return reply.redirect('/admin/email?done=dismissed', 303);
+    });
+
     // POST /admin/email/settings — the hour, time zone and weekday of digests
     admins.post<{ Body: Body }>('/admin/email/settings', async (request, reply) => {
       const body = request.body ?? {};
@@ -342,8 +350,10 @@ export default async function emailRoutes(app: FastifyInstance) {
       .execute();
     const settings = await readEmailSettings(app.db);
     const refusals = (await listAccountRefusals(app.db)).map((r) => ({ id: r.id, ...accountRefusalText(r) }));
+    const confirmationRefusals = (await listConfirmationRefusals(app.db)).map((r) => ({ id: r.id, ...confirmationRefusalText(r) }));
     return reply.header('cache-control', NO_STORE).page('pages/email/admin', {
       refusals,
+      confirmationRefusals,
       title: 'Email updates',
       noindex: true,
       q,
@@ -406,6 +416,17 @@ function signManage(secret: string, addressId: number): string {
 function readAddressToken(secret: string, token: string, now: Date): number | undefined {
   const check = readToken(secret, 'manage', token, now);
   return check.ok ? check.id : undefined;
+}
+
+/** "The confirmation email to x@example.org (email updates about …) was refused…": for site admins. */
+function confirmationRefusalText(r: { address: string; description: string; reason: string; refused_at: Date }): { summary: string; answer: string } {
+  const when = `${r.refused_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const gaveUp = r.reason.startsWith('gave up after ');
+  const what = `The confirmation email to ${r.address} (${r.description})`;
+  return {
+    summary: gaveUp ? `${what} could not be delivered (${when}).` : `${what} was refused by the mail server (${when}).`,
+    answer: gaveUp ? `The mail server could not be reached or kept asking to try later: “${r.reason}”.` : `It answered: “${r.reason}”. The address may be mistyped or no longer exist; nothing more is sent to it unless it is asked for again.`,
+  };
 }
 
 function csvField(value: string): string {
