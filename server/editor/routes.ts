@@ -53,25 +53,6 @@ export const STATUS_LABELS: Record<PostStatus, string> = {
   unpublished: 'Unpublished',
 };
 
-const FIELD_IDS: Record<string, string> = {
-  title: 'post-title',
-  slug: 'post-slug',
-  summary: 'post-summary',
-  body: 'post-body',
-  tags: 'post-tags',
-  authors: 'post-authors',
-  publishAt: 'post-publish-at',
-  reviewNote: 'post-review-note',
-  form: 'post-actions',
-};
-
-/** The error summary: each message linking to its field. */
-function errorList(errors: Record<string, string | undefined>, ids: Record<string, string>) {
-  return Object.entries(errors)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([field, message]) => ({ id: ids[field] ?? field, message }));
-}
-
 type Params = { project: string; id?: string; rev?: string };
 
 export default async function editorRoutes(app: FastifyInstance) {
@@ -440,14 +421,12 @@ async function renderPostForm(
     title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
     noindex: true,
     project: identity(access),
-    p: access.project,
     post: post ?? null,
     shownStatus: shown ?? null,
     reviewNote,
     statusLabel: shown ? STATUS_LABELS[shown] : 'New',
-    form,
+    values: form,
     errors,
-    errorList: errorList(errors, FIELD_IDS),
     writers,
     permissions,
     canSubmitForReview: !post || post.status === 'draft' || post.status === 'review' || post.status === 'unpublished',
@@ -579,8 +558,6 @@ async function renderRevision(app: FastifyInstance, reply: FastifyReply, access:
   });
 }
 
-const PAGE_FIELD_IDS: Record<string, string> = { title: 'page-title', slug: 'page-slug', body: 'page-body', form: 'page-actions' };
-
 function renderPageForm(
   reply: FastifyReply,
   access: ProjectAccess,
@@ -594,11 +571,9 @@ function renderPageForm(
     title: page ? `Edit page “${page.title}”` : `New page: ${access.project.title}`,
     noindex: true,
     project: identity(access),
-    p: access.project,
     page: page ?? null,
-    form,
+    values: form,
     errors,
-    errorList: errorList(errors, PAGE_FIELD_IDS),
     action: page ? adminUrls.updatePage(slug, page.id) : adminUrls.createPage(slug),
     listUrl: adminUrls.pages(slug),
     publicUrl: page ? urls.page(slug, page.slug) : null,

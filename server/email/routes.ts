@@ -17,6 +17,7 @@ import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { requireProjectAction } from '../auth/project-access.js';
 import type { EmailFrequency } from '../db/schema.js';
 import { notFound } from '../errors.js';
+import type { FormErrors } from '../forms.js';
 import { enqueue } from '../jobs/queue.js';
 import { urls } from '../urls.js';
 import { accountRefusalText } from './account-emails.js';
@@ -74,7 +75,7 @@ export default async function emailRoutes(app: FastifyInstance) {
     const frequency = isFrequency(body.frequency) ? body.frequency : undefined;
     const target = await resolveTarget(app.db, to);
     if (!target) throw notFound('There is nothing to subscribe to at this address.');
-    const state = { to, description: target.description, pagePath: target.pagePath, email: emailTyped.replace(/[\r\n]+/g, ' '), frequency: frequency ?? 'each', errors: {} as Record<string, string> };
+    const state = { to, description: target.description, pagePath: target.pagePath, email: emailTyped.replace(/[\r\n]+/g, ' '), frequency: frequency ?? 'each', errors: {} as FormErrors };
     if (!sameOrigin(app, request)) {
       state.errors.form = 'This form was sent from another site. If you filled it in here, please send it again.';
       return subscribePage(reply.code(403), state);
@@ -285,7 +286,7 @@ export default async function emailRoutes(app: FastifyInstance) {
       const hour = Number(body.digestHour);
       const day = Number(body.weeklyDay);
       const zone = typeof body.timeZone === 'string' ? body.timeZone.trim() : '';
-      const errors: Record<string, string> = {};
+      const errors: FormErrors = {};
       if (!Number.isInteger(hour) || hour < 0 || hour > 23) errors.digestHour = 'Choose an hour from 0 to 23.';
       if (!Number.isInteger(day) || day < 0 || day > 6) errors.weeklyDay = 'Choose a day of the week.';
       if (!zone || !isTimeZone(zone)) errors.timeZone = 'Enter a time zone such as Europe/London.';
@@ -308,7 +309,7 @@ export default async function emailRoutes(app: FastifyInstance) {
     });
   });
 
-  async function emailAdminPage(reply: FastifyReply, q: string, done: string | undefined, errors: Record<string, string>, typed?: Record<string, string>) {
+  async function emailAdminPage(reply: FastifyReply, q: string, done: string | undefined, errors: FormErrors, typed?: Record<string, string>) {
     const found = q ? await app.db.selectFrom('email_addresses').selectAll().where('address', '=', q).executeTakeFirst() : undefined;
     const foundSubscriptions = found ? await listSubscriptions(app.db, { addressId: found.id }) : [];
     const suspended = await app.db.selectFrom('email_addresses').select(['address', 'hard_bounces', 'last_bounce', 'suspended_at']).where('suspended_at', 'is not', null).orderBy('suspended_at', 'desc').limit(200).execute();
@@ -336,7 +337,6 @@ export default async function emailRoutes(app: FastifyInstance) {
       settings: typed ?? { digestHour: String(settings.digestHour), timeZone: settings.timeZone, weeklyDay: String(settings.weeklyDay) },
       defaults: DEFAULT_EMAIL_SETTINGS,
       errors,
-      errorList: Object.entries(errors).map(([id, message]) => ({ id, message })),
       notice: done === 'forgotten' ? 'The address is removed everywhere.' : done === 'not-found' ? 'No subscriber has that address.' : done === 'settings' ? 'The digest time is saved.' : done === 'dismissed' ? 'The refused email is no longer listed.' : undefined,
       smtpSet: app.config.smtpUrl !== undefined,
     });
@@ -349,17 +349,16 @@ interface SubscribeState {
   pagePath: string;
   email: string;
   frequency: EmailFrequency;
-  errors: Record<string, string>;
+  /** FormErrors: `form` is a problem with the whole form (shown in the summary), the rest are fields. */
+  errors: FormErrors;
 }
 
 function subscribePage(reply: FastifyReply, state: SubscribeState) {
-  const order = ['form', 'email', 'frequency'];
   return reply.header('cache-control', NO_STORE).page('pages/email/subscribe', {
     title: Object.keys(state.errors).length ? 'Error: Email updates' : 'Email updates',
     noindex: true,
     ...state,
     frequencies: FREQUENCIES,
-    errorList: order.filter((k) => state.errors[k]).map((k) => ({ id: k === 'form' ? 'email' : k === 'frequency' ? 'frequency-each' : k, message: state.errors[k]! })),
   });
 }
 
