@@ -263,3 +263,28 @@ export async function pruneDigestRuns(db: Db, cutoff: Date): Promise<number> {
       AND r.period_end < (SELECT max(latest.period_end) FROM email_digest_runs latest WHERE latest.frequency = r.frequency)`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
+
+// The site admins' email page: one address looked up, the suspended addresses, deliveries of unknown outcome.
+
+export async function findAddressForAdmin(db: Db, address: string) {
+  const row = await db.selectFrom('email_addresses').select(['id', 'address', 'hard_bounces', 'suspended_at']).where('address', '=', address).executeTakeFirst();
+  return row && { id: row.id, address: row.address, hardBounces: row.hard_bounces, suspended: row.suspended_at !== null };
+}
+
+export async function listSuspendedAddresses(db: Db, limit = 200) {
+  const rows = await db.selectFrom('email_addresses').select(['address', 'hard_bounces', 'last_bounce', 'suspended_at']).where('suspended_at', 'is not', null).orderBy('suspended_at', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ address: r.address, hardBounces: r.hard_bounces, lastBounce: r.last_bounce }));
+}
+
+export async function listUnknownDeliveries(db: Db, limit = 200) {
+  const rows = await db
+    .selectFrom('email_deliveries')
+    .innerJoin('email_addresses', 'email_addresses.id', 'email_deliveries.address_id')
+    .innerJoin('posts', 'posts.id', 'email_deliveries.post_id')
+    .select(['email_addresses.address', 'posts.title', 'email_deliveries.claimed_at', 'email_deliveries.last_error'])
+    .where('email_deliveries.status', '=', 'unknown')
+    .orderBy('email_deliveries.claimed_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ address: r.address, postTitle: r.title, claimedAt: r.claimed_at, lastError: r.last_error }));
+}

@@ -242,7 +242,6 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/link', {
         title: `Link from a post: ${item.title || item.url || 'item'}`,
         noindex: true,
-        p: project,
         item,
         posts,
         errors,
@@ -312,7 +311,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/sources', {
         title: `Watched feeds and key terms: ${project.title}`,
         noindex: true,
-        p: project,
+        projectTitle: project.title,
         notice: outcome.notice ?? null,
         errors: outcome.errors ?? {},
         values: { address: '', mode: 'all', term: '', opml: '', ...outcome.values },
