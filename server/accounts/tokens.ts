@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from '../db/create-db.js';
 import { hashToken } from '../auth/sessions.js';
 import { absoluteUrl } from '../urls.js';
+import { SET_PASSWORD_TOKEN_PATTERN } from '../forms.js';
 
 export const PASSWORD_TOKEN_TTL_MS = 72 * 3_600_000;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function setPasswordPath(token: string): string {
   return `/set-password/${token}`;
@@ -30,7 +30,7 @@ export async function issuePasswordToken(db: Db | Tx, personId: number, createdB
 
 /** The person a valid (unused, unexpired) token belongs to. */
 export async function findTokenPerson(db: Db, token: string, now: Date) {
-  if (!TOKEN_PATTERN.test(token)) return undefined;
+  if (!SET_PASSWORD_TOKEN_PATTERN.test(token)) return undefined;
   return db
     .selectFrom('password_tokens')
     .innerJoin('people', 'people.id', 'password_tokens.person_id')
@@ -49,7 +49,7 @@ export type PasswordLinkState = 'used' | 'expired' | 'unknown';
  * unknown (mistyped, voided by a newer link, or its person disabled).
  */
 export async function unusableTokenState(db: Db, token: string, now: Date): Promise<PasswordLinkState> {
-  if (!TOKEN_PATTERN.test(token)) return 'unknown';
+  if (!SET_PASSWORD_TOKEN_PATTERN.test(token)) return 'unknown';
   const row = await db
     .selectFrom('password_tokens')
     .innerJoin('people', 'people.id', 'password_tokens.person_id')
