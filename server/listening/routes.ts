@@ -200,7 +200,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     }
 
     // GET /admin/projects/:project/listening — Conversations: the inbox, filtered by show/source/term
-    team.get<{ Params: Params; Querystring: Record<string, unknown> }>('/admin/projects/:project/listening', async (request, reply) => showInbox(request, reply, request.query));
+    team.get<{ Params: Params; Querystring: Record<string, unknown> }>('/admin/projects/:project/listening', PROJECT_PARAMS, async (request, reply) => showInbox(request, reply, request.query));
 
     // POST /admin/projects/:project/listening/read-all — mark the items on the page as read
     team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/read-all', PROJECT_PARAMS, async (request, reply) => {
