@@ -221,3 +221,42 @@ export async function listAccountRefusals(db: Db) {
 export async function dismissAccountRefusal(db: Db, id: number): Promise<void> {
   await db.deleteFrom('email_account_refusals').where('id', '=', id).execute();
 }
+
+// ---------------------------------------------------------------- the site admin's email pages
+
+/** The outbox, newest first (emails kept here when no SMTP server is configured). */
+export async function listOutbox(db: Db, limit: number) {
+  return db.selectFrom('email_outbox').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findOutboxEmail(db: Db, id: number) {
+  return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findEmailAddressRow(db: Db, address: string) {
+  return db.selectFrom('email_addresses').selectAll().where('address', '=', address).executeTakeFirst();
+}
+
+/** Addresses suspended after hard bounces, most recent first. */
+export async function listSuspendedAddresses(db: Db, limit: number) {
+  return db
+    .selectFrom('email_addresses')
+    .select(['address', 'hard_bounces', 'last_bounce', 'suspended_at'])
+    .where('suspended_at', 'is not', null)
+    .orderBy('suspended_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Deliveries whose outcome is unknown (a send was claimed and never confirmed), most recent first. */
+export async function listUnknownDeliveries(db: Db, limit: number) {
+  return db
+    .selectFrom('email_deliveries')
+    .innerJoin('email_addresses', 'email_addresses.id', 'email_deliveries.address_id')
+    .innerJoin('posts', 'posts.id', 'email_deliveries.post_id')
+    .select(['email_addresses.address', 'posts.title', 'email_deliveries.claimed_at', 'email_deliveries.last_error'])
+    .where('email_deliveries.status', '=', 'unknown')
+    .orderBy('email_deliveries.claimed_at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -39,7 +39,13 @@ import {
   removeSubscription,
   requestSubscription,
   throttleAllows,
+  findEmailAddressRow,
+  findOutboxEmail,
+  listOutbox,
+  listSuspendedAddresses,
+  listUnknownDeliveries,
 } from './queries.js';
+import { findProjectBySlug } from '../projects/queries.js';
 import { DEFAULT_EMAIL_SETTINGS, isTimeZone, readEmailSettings, saveEmailSettings } from './settings.js';
 import { resolveTarget } from './targets.js';
 import { readToken, signToken, siteSecretOf } from './tokens.js';
@@ -258,8 +264,8 @@ export default async function emailRoutes(app: FastifyInstance) {
     // GET /admin/outbox — the emails kept here because no SMTP server is configured (newest first)
     admins.get<{ Querystring: Record<string, unknown> }>('/admin/outbox', async (request, reply) => {
       const id = Number(request.query.id);
-      const emails = await app.db.selectFrom('email_outbox').selectAll().orderBy('id', 'desc').limit(100).execute();
-      const open = Number.isSafeInteger(id) ? await app.db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+      const emails = await listOutbox(app.db, 100);
+      const open = Number.isSafeInteger(id) ? await findOutboxEmail(app.db, id) : undefined;
       return reply.header('cache-control', NO_STORE).page('pages/email/outbox', { title: 'Outbox', noindex: true, emails, open, smtpSet: app.config.smtpUrl !== undefined });
     });
 
@@ -299,7 +305,7 @@ export default async function emailRoutes(app: FastifyInstance) {
 
     // GET /admin/projects/:project/subscribers.csv — a project's confirmed subscriptions, for a move
     admins.get<{ Params: { project: string } }>('/admin/projects/:project/subscribers.csv', withParams({ project: param.project }), async (request, reply) => {
-      const project = await app.db.selectFrom('projects').select(['id', 'slug']).where('slug', '=', request.params.project).executeTakeFirst();
+      const project = await findProjectBySlug(app.db, request.params.project);
       if (!project) throw notFound('There is no project at this address.');
       const rows = await listProjectSubscribers(app.db, project.id);
       const csv = ['address,subscribed_to,frequency,confirmed_at', ...rows.map((r) => [r.address, r.kind === 'tag' ? `tag:${r.tag_slug}` : 'project', r.frequency, r.confirmed_at?.toISOString() ?? ''].map(csvField).join(','))].join('\r\n') + '\r\n';
@@ -312,18 +318,10 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   async function emailAdminPage(reply: FastifyReply, q: string, done: string | undefined, errors: Record<string, string>, typed?: Record<string, string>) {
-    const found = q ? await app.db.selectFrom('email_addresses').selectAll().where('address', '=', q).executeTakeFirst() : undefined;
+    const found = q ? await findEmailAddressRow(app.db, q) : undefined;
     const foundSubscriptions = found ? await listSubscriptions(app.db, { addressId: found.id }) : [];
-    const suspended = await app.db.selectFrom('email_addresses').select(['address', 'hard_bounces', 'last_bounce', 'suspended_at']).where('suspended_at', 'is not', null).orderBy('suspended_at', 'desc').limit(200).execute();
-    const unknown = await app.db
-      .selectFrom('email_deliveries')
-      .innerJoin('email_addresses', 'email_addresses.id', 'email_deliveries.address_id')
-      .innerJoin('posts', 'posts.id', 'email_deliveries.post_id')
-      .select(['email_addresses.address', 'posts.title', 'email_deliveries.claimed_at', 'email_deliveries.last_error'])
-      .where('email_deliveries.status', '=', 'unknown')
-      .orderBy('email_deliveries.claimed_at', 'desc')
-      .limit(200)
-      .execute();
+    const suspended = await listSuspendedAddresses(app.db, 200);
+    const unknown = await listUnknownDeliveries(app.db, 200);
     const settings = await readEmailSettings(app.db);
     const refusals = (await listAccountRefusals(app.db)).map((r) => ({ id: r.id, ...accountRefusalText(r) }));
     return reply.header('cache-control', NO_STORE).page('pages/email/admin', {

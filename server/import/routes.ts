@@ -11,6 +11,7 @@ import type { ImportReport } from './importer.js';
 import { createImport, UploadTooLarge } from './jobs.js';
 import { reportLines } from './run.js';
 import { param, withParams } from '../route-params.js';
+import { findImportRun, listImportRuns } from './queries.js';
 
 const MAX_FILES = 5;
 const enc = encodeURIComponent;
@@ -135,7 +136,7 @@ export default async function importRoutes(app: FastifyInstance) {
     owners.get<{ Params: Params & { id: number } }>('/admin/projects/:project/import/:id', withParams({ project: param.project, id: param.id }), async (request, reply) => {
       const access = accessOf(request);
       const id = request.params.id;
-      const row = await app.db.selectFrom('imports').selectAll().where('id', '=', id).where('project_id', '=', access.project.id).executeTakeFirst();
+      const row = await findImportRun(app.db, access.project.id, id);
       if (!row) throw notFound('There is no such import.');
       const report = row.report as ImportReport | null;
       const running = row.status === 'queued' || row.status === 'running';
@@ -166,7 +167,7 @@ export default async function importRoutes(app: FastifyInstance) {
 }
 
 async function renderForm(app: FastifyInstance, reply: FastifyReply, access: ProjectAccess, model: { error?: string; typed?: { fetchMedia: boolean; dryRun: boolean } }) {
-  const runs = await app.db.selectFrom('imports').select(['id', 'status', 'dry_run', 'file_names', 'created_at', 'items_done', 'items_total']).where('project_id', '=', access.project.id).orderBy('id', 'desc').limit(20).execute();
+  const runs = await listImportRuns(app.db, access.project.id, 20);
   return reply.page('pages/import/form', {
     title: `Import from WordPress: ${access.project.title}`,
     noindex: true,

@@ -47,6 +47,7 @@ import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 import { listWebsubStates, type WebsubRow } from './websub-queries.js';
 import { param, withParams } from '../route-params.js';
+import { findRole } from '../auth/queries.js';
 
 type Params = { project: string; id?: number; action?: string };
 type Body = Record<string, unknown>;
@@ -475,8 +476,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
     const token = request.params.token;
     const found = await findInboxFeedToken(app.db, token);
     if (!found) throw notFound();
-    const role = await app.db.selectFrom('memberships').select('role').where('person_id', '=', found.person_id).where('project_id', '=', found.project_id).executeTakeFirst();
-    if (!found.is_site_admin && role?.role !== 'owner' && role?.role !== 'editor') throw notFound();
+    const role = await findRole(app.db, Number(found.person_id), Number(found.project_id));
+    if (!found.is_site_admin && role !== 'owner' && role !== 'editor') throw notFound();
     const now = app.clock.now();
     const project = { id: Number(found.project_id), slug: found.slug, title: found.title };
     const items = await listInbox(app.db, project.id, { show: 'all' }, { limit: 50, offset: 0 });
