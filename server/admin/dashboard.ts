@@ -27,6 +27,8 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       if (roleAllows(role, user, 'read-moderation-log')) links.push({ href: `${base}/moderation-log`, label: 'Moderation log' });
       if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
       if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
+      // The import page's own guard is the owners' one (manage-team).
+      if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/import`, label: 'Import from WordPress' });
       if (user.isSiteAdmin) links.push({ href: `${base}/delete`, label: 'Delete project' });
       if (user.isSiteAdmin && DEMO_SLUGS.has(p.slug)) links.push({ href: '/admin/demo', label: 'Remove the demo content' });
       return { ...p, unreadConversations: roleAllows(role, user, 'listen') ? (unread.get(p.id) ?? 0) : null, conversationsUrl: `${base}/listening`, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };

@@ -11,7 +11,7 @@ import { replacePostAuthors } from '../editor/queries.js';
 import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
-import { convertCommentContent, convertPostContent } from './content.js';
+import { convertCommentContent, convertPostContent, plainTitle } from './content.js';
 import type { MediaStore } from './media.js';
 import type { WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm } from './wxr-parser.js';
 
@@ -258,7 +258,7 @@ export class WxrImporter {
     }
     const kind: ReportKind = item.postType === 'page' ? 'pages' : item.postType === 'attachment' ? 'attachments' : item.postType === 'post' || !item.postType ? 'posts' : 'other';
     this.report.counts[kind].skipped++;
-    this.note({ kind, wpId: item.postId, title: decodeEntities(item.title).replace(/\s+/g, ' ').trim() || 'Untitled', action: 'skipped', reason: why });
+    this.note({ kind, wpId: item.postId, title: plainTitle(item.title).text || 'Untitled', action: 'skipped', reason: why });
   }
 
   private note(note: ReportNote): void {
@@ -366,7 +366,7 @@ export class WxrImporter {
 
   async item(tx: Tx, item: WxrItem): Promise<void> {
     const type = item.postType || 'post';
-    const title = decodeEntities(item.title).replace(/\s+/g, ' ').trim();
+    const title = plainTitle(item.title).text;
     if (!CONTENT_TYPES.has(type)) {
       this.otherTypes.set(type, (this.otherTypes.get(type) ?? 0) + 1);
       this.report.counts.other.skipped++;
@@ -437,6 +437,7 @@ export class WxrImporter {
       convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent), footnotes }),
     );
     let body = markdown;
+    if (plainTitle(item.title).hadMarkup) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Its title held HTML (${item.title.replace(/\s+/g, ' ').slice(0, 200)}); here it is plain text.` });
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
     if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
     if (notes.emptyGalleries?.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `A gallery of the images attached to the post, but the export holds no image attached to it (post ${[...new Set(notes.emptyGalleries)].join(', ')}).` });
