@@ -93,7 +93,7 @@ describe('route parameters', () => {
     }
     expect(checked).toBeGreaterThan(500);
     expect(failures).toEqual([]);
-  });
+  }, 180_000); // about a thousand requests: ~14 s alone, more on a busy machine
 
   it('still takes a well-formed id and coerces it to a number for the handler', async () => {
     const post = await t.db.selectFrom('posts').select('id').where('slug', '=', 'a-post').executeTakeFirstOrThrow();
