@@ -30,6 +30,25 @@ export const POST_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
  */
 export const POST_SLUG_LOOKUP_PATTERN = /^[a-z0-9-]{1,100}$/;
 
+/** A row's id in an address (/posts/42/edit): 1 to 2147483647 (PostgreSQL's integer), no sign, no leading zero. */
+export const ID_PATTERN = /^[1-9][0-9]{0,9}$/;
+export const MAX_ID = 2_147_483_647;
+
+/** The random part of a set-password link (32 bytes, base64url). */
+export const SET_PASSWORD_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A private feed's token in its address (the moderators' feed, the listening desk's feed). */
+export const FEED_TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
+
+/** A WebSub subscription's callback token (/listening/websub/:token). */
+export const WEBSUB_TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,100}$/;
+
+/** A webmention's status page token (/webmention/status/:token). */
+export const WEBMENTION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{10,64}$/;
+
+/** A stored image's file name: the SHA-256 of its bytes and its type (/media/<hex>.webp). */
+export const MEDIA_FILE_PATTERN = /^([0-9a-f]{64})\.(png|jpg|gif|webp)$/;
+
 /** An email address as people type one: something@host.tld, none of the characters that never belong. */
 export const EMAIL_PATTERN = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;.]+$/;
 

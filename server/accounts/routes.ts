@@ -10,6 +10,7 @@ import { findPersonByEmail, setPasswordHash } from './queries.js';
 import { clearSessionCookie, safeNextPath, setSessionCookie } from './session-cookie.js';
 import { blockedUntil, clearLoginFailures, loginThrottleKeys, recordLoginFailure } from './throttle.js';
 import { consumePasswordToken, findTokenPerson, unusableTokenState, type PasswordLinkState } from './tokens.js';
+import { param, withParams } from '../route-params.js';
 
 const BAD_CREDENTIALS = 'The email address or password is not right.';
 
@@ -103,7 +104,7 @@ export default async function accountRoutes(app: FastifyInstance) {
   }
 
   // GET /set-password/:token — choose a password with a one-time link
-  app.get<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/set-password/:token', withParams({ token: param.linkToken }), async (request, reply) => {
     const now = app.clock.now();
     const person = await findTokenPerson(app.db, request.params.token, now);
     if (!person) return linkUnusable(reply, request.params.token, now);
@@ -116,7 +117,7 @@ export default async function accountRoutes(app: FastifyInstance) {
   });
 
   // POST /set-password/:token — set it, use up the link, end old sessions, sign in
-  app.post<{ Params: { token: string }; Body: FormBody }>('/set-password/:token', async (request, reply) => {
+  app.post<{ Params: { token: string }; Body: FormBody }>('/set-password/:token', withParams({ token: param.linkToken }), async (request, reply) => {
     const now = app.clock.now();
     const person = await findTokenPerson(app.db, request.params.token, now);
     if (!person) return linkUnusable(reply, request.params.token, now);

@@ -4,8 +4,8 @@
 // addresses) and one per address (one address guessing at many accounts). A few failures are free; after that each failure blocks the key for twice as long as
 // the last (30 s, 1 min, 2 min … capped at 15 min). Counts start again a day after the last failure.
 // A blocked attempt is refused before the password is checked.
-import { sql } from 'kysely';
 import type { Db } from '../db/create-db.js';
+import { blockThrottleKey, countThrottleFailure, deleteThrottleKeys, listBlockedThrottleKeys } from './queries.js';
 
 export interface ThrottleKey {
   key: string;
@@ -36,12 +36,7 @@ export function delayAfter(failures: number, free: number): number {
 
 /** The time until which any of the keys is blocked, or undefined when none is. */
 export async function blockedUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | undefined> {
-  const rows = await db
-    .selectFrom('login_throttle')
-    .select('blocked_until')
-    .where('key', 'in', keys.map((k) => k.key))
-    .where('blocked_until', '>', now)
-    .execute();
+  const rows = await listBlockedThrottleKeys(db, keys.map((k) => k.key), now);
   let latest: Date | undefined;
   for (const r of rows) if (r.blocked_until && (!latest || r.blocked_until > latest)) latest = r.blocked_until;
   return latest;
@@ -50,21 +45,9 @@ export async function blockedUntil(db: Db, keys: ThrottleKey[], now: Date): Prom
 export async function recordLoginFailure(db: Db, keys: ThrottleKey[], now: Date): Promise<void> {
   const resetBefore = new Date(now.getTime() - RESET_AFTER_MS);
   for (const { key, free } of keys) {
-    const row = await db
-      .insertInto('login_throttle')
-      .values({ key, failures: 1, last_failure_at: now })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: sql<number>`CASE WHEN login_throttle.last_failure_at < ${resetBefore} THEN 1 ELSE login_throttle.failures + 1 END`,
-          last_failure_at: now,
-        }),
-      )
-      .returning('failures')
-      .executeTakeFirstOrThrow();
-    const delay = delayAfter(row.failures, free);
-    if (delay > 0) {
-      await db.updateTable('login_throttle').set({ blocked_until: new Date(now.getTime() + delay) }).where('key', '=', key).execute();
-    }
+    const failures = await countThrottleFailure(db, key, now, resetBefore);
+    const delay = delayAfter(failures, free);
+    if (delay > 0) await blockThrottleKey(db, key, new Date(now.getTime() + delay));
   }
 }
 
@@ -72,5 +55,5 @@ export async function recordLoginFailure(db: Db, keys: ThrottleKey[], now: Date)
  * reset the count of an address that is guessing at others). */
 export async function clearLoginFailures(db: Db, keys: ThrottleKey[]): Promise<void> {
   const accountKeys = keys.map((k) => k.key).filter((k) => !k.startsWith('ip:'));
-  await db.deleteFrom('login_throttle').where('key', 'in', accountKeys).execute();
+  await deleteThrottleKeys(db, accountKeys);
 }

@@ -12,8 +12,8 @@ import { ConflictError, notFound } from '../errors.js';
 import { createProject, validateNewProject } from './projects.js';
 import { disablePerson, enablePerson, listPeople } from './queries.js';
 import { adminUrls } from '../urls.js';
+import { param, withParams } from '../route-params.js';
 
-const PERSON_ID = /^[1-9][0-9]{0,14}$/;
 
 export default async function sitePeopleRoutes(app: FastifyInstance) {
   async function renderPeople(reply: FastifyReply, status: number, values: Record<string, string>, errors: FormErrors, notice?: string) {
@@ -31,8 +31,8 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/people', { title: 'People', noindex: true, people, values, errors, notice, refusals, canEmail: Boolean(app.config.smtpUrl) });
   }
 
-  async function loadPerson(id: string) {
-    const person = PERSON_ID.test(id) ? await findPersonById(app.db, Number(id)) : undefined;
+  async function loadPerson(id: number) {
+    const person = await findPersonById(app.db, id);
     if (!person) throw notFound('There is nobody with that number.');
     return person;
   }
@@ -74,7 +74,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
 
   // POST /admin/people/:person/link — a new one-time link (also "forgot password"); voids older links
   // (the second button, shown when SMTP_URL is set, also emails it: emailLink=on)
-  app.post<{ Params: { person: string }; Body: FormBody }>('/admin/people/:person/link', async (request, reply) => {
+  app.post<{ Params: { person: number }; Body: FormBody }>('/admin/people/:person/link', withParams({ person: param.id }), async (request, reply) => {
     const person = await loadPerson(request.params.person);
     const { token, expiresAt } = await issuePasswordToken(app.db, person.id, request.user!.id, app.clock.now());
     const link = setPasswordUrl(app.config.publicUrl, token);
@@ -93,7 +93,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
   });
 
   // POST /admin/people/:person/disable — no more sign-in; ends their sessions and unused links
-  app.post<{ Params: { person: string } }>('/admin/people/:person/disable', async (request, reply) => {
+  app.post<{ Params: { person: number } }>('/admin/people/:person/disable', withParams({ person: param.id }), async (request, reply) => {
     const person = await loadPerson(request.params.person);
     if (person.id === request.user!.id) throw new ConflictError('You cannot disable your own account. Ask another site administrator.');
     const now = app.clock.now();
@@ -103,7 +103,7 @@ export default async function sitePeopleRoutes(app: FastifyInstance) {
   });
 
   // POST /admin/people/:person/enable — undo a disable
-  app.post<{ Params: { person: string } }>('/admin/people/:person/enable', async (request, reply) => {
+  app.post<{ Params: { person: number } }>('/admin/people/:person/enable', withParams({ person: param.id }), async (request, reply) => {
     const person = await loadPerson(request.params.person);
     await enablePerson(app.db, person.id, app.clock.now());
     return reply.redirect('/admin/people?enabled=1', 303);

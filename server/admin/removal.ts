@@ -6,7 +6,7 @@ import { loadProject } from '../projects/project-page.js';
 
 import { deleteProject, findDemo, removeDemo } from './projects.js';
 import { countProjectPosts } from './queries.js';
-import { PROJECT_SLUG_PATTERN } from '../forms.js';
+import { param, withParams } from '../route-params.js';
 
 /** What views/pages/admin/remove-demo.eta lists: the demo projects and the demo accounts. */
 export interface DemoView {
@@ -24,12 +24,12 @@ function demoView(demo: Awaited<ReturnType<typeof findDemo>>): DemoView {
 export default async function removalRoutes(app: FastifyInstance) {
   const load = async (slug: string) => {
     // Through loadProject: an unknown project is a 404, a deleted one a 410.
-    if (!PROJECT_SLUG_PATTERN.test(slug) || !(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
+    if (!(await findProjectBySlug(app.db, slug))) await loadProject(app, slug);
     return (await findProjectBySlug(app.db, slug))!;
   };
 
   // GET /admin/projects/:project/delete — what deleting would remove, and the button that does it
-  app.get<{ Params: { project: string } }>('/admin/projects/:project/delete', async (request, reply) => {
+  app.get<{ Params: { project: string } }>('/admin/projects/:project/delete', withParams({ project: param.project }), async (request, reply) => {
     const project = await load(request.params.project);
     const posts = await countProjectPosts(app.db, project.id);
     return reply
@@ -38,7 +38,7 @@ export default async function removalRoutes(app: FastifyInstance) {
   });
 
   // POST /admin/projects/:project/delete — delete it for good; its addresses answer 410 from now on
-  app.post<{ Params: { project: string } }>('/admin/projects/:project/delete', async (request, reply) => {
+  app.post<{ Params: { project: string } }>('/admin/projects/:project/delete', withParams({ project: param.project }), async (request, reply) => {
     const project = await load(request.params.project);
     await deleteProject(app.db, project, app.clock.now());
     return reply.redirect(`/admin?deleted=${encodeURIComponent(project.slug)}`, 303);

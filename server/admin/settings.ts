@@ -9,6 +9,7 @@ import { readSettings, type CommentPolicy, type ProjectSettings } from '../proje
 import { accessOf } from '../auth/project-access.js';
 import { updateProjectSettings } from './queries.js';
 import { adminUrls } from '../urls.js';
+import { param, withParams } from '../route-params.js';
 
 const STATUSES: ProjectStatus[] = ['active', 'closed', 'archived'];
 const POLICIES: { value: CommentPolicy; label: string }[] = [
@@ -89,12 +90,12 @@ export default async function settingsRoutes(app: FastifyInstance) {
   }
 
   // GET /admin/projects/:project/settings — the settings form
-  app.get<{ Querystring: { saved?: string } }>('/admin/projects/:project/settings', async (request, reply) =>
+  app.get<{ Querystring: { saved?: string } }>('/admin/projects/:project/settings', withParams({ project: param.project }), async (request, reply) =>
     render(request, reply, 200, formValues(accessOf(request).project), {}, request.query.saved ? 'The settings have been saved.' : undefined),
   );
 
   // POST /admin/projects/:project/settings — validate and save them all
-  app.post<{ Body: FormBody }>('/admin/projects/:project/settings', async (request, reply) => {
+  app.post<{ Body: FormBody }>('/admin/projects/:project/settings', withParams({ project: param.project }), async (request, reply) => {
     const { project } = accessOf(request);
     const body = request.body;
     const values: Record<string, string> = {};

@@ -13,8 +13,9 @@ import { countOwners, findDisplayName, findMembership, insertMembership, listAdm
 import { changeMemberRole, LAST_OWNER, removeMember } from './team-rules.js';
 import { accessOf } from '../auth/project-access.js';
 import { adminUrls } from '../urls.js';
+import { param, withParams } from '../route-params.js';
 
-const PERSON_ID = /^[1-9][0-9]{0,14}$/;
+const MEMBER_PARAMS = withParams({ project: param.project, person: param.id });
 
 export default async function teamRoutes(app: FastifyInstance) {
   const teamUrl = adminUrls.team;
@@ -40,7 +41,7 @@ export default async function teamRoutes(app: FastifyInstance) {
   const emptyAdd = { email: '', displayName: '', handle: '', role: 'author', emailLink: '' };
 
   // GET /admin/projects/:project/team — the team, with forms to add, change roles, remove
-  app.get<{ Querystring: { added?: string; removed?: string; updated?: string } }>('/admin/projects/:project/team', async (request, reply) => {
+  app.get<{ Querystring: { added?: string; removed?: string; updated?: string } }>('/admin/projects/:project/team', withParams({ project: param.project }), async (request, reply) => {
     const q = request.query;
     const notice = q.added === 'emailed' ? 'The person has been added to the team, and an email telling them is on its way.' : q.added === 'not-emailed' ? 'The person has been added to the team. No email was sent: this site has no SMTP_URL set, so tell them yourself.' : q.added ? 'The person has been added to the team.' : q.removed ? 'The person has been removed from the team.' : q.updated ? 'The role has been changed.' : undefined;
     return renderTeam(request, reply, 200, emptyAdd, {}, notice);
@@ -48,7 +49,7 @@ export default async function teamRoutes(app: FastifyInstance) {
 
   // POST /admin/projects/:project/team — add a person: an existing account by email, or a new one
   // (then the one-time set-password link is shown, once, to hand over)
-  app.post<{ Body: FormBody }>('/admin/projects/:project/team', async (request, reply) => {
+  app.post<{ Body: FormBody }>('/admin/projects/:project/team', withParams({ project: param.project }), async (request, reply) => {
     const { project } = accessOf(request);
     const values = { email: text(request.body, 'email'), displayName: text(request.body, 'displayName'), handle: text(request.body, 'handle'), role: text(request.body, 'role'), emailLink: checkbox(request.body, 'emailLink') ? 'on' : '' };
     // "Email them" (offered when SMTP_URL is set): the invitation goes through the email job queue.
@@ -95,16 +96,15 @@ export default async function teamRoutes(app: FastifyInstance) {
     });
   });
 
-  async function loadMember(request: FastifyRequest<{ Params: { person: string } }>) {
+  async function loadMember(request: FastifyRequest<{ Params: { person: number } }>) {
     const { project } = accessOf(request);
-    if (!PERSON_ID.test(request.params.person)) throw notFound('There is no such team member.');
-    const member = await findMembership(app.db, project.id, Number(request.params.person));
+    const member = await findMembership(app.db, project.id, request.params.person);
     if (!member) throw notFound('There is no such team member.');
     return member;
   }
 
   // POST /admin/projects/:project/team/:person/role — change a member's role
-  app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/role', async (request, reply) => {
+  app.post<{ Params: { project: string; person: number }; Body: FormBody }>('/admin/projects/:project/team/:person/role', MEMBER_PARAMS, async (request, reply) => {
     const { project } = accessOf(request);
     const member = await loadMember(request);
     const role = text(request.body, 'role');
@@ -119,7 +119,7 @@ export default async function teamRoutes(app: FastifyInstance) {
 
   // POST /admin/projects/:project/team/:person/remove — take someone off the team: first a page asking
   // "Remove … from the team?" (no script needed), whose form posts again with confirm=yes
-  app.post<{ Params: { project: string; person: string }; Body: FormBody }>('/admin/projects/:project/team/:person/remove', async (request, reply) => {
+  app.post<{ Params: { project: string; person: number }; Body: FormBody }>('/admin/projects/:project/team/:person/remove', MEMBER_PARAMS, async (request, reply) => {
     const { project } = accessOf(request);
     const member = await loadMember(request);
     if (text(request.body, 'confirm') !== 'yes') {

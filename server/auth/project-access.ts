@@ -8,7 +8,6 @@ import type { Project, Role } from '../db/schema.js';
 import { forbidden, gone, notFound } from '../errors.js';
 import { PROJECT_REMOVED } from '../projects/project-page.js';
 import { findProjectBySlug, isRemovedProjectSlug } from '../projects/queries.js';
-import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 
 export interface ProjectAccess {
@@ -23,9 +22,10 @@ export interface ProjectAccess {
 export function requireProjectAction(action: Action, message = 'Your role in this project does not allow this.') {
   return async function projectAccess(request: FastifyRequest, reply: FastifyReply) {
     if (reply.sent || !request.user) return;
+    // A well-formed slug: every route under /admin/projects/:project/ checks it by its schema (route-params.ts).
     const slug = (request.params as { project?: string }).project ?? '';
-    const project = PROJECT_SLUG_PATTERN.test(slug) ? await findProjectBySlug(request.server.db, slug) : undefined;
-    if (!project && PROJECT_SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(request.server.db, slug))) throw gone(PROJECT_REMOVED);
+    const project = slug ? await findProjectBySlug(request.server.db, slug) : undefined;
+    if (!project && slug && (await isRemovedProjectSlug(request.server.db, slug))) throw gone(PROJECT_REMOVED);
     if (!project) throw notFound('There is no project at this address.');
     const role = await findRole(request.server.db, request.user.id, project.id);
     if (!roleAllows(role, request.user, action)) throw forbidden(message);
@@ -50,11 +50,6 @@ export function accessOf(request: FastifyRequest): ProjectAccess {
   return request.projectAccess;
 }
 
-/** A numeric id from the URL, or a 404 page (never a 500 for "abc"). */
-export function parseId(value: string | undefined): number {
-  if (!value || !/^[1-9][0-9]{0,14}$/.test(value)) throw notFound('We could not find that page.');
-  return Number(value);
-}
 
 declare module 'fastify' {
   interface FastifyRequest {

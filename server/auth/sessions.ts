@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
 import type { SignedInUser } from './signed-in-user.js';
+import { deletePersonSessions, deleteSessionById, findSessionWithPerson, insertSession, touchSession } from './queries.js';
 
 export const SESSION_COOKIE = 'pb_session';
 /** On an https site the cookie carries the `__Host-` prefix: the browser then only accepts it Secure,
@@ -30,48 +31,31 @@ export function hashToken(token: string): string {
 /** Creates a session and returns the cookie token. */
 export async function createSession(db: Db, personId: number, now: Date, meta: { ip?: string; userAgent?: string } = {}): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await db
-    .insertInto('sessions')
-    .values({
-      id: hashToken(token),
-      person_id: personId,
-      last_seen_at: now,
-      expires_at: new Date(now.getTime() + SESSION_IDLE_MS),
-      ip: meta.ip ?? null,
-      user_agent: meta.userAgent?.slice(0, 300) ?? null,
-    })
-    .execute();
+  await insertSession(db, {
+    id: hashToken(token),
+    personId,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + SESSION_IDLE_MS),
+    ip: meta.ip ?? null,
+    userAgent: meta.userAgent?.slice(0, 300) ?? null,
+  });
   return token;
 }
 
 /** The person behind a session token, or undefined (unknown, expired, or disabled account). */
 export async function findSessionUser(db: Db, token: string, now: Date): Promise<SignedInUser | undefined> {
   const id = hashToken(token);
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('people', 'people.id', 'sessions.person_id')
-    .select(['people.id', 'people.handle', 'people.display_name', 'people.email', 'people.is_site_admin', 'sessions.last_seen_at', 'sessions.expires_at'])
-    .where('sessions.id', '=', id)
-    .where('people.disabled_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findSessionWithPerson(db, id);
   if (!row || row.expires_at <= now) return undefined;
-  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
-    await db
-      .updateTable('sessions')
-      .set({ last_seen_at: now, expires_at: new Date(now.getTime() + SESSION_IDLE_MS) })
-      .where('id', '=', id)
-      .execute();
-  }
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) await touchSession(db, id, now, new Date(now.getTime() + SESSION_IDLE_MS));
   return { id: row.id, handle: row.handle, displayName: row.display_name, email: row.email, isSiteAdmin: row.is_site_admin };
 }
 
 export async function deleteSession(db: Db, token: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+  await deleteSessionById(db, hashToken(token));
 }
 
 /** Ends every session of a person (password changed, account disabled), optionally but one. */
 export async function deleteSessionsOf(db: Db, personId: number, exceptToken?: string): Promise<void> {
-  let q = db.deleteFrom('sessions').where('person_id', '=', personId);
-  if (exceptToken) q = q.where('id', '!=', hashToken(exceptToken));
-  await q.execute();
+  await deletePersonSessions(db, personId, exceptToken ? hashToken(exceptToken) : undefined);
 }

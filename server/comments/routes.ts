@@ -18,7 +18,7 @@ import type { SignedInUser } from '../auth/signed-in-user.js';
 import type { CommentFormState } from './form-state.js';
 import { CommentTargets } from './targets.js';
 import { decideBeforeStoring, decidePublicComment, fromKeptCopy, type CommentDecision, type RefusalReason } from './decisions.js';
-import { POST_SLUG_LOOKUP_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
+import { param, withParams } from '../route-params.js';
 
 type Body = Record<string, unknown>;
 type FormValues = CommentFormState['values'];
@@ -53,11 +53,9 @@ export default async function commentRoutes(app: FastifyInstance, options: { ren
     // Forgery is checked by the decision (commentFormTrusted), with a friendlier failure that keeps the
     // text. A new comment is held, or if published, its database notification drops the pages it
     // changes: no need to empty this server's cache here.
-    { config: { csrf: false, dropsPages: false } },
+    { ...withParams({ project: param.project, slug: param.postSlug }), config: { csrf: false, dropsPages: false } },
     async (request, reply) => {
       const { project: projectSlug, slug } = request.params;
-      if (!PROJECT_SLUG_PATTERN.test(projectSlug)) throw notFound('There is no project at this address.');
-      if (!POST_SLUG_LOOKUP_PATTERN.test(slug)) throw notFound('There is no such post.');
       const body: Body = request.body && typeof request.body === 'object' ? request.body : {};
       const sent: Sent = { body, commenter: commenterIdOf(request) };
       // A signed-in member of the project's team comments as themselves, on a slower path of its own.

@@ -9,7 +9,7 @@ import { forbidden, notFound } from '../errors.js';
 import { MAX_HTML_DEPTH, renderPost } from '../markdown/render.js';
 import { adminUrls, urls } from '../urls.js';
 import { editorResponsesOf } from './team-link-routes.js';
-import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import {
   findPersonName,
   findPageById,
@@ -44,6 +44,7 @@ import type { DeleteConfirmationView, PageListView, PostListView, RevisionListVi
 import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
+import { param, withParams } from '../route-params.js';
 
 
 export const STATUS_LABELS: Record<PostStatus, string> = {
@@ -54,7 +55,12 @@ export const STATUS_LABELS: Record<PostStatus, string> = {
   unpublished: 'Unpublished',
 };
 
-type Params = { project: string; id?: string; rev?: string };
+type Params = { project: string; id?: number; rev?: number };
+
+// Every address here names a project; most a post or page (:id) and some a revision (:rev).
+const PROJECT_PARAMS = withParams({ project: param.project });
+const ITEM_PARAMS = withParams({ project: param.project, id: param.id });
+const REVISION_PARAMS = withParams({ project: param.project, id: param.id, rev: param.id });
 
 export default async function editorRoutes(app: FastifyInstance) {
   // ----------------------------------------------------------------------------------------- posts
@@ -64,7 +70,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     posts.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/posts — the project's posts in every state, filterable by status
-    posts.get<{ Params: Params; Querystring: { status?: string } }>('/admin/projects/:project/posts', async (request, reply) => {
+    posts.get<{ Params: Params; Querystring: { status?: string } }>('/admin/projects/:project/posts', PROJECT_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const user = request.user!;
       const raw = request.query.status;
@@ -96,7 +102,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/posts/bulk — publish, unpublish or delete the ticked posts
-    posts.post<{ Params: Params }>('/admin/projects/:project/posts/bulk', async (request, reply) => {
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/bulk', PROJECT_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const action = BULK_ACTIONS.find((a) => a === body.action);
@@ -115,13 +121,13 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/posts/new — an empty post form
-    posts.get<{ Params: Params }>('/admin/projects/:project/posts/new', async (request, reply) => {
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/new', PROJECT_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       return renderPostForm(app, request, reply, access, undefined, emptyPostForm(), {});
     });
 
     // POST /admin/projects/:project/posts — create (any action but unpublish/delete), or preview
-    posts.post<{ Params: Params }>('/admin/projects/:project/posts', async (request, reply) => {
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts', PROJECT_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const form = readPostForm(request.body);
       const action = parseAction((request.body as Record<string, unknown> | undefined)?.action);
@@ -129,7 +135,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/posts/:id/edit — the post form, with ?image= after an upload
-    posts.get<{ Params: Params; Querystring: { image?: string } }>('/admin/projects/:project/posts/:id/edit', async (request, reply) => {
+    posts.get<{ Params: Params; Querystring: { image?: string } }>('/admin/projects/:project/posts/:id/edit', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { post, authorIds } = await loadPostFor(app, request, access);
       const file = typeof request.query.image === 'string' && /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/.test(request.query.image) ? request.query.image : undefined;
@@ -140,7 +146,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/posts/:id — save, review, publish, schedule, unpublish, delete, preview
-    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id', async (request, reply) => {
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { post, authorIds } = await loadPostFor(app, request, access);
       const form = readPostForm(request.body);
@@ -149,7 +155,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/posts/:id/revisions — every saved version, newest first
-    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions', async (request, reply) => {
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { post } = await loadPostFor(app, request, access);
       const revisions = await listRevisions(app.db, post.id);
@@ -166,17 +172,17 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/posts/:id/revisions/:rev — a revision, its diff against the current text
-    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev', async (request, reply) => {
+    posts.get<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev', REVISION_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { post } = await loadPostFor(app, request, access);
-      return renderRevision(app, reply, access, post, parseId(request.params.rev));
+      return renderRevision(app, reply, access, post, request.params.rev!);
     });
 
     // POST /admin/projects/:project/posts/:id/revisions/:rev/restore — a new save with that revision's text
-    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev/restore', async (request, reply) => {
+    posts.post<{ Params: Params }>('/admin/projects/:project/posts/:id/revisions/:rev/restore', REVISION_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { post, authorIds } = await loadPostFor(app, request, access);
-      const revision = await findRevision(app.db, post.id, parseId(request.params.rev));
+      const revision = await findRevision(app.db, post.id, request.params.rev!);
       if (!revision) throw notFound('There is no such revision of this post.');
       const version = Number(readPostForm(request.body).version);
       const form = await postToForm(app, post, authorIds, access);
@@ -215,7 +221,7 @@ export default async function editorRoutes(app: FastifyInstance) {
     pages.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/pages — the project's static pages
-    pages.get<{ Params: Params }>('/admin/projects/:project/pages', async (request, reply) => {
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages', PROJECT_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const rows = await listProjectPages(app.db, access.project.id);
       return reply.page('pages/editor/pages', {
@@ -238,27 +244,27 @@ export default async function editorRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/pages/new — an empty page form
-    pages.get<{ Params: Params }>('/admin/projects/:project/pages/new', async (request, reply) => {
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages/new', PROJECT_PARAMS, async (request, reply) => {
       return renderPageForm(reply, accessOf(request), undefined, { title: '', slug: '', body: '', version: '' }, {});
     });
 
     // POST /admin/projects/:project/pages — create a page (or preview it)
-    pages.post<{ Params: Params }>('/admin/projects/:project/pages', async (request, reply) => {
+    pages.post<{ Params: Params }>('/admin/projects/:project/pages', PROJECT_PARAMS, async (request, reply) => {
       return handlePageSave(app, request, reply, accessOf(request), undefined);
     });
 
     // GET /admin/projects/:project/pages/:id/edit — the page form
-    pages.get<{ Params: Params }>('/admin/projects/:project/pages/:id/edit', async (request, reply) => {
+    pages.get<{ Params: Params }>('/admin/projects/:project/pages/:id/edit', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
-      const page = await findPageById(app.db, access.project.id, parseId(request.params.id));
+      const page = await findPageById(app.db, access.project.id, request.params.id!);
       if (!page) throw notFound('There is no such page in this project.');
       return renderPageForm(reply, access, page, { title: page.title, slug: page.slug, body: page.body_md, version: String(page.version) }, {}, { notice: noticeFor(request) });
     });
 
     // POST /admin/projects/:project/pages/:id — save a page (or preview it)
-    pages.post<{ Params: Params }>('/admin/projects/:project/pages/:id', async (request, reply) => {
+    pages.post<{ Params: Params }>('/admin/projects/:project/pages/:id', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
-      const page = await findPageById(app.db, access.project.id, parseId(request.params.id));
+      const page = await findPageById(app.db, access.project.id, request.params.id!);
       if (!page) throw notFound('There is no such page in this project.');
       return handlePageSave(app, request, reply, access, page);
     });
@@ -374,7 +380,7 @@ function noticeFor(request: FastifyRequest): string | undefined {
 }
 
 async function loadPostFor(app: FastifyInstance, request: FastifyRequest<{ Params: Params }>, access: ProjectAccess) {
-  const post = await findEditablePost(app.db, access.project.id, parseId(request.params.id));
+  const post = await findEditablePost(app.db, access.project.id, request.params.id!);
   if (!post) throw notFound('There is no such post in this project.');
   const authorIds = await listPostAuthorIds(app.db, post.id);
   if (!postPermissions(access.role, request.user!, post, authorIds).canEdit) {

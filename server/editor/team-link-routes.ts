@@ -5,7 +5,7 @@
 // authors: their own).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import type { Db } from '../db/create-db.js';
 import { listPostAuthorIds } from './queries.js';
 import { findEditablePost } from '../posts/queries.js';
@@ -14,6 +14,7 @@ import { forbidden, notFound } from '../errors.js';
 import { formText } from '../forms.js';
 import { addTeamLink, removeTeamLink, teamLinkProblems, teamLinksOf, type TeamLinkProblem } from '../responses/team-links.js';
 import { adminUrls } from '../urls.js';
+import { param, withParams } from '../route-params.js';
 
 
 const OUTCOME_WORDS: Record<string, string> = {
@@ -40,10 +41,10 @@ export async function editorResponsesOf(db: Db, projectSlug: string, postId: num
   };
 }
 
-type Params = { project: string; id: string; link?: string };
+type Params = { project: string; id: number; link?: number };
 
 async function editablePost(app: FastifyInstance, request: FastifyRequest<{ Params: Params }>, access: ProjectAccess) {
-  const post = await findEditablePost(app.db, access.project.id, parseId(request.params.id));
+  const post = await findEditablePost(app.db, access.project.id, request.params.id);
   if (!post) throw notFound('There is no such post in this project.');
   const authorIds = await listPostAuthorIds(app.db, post.id);
   if (!postPermissions(access.role, request.user!, post, authorIds).canEdit) throw forbidden('You can only add links to posts you may edit.');
@@ -57,7 +58,7 @@ export default async function responseEditorRoutes(app: FastifyInstance) {
     team.addHook('preHandler', refuseWritesIfArchived);
 
     // POST /admin/projects/:project/posts/:id/links — add (or retitle) a team-added link to a conversation elsewhere
-    team.post<{ Params: Params }>('/admin/projects/:project/posts/:id/links', async (request, reply) => {
+    team.post<{ Params: Params }>('/admin/projects/:project/posts/:id/links', withParams({ project: param.project, id: param.id }), async (request, reply) => {
       const access = accessOf(request);
       const post = await editablePost(app, request, access);
       const body = (request.body ?? {}) as Record<string, unknown>;
@@ -69,10 +70,10 @@ export default async function responseEditorRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/posts/:id/links/:link/remove — take a team-added link off the post
-    team.post<{ Params: Params }>('/admin/projects/:project/posts/:id/links/:link/remove', async (request, reply) => {
+    team.post<{ Params: Params }>('/admin/projects/:project/posts/:id/links/:link/remove', withParams({ project: param.project, id: param.id, link: param.id }), async (request, reply) => {
       const access = accessOf(request);
       const post = await editablePost(app, request, access);
-      await removeTeamLink(app.db, post.id, parseId(request.params.link));
+      await removeTeamLink(app.db, post.id, request.params.link!);
       return reply.redirect(`${adminUrls.editPost(access.project.slug, post.id)}?saved=link-removed#responses-editor`, 303);
     });
   });

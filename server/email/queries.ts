@@ -264,7 +264,17 @@ export async function pruneDigestRuns(db: Db, cutoff: Date): Promise<number> {
   return Number(result.numAffectedRows ?? 0);
 }
 
-// The site admins' email page: one address looked up, the suspended addresses, deliveries of unknown outcome.
+// The site admins' email pages: the outbox, one address looked up, the suspended addresses, deliveries of
+// unknown outcome.
+
+/** The outbox, newest first (emails kept here when no SMTP server is configured). */
+export async function listOutbox(db: Db, limit: number) {
+  return db.selectFrom('email_outbox').selectAll().orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findOutboxEmail(db: Db, id: number) {
+  return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
 
 export async function findAddressForAdmin(db: Db, address: string) {
   const row = await db.selectFrom('email_addresses').select(['id', 'address', 'hard_bounces', 'suspended_at']).where('address', '=', address).executeTakeFirst();

@@ -45,11 +45,18 @@ import {
   removeSubscription,
   requestSubscription,
   throttleAllows,
+  findOutboxEmail,
+  listOutbox,
 } from './queries.js';
+import { findProjectBySlug } from '../projects/queries.js';
 import { DEFAULT_EMAIL_SETTINGS, isTimeZone, readEmailSettings, saveEmailSettings } from './settings.js';
 import { resolveTarget } from './targets.js';
 import { readToken, signToken, siteSecretOf } from './tokens.js';
 import { closeTransports } from './transport.js';
+import { param, withParams } from '../route-params.js';
+
+// The signed links' token: email/tokens.ts reads it and the page says when it is expired or wrong.
+const TOKEN_PARAMS = withParams({ token: param.linkToken });
 
 type Body = Record<string, unknown>;
 
@@ -131,7 +138,7 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   // GET /email/confirm/:token — the confirmation link: a page with one button (link scanners only GET)
-  app.get<{ Params: { token: string } }>('/email/confirm/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/email/confirm/:token', TOKEN_PARAMS, async (request, reply) => {
     const check = readToken(secret, 'confirm', request.params.token, app.clock.now());
     if (!check.ok) return invalidLink(reply, check.expired);
     const [sub] = await listSubscriptions(app.db, { ids: [check.id] });
@@ -146,7 +153,7 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   // POST /email/confirm/:token — confirms (again is harmless); the token is the proof, no cookie needed
-  app.post<{ Params: { token: string } }>('/email/confirm/:token', { config: { csrf: false, dropsPages: false } }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/email/confirm/:token', { ...TOKEN_PARAMS, config: { csrf: false, dropsPages: false } }, async (request, reply) => {
     const check = readToken(secret, 'confirm', request.params.token, app.clock.now());
     if (!check.ok) return invalidLink(reply, check.expired);
     const confirmed = await confirmSubscription(app.db, check.id, app.clock.now());
@@ -155,7 +162,7 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   // GET /email/manage/:token — one address's subscriptions: change how often, remove one, remove all
-  app.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/email/manage/:token', async (request, reply) => {
+  app.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/email/manage/:token', TOKEN_PARAMS, async (request, reply) => {
     const addressId = readAddressToken(secret, request.params.token, app.clock.now());
     const address = addressId === undefined ? undefined : await findAddressById(app.db, addressId);
     if (!address) return invalidLink(reply, false);
@@ -174,7 +181,7 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   // POST /email/manage/:token — change a frequency, remove one subscription, or remove all
-  app.post<{ Params: { token: string }; Body: Body }>('/email/manage/:token', { config: { dropsPages: false } }, async (request, reply) => {
+  app.post<{ Params: { token: string }; Body: Body }>('/email/manage/:token', { ...TOKEN_PARAMS, config: { dropsPages: false } }, async (request, reply) => {
     const addressId = readAddressToken(secret, request.params.token, app.clock.now());
     const address = addressId === undefined ? undefined : await findAddressById(app.db, addressId);
     if (!address) return invalidLink(reply, false);
@@ -196,7 +203,7 @@ export default async function emailRoutes(app: FastifyInstance) {
   });
 
   // GET /email/unsubscribe/:token — the unsubscribe link: a page with one button
-  app.get<{ Params: { token: string } }>('/email/unsubscribe/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/email/unsubscribe/:token', TOKEN_PARAMS, async (request, reply) => {
     const what = await unsubscribeTarget(request.params.token);
     if (!what) return invalidLink(reply, false);
     return reply.header('cache-control', NO_STORE).page('pages/email/message', {
@@ -211,7 +218,7 @@ export default async function emailRoutes(app: FastifyInstance) {
 
   // POST /email/unsubscribe/:token — RFC 8058 one-click unsubscribe (from a mail client: no cookie, no
   // CSRF token; the signed URL is the proof), and the button of the page above
-  app.post<{ Params: { token: string } }>('/email/unsubscribe/:token', { config: { csrf: false, dropsPages: false } }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/email/unsubscribe/:token', { ...TOKEN_PARAMS, config: { csrf: false, dropsPages: false } }, async (request, reply) => {
     const what = await unsubscribeTarget(request.params.token);
     if (!what) return invalidLink(reply, false);
     await what.remove();
@@ -250,7 +257,7 @@ export default async function emailRoutes(app: FastifyInstance) {
     owners.addHook('preHandler', requireUser);
     owners.addHook('preHandler', requireProjectAction('edit-settings'));
     // GET /admin/projects/:project/subscribers — how many people get this project's email updates
-    owners.get<{ Params: { project: string } }>('/admin/projects/:project/subscribers', async (request, reply) => {
+    owners.get<{ Params: { project: string } }>('/admin/projects/:project/subscribers', withParams({ project: param.project }), async (request, reply) => {
       const project = request.projectAccess!.project;
       return reply.page('pages/email/subscribers', {
         title: `Email subscribers of ${project.title}`,
@@ -271,8 +278,8 @@ export default async function emailRoutes(app: FastifyInstance) {
     // GET /admin/outbox — the emails kept here because no SMTP server is configured (newest first)
     admins.get<{ Querystring: Record<string, unknown> }>('/admin/outbox', async (request, reply) => {
       const id = Number(request.query.id);
-      const emails = await app.db.selectFrom('email_outbox').selectAll().orderBy('id', 'desc').limit(100).execute();
-      const open = Number.isSafeInteger(id) ? await app.db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+      const emails = await listOutbox(app.db, 100);
+      const open = Number.isSafeInteger(id) ? await findOutboxEmail(app.db, id) : undefined;
       return reply.header('cache-control', NO_STORE).page('pages/email/outbox', {
         title: 'Outbox',
         noindex: true,
@@ -298,15 +305,14 @@ export default async function emailRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/email/refusals/:id/dismiss — a refused account email, seen to by the admin
-    admins.post<{ Params: { id: string } }>('/admin/email/refusals/:id/dismiss', async (request, reply) => {
-      const id = Number(request.params.id);
-      if (/^[1-9][0-9]{0,14}$/.test(request.params.id)) await dismissAccountRefusal(app.db, id);
+    admins.post<{ Params: { id: number } }>('/admin/email/refusals/:id/dismiss', withParams({ id: param.id }), async (request, reply) => {
+      await dismissAccountRefusal(app.db, request.params.id);
       return reply.redirect('/admin/email?done=dismissed', 303);
     });
 
     // POST /admin/email/confirmation-refusals/:id/dismiss — a refused confirmation email, seen to by the admin
-    admins.post<{ Params: { id: string } }>('/admin/email/confirmation-refusals/:id/dismiss', async (request, reply) => {
-      if (/^[1-9][0-9]{0,14}$/.test(request.params.id)) await dismissConfirmationRefusal(app.db, Number(request.params.id));
+    admins.post<{ Params: { id: number } }>('/admin/email/confirmation-refusals/:id/dismiss', withParams({ id: param.id }), async (request, reply) => {
+      await dismissConfirmationRefusal(app.db, request.params.id);
       return reply.redirect('/admin/email?done=dismissed', 303);
     });
 
@@ -326,8 +332,8 @@ export default async function emailRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/subscribers.csv — a project's confirmed subscriptions, for a move
-    admins.get<{ Params: { project: string } }>('/admin/projects/:project/subscribers.csv', async (request, reply) => {
-      const project = await app.db.selectFrom('projects').select(['id', 'slug']).where('slug', '=', request.params.project).executeTakeFirst();
+    admins.get<{ Params: { project: string } }>('/admin/projects/:project/subscribers.csv', withParams({ project: param.project }), async (request, reply) => {
+      const project = await findProjectBySlug(app.db, request.params.project);
       if (!project) throw notFound('There is no project at this address.');
       const rows = await listProjectSubscribers(app.db, project.id);
       const csv = ['address,subscribed_to,frequency,confirmed_at', ...rows.map((r) => [r.address, r.kind === 'tag' ? `tag:${r.tag_slug}` : 'project', r.frequency, r.confirmed_at?.toISOString() ?? ''].map(csvField).join(','))].join('\r\n') + '\r\n';

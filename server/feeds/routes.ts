@@ -31,7 +31,7 @@ import {
   type FeedPost,
   type Fingerprint,
 } from './queries.js';
-import { HANDLE_PATTERN, PROJECT_SLUG_PATTERN } from '../forms.js';
+import { param, withParams } from '../route-params.js';
 
 
 const CONTENT_TYPES = { atom: 'application/atom+xml; charset=utf-8', rss: 'application/rss+xml; charset=utf-8' } as const;
@@ -168,7 +168,7 @@ async function feedRoutes(app: FastifyInstance) {
 
   // GET /:project/feed.atom, /:project/feed.rss — a project's newest posts
   for (const format of ['atom', 'rss'] as const) {
-    app.get<{ Params: { project: string } }>(`/:project/feed.${format}`, async (request, reply) => {
+    app.get<{ Params: { project: string } }>(`/:project/feed.${format}`, withParams({ project: param.project }), async (request, reply) => {
       const project = await loadProject(app, request.params.project);
       const now = app.clock.now();
       const filter = { kind: 'project', projectId: project.id } as const;
@@ -196,9 +196,9 @@ async function feedRoutes(app: FastifyInstance) {
 
   // GET /:project/tags/:tag/feed.atom, /:project/tags/:tag/feed.rss — a project's posts with one tag
   for (const format of ['atom', 'rss'] as const) {
-    app.get<{ Params: { project: string; tag: string } }>(`/:project/tags/:tag/feed.${format}`, async (request, reply) => {
+    app.get<{ Params: { project: string; tag: string } }>(`/:project/tags/:tag/feed.${format}`, withParams({ project: param.project, tag: param.tag }), async (request, reply) => {
       const project = await loadProject(app, request.params.project);
-      const tag = PROJECT_SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+      const tag = await findTag(app.readDb, project.id, request.params.tag);
       if (!tag) throw notFound('There is no such tag in this project.');
       const now = app.clock.now();
       const filter = { kind: 'tag', projectId: project.id, tagId: tag.id } as const;
@@ -225,9 +225,9 @@ async function feedRoutes(app: FastifyInstance) {
 
   // GET /people/:handle/feed.atom, /people/:handle/feed.rss — a person's posts across projects
   for (const format of ['atom', 'rss'] as const) {
-    app.get<{ Params: { handle: string } }>(`/people/:handle/feed.${format}`, async (request, reply) => {
+    app.get<{ Params: { handle: string } }>(`/people/:handle/feed.${format}`, withParams({ handle: param.handle }), async (request, reply) => {
       const { handle } = request.params;
-      const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
+      const person = await findPublicPerson(app.readDb, handle);
       if (!person) throw notFound('There is nobody with that name on this site.');
       const now = app.clock.now();
       const filter = { kind: 'person', personId: person.id } as const;
@@ -254,7 +254,7 @@ async function feedRoutes(app: FastifyInstance) {
   }
 
   // GET /:project/posts/:slug/comments.atom — the approved comments of one post
-  app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug/comments.atom', async (request, reply) => {
+  app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug/comments.atom', withParams({ project: param.project, slug: param.postSlug }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
     const now = app.clock.now();
     const found = await findPublicPost(app, project, request.params.slug);
@@ -284,7 +284,7 @@ async function feedRoutes(app: FastifyInstance) {
   });
 
   // GET /:project/comments.atom — every approved comment of a project
-  app.get<{ Params: { project: string } }>('/:project/comments.atom', async (request, reply) => {
+  app.get<{ Params: { project: string } }>('/:project/comments.atom', withParams({ project: param.project }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
     const now = app.clock.now();
     const filter = { kind: 'project', projectId: project.id } as const;

@@ -1,5 +1,5 @@
 // Health checks for load balancers: /healthz says the process is up; /readyz that the database answers.
-import { sql } from 'kysely';
+import { pingDatabase } from '../db/sql-helpers.js';
 import type { FastifyInstance } from 'fastify';
 
 export default async function healthRoutes(app: FastifyInstance) {
@@ -9,7 +9,7 @@ export default async function healthRoutes(app: FastifyInstance) {
     reply.header('cache-control', 'no-store');
     try {
       await Promise.race([
-        sql`SELECT 1`.execute(app.db),
+        pingDatabase(app.db),
         new Promise((_, reject) => setTimeout(() => reject(new Error('database check timed out')), 2_000).unref()),
       ]);
       return reply.send({ status: 'ready' });

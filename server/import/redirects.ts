@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
 import { slugify, urls } from '../urls.js';
+import { param, withParams } from '../route-params.js';
 
 interface Target {
   projectId: number;
@@ -118,9 +119,9 @@ export default async function oldAddressRoutes(app: FastifyInstance) {
   };
 
   // GET /:project/wp/* — an old WordPress address of the site imported into this project: 301 to its new home
-  app.get<{ Params: { project: string; '*': string } }>('/:project/wp/*', async (request, reply) => answer(request, reply, request.params.project, request.params['*'] ?? ''));
+  app.get<{ Params: { project: string; '*': string } }>('/:project/wp/*', withParams({ project: param.projectAnyCase }), async (request, reply) => answer(request, reply, request.params.project, request.params['*'] ?? ''));
   // GET /:project/wp — the old site's root (?p=ID, ?page_id=ID, ?feed=rss2)
-  app.get<{ Params: { project: string } }>('/:project/wp', async (request, reply) => answer(request, reply, request.params.project, '/'));
+  app.get<{ Params: { project: string } }>('/:project/wp', withParams({ project: param.projectAnyCase }), async (request, reply) => answer(request, reply, request.params.project, '/'));
 
 }
 

@@ -5,11 +5,13 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import type { ImportReport } from './importer.js';
 import { createImport, UploadTooLarge } from './jobs.js';
 import { reportLines } from './run.js';
+import { param, withParams } from '../route-params.js';
+import { findImportRun, listImportRuns } from './queries.js';
 
 const MAX_FILES = 5;
 const enc = encodeURIComponent;
@@ -32,11 +34,11 @@ export default async function importRoutes(app: FastifyInstance) {
     owners.addHook('preHandler', requireProjectAction('manage-team', 'Only the owners of this project can import into it.'));
 
     // GET /admin/projects/:project/import — the upload form and the list of earlier imports
-    owners.get<{ Params: Params }>('/admin/projects/:project/import', async (request, reply) => renderForm(app, reply, accessOf(request), {}));
+    owners.get<{ Params: Params }>('/admin/projects/:project/import', withParams({ project: param.project }), async (request, reply) => renderForm(app, reply, accessOf(request), {}));
 
     // POST /admin/projects/:project/import — stream the uploaded export(s) into the database and queue the import.
     // The CSRF token is checked here, from the form's first field, before any file is read (the body is a stream).
-    owners.post<{ Params: Params }>('/admin/projects/:project/import', { preHandler: refuseWritesIfArchived, config: { csrf: false } }, async (request, reply) => {
+    owners.post<{ Params: Params }>('/admin/projects/:project/import', { ...withParams({ project: param.project }), preHandler: refuseWritesIfArchived, config: { csrf: false } }, async (request, reply) => {
       const access = accessOf(request);
       if (!request.isMultipart()) throw new BadRequestError('The upload could not be read: it was not a proper form. Choose the file and send it again.');
       const fields: Record<string, string> = {};
@@ -131,10 +133,10 @@ export default async function importRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/import/:id — progress (refreshing itself) and, when done, the report
-    owners.get<{ Params: Params & { id: string } }>('/admin/projects/:project/import/:id', async (request, reply) => {
+    owners.get<{ Params: Params & { id: number } }>('/admin/projects/:project/import/:id', withParams({ project: param.project, id: param.id }), async (request, reply) => {
       const access = accessOf(request);
-      const id = parseId(request.params.id);
-      const row = await app.db.selectFrom('imports').selectAll().where('id', '=', id).where('project_id', '=', access.project.id).executeTakeFirst();
+      const id = request.params.id;
+      const row = await findImportRun(app.db, access.project.id, id);
       if (!row) throw notFound('There is no such import.');
       const report = row.report as ImportReport | null;
       const running = row.status === 'queued' || row.status === 'running';
@@ -165,7 +167,7 @@ export default async function importRoutes(app: FastifyInstance) {
 }
 
 async function renderForm(app: FastifyInstance, reply: FastifyReply, access: ProjectAccess, model: { error?: string; typed?: { fetchMedia: boolean; dryRun: boolean } }) {
-  const runs = await app.db.selectFrom('imports').select(['id', 'status', 'dry_run', 'file_names', 'created_at', 'items_done', 'items_total']).where('project_id', '=', access.project.id).orderBy('id', 'desc').limit(20).execute();
+  const runs = await listImportRuns(app.db, access.project.id, 20);
   return reply.page('pages/import/form', {
     title: `Import from WordPress: ${access.project.title}`,
     noindex: true,

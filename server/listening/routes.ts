@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction } from '../auth/project-access.js';
+import { accessOf, refuseWritesIfArchived, requireProjectAction } from '../auth/project-access.js';
 import { httpDate, isNotModified } from '../conditional-get.js';
 import { savePost } from '../editor/service.js';
 import { isPostSlugTaken, listProjectPosts } from '../editor/queries.js';
@@ -50,12 +50,21 @@ import { dailyEmailOffPath } from './daily-email.js';
 import { readPairToken, siteSecretOf } from '../email/tokens.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 import { listWebsubStates, type WebsubRow } from './websub-queries.js';
+import { param, withParams } from '../route-params.js';
+import { findRole } from '../auth/queries.js';
 
-type Params = { project: string; id?: string; action?: string };
+type Params = { project: string; id?: number; action?: string };
 type Body = Record<string, unknown>;
 const PER_PAGE = 25;
 const SHOWS: InboxShow[] = ['unread', 'all', 'dismissed'];
 const ITEM_ACTIONS = ['open', 'read', 'unread', 'dismiss', 'restore'] as const;
+const SOURCE_ACTIONS = ['pause', 'resume', 'remove', 'all', 'matches'] as const;
+
+// Every address of the desk names a project; some an item, source or term (:id) and what to do (:action).
+const PROJECT_PARAMS = withParams({ project: param.project });
+const ITEM_PARAMS = withParams({ project: param.project, id: param.id });
+const ITEM_ACTION_PARAMS = withParams({ project: param.project, id: param.id, action: param.oneOf(...ITEM_ACTIONS) });
+const SOURCE_ACTION_PARAMS = withParams({ project: param.project, id: param.id, action: param.oneOf(...SOURCE_ACTIONS) });
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const idOf = (v: unknown) => (typeof v === 'string' && /^[1-9][0-9]{0,14}$/.test(v) ? Number(v) : undefined);
@@ -198,10 +207,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
     }
 
     // GET /admin/projects/:project/listening — Conversations: the inbox, filtered by show/source/term
-    team.get<{ Params: Params; Querystring: Record<string, unknown> }>('/admin/projects/:project/listening', async (request, reply) => showInbox(request, reply, request.query));
+    team.get<{ Params: Params; Querystring: Record<string, unknown> }>('/admin/projects/:project/listening', PROJECT_PARAMS, async (request, reply) => showInbox(request, reply, request.query));
 
     // POST /admin/projects/:project/listening/read-all — mark the items on the page as read
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/read-all', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/read-all', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const body = request.body ?? {};
       const raw = Array.isArray(body.ids) ? body.ids : body.ids === undefined ? [] : [body.ids];
@@ -212,11 +221,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/items/:id/:action — open (mark read, go there), read, unread, dismiss, restore
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/:action', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/:action', ITEM_ACTION_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
-      const action = ITEM_ACTIONS.find((a) => a === request.params.action);
-      if (!action) throw notFound();
-      const item = await findItem(app.db, project.id, parseId(request.params.id));
+      const action = request.params.action as (typeof ITEM_ACTIONS)[number];
+      const item = await findItem(app.db, project.id, request.params.id!);
       if (!item) throw notFound('There is no such item in this project’s inbox.');
       const body = request.body ?? {};
       const now = app.clock.now();
@@ -231,11 +239,11 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // GET /admin/projects/:project/listening/items/:id/link — choose the post to link this item from
-    team.get<{ Params: Params }>('/admin/projects/:project/listening/items/:id/link', async (request, reply) => renderLinkForm(request, reply, undefined, {}, 200));
+    team.get<{ Params: Params }>('/admin/projects/:project/listening/items/:id/link', ITEM_PARAMS, async (request, reply) => renderLinkForm(request, reply, undefined, {}, 200));
 
     async function renderLinkForm(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, values: Record<string, string> | undefined, errors: Record<string, string>, status: number) {
       const { project } = accessOf(request);
-      const item = await findItem(app.db, project.id, parseId(request.params.id));
+      const item = await findItem(app.db, project.id, request.params.id!);
       if (!item) throw notFound('There is no such item in this project’s inbox.');
       const posts = await listProjectPosts(app.db, project.id, app.clock.now());
       reply.code(status).header('cache-control', 'private, no-store');
@@ -252,9 +260,9 @@ export default async function listeningRoutes(app: FastifyInstance) {
     }
 
     // POST /admin/projects/:project/listening/items/:id/link — add the item to a post's "Responses elsewhere"
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/link', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/link', ITEM_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
-      const item = await findItem(app.db, project.id, parseId(request.params.id));
+      const item = await findItem(app.db, project.id, request.params.id!);
       if (!item) throw notFound('There is no such item in this project’s inbox.');
       const body = request.body ?? {};
       const values = { postId: str(body.postId), title: str(body.title), note: str(body.note) };
@@ -275,10 +283,10 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/items/:id/respond — a new draft quoting and linking the item
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/respond', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/items/:id/respond', ITEM_PARAMS, async (request, reply) => {
       const access = accessOf(request);
       const { project } = access;
-      const item = await findItem(app.db, project.id, parseId(request.params.id));
+      const item = await findItem(app.db, project.id, request.params.id!);
       if (!item) throw notFound('There is no such item in this project’s inbox.');
       const source = await findSource(app.db, item.source_id, project.id);
       const now = app.clock.now();
@@ -325,12 +333,12 @@ export default async function listeningRoutes(app: FastifyInstance) {
     }
 
     // GET /admin/projects/:project/listening/sources — watched feeds (with their state) and key terms
-    team.get<{ Params: Params; Querystring: { done?: string } }>('/admin/projects/:project/listening/sources', async (request, reply) =>
+    team.get<{ Params: Params; Querystring: { done?: string } }>('/admin/projects/:project/listening/sources', PROJECT_PARAMS, async (request, reply) =>
       showSources(request, reply, { status: 200, notice: request.query.done === 'removed' ? 'The feed was removed, with its items.' : undefined }),
     );
 
     // POST /admin/projects/:project/listening/sources — watch a feed (or the feed a site advertises)
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/sources', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/sources', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const body = request.body ?? {};
       const values = { address: str(body.address).slice(0, 4000), mode: str(body.mode) === 'matches' ? 'matches' : 'all' };
@@ -343,11 +351,11 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/sources/:id/:action — pause, resume, remove, all, matches
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/sources/:id/:action', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/sources/:id/:action', SOURCE_ACTION_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
-      const source = await findSource(app.db, parseId(request.params.id), project.id);
+      const source = await findSource(app.db, request.params.id!, project.id);
       if (!source) throw notFound('This project does not watch that feed.');
-      const action = request.params.action;
+      const action = request.params.action as (typeof SOURCE_ACTIONS)[number];
       let notice: string;
       if (action === 'pause') {
         await app.db.transaction().execute(async (tx) => {
@@ -367,15 +375,15 @@ export default async function listeningRoutes(app: FastifyInstance) {
           await deleteSource(tx, source.id);
         });
         return reply.redirect(`${sourcesPath(project.slug)}?done=removed`, 303);
-      } else if (action === 'all' || action === 'matches') {
+      } else {
         await setSourceMode(app.db, source.id, action);
         notice = action === 'all' ? 'Every new item of this feed goes to the inbox.' : 'Only items that match a key term go to the inbox.';
-      } else throw notFound();
+      }
       return showSources(request, reply, { status: 200, notice });
     });
 
     // POST /admin/projects/:project/listening/terms — listen for a word or phrase
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const raw = str((request.body ?? {}).term).slice(0, 1000);
       const checked = await checkTerm(app.db, raw);
@@ -385,9 +393,9 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/terms/:id/edit — change a term (its matches are found again)
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms/:id/edit', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms/:id/edit', ITEM_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
-      const termId = parseId(request.params.id);
+      const termId = request.params.id;
       const terms = await listTerms(app.db, project.id);
       const term = terms.find((t) => t.id === termId);
       if (!term) throw notFound('This project does not listen for that term (it may have been removed).');
@@ -402,14 +410,14 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/terms/:id/remove — stop listening for a term
-    team.post<{ Params: Params }>('/admin/projects/:project/listening/terms/:id/remove', async (request, reply) => {
+    team.post<{ Params: Params }>('/admin/projects/:project/listening/terms/:id/remove', ITEM_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
-      await deleteTerm(app.db, project.id, parseId(request.params.id));
+      await deleteTerm(app.db, project.id, request.params.id!);
       return showSources(request, reply, { status: 200, notice: 'The term was removed.' });
     });
 
     // GET /admin/projects/:project/listening/feeds.opml — the watched feeds as OPML (to take them elsewhere)
-    team.get<{ Params: Params }>('/admin/projects/:project/listening/feeds.opml', async (request, reply) => {
+    team.get<{ Params: Params }>('/admin/projects/:project/listening/feeds.opml', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const sources = await listSources(app.db, project.id);
       const opml = buildOpml({ title: `Feeds watched by ${project.title}`, sources, now: app.clock.now() });
@@ -421,7 +429,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/opml — watch every feed of a pasted OPML list
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/opml', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/opml', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const text = str((request.body ?? {}).opml);
       if (text.length > 1_000_000) return showSources(request, reply, { status: 400, errors: { opml: 'The list is too long (1 MB at most).' }, values: { opml: '' } });
@@ -432,7 +440,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/feed-token — a new private feed address (replaces the old one)
-    team.post<{ Params: Params }>('/admin/projects/:project/listening/feed-token', async (request, reply) => {
+    team.post<{ Params: Params }>('/admin/projects/:project/listening/feed-token', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const token = randomBytes(32).toString('base64url');
       await replaceInboxFeedToken(app.db, request.user!.id, project.id, token, app.clock.now());
@@ -447,7 +455,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/daily-email — daily=on|off: the daily email of new matches, for me
-    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/daily-email', async (request, reply) => {
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/daily-email', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       const on = str((request.body ?? {}).daily) === 'on';
       await setDailyEmail(app.db, request.user!.id, project.id, on, app.clock.now());
@@ -455,7 +463,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/projects/:project/listening/feed-token/revoke — the private feed address stops working
-    team.post<{ Params: Params }>('/admin/projects/:project/listening/feed-token/revoke', async (request, reply) => {
+    team.post<{ Params: Params }>('/admin/projects/:project/listening/feed-token/revoke', PROJECT_PARAMS, async (request, reply) => {
       const { project } = accessOf(request);
       await revokeInboxFeedTokens(app.db, request.user!.id, project.id, app.clock.now());
       return reply.redirect(withQuery(inboxPath(project.slug), { done: 'revoked' }), 303);
@@ -470,14 +478,14 @@ export default async function listeningRoutes(app: FastifyInstance) {
     hubs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PUSH_MAX_BYTES }, (_request, body, done) => done(null, body));
 
     // GET /listening/websub/:token — the hub's verification of intent (or a denial)
-    hubs.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/listening/websub/:token', async (request, reply) => {
+    hubs.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/listening/websub/:token', withParams({ token: param.websubToken }), async (request, reply) => {
       const answer = await answerVerification(app.db, request.params.token, request.query ?? {}, app.clock.now());
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
 
     // POST /listening/websub/:token — content distribution: the feed as the hub pushes it, verified and
     // stored (202), read by the listen:websub-push job
-    hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
+    hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { ...withParams({ token: param.websubToken }), config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
       if (answer.retryAfter) reply.header('retry-after', String(answer.retryAfter));
@@ -510,7 +518,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
   }
 
   // GET /listening/daily-email/off/:token — the link in the email: a page with one button (link scanners only GET)
-  app.get<{ Params: { token: string } }>('/listening/daily-email/off/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/listening/daily-email/off/:token', withParams({ token: param.linkToken }), async (request, reply) => {
     const found = await dailyEmailOf(request.params.token);
     if (!found) return dailyEmailLinkBroken(reply);
     return reply.header('cache-control', 'no-store').page('pages/email/message', {
@@ -524,7 +532,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
 
   // POST /listening/daily-email/off/:token — RFC 8058 one-click (from a mail client: no cookie, no CSRF
   // token; the signed URL is the proof), and the button of the page above. Again is harmless.
-  app.post<{ Params: { token: string } }>('/listening/daily-email/off/:token', { config: { csrf: false, dropsPages: false } }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/listening/daily-email/off/:token', { ...withParams({ token: param.linkToken }), config: { csrf: false, dropsPages: false } }, async (request, reply) => {
     const found = await dailyEmailOf(request.params.token);
     if (!found) return dailyEmailLinkBroken(reply);
     await setDailyEmail(app.db, found.personId, found.project.id, false, app.clock.now());
@@ -540,13 +548,12 @@ export default async function listeningRoutes(app: FastifyInstance) {
   // GET /listening/feed/:token — a person's view of a project's inbox as Atom, at a secret address.
   // Private (no shared cache keeps it); it stops working when revoked, when the person is disabled, or
   // when they no longer may use the project's listening desk.
-  app.get<{ Params: { token: string } }>('/listening/feed/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/listening/feed/:token', withParams({ token: param.feedToken }), async (request, reply) => {
     const token = request.params.token;
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw notFound();
     const found = await findInboxFeedToken(app.db, token);
     if (!found) throw notFound();
-    const role = await app.db.selectFrom('memberships').select('role').where('person_id', '=', found.person_id).where('project_id', '=', found.project_id).executeTakeFirst();
-    if (!found.is_site_admin && role?.role !== 'owner' && role?.role !== 'editor') throw notFound();
+    const role = await findRole(app.db, Number(found.person_id), Number(found.project_id));
+    if (!found.is_site_admin && role !== 'owner' && role !== 'editor') throw notFound();
     const now = app.clock.now();
     const project = { id: Number(found.project_id), slug: found.slug, title: found.title };
     const items = await listInbox(app.db, project.id, { show: 'all' }, { limit: 50, offset: 0 });

@@ -3,13 +3,14 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireUser } from '../auth/plugin.js';
-import { accessOf, parseId, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
+import { accessOf, refuseWritesIfArchived, requireProjectAction, type ProjectAccess } from '../auth/project-access.js';
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import { findEditablePost } from '../posts/queries.js';
 import { findImage, saveImage } from './queries.js';
 import { checkAltText, checkUpload, IMAGE_TYPES, imageMarkdown, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
 import { adminUrls } from '../urls.js';
-import type { FormErrors } from '../forms.js';
+import { param, withParams } from '../route-params.js';
+import { ID_PATTERN, MAX_ID, MEDIA_FILE_PATTERN, type FormErrors } from '../forms.js';
 
 const uploadUrl = adminUrls.uploadImage;
 const editUrl = adminUrls.editPost;
@@ -18,10 +19,8 @@ type Params = { project: string };
 
 export default async function mediaRoutes(app: FastifyInstance) {
   // GET /media/:sha256.:ext — an uploaded image; its URL names its content, so it never changes
-  app.get<{ Params: { file: string } }>('/media/:file', async (request, reply) => {
-    const m = /^([0-9a-f]{64})\.(png|jpg|gif|webp)$/.exec(request.params.file);
-    if (!m) throw notFound('There is no such image.');
-    const [, sha, ext] = m as unknown as [string, string, string];
+  app.get<{ Params: { file: string } }>('/media/:file', withParams({ file: param.mediaFile }), async (request, reply) => {
+    const [, sha, ext] = MEDIA_FILE_PATTERN.exec(request.params.file) as unknown as [string, string, string];
     const image = await findImage(app.readDb, sha);
     const type = IMAGE_TYPES.find((t) => t.ext === ext);
     if (!image || !type || type.contentType !== image.content_type) throw notFound('There is no such image.');
@@ -59,18 +58,18 @@ export default async function mediaRoutes(app: FastifyInstance) {
     uploads.addHook('preHandler', refuseWritesIfArchived);
 
     // GET /admin/projects/:project/images/new — the upload form on its own page
-    uploads.get<{ Params: Params; Querystring: { post?: string } }>('/admin/projects/:project/images/new', async (request, reply) => {
+    uploads.get<{ Params: Params; Querystring: { post?: string } }>('/admin/projects/:project/images/new', withParams({ project: param.project }), async (request, reply) => {
       const access = accessOf(request);
       const postId = typeof request.query.post === 'string' && /^[1-9][0-9]{0,14}$/.test(request.query.post) ? Number(request.query.post) : undefined;
       return renderUpload(reply, access, { postId });
     });
 
     // POST /admin/projects/:project/images — upload one image (multipart); back to the post with its Markdown
-    uploads.post<{ Params: Params }>('/admin/projects/:project/images', async (request, reply) => {
+    uploads.post<{ Params: Params }>('/admin/projects/:project/images', withParams({ project: param.project }), async (request, reply) => {
       const access = accessOf(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const postField = fieldValue(body.post);
-      const post = postField && /^[1-9][0-9]{0,14}$/.test(postField) ? await findEditablePost(app.db, access.project.id, parseId(postField)) : undefined;
+      const post = postField && ID_PATTERN.test(postField) && Number(postField) <= MAX_ID ? await findEditablePost(app.db, access.project.id, Number(postField)) : undefined;
       const file = body.file as MultipartFile | undefined;
       let bytes: Buffer | undefined;
       let truncated = false;

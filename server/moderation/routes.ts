@@ -39,6 +39,7 @@ import {
   type Decision,
   type DecisionOutcome,
 } from './queries.js';
+import { param, withParams } from '../route-params.js';
 
 const STATUSES: CommentStatus[] = ['pending', 'spam', 'rejected', 'approved', 'deleted'];
 const QUEUE = '/admin/moderation';
@@ -224,11 +225,9 @@ export default async function moderationRoutes(app: FastifyInstance) {
     });
 
     // POST /admin/moderation/:id/:action — approve, reject (with a reason), spam, delete, edit, reply
-    team.post<{ Params: { id: string; action: string }; Body: Body }>(`${QUEUE}/:id/:action`, async (request, reply) => {
+    team.post<{ Params: { id: number; action: string }; Body: Body }>(`${QUEUE}/:id/:action`, withParams({ id: param.id, action: param.oneOf('approve', 'reject', 'spam', 'delete', 'edit', 'reply') }), async (request, reply) => {
       const user = userOf(request);
-      const id = idOf(request.params.id);
-      const action = request.params.action;
-      if (id === undefined || !['approve', 'reject', 'spam', 'delete', 'edit', 'reply'].includes(action)) throw notFound();
+      const { id, action } = request.params;
       const body = request.body ?? {};
       const [comment] = await loadForModeration(app, user, [id]);
       const now = app.clock.now();
@@ -273,7 +272,7 @@ export default async function moderationRoutes(app: FastifyInstance) {
       logReaders.addHook('preHandler', requireProjectAction('read-moderation-log', 'Only the project’s owners, editors and moderators can read its moderation log.'));
 
       // GET /admin/projects/:project/moderation-log — every decision in a project, newest first (whoever moderates it)
-      logReaders.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', async (request, reply) => {
+      logReaders.get<{ Params: { project: string }; Querystring: { before?: string } }>('/admin/projects/:project/moderation-log', withParams({ project: param.project }), async (request, reply) => {
         const { project } = accessOf(request);
         const before = idOf(request.query.before);
         if (request.query.before !== undefined && before === undefined) throw notFound();
@@ -327,9 +326,8 @@ export default async function moderationRoutes(app: FastifyInstance) {
   // GET /moderation/feed/:token — a moderator's pending comments as Atom, at a secret address. Private
   // (no shared cache may keep it) but revalidated like every feed: ETag from what it lists, Last-Modified
   // when the queue last changed (moderation/queries.ts: moderationQueueChanged).
-  app.get<{ Params: { token: string } }>('/moderation/feed/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/moderation/feed/:token', withParams({ token: param.feedToken }), async (request, reply) => {
     const token = request.params.token;
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw notFound();
     const user = await findFeedTokenUser(app.db, token);
     if (!user) throw notFound();
     const now = app.clock.now();

@@ -5,7 +5,7 @@ import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../paginat
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
 import { findPublicPerson, listPersonProjects, type PublicPerson } from './queries.js';
-import { HANDLE_PATTERN } from '../forms.js';
+import { param, withParams } from '../route-params.js';
 import type { PostSummary } from '../posts/queries.js';
 import type { Role } from '../db/schema.js';
 
@@ -21,9 +21,9 @@ export interface PersonPageView {
 
 
 export default async function peopleRoutes(app: FastifyInstance) {
-  app.get<{ Params: { handle: string }; Querystring: { page?: string } }>('/people/:handle', async (request, reply) => {
+  app.get<{ Params: { handle: string }; Querystring: { page?: string } }>('/people/:handle', withParams({ handle: param.handle }), async (request, reply) => {
     const { handle } = request.params;
-    const person = HANDLE_PATTERN.test(handle) ? await findPublicPerson(app.readDb, handle) : undefined;
+    const person = await findPublicPerson(app.readDb, handle);
     if (!person) throw notFound('There is nobody with that name on this site.');
     const page = parsePageNumber(request.query.page);
     const now = app.clock.now();

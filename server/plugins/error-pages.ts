@@ -36,6 +36,9 @@ export function registerErrorPages(app: FastifyInstance) {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     // A body nobody will read (no route takes this method here) is not worth an error of its own.
     if (request.is404 && error.code?.startsWith('FST_ERR_CTP_')) return notFoundOrNotAllowed(app, request, reply);
+    // A URL parameter that fails its route schema (server/route-params.ts) names nothing we have: the
+    // not-found page, as the hand checks it replaced answered, not a 400.
+    if (error.code === 'FST_ERR_VALIDATION' && error.validationContext === 'params') return renderError(reply, 404, NOT_FOUND_MESSAGE);
     let status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let message = error.message;
     if (isStorageFull(error)) {
@@ -132,6 +135,8 @@ class OutageWatch {
   }
 }
 
+const NOT_FOUND_MESSAGE = 'We could not find that page. It may have moved, or the address may be mistyped.';
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
@@ -148,7 +153,7 @@ async function notFoundOrNotAllowed(app: FastifyInstance, request: FastifyReques
       return renderError(reply, 405, `This address does not take ${request.method.length <= 20 ? request.method : 'that'} requests.`);
     }
   }
-  return renderError(reply, 404, 'We could not find that page. It may have moved, or the address may be mistyped.');
+  return renderError(reply, 404, NOT_FOUND_MESSAGE);
 }
 
 export async function renderError(reply: FastifyReply, status: number, message: string) {

@@ -5,9 +5,10 @@ import { loadProject } from '../projects/project-page.js';
 import { urls } from '../urls.js';
 import { findPublicPost } from '../posts/lookup.js';
 import { renderPostPage } from './page.js';
+import { param, withParams } from '../route-params.js';
 
 export default async function postRoutes(app: FastifyInstance) {
-  app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug', async (request, reply) => {
+  app.get<{ Params: { project: string; slug: string } }>('/:project/posts/:slug', withParams({ project: param.project, slug: param.postSlug }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
     const found = await findPublicPost(app, project, request.params.slug);
     if ('movedTo' in found) return reply.redirect(urls.post(project.slug, found.movedTo), 301);

@@ -6,13 +6,12 @@ import type { Post, Project } from '../db/schema.js';
 import { gone, notFound } from '../errors.js';
 import { isPostPublic } from '../db/sql-helpers.js';
 import { findPostBySlug, findSlugRedirect, wasPostDeleted } from './queries.js';
-import { POST_SLUG_LOOKUP_PATTERN } from '../forms.js';
 
 
 export type PublicPostLookup = { post: Post } | { movedTo: string };
 
+/** `slug` has passed the route's params schema (route-params.ts: param.postSlug). */
 export async function findPublicPost(app: FastifyInstance, project: Project, slug: string): Promise<PublicPostLookup> {
-  if (!POST_SLUG_LOOKUP_PATTERN.test(slug)) throw notFound('There is no such post.');
   const post = await findPostBySlug(app.readDb, project.id, slug);
   if (!post) {
     const current = await findSlugRedirect(app.readDb, project.id, slug);

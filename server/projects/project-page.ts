@@ -6,15 +6,17 @@ import type { Project } from '../db/schema.js';
 import { gone, notFound } from '../errors.js';
 import { urls } from '../urls.js';
 import { findProjectBySlug, isRemovedProjectSlug } from './queries.js';
-import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export const PROJECT_REMOVED = 'This project has been removed from the site.';
 
-/** A project by the slug in the URL, a 410 when it was deleted, or a 404. */
+/**
+ * A project by the slug in the URL, a 410 when it was deleted, or a 404. The slug has passed the route's
+ * params schema (route-params.ts: param.project), so it is a well-formed slug.
+ */
 export async function loadProject(app: FastifyInstance, slug: string): Promise<Project> {
-  const project = PROJECT_SLUG_PATTERN.test(slug) ? await findProjectBySlug(app.readDb, slug) : undefined;
+  const project = await findProjectBySlug(app.readDb, slug);
   if (project) return project;
-  if (PROJECT_SLUG_PATTERN.test(slug) && (await isRemovedProjectSlug(app.readDb, slug))) throw gone(PROJECT_REMOVED);
+  if (await isRemovedProjectSlug(app.readDb, slug)) throw gone(PROJECT_REMOVED);
   throw notFound('There is no project at this address.');
 }
 

@@ -7,11 +7,11 @@ import { urls } from '../urls.js';
 import { loadProject, projectFeeds, projectIdentity } from './project-page.js';
 import { findPage, findTag, listPages, listProjectTags, listTeam } from './queries.js';
 import { projectHomeView, staticPageView, type ProjectTeamView, type TagPageView } from './views.js';
-import { PROJECT_SLUG_PATTERN } from '../forms.js';
+import { param, withParams } from '../route-params.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
   // GET /:project/ — a project's blog: summary, status, team, latest posts (10 a page), tags
-  app.get<{ Params: { project: string }; Querystring: { page?: string } }>('/:project/', async (request, reply) => {
+  app.get<{ Params: { project: string }; Querystring: { page?: string } }>('/:project/', withParams({ project: param.project }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
     const page = parsePageNumber(request.query.page);
     const now = app.clock.now();
@@ -35,7 +35,7 @@ export default async function projectRoutes(app: FastifyInstance) {
   });
 
   // GET /:project/team — the team with roles and bios
-  app.get<{ Params: { project: string } }>('/:project/team', async (request, reply) => {
+  app.get<{ Params: { project: string } }>('/:project/team', withParams({ project: param.project }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
     const team = await listTeam(app.readDb, project.id);
     return reply.page('pages/projects/team', {
@@ -47,9 +47,9 @@ export default async function projectRoutes(app: FastifyInstance) {
   });
 
   // GET /:project/tags/:tag — posts with a tag
-  app.get<{ Params: { project: string; tag: string }; Querystring: { page?: string } }>('/:project/tags/:tag', async (request, reply) => {
+  app.get<{ Params: { project: string; tag: string }; Querystring: { page?: string } }>('/:project/tags/:tag', withParams({ project: param.project, tag: param.tag }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
-    const tag = PROJECT_SLUG_PATTERN.test(request.params.tag) ? await findTag(app.readDb, project.id, request.params.tag) : undefined;
+    const tag = await findTag(app.readDb, project.id, request.params.tag);
     if (!tag) throw notFound('There is no such tag in this project.');
     const page = parsePageNumber(request.query.page);
     const now = app.clock.now();
@@ -74,9 +74,9 @@ export default async function projectRoutes(app: FastifyInstance) {
   });
 
   // GET /:project/pages/:slug — a static page (about, comment policy)
-  app.get<{ Params: { project: string; slug: string } }>('/:project/pages/:slug', async (request, reply) => {
+  app.get<{ Params: { project: string; slug: string } }>('/:project/pages/:slug', withParams({ project: param.project, slug: param.pageSlug }), async (request, reply) => {
     const project = await loadProject(app, request.params.project);
-    const page = PROJECT_SLUG_PATTERN.test(request.params.slug) ? await findPage(app.readDb, project.id, request.params.slug) : undefined;
+    const page = await findPage(app.readDb, project.id, request.params.slug);
     if (!page) throw notFound('There is no such page in this project.');
     return reply.page('pages/projects/page', {
       title: `${page.title}: ${project.title}`,

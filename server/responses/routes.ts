@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { isStorageFull } from '../errors.js';
 import { acceptWebmention, checkWebmentionRequest, findWebmentionByToken, webmentionFloodAllows } from './receive.js';
 import { WEBMENTION_PATH, webmentionStatusPath } from './links.js';
+import { param, withParams } from '../route-params.js';
 
 export default async function responseRoutes(app: FastifyInstance) {
   // POST /webmention — source and target (form-encoded); 202 with a status URL, 400 with the reason, 429 on floods
@@ -35,10 +36,10 @@ export default async function responseRoutes(app: FastifyInstance) {
   });
 
   // GET /webmention/status/:token — what became of one webmention, in plain words
-  app.get<{ Params: { token: string } }>(`${WEBMENTION_PATH}/status/:token`, async (request, reply) => {
+  app.get<{ Params: { token: string } }>(`${WEBMENTION_PATH}/status/:token`, withParams({ token: param.webmentionToken }), async (request, reply) => {
     reply.header('cache-control', 'private, no-store');
     const token = request.params.token;
-    const state = /^[A-Za-z0-9_-]{10,64}$/.test(token) ? await findWebmentionByToken(app.db, token) : undefined;
+    const state = await findWebmentionByToken(app.db, token);
     if (!state) {
       reply.code(404);
       return reply.page('pages/responses/status', { title: 'No such webmention', noindex: true, state: null, words: 'This status address is not known here.' });

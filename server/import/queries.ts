@@ -1,0 +1,18 @@
+// SQL for the import pages: an import run of a project, and a project's latest runs. (The importer's batch
+// writer keeps its own statements beside its rules: importer.ts, run.ts, jobs.ts.)
+import type { Db } from '../db/create-db.js';
+
+export async function findImportRun(db: Db, projectId: number, id: number) {
+  return db.selectFrom('imports').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+}
+
+/** A project's latest import runs, newest first. */
+export async function listImportRuns(db: Db, projectId: number, limit: number) {
+  return db
+    .selectFrom('imports')
+    .select(['id', 'status', 'dry_run', 'file_names', 'created_at', 'items_done', 'items_total'])
+    .where('project_id', '=', projectId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
