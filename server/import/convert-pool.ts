@@ -24,9 +24,12 @@ export interface ConvertPoolOptions {
   taskTimeoutMs?: number;
 }
 
+/** Set by the import benchmark (--workers) to compare pool sizes; otherwise unset. */
+export const poolSettings: { size?: number } = {};
+
 /** The worker count used when none is given: the importer's own thread keeps a core. */
 export function defaultPoolSize(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  return poolSettings.size ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
 interface Pending {
@@ -66,7 +69,9 @@ export function createConvertPool(options: ConvertPoolOptions = {}): ConvertPool
   };
 
   const start = (): Slot => {
-    const worker = new Worker(entry, { eval: isEval });
+    // Capped heaps, like the server's own (scripts/server-command.mjs): V8 then collects sooner rather than
+    // letting dead objects of converted posts pile up. A task that needs more ends its worker (item skipped).
+    const worker = new Worker(entry, { eval: isEval, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
     worker.unref(); // an idle pool never keeps the process alive
     const slot: Slot = { worker, running: new Map() };
     worker.on('message', (message: { id?: number; result?: unknown; error?: string }) => {

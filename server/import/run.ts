@@ -51,6 +51,8 @@ export interface RunInput {
    * POOL_MIN_ITEMS items or more (starting the threads costs more than a small export saves).
    */
   workers?: number;
+  /** A conversion taking longer ends its thread and its item is skipped (default 60 s; tests use less). */
+  workerTimeoutMs?: number;
 }
 
 /** The smallest export for which the import starts its conversion threads by default. */
@@ -115,7 +117,7 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
   let total = input.total ?? 0;
   if (!total) for (const source of input.sources) total += await countItems(source.chunks());
   const workers = input.workers ?? (total - (input.resumeFrom ?? 0) >= POOL_MIN_ITEMS ? defaultPoolSize() : 0);
-  const pool = workers > 0 ? createConvertPool({ size: workers }) : undefined;
+  const pool = workers > 0 ? createConvertPool({ size: workers, taskTimeoutMs: input.workerTimeoutMs }) : undefined;
   try {
     return await runImportWith(db, input, total, pool);
   } finally {
