@@ -71,7 +71,10 @@ export function createConvertPool(options: ConvertPoolOptions = {}): ConvertPool
   const start = (): Slot => {
     // Capped heaps, like the server's own (scripts/server-command.mjs): V8 then collects sooner rather than
     // letting dead objects of converted posts pile up. A task that needs more ends its worker (item skipped).
-    const worker = new Worker(entry, { eval: isEval, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+    // The parent's flags are not passed on (a tsx loader there, or --input-type, would break or weigh on
+    // the worker); source maps are.
+    const execArgv = process.execArgv.filter((a) => a === '--enable-source-maps');
+    const worker = new Worker(entry, { eval: isEval, execArgv, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
     worker.unref(); // an idle pool never keeps the process alive
     const slot: Slot = { worker, running: new Map() };
     worker.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
