@@ -167,8 +167,11 @@ function fingerprint(value: unknown): string {
 }
 
 /** What a comment's import depends on: the same print means nothing to do on a second import. */
+const commentPrints = new WeakMap<WxrComment, string>(); // computed once per comment (prepare, then comments)
 function commentPrint(c: WxrComment): string {
-  return fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
+  let print = commentPrints.get(c);
+  if (print === undefined) commentPrints.set(c, (print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt])));
+  return print;
 }
 
 /** Galleries need the transaction (attachments, earlier imports): such posts are converted on this thread. */
