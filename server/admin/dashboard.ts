@@ -3,10 +3,25 @@ import type { FastifyInstance } from 'fastify';
 import { roleAllows } from '../auth/roles.js';
 import { demoProjects } from '../demo/content.js';
 import { countUnread } from '../listening/queries.js';
-import { listDashboardProjects } from './queries.js';
+import { listDashboardProjects, type DashboardProject } from './queries.js';
 import { adminUrls } from '../urls.js';
 
 const DEMO_SLUGS = new Set(demoProjects.map((p) => p.slug));
+
+/** What views/pages/admin/dashboard.eta reads: a card per project, with its counts and the work the person may do. */
+export interface DashboardView {
+  projects: Array<
+    DashboardProject & {
+      /** Unread Conversations, or null when the person does not listen in this project. */
+      unreadConversations: number | null;
+      conversationsUrl: string;
+      roleLabel: string;
+      links: Array<{ href: string; label: string }>;
+    }
+  >;
+  /** Just signed in after setting a password. */
+  welcome: boolean;
+}
 
 export default async function dashboardRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { welcome?: string } }>('/admin', async (request, reply) => {
@@ -27,6 +42,8 @@ export default async function dashboardRoutes(app: FastifyInstance) {
       if (roleAllows(role, user, 'read-moderation-log')) links.push({ href: `${base}/moderation-log`, label: 'Moderation log' });
       if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/team`, label: 'Team' });
       if (roleAllows(role, user, 'edit-settings')) links.push({ href: `${base}/settings`, label: 'Settings' });
+      // The import page's own guard is the owners' one (manage-team).
+      if (roleAllows(role, user, 'manage-team')) links.push({ href: `${base}/import`, label: 'Import from WordPress' });
       if (user.isSiteAdmin) links.push({ href: `${base}/delete`, label: 'Delete project' });
       if (user.isSiteAdmin && DEMO_SLUGS.has(p.slug)) links.push({ href: '/admin/demo', label: 'Remove the demo content' });
       return { ...p, unreadConversations: roleAllows(role, user, 'listen') ? (unread.get(p.id) ?? 0) : null, conversationsUrl: `${base}/listening`, roleLabel: p.role ?? (user.isSiteAdmin ? 'site admin' : ''), links };
@@ -34,8 +51,7 @@ export default async function dashboardRoutes(app: FastifyInstance) {
     return reply.header('cache-control', 'no-store').page('pages/admin/dashboard', {
       title: 'Dashboard',
       noindex: true,
-      projects: cards,
-      welcome: request.query.welcome === '1',
+      ...({ projects: cards, welcome: request.query.welcome === '1' } satisfies DashboardView),
     });
   });
 }

@@ -8,6 +8,19 @@ import { deleteProject, findDemo, removeDemo } from './projects.js';
 import { countProjectPosts } from './queries.js';
 import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
+/** What views/pages/admin/remove-demo.eta lists: the demo projects and the demo accounts. */
+export interface DemoView {
+  projects: Array<{ slug: string; title: string }>;
+  people: Array<{ displayName: string; email: string }>;
+}
+
+function demoView(demo: Awaited<ReturnType<typeof findDemo>>): DemoView {
+  return {
+    projects: demo.projects.map((p) => ({ slug: p.slug, title: p.title })),
+    people: demo.people.map((p) => ({ displayName: p.display_name, email: p.email })),
+  };
+}
+
 export default async function removalRoutes(app: FastifyInstance) {
   const load = async (slug: string) => {
     // Through loadProject: an unknown project is a 404, a deleted one a 410.
@@ -35,7 +48,7 @@ export default async function removalRoutes(app: FastifyInstance) {
   app.get('/admin/demo', async (request, reply) => {
     const demo = await findDemo(app.db);
     const self = demo.people.some((p) => p.id === request.user!.id);
-    return reply.header('cache-control', 'no-store').page('pages/admin/remove-demo', { title: 'Remove the demo content', noindex: true, demo, self });
+    return reply.header('cache-control', 'no-store').page('pages/admin/remove-demo', { title: 'Remove the demo content', noindex: true, demo: demoView(demo), self });
   });
 
   // POST /admin/demo/remove — delete the demo projects and the demo accounts in one step
@@ -43,7 +56,7 @@ export default async function removalRoutes(app: FastifyInstance) {
     const done = await removeDemo(app.db, request.user!.id, app.clock.now());
     if (done === false) {
       const demo = await findDemo(app.db);
-      return reply.code(409).header('cache-control', 'no-store').page('pages/admin/remove-demo', { title: 'Remove the demo content', noindex: true, demo, self: true });
+      return reply.code(409).header('cache-control', 'no-store').page('pages/admin/remove-demo', { title: 'Remove the demo content', noindex: true, demo: demoView(demo), self: true });
     }
     return reply.redirect(`/admin?demo-removed=1`, 303);
   });

@@ -131,7 +131,8 @@ export default async function teamRoutes(app: FastifyInstance) {
       return reply.header('cache-control', 'no-store').page('pages/admin/confirm-remove', {
         title: `Remove ${displayName} from the team?`,
         noindex: true,
-        p: project,
+        // Not `project`: the layout would name it in the header, which the team's pages do not.
+        projectTitle: project.title,
         member: { personId: member.person_id, displayName, role: member.role },
         teamUrl: teamUrl(project.slug),
       });

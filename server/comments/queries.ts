@@ -14,7 +14,8 @@ export interface PublicComment {
   authorHandle: string | null;
   /** The commenter's own web address (imported comments have one), only when it is an http(s) URL. */
   authorUrl: string | null;
-  bodyHtml: string;
+  /** Trusted HTML: made by the one sanitizing renderer (markdown/render.ts: renderCommentHtml) and stored. */
+  bodyHtmlTrusted: string;
   createdAt: Date;
   /** A moderator edited the text (shown as "edited by the team"). */
   editedByTeam: boolean;
@@ -64,7 +65,7 @@ export async function listApprovedComments(db: Db, postId: number, ownIds: numbe
       isTeamReply: r.is_team_reply,
       authorHandle: r.is_team_reply ? r.handle : null,
       authorUrl: commenterUrl(r.author_url),
-      bodyHtml: r.body_html,
+      bodyHtmlTrusted: r.body_html,
       createdAt: r.created_at,
       editedByTeam: r.edited_at !== null,
       ...(r.status !== 'approved' ? { awaitingModeration: true } : {}),

@@ -40,6 +40,7 @@ import {
   type PostForm,
 } from './service.js';
 import { formatLocalDateTime } from './time-zone.js';
+import type { DeleteConfirmationView, PageListView, PostListView, RevisionListView, RevisionView } from './views.js';
 import { findEditablePost, shownStatus } from '../posts/queries.js';
 import { findImageAltText } from '../media/queries.js';
 import { imageMarkdown } from '../media/service.js';
@@ -98,16 +99,18 @@ export default async function editorRoutes(app: FastifyInstance) {
       return reply.page('pages/editor/posts', {
         title: `Posts: ${access.project.title}`,
         noindex: true,
-        project: identity(access),
-        p: access.project,
-        items,
-        status: status ?? '',
-        statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
         adminUrls,
-        canEditPages: roleAllows(access.role, user, 'edit-pages'),
-        notice: bulkNotice(request) ?? noticeFor(request),
-        bulkUrl: adminUrls.bulk(access.project.slug),
-        canBulkPublish: roleAllows(access.role, user, 'publish-own'),
+        ...({
+          project: identity(access),
+          timeZone: access.project.time_zone,
+          items,
+          status: status ?? '',
+          statuses: Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label })),
+          canEditPages: roleAllows(access.role, user, 'edit-pages'),
+          notice: bulkNotice(request) ?? noticeFor(request),
+          bulkUrl: adminUrls.bulk(access.project.slug),
+          canBulkPublish: roleAllows(access.role, user, 'publish-own'),
+        } satisfies PostListView),
       });
     });
 
@@ -172,11 +175,12 @@ export default async function editorRoutes(app: FastifyInstance) {
       return reply.page('pages/editor/revisions', {
         title: `Revisions of “${post.title}”`,
         noindex: true,
-        project: identity(access),
-        p: access.project,
-        post,
-        revisions: revisions.map((r) => ({ ...r, url: adminUrls.revision(access.project.slug, post.id, r.id) })),
-        editUrl: adminUrls.editPost(access.project.slug, post.id),
+        ...({
+          project: identity(access),
+          post: { title: post.title },
+          revisions: revisions.map((r) => ({ ...r, url: adminUrls.revision(access.project.slug, post.id, r.id) })),
+          editUrl: adminUrls.editPost(access.project.slug, post.id),
+        } satisfies RevisionListView),
       });
     });
 
@@ -236,11 +240,19 @@ export default async function editorRoutes(app: FastifyInstance) {
       return reply.page('pages/editor/pages', {
         title: `Pages: ${access.project.title}`,
         noindex: true,
-        project: identity(access),
-        p: access.project,
-        items: rows.map((r) => ({ ...r, editUrl: adminUrls.editPage(access.project.slug, r.id), publicUrl: urls.page(access.project.slug, r.slug) })),
         adminUrls,
-        notice: noticeFor(request),
+        ...({
+          project: identity(access),
+          items: rows.map((r) => ({
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            updatedAt: r.updated_at,
+            editUrl: adminUrls.editPage(access.project.slug, r.id),
+            publicUrl: urls.page(access.project.slug, r.slug),
+          })),
+          notice: noticeFor(request),
+        } satisfies PageListView),
       });
     });
 
@@ -290,13 +302,14 @@ async function showDeleteConfirmation(reply: FastifyReply, access: ProjectAccess
   return reply.header('cache-control', 'no-store').page('pages/editor/confirm-delete', {
     title: one ? `Delete “${posts[0]!.title}”?` : `Delete ${posts.length} posts?`,
     noindex: true,
-    project: identity(access),
-    p: access.project,
-    posts: posts.map((p) => ({ id: p.id, title: p.title })),
-    action,
-    backUrl,
-    backLabel,
-    listUrl: adminUrls.posts(access.project.slug),
+    ...({
+      project: identity(access),
+      posts: posts.map((p) => ({ id: p.id, title: p.title })),
+      action,
+      backUrl,
+      backLabel,
+      listUrl: adminUrls.posts(access.project.slug),
+    } satisfies DeleteConfirmationView),
   });
 }
 
@@ -566,16 +579,17 @@ async function renderRevision(app: FastifyInstance, reply: FastifyReply, access:
   return reply.page('pages/editor/revision', {
     title: `Revision of “${post.title}”`,
     noindex: true,
-    project: identity(access),
-    p: access.project,
-    post,
-    revision,
-    diff_html: diff.html,
-    changed: diff.changed,
-    error: error ?? null,
-    restoreUrl: adminUrls.restore(access.project.slug, post.id, revision.id),
-    revisionsUrl: adminUrls.revisions(access.project.slug, post.id),
-    editUrl: adminUrls.editPost(access.project.slug, post.id),
+    ...({
+      project: identity(access),
+      post: { title: post.title, version: post.version },
+      revision: { id: revision.id, createdAt: revision.created_at, personName: revision.display_name },
+      diffHtmlTrusted: diff.html,
+      changed: diff.changed,
+      error: error ?? null,
+      restoreUrl: adminUrls.restore(access.project.slug, post.id, revision.id),
+      revisionsUrl: adminUrls.revisions(access.project.slug, post.id),
+      editUrl: adminUrls.editPost(access.project.slug, post.id),
+    } satisfies RevisionView),
   });
 }
 

@@ -54,6 +54,15 @@ export const SUBSCRIBES_PER_CLIENT_PER_HOUR = 20;
 
 const NO_STORE = 'private, no-store';
 
+/** What views/pages/email/outbox.eta reads: the latest kept emails, and the one opened. */
+export interface OutboxView {
+  emails: Array<{ id: number; createdAt: Date; toAddress: string; subject: string }>;
+  /** The opened email; its HTML is shown as source text, never rendered (so no `Trusted` here). */
+  open: { subject: string; toAddress: string; headers: Record<string, string>; textBody: string; htmlSource: string | null } | undefined;
+  /** SMTP_URL is set: emails leave this machine now. */
+  smtpSet: boolean;
+}
+
 export default async function emailRoutes(app: FastifyInstance) {
   const secret = await siteSecretOf(app.db);
   const keyed = (text: string) => createHmac('sha256', secret).update(`email-throttle:${text}`).digest('base64url').slice(0, 24);
@@ -240,7 +249,9 @@ export default async function emailRoutes(app: FastifyInstance) {
       return reply.page('pages/email/subscribers', {
         title: `Email subscribers of ${project.title}`,
         noindex: true,
-        p: project,
+        // Not `project`: the layout would name it in the header, which the team's pages do not.
+        projectSlug: project.slug,
+        projectTitle: project.title,
         count: await countProjectSubscribers(app.db, project.id),
         canExport: request.user?.isSiteAdmin === true,
       });
@@ -256,7 +267,15 @@ export default async function emailRoutes(app: FastifyInstance) {
       const id = Number(request.query.id);
       const emails = await app.db.selectFrom('email_outbox').selectAll().orderBy('id', 'desc').limit(100).execute();
       const open = Number.isSafeInteger(id) ? await app.db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-      return reply.header('cache-control', NO_STORE).page('pages/email/outbox', { title: 'Outbox', noindex: true, emails, open, smtpSet: app.config.smtpUrl !== undefined });
+      return reply.header('cache-control', NO_STORE).page('pages/email/outbox', {
+        title: 'Outbox',
+        noindex: true,
+        ...({
+          emails: emails.map((e) => ({ id: e.id, createdAt: e.created_at, toAddress: e.to_address, subject: e.subject })),
+          open: open && { subject: open.subject, toAddress: open.to_address, headers: open.headers, textBody: open.text_body, htmlSource: open.html_body },
+          smtpSet: app.config.smtpUrl !== undefined,
+        } satisfies OutboxView),
+      });
     });
 
     // GET /admin/email — find an address; suspended addresses; deliveries of unknown outcome; digest time

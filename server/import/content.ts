@@ -4,9 +4,11 @@
 // break, block elements stand alone, <pre> untouched), expands the shortcodes we understand, removes block
 // comments and <!--more-->, and converts the result with turndown (+ GFM tables and strikethrough).
 // Video, audio and iframes become links to what they played (the sanitizer would drop them). What Markdown
-// cannot say (sup/sub, tables turndown cannot express) is kept as HTML:
+// cannot say (sup/sub, tables with merged cells or without a header row) is kept as HTML, cleaned of classes
+// and styles; a quote's <cite> becomes its "— Name" line. Titles become plain text here too (plainTitle).
 // the Markdown then goes through the one pipeline (server/markdown), whose sanitizer decides what of it
 // survives. Nothing here is trusted output: it is source text.
+import { parseDocument } from 'htmlparser2';
 import TurndownService from 'turndown';
 // @ts-expect-error: the plugin ships no types
 import { gfm } from 'turndown-plugin-gfm';
@@ -55,6 +57,43 @@ function expandFootnotes(html: string, footnotes: Array<{ id: string; content: s
     return list;
   });
   return placed ? text : `${text}${list}`;
+}
+
+// ---------------------------------------------------------------------------------------- titles
+
+type ChildNode = ReturnType<typeof parseDocument>['children'][number];
+
+// Elements whose text WordPress's wp_strip_all_tags drops with them, and the ones that end a line.
+const TITLE_DROPPED = new Set(['script', 'style', 'template', 'noscript', 'iframe', 'object', 'textarea', 'title']);
+const TITLE_BREAKS = new Set(['br', 'p', 'div', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+function titleTextOf(nodes: ChildNode[]): string {
+  let text = '';
+  for (const node of nodes) {
+    if (node.type === 'text') text += node.data;
+    else if ('name' in node && 'children' in node) {
+      if (TITLE_DROPPED.has(node.name)) continue;
+      if (TITLE_BREAKS.has(node.name)) text += ' ';
+      text += titleTextOf(node.children as ChildNode[]);
+      if (TITLE_BREAKS.has(node.name)) text += ' ';
+    } else if ('children' in node) text += titleTextOf(node.children as ChildNode[]); // CDATA
+  }
+  return text;
+}
+
+/**
+ * A WordPress title as plain text, the way WordPress shows it where markup cannot go (the browser tab,
+ * feeds' plain titles): tags stripped (a script's or style's text with them, a <br> as a space),
+ * character references decoded once (`&amp;amp;` is `&amp;`). Titles here are text, escaped wherever
+ * they are shown, so whatever the text says stays inert. `hadMarkup` says tags were taken out.
+ */
+export function plainTitle(raw: string): { text: string; hadMarkup: boolean } {
+  if (!/[<&]/.test(raw)) return { text: raw.replace(/\s+/g, ' ').trim(), hadMarkup: false };
+  const doc = parseDocument(raw, { decodeEntities: true });
+  const hadMarkup = doc.children.some(function markup(node: ChildNode): boolean {
+    return node.type !== 'text' || ('children' in node && (node.children as ChildNode[]).some(markup));
+  });
+  return { text: titleTextOf(doc.children).replace(/\s+/g, ' ').trim(), hadMarkup };
 }
 
 const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '*', hr: '---' });
@@ -125,6 +164,58 @@ turndown.addRule('figcaption', {
     return /[*\n]/.test(text) ? `\n\n${text}\n\n` : `\n\n*${text}*\n\n`;
   },
 });
+// <cite> inside a quote (the classic quote, the block editor's quote and pullquote) names who said it:
+// its own line in the quote, "— Name", as a printed quote's attribution. Elsewhere it is a work's title,
+// which browsers (and WordPress themes) show in italics.
+turndown.addRule('cite', {
+  filter: 'cite',
+  replacement: (content, node) => {
+    const text = content.replace(/\s*\n\s*/g, ' ').trim();
+    if (!text) return '';
+    let inQuote = false;
+    for (let up = node.parentNode; up; up = up.parentNode) if (up.nodeName === 'BLOCKQUOTE') inQuote = true;
+    if (!inQuote) return /[*\n]/.test(text) ? text : `*${text}*`;
+    return `\n\n${/^[—–-]/.test(text) ? text : `— ${text}`}\n\n`;
+  },
+});
+
+// Tables: the GFM plugin writes a Markdown table when the first row is a header (<thead> or all <th>).
+// Two kinds stay HTML, cleaned to their structure: a table with merged cells (colspan/rowspan), which a
+// Markdown table cannot say, and a table without a header row, which WordPress shows without one (a
+// Markdown table must have one: promoting the first row of data would make screen readers announce data
+// as column headings, and an empty header row adds empty header cells). The sanitizer shows both.
+const MERGED_CELL = (cell: Element) => ['colspan', 'rowspan'].some((a) => Number(cell.getAttribute(a) ?? '1') > 1);
+function hasHeaderRow(table: HTMLElement): boolean {
+  const first = table.querySelector('tr');
+  if (!first) return false;
+  if (first.parentNode?.nodeName === 'THEAD') return true;
+  const cells = Array.from(first.childNodes).filter((c) => c.nodeName === 'TD' || c.nodeName === 'TH');
+  return cells.length > 0 && cells.every((c) => c.nodeName === 'TH');
+}
+/** A table's structure and cell content as HTML, without classes, styles and widths (tfoot rows last). */
+function cleanTable(table: HTMLElement): string {
+  const rows = (section: string) =>
+    Array.from(table.querySelectorAll(`${section} > tr`)).filter((tr) => tr.closest('table') === table);
+  const cell = (c: Element) => {
+    const tag = c.nodeName.toLowerCase();
+    const attrs = ['colspan', 'rowspan', 'align']
+      .map((a) => [a, (c.getAttribute(a) ?? '').trim()] as const)
+      .filter(([a, v]) => (a === 'align' ? /^(left|center|right)$/i.test(v) : /^[2-9]\d{0,2}$/.test(v)))
+      .map(([a, v]) => ` ${a}="${v.toLowerCase()}"`)
+      .join('');
+    return `<${tag}${attrs}>${c.innerHTML.replace(/\s*\n\s*/g, ' ').trim()}</${tag}>`;
+  };
+  const tr = (row: Element) => `<tr>${Array.from(row.children).filter((c) => c.nodeName === 'TD' || c.nodeName === 'TH').map(cell).join('')}</tr>`;
+  const head = rows('thead').map(tr).join('');
+  const direct = Array.from(table.children).filter((c) => c.nodeName === 'TR');
+  const body = [...rows('tbody'), ...direct, ...rows('tfoot')].map(tr).join('');
+  return `${head ? `<thead>${head}</thead>` : ''}${body ? `<tbody>${body}</tbody>` : ''}`;
+}
+turndown.addRule('table-kept-as-html', {
+  filter: (node) => node.nodeName === 'TABLE' && (Array.from((node as HTMLElement).querySelectorAll('td, th')).some(MERGED_CELL) || !hasHeaderRow(node as HTMLElement)),
+  replacement: (_content, node) => `\n\n<table>${cleanTable(node as HTMLElement)}</table>\n\n`,
+});
+
 // The one pipeline's sanitizer shows no <video>, <audio> or <iframe>: kept as HTML they would vanish from
 // the page, so each becomes a link to what it played or embedded (as [video] and [embed] do).
 turndown.addRule('media-link', {
@@ -138,7 +229,43 @@ turndown.addRule('media-link', {
     return `\n\n[${turndown.escape(title || src)}](${href})\n\n`;
   },
 });
-turndown.keep(['sup', 'sub', 'details', 'summary', 'abbr', 'kbd', 'mark'] as never);
+// Bold inside bold (and italics inside italics) says nothing more, and written as Markdown it breaks:
+// `**bold **text.****` shows its asterisks. The inner one is dropped.
+turndown.addRule('nested-emphasis', {
+  filter: (node) => {
+    const strong = /^(STRONG|B)$/.test(node.nodeName);
+    const em = /^(EM|I)$/.test(node.nodeName);
+    if (!strong && !em) return false;
+    for (let up = node.parentNode; up; up = up.parentNode) if ((strong ? /^(STRONG|B)$/ : /^(EM|I)$/).test(up.nodeName)) return true;
+    return false;
+  },
+  replacement: (content) => content,
+});
+// A definition list's terms in bold, each description its paragraph (Markdown has no definition list).
+turndown.addRule('definition-term', {
+  filter: 'dt',
+  replacement: (content) => (content.trim() ? `\n\n**${content.trim()}**\n\n` : ''),
+});
+// The block editor's details block: the sanitizer shows no <details>, so its summary is a bold line over
+// its content, which is shown open.
+turndown.addRule('details', {
+  filter: 'details',
+  replacement: (content) => `\n\n${content.trim()}\n\n`,
+});
+turndown.addRule('summary', {
+  filter: 'summary',
+  replacement: (content) => (content.trim() ? `\n\n**${content.trim()}**\n\n` : ''),
+});
+// Highlights and abbreviations, which the sanitizer does not show as elements: their text.
+turndown.addRule('text-only', { filter: (node) => /^(MARK|ABBR|ACRONYM|INS|U|SMALL|BIG|VAR|TT|SPAN)$/.test(node.nodeName), replacement: (content) => content });
+// What the sanitizer shows and Markdown cannot say stays HTML, without its classes and styles.
+turndown.addRule('kept-inline', {
+  filter: ['sup', 'sub', 'kbd'],
+  replacement: (content, node) => {
+    const tag = node.nodeName.toLowerCase();
+    return `<${tag}>${(node as HTMLElement).innerHTML}</${tag}>`;
+  },
+});
 turndown.remove(['script', 'style', 'noscript', 'form', 'input', 'button', 'select', 'textarea', 'object', 'embed', 'applet'] as never);
 
 /** Comment text: plain HTML, no shortcodes; the comment pipeline (Markdown without raw HTML) follows. */
@@ -292,7 +419,11 @@ export function convertPostContent(html: string, options: ConvertOptions = {}): 
     if (teaser) notes.teaser = teaser;
     text = text.replace(/\u0002/g, '\n\n');
   }
-  const html5 = restoreParagraphs(text);
+  // A line break before the <cite> that ends a quote is only the newline before it: the cite is its own line.
+  // A <code> that spans lines (the classic editor's "block of code" inside a paragraph) is shown by
+  // WordPress with its lines: a code block, not inline code squeezed onto one line.
+  text = text.replace(/<code>([^<]*\n[^<]*)<\/code>/gi, (_m, code: string) => `\n\n<pre><code>${code.replace(/^\n+|\s+$/g, '')}</code></pre>\n\n`);
+  const html5 = restoreParagraphs(text).replace(/(?:<br\s*\/?>\s*)+(<cite\b[^>]*>[\s\S]*?<\/cite>\s*(?:<\/p>\s*)?<\/blockquote>)/gi, '$1');
   try {
     return { markdown: turndown.turndown(html5).trim(), notes };
   } catch {

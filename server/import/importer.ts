@@ -12,7 +12,7 @@ import { sql, type Insertable } from 'kysely';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
-import { convertPostContent, type ConvertNotes } from './content.js';
+import { convertPostContent, plainTitle, type ConvertNotes } from './content.js';
 import type { ConvertPool } from './convert-pool.js';
 import { convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
 import type { MediaStore } from './media.js';
@@ -326,7 +326,7 @@ export class WxrImporter {
     }
     const kind: ReportKind = item.postType === 'page' ? 'pages' : item.postType === 'attachment' ? 'attachments' : item.postType === 'post' || !item.postType ? 'posts' : 'other';
     this.report.counts[kind].skipped++;
-    this.note({ kind, wpId: item.postId, title: decodeEntities(item.title).replace(/\s+/g, ' ').trim() || 'Untitled', action: 'skipped', reason: why });
+    this.note({ kind, wpId: item.postId, title: plainTitle(item.title).text || 'Untitled', action: 'skipped', reason: why });
   }
 
   private note(note: ReportNote): void {
@@ -386,7 +386,7 @@ export class WxrImporter {
       if (!CONTENT_TYPES.has(type) || !/^\d{1,19}$/.test(item.postId)) continue;
       keys.push({ kind: type as RememberKind, wpId: item.postId });
       if (type === 'attachment' || SKIPPED_STATUSES[item.status]) continue;
-      const title = decodeEntities(item.title).replace(/\s+/g, ' ').trim();
+      const title = plainTitle(item.title).text;
       wanted[type === 'page' ? 'pages' : 'posts'].add(this.slugFor(item, title, type === 'page' ? 64 : 100));
       if (type === 'post') for (const c of item.comments) if (/^\d{1,19}$/.test(c.id)) commentIds.push(c.id);
     }
@@ -534,7 +534,7 @@ export class WxrImporter {
 
   async item(tx: Tx, item: WxrItem): Promise<void> {
     const type = item.postType || 'post';
-    const title = decodeEntities(item.title).replace(/\s+/g, ' ').trim();
+    const title = plainTitle(item.title).text;
     if (!CONTENT_TYPES.has(type)) {
       this.otherTypes.set(type, (this.otherTypes.get(type) ?? 0) + 1);
       this.report.counts.other.skipped++;
@@ -652,6 +652,7 @@ export class WxrImporter {
   /** The notes of a conversion, the media rewrite, and the rendered HTML (already made by the pool, unless the media rewrite changed the Markdown). */
   private async afterConvert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string, markdown: string, notes: ConvertNotes, html: string | undefined): Promise<{ body: string; teaser?: string; html: string }> {
     let body = markdown;
+    if (plainTitle(item.title).hadMarkup) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Its title held HTML (${item.title.replace(/\s+/g, ' ').slice(0, 200)}); here it is plain text.` });
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
     if (notes.keptAsHtml) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: 'Its HTML could not be converted to Markdown; it was kept as HTML (shown sanitized).' });
     if (notes.emptyGalleries?.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `A gallery of the images attached to the post, but the export holds no image attached to it (post ${[...new Set(notes.emptyGalleries)].join(', ')}).` });

@@ -33,6 +33,10 @@ export interface MediaStore {
 }
 
 const IMAGE_REF = /!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+"[^"]*")?\s*\)/g;
+// An <img> in HTML the converter kept (a table with merged cells or without a header row): its src, as
+// content.ts writes it (double quotes, `&` as `&amp;`).
+const HTML_IMAGE_SRC = /(<img\b[^>]*?\bsrc=")([^"]+)(")/gi;
+const htmlSrc = (src: string) => src.replace(/&amp;/g, '&');
 
 export function createMediaStore(options: MediaOptions): MediaStore {
   // One old URL → new URL per import run (the same image in many posts is read once).
@@ -72,7 +76,7 @@ export function createMediaStore(options: MediaOptions): MediaStore {
     },
     async rewrite(tx, markdown, site) {
       const result: MediaResult = { markdown, stored: 0, missing: [] };
-      const refs = [...markdown.matchAll(IMAGE_REF)].map((m) => m[2] ?? '');
+      const refs = [...[...markdown.matchAll(IMAGE_REF)].map((m) => m[2] ?? ''), ...[...markdown.matchAll(HTML_IMAGE_SRC)].map((m) => htmlSrc(m[2] ?? ''))];
       const oldHost = site ? safeHost(site.baseSiteUrl || site.link) : undefined;
       for (const ref of new Set(refs)) {
         let url: URL;
@@ -107,6 +111,7 @@ export function createMediaStore(options: MediaOptions): MediaStore {
         if (typeof outcome === 'string') {
           const newUrl = outcome;
           result.markdown = result.markdown.replace(IMAGE_REF, (m, alt: string, target: string, title: string | undefined) => (target === ref ? `![${alt}](${newUrl}${title ?? ''})` : m));
+          result.markdown = result.markdown.replace(HTML_IMAGE_SRC, (m, before: string, src: string, after: string) => (htmlSrc(src) === ref ? `${before}${newUrl}${after}` : m));
         } else result.missing.push({ url: ref, reason: outcome.reason });
       }
       return result;

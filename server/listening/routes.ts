@@ -145,7 +145,8 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/inbox', {
         title: `Conversations: ${project.title}`,
         noindex: true,
-        p: project,
+        // Not `project`: the layout would name it in the header, which the team's pages do not.
+        projectTitle: project.title,
         notice: outcome.notice ?? (typeof query.done === 'string' ? doneNotice(query.done) : null),
         errors: outcome.errors ?? {},
         base,
@@ -160,8 +161,9 @@ export default async function listeningRoutes(app: FastifyInstance) {
         unread: unread.get(project.id) ?? 0,
         items: items.slice(0, PER_PAGE).map((i) => ({
           ...i,
-          titleHtml: highlightHtml(i.titleHeadline || '(untitled)'),
-          excerptHtml: highlightHtml(i.excerptHeadline),
+          // Trusted HTML: escaped whole, then only <mark> added around matches (search/routes.ts: highlightHtml).
+          titleHtmlTrusted: highlightHtml(i.titleHeadline || '(untitled)'),
+          excerptHtmlTrusted: highlightHtml(i.excerptHeadline),
           matched: i.termIds.map((id) => termById.get(id)).filter(Boolean),
           date: (i.publishedAt ?? i.fetchedAt).toISOString().slice(0, 10),
           actionUrl: (action: string) => `${base}/items/${i.id}/${action}`,

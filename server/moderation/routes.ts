@@ -283,7 +283,8 @@ export default async function moderationRoutes(app: FastifyInstance) {
         return reply.page('pages/moderation/log', {
           title: `Moderation log: ${project.title}`,
           noindex: true,
-          p: project,
+          // Not `project`: the layout would name it in the header, which the team's pages do not.
+          projectTitle: project.title,
           // Each entry links to its comment: where the public sees it if it is published, else in the queue.
           entries: entries.map((e) => ({
             ...e,

@@ -4,8 +4,20 @@ import { notFound } from '../errors.js';
 import { pagination, pageUrl, parsePageNumber, POSTS_PER_PAGE } from '../pagination.js';
 import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
-import { findPublicPerson, listPersonProjects } from './queries.js';
+import { findPublicPerson, listPersonProjects, type PublicPerson } from './queries.js';
 import { HANDLE_PATTERN } from '../forms.js';
+import type { PostSummary } from '../posts/queries.js';
+import type { Role } from '../db/schema.js';
+
+/** What views/pages/people/show.eta reads. */
+export interface PersonPageView {
+  person: PublicPerson;
+  /** The projects whose team they are on, with their role there. */
+  projects: Array<{ slug: string; title: string; role: Role }>;
+  posts: PostSummary[];
+  total: number;
+  pagination: ReturnType<typeof pagination>;
+}
 
 
 export default async function peopleRoutes(app: FastifyInstance) {
@@ -32,11 +44,7 @@ export default async function peopleRoutes(app: FastifyInstance) {
         { title: `Posts by ${person.displayName} (Atom)`, href: urls.personFeed(person.handle), type: 'atom' as const },
         { title: `Posts by ${person.displayName} (RSS)`, href: urls.personFeed(person.handle, 'rss'), type: 'rss' as const },
       ],
-      person,
-      projects,
-      posts,
-      total,
-      pagination: pagination(base, page, pageCount),
+      ...({ person, projects, posts, total, pagination: pagination(base, page, pageCount) } satisfies PersonPageView),
     });
   });
 }

@@ -14,6 +14,7 @@ import { findRole } from '../auth/queries.js';
 import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
 import { responsesOf } from '../responses/section.js';
+import { postView, type PostPageView } from './view.js';
 
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
@@ -65,28 +66,31 @@ export async function renderPostPage(
   const image = socialImageOf(post.body_html);
   // Other sites send webmentions here (W3C Webmention: the Link header first, then the <link>).
   reply.header('link', webmentionLinkHeader(app.config));
-  return reply.page('pages/posts/show', {
-    webmentionEndpoint: webmentionEndpoint(app.config),
-    responses,
-    title: `${post.title}: ${project.title}`, // "Error: " is added by the layout when the form shows problems
-    description: post.summary || `A post from ${project.title}.`,
-    canonicalPath: urls.post(project.slug, post.slug),
-    ogType: 'article',
-    ogImage: image?.src,
-    ogImageAlt: image?.alt || undefined,
+  const view: PostPageView = {
     project: projectIdentity(project),
-    feeds: [
-      ...projectFeeds(project),
-      { title: `Comments on “${post.title}” (Atom)`, href: urls.postCommentsFeed(project.slug, post.slug), type: 'atom' as const },
-    ],
-    p: project,
-    post,
+    timeZone: project.time_zone,
+    post: postView(post),
     authors: authors.get(post.id) ?? [],
     tags: tags.get(post.id) ?? [],
     comments,
     commentCount: countPublished(comments),
     withheldCount: settings.showWithheldCount ? withheld : 0,
     commentsOpen: closed === undefined,
+    responses,
+  };
+  return reply.page('pages/posts/show', {
+    ...view,
+    webmentionEndpoint: webmentionEndpoint(app.config),
+    title: `${post.title}: ${project.title}`, // "Error: " is added by the layout when the form shows problems
+    description: post.summary || `A post from ${project.title}.`,
+    canonicalPath: urls.post(project.slug, post.slug),
+    ogType: 'article',
+    ogImage: image?.src,
+    ogImageAlt: image?.alt || undefined,
+    feeds: [
+      ...projectFeeds(project),
+      { title: `Comments on “${post.title}” (Atom)`, href: urls.postCommentsFeed(project.slug, post.slug), type: 'atom' as const },
+    ],
     commentForm: {
       closed,
       // A refused comment comes back as this page: the fragment brings the browser to the form's problem

@@ -18,7 +18,14 @@ export async function loadProject(app: FastifyInstance, slug: string): Promise<P
   throw notFound('There is no project at this address.');
 }
 
-export function projectIdentity(project: Project) {
+/** A project as every page under it names it: the layout's header, links, the status note. */
+export interface ProjectIdentity {
+  slug: string;
+  title: string;
+  status: Project['status'];
+}
+
+export function projectIdentity(project: Project): ProjectIdentity {
   return { slug: project.slug, title: project.title, status: project.status };
 }
 

@@ -6,6 +6,7 @@ import { countPublicPosts, listPublicPosts } from '../posts/queries.js';
 import { urls } from '../urls.js';
 import { loadProject, projectFeeds, projectIdentity } from './project-page.js';
 import { findPage, findTag, listPages, listProjectTags, listTeam } from './queries.js';
+import { projectHomeView, staticPageView, type ProjectTeamView, type TagPageView } from './views.js';
 import { PROJECT_SLUG_PATTERN } from '../forms.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
@@ -28,14 +29,8 @@ export default async function projectRoutes(app: FastifyInstance) {
       title: page > 1 ? `${project.title} (page ${page})` : project.title,
       description: project.summary || `Posts from ${project.title}.`,
       canonicalPath: urls.projectPage(project.slug, page),
-      project: projectIdentity(project),
       feeds: projectFeeds(project),
-      p: project,
-      posts,
-      team,
-      tags,
-      pages,
-      pagination: pagination(urls.project(project.slug), page, pageCount),
+      ...projectHomeView(project, { posts, team, tags, pages, pagination: pagination(urls.project(project.slug), page, pageCount) }),
     });
   });
 
@@ -46,10 +41,8 @@ export default async function projectRoutes(app: FastifyInstance) {
     return reply.page('pages/projects/team', {
       title: `Team: ${project.title}`,
       description: `The people behind ${project.title}.`,
-      project: projectIdentity(project),
       feeds: projectFeeds(project),
-      p: project,
-      team,
+      ...({ project: projectIdentity(project), team } satisfies ProjectTeamView),
     });
   });
 
@@ -72,16 +65,11 @@ export default async function projectRoutes(app: FastifyInstance) {
       title: `Posts tagged “${tag.name}”: ${project.title}`,
       description: `Posts from ${project.title} tagged ${tag.name}.`,
       canonicalPath: pageUrl(base, page),
-      project: projectIdentity(project),
       feeds: [
         { title: `${project.title}: posts tagged ${tag.name} (Atom)`, href: urls.tagFeed(project.slug, tag.slug), type: 'atom' as const },
         { title: `${project.title}: posts tagged ${tag.name} (RSS)`, href: urls.tagFeed(project.slug, tag.slug, 'rss'), type: 'rss' as const },
       ],
-      p: project,
-      tag,
-      posts,
-      total,
-      pagination: pagination(base, page, pageCount),
+      ...({ project: projectIdentity(project), tag: { slug: tag.slug, name: tag.name }, posts, total, pagination: pagination(base, page, pageCount) } satisfies TagPageView),
     });
   });
 
@@ -93,10 +81,8 @@ export default async function projectRoutes(app: FastifyInstance) {
     return reply.page('pages/projects/page', {
       title: `${page.title}: ${project.title}`,
       description: `${page.title}, from ${project.title}.`,
-      project: projectIdentity(project),
       feeds: projectFeeds(project),
-      p: project,
-      pg: page,
+      ...staticPageView(project, page),
     });
   });
 }

@@ -15,7 +15,8 @@ export interface ResponseItem {
   source: string;
   site: string;
   date: Date;
-  excerptHtml: string;
+  /** Trusted HTML: the webmention's text as the one sanitizing renderer stored it (comments.body_html). */
+  excerptHtmlTrusted: string;
 }
 
 export interface ResponsesSection {
@@ -56,7 +57,7 @@ export async function responsesOf(db: Db, postId: number): Promise<ResponsesSect
     const kind = r.kind ?? 'mention';
     if (kind === 'like') likes++;
     else if (kind === 'repost') reposts++;
-    else items.push({ kind, authorName: r.author_name, authorUrl: r.author_url, source: r.source, site: siteOf(r.source), date: r.published_at ?? r.created_at, excerptHtml: r.body_html });
+    else items.push({ kind, authorName: r.author_name, authorUrl: r.author_url, source: r.source, site: siteOf(r.source), date: r.published_at ?? r.created_at, excerptHtmlTrusted: r.body_html });
   }
   const teamLinks = links.map((l) => ({ id: l.id, url: l.url, site: siteOf(l.url), title: l.title, note: l.note, createdAt: l.created_at }));
   return { items, likes, reposts, teamLinks, empty: items.length === 0 && likes === 0 && reposts === 0 && teamLinks.length === 0 };

@@ -7,6 +7,7 @@ import { listPublicAuthors } from '../people/queries.js';
 import { listProjects } from '../projects/queries.js';
 import { urls, withQuery } from '../urls.js';
 import { canonicalSearchParams, PROBLEM_MESSAGES, readSearchParams, resolveSearch } from './params.js';
+import type { SearchHitView, SearchPageView } from './view.js';
 import { CANDIDATE_CAP, MARK_START, MARK_STOP, queryHasTerms, searchPosts } from './queries.js';
 
 export const RESULTS_PER_PAGE = 10;
@@ -32,20 +33,23 @@ export default async function searchRoutes(app: FastifyInstance) {
     // The filters the URL takes, offered as plain form controls (works without JavaScript).
     const now = app.clock.now();
     const [projects, authors] = await Promise.all([listProjects(app.readDb, now), listPublicAuthors(app.readDb, now)]);
-    const base = {
+    const view: SearchPageView = {
+      params,
       filterChoices: { projects: projects.map((p) => ({ slug: p.slug, title: p.title })), authors },
+      message: null,
+      hits: [],
+      total: 0,
+      capped: false,
+      pagination: null,
+      feedUrl: null,
+    };
+    const base = {
+      ...view,
       title: params.q ? `Search: ${params.q}` : 'Search',
       description: 'Search the posts of every project.',
       canonicalPath: urls.search(canonical),
       searchQuery: params.q,
       noindex: true,
-      params,
-      message: null as string | null,
-      hits: [] as unknown[],
-      total: 0,
-      capped: false,
-      pagination: null as null | { page: number; pageCount: number; newer: string | null; older: string | null },
-      feedUrl: null as string | null,
       feeds: [] as Array<{ title: string; href: string; type: 'atom' }>,
     };
     const page = pageNumber((request.query as Record<string, unknown>).page);
@@ -70,13 +74,13 @@ export default async function searchRoutes(app: FastifyInstance) {
       ...withFeed,
       title: page > 1 ? `Search: ${params.q} (page ${page})` : `Search: ${params.q}`,
       message: result.hits.length === 0 && page > 1 ? 'There is no such page of results.' : null,
-      hits: result.hits.map((h) => ({
+      hits: result.hits.map((h): SearchHitView => ({
         title: h.title,
         url: urls.post(h.projectSlug, h.slug),
         projectTitle: h.projectTitle,
         projectUrl: urls.project(h.projectSlug),
         publishedAt: h.publishedAt,
-        excerptHtml: highlightHtml(h.headline || h.summary),
+        excerptHtmlTrusted: highlightHtml(h.headline || h.summary),
         authors: h.authors,
         tags: h.tags.map((t) => ({ name: t.name, url: urls.tag(h.projectSlug, t.slug) })),
       })),

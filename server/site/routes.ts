@@ -1,8 +1,14 @@
 // GET / — the site: a directory of projects (active first) and the latest posts across projects.
 import type { FastifyInstance } from 'fastify';
-import { listPublicPosts } from '../posts/queries.js';
-import { listProjects } from '../projects/queries.js';
+import { listPublicPosts, type PostSummary } from '../posts/queries.js';
+import { listProjects, type ProjectListing } from '../projects/queries.js';
 import { urls } from '../urls.js';
+
+/** What views/pages/site/home.eta reads: the project directory and the latest posts across projects. */
+export interface SiteHomeView {
+  projects: ProjectListing[];
+  latest: PostSummary[];
+}
 
 export default async function siteRoutes(app: FastifyInstance) {
   app.get('/', async (_request, reply) => {
@@ -20,8 +26,7 @@ export default async function siteRoutes(app: FastifyInstance) {
         { title: 'All projects: latest posts (Atom)', href: urls.siteFeed('atom'), type: 'atom' as const },
         { title: 'All projects: latest posts (RSS)', href: urls.siteFeed('rss'), type: 'rss' as const },
       ],
-      projects,
-      latest,
+      ...({ projects, latest } satisfies SiteHomeView),
     });
   });
 

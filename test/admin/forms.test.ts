@@ -41,7 +41,7 @@ describe('dashboard', () => {
     expect(section).toMatch(/data-count="review">1</);
     expect(section).toMatch(/data-count="scheduled">1</);
     expect(section).toContain(`data-count="pending-comments">${Number(pending.n)}<`);
-    for (const link of [`${P}/posts/new`, `${P}/posts`, `${P}/pages`, `${P}/team`, `${P}/settings`, '/admin/moderation']) expect(res.body).toContain(`href="${link}"`);
+    for (const link of [`${P}/posts/new`, `${P}/posts`, `${P}/pages`, `${P}/team`, `${P}/settings`, `${P}/import`, '/admin/moderation']) expect(res.body).toContain(`href="${link}"`);
     expect(res.body).not.toContain('Community Health'); // not her project
   });
 

@@ -3,6 +3,7 @@
 // on the Markdown that comes out, since that is what the team edits afterwards.
 import { describe, expect, test } from 'vitest';
 import { convertPostContent, restoreParagraphs } from '../../server/import/content.js';
+import { renderPost } from '../../server/markdown/render.js';
 
 const md = (html: string) => convertPostContent(html).markdown;
 
@@ -99,5 +100,56 @@ describe('footnotes', () => {
     expect(convertPostContent(html, { footnotes }).markdown).toBe('A claim<sup>1</sup> and another<sup>2</sup>.\n\n1.  The *source*\n2.  See [here](https://example.org/)\n\nAfter.');
     // Without the block, the notes still come across, at the end.
     expect(convertPostContent('<p>Claim<sup data-fn="f-1" class="fn"><a href="#f-1">1</a></sup></p>', { footnotes: footnotes.slice(0, 1) }).markdown).toBe('Claim<sup>1</sup>\n\n1.  The *source*');
+  });
+});
+
+describe('quotes and their attribution', () => {
+  test('a <cite> in a quote becomes its "— Name" line (classic quote, block quote, pullquote)', () => {
+    expect(md('<blockquote>Words to live by.\n<cite>Ada Lovelace</cite></blockquote>')).toBe('> Words to live by.\n> \n> — Ada Lovelace');
+    expect(md('<!-- wp:quote -->\n<blockquote class="wp-block-quote"><p>Quote</p><cite><br><em>Johannes Gutenberg</em><br></cite></blockquote>\n<!-- /wp:quote -->')).toBe('> Quote\n> \n> — *Johannes Gutenberg*');
+    expect(md('<figure class="wp-block-pullquote"><blockquote><p>Pull</p><cite>— Theme Reviewer</cite></blockquote></figure>')).toBe('> Pull\n> \n> — Theme Reviewer');
+    expect(renderPost(md('<blockquote><p>Quote</p><cite>Ada</cite></blockquote>')).html).toBe('<blockquote>\n<p>Quote</p>\n<p>— Ada</p>\n</blockquote>\n');
+  });
+
+  test('a <cite> outside a quote is a work\'s title, in italics', () => {
+    expect(md('<p>Read <cite>The Book</cite> today.</p>')).toBe('Read *The Book* today.');
+  });
+});
+
+describe('tables', () => {
+  test('a table with a header row becomes a Markdown table', () => {
+    expect(md('<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>')).toBe('| A | B |\n| --- | --- |\n| 1 | 2 |');
+  });
+
+  test('a table without a header row stays a table without one: clean HTML, shown by the pipeline', () => {
+    const out = md('<figure class="wp-block-table"><table class="has-fixed-layout" style="width:50%"><tbody><tr><td style="color:red">Cell <em>1</em>\n</td><td>Cell 2</td></tr></tbody><tfoot><tr><td>Footer</td><td align="right">x</td></tr></tfoot></table><figcaption>Caption</figcaption></figure>');
+    expect(out).toBe('<table><tbody><tr><td>Cell <em>1</em></td><td>Cell 2</td></tr><tr><td>Footer</td><td align="right">x</td></tr></tbody></table>\n\n*Caption*');
+    const html = renderPost(out).html;
+    expect(html).toContain('<td>Cell <em>1</em></td>');
+    expect(html).not.toContain('<th');
+  });
+
+  test('a table with merged cells stays HTML with its colspan and rowspan, even with a header row', () => {
+    expect(md('<table><thead><tr><th colspan="2">Both</th></tr></thead><tbody><tr><td rowspan="2">1</td><td>2</td></tr><tr><td>3</td></tr></tbody></table>')).toBe(
+      '<table><thead><tr><th colspan="2">Both</th></tr></thead><tbody><tr><td rowspan="2">1</td><td>2</td></tr><tr><td>3</td></tr></tbody></table>',
+    );
+    expect(renderPost(md('<table><tr><th colspan="2">Both</th></tr><tr><td>1</td><td>2</td></tr></table>')).html).toContain('<th colspan="2">Both</th>');
+  });
+});
+
+// Cases found by importing WordPress's own theme test data (WordPress/theme-test-data), written small.
+describe('what the theme test data showed', () => {
+  test('bold inside bold is one bold, not stray asterisks', () => {
+    expect(md('This tag shows <strong>bold<strong> text.</strong></strong> and <em>it<i>alic</i></em>')).toBe('This tag shows **bold text.** and *italic*');
+  });
+
+  test('a <code> spanning lines inside a paragraph is a code block with its lines', () => {
+    expect(md('Blocks of code.\n<code>.post-title {\n\tmargin: 0;\n}</code>\nThen <code>inline</code>.')).toBe('Blocks of code.\n\n```\n.post-title {\n\tmargin: 0;\n}\n```\n\nThen `inline`.');
+  });
+
+  test('definition lists, details, highlights: their text in a form the pipeline shows, without classes and styles', () => {
+    expect(md('<dl><dt>Term</dt><dd>Its meaning.</dd></dl>')).toBe('**Term**\n\nIts meaning.');
+    expect(md('<details class="wp-block-details" style="border-width:6px"><summary>Summary</summary><p>Inside</p></details>')).toBe('**Summary**\n\nInside');
+    expect(md('The <abbr title="Seriously">srsly</abbr> <mark style="color:red" class="has-inline-color">mark</mark> H<sub class="x">2</sub>O')).toBe('The srsly mark H<sub>2</sub>O');
   });
 });

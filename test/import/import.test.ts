@@ -277,3 +277,34 @@ describe('footnotes', () => {
     expect((await body()).body_md).toBe('Claim<sup>1</sup>\n\n1.  A better source');
   });
 });
+
+describe('titles holding HTML', () => {
+  it('become the plain text WordPress shows (tags stripped, references decoded once), reported; hostile ones stay inert', async () => {
+    const other = await makeProject(t, 'titles');
+    const items = [
+      post(40, 'Markup: Title <em>With</em> <b>Mark<sup>up</sup></b>', 'Body.'),
+      post(41, 'Fish &amp;amp; chips<br>&amp; peas', 'Body.'),
+      post(42, '<script>alert(1)</script>Safe <img src=x onerror=alert(2)>words', 'Body.'),
+      post(43, '&lt;script&gt;alert(3)&lt;/script&gt; as text', 'Body.'),
+      post(44, 'a < b &amp; c > d', 'Body.'),
+    ];
+    const run = await importTexts(t, other, [{ name: 'titles.xml', xml: wxr(items.join('\n')) }]);
+    expect(run.status).toBe('done');
+    const title = async (slug: string) => (await t.db.selectFrom('posts').select('title').where('project_id', '=', other).where('slug', '=', slug).executeTakeFirstOrThrow()).title;
+    expect(await title('post-40')).toBe('Markup: Title With Markup');
+    expect(await title('post-41')).toBe('Fish &amp; chips & peas');
+    expect(await title('post-42')).toBe('Safe words');
+    expect(await title('post-43')).toBe('<script>alert(3)</script> as text');
+    expect(await title('post-44')).toBe('a < b & c > d');
+    const changed = run.report.notes.filter((n) => n.reason.startsWith('Its title held HTML'));
+    expect(changed.map((n) => [n.wpId, n.title])).toEqual([['40', 'Markup: Title With Markup'], ['41', 'Fish &amp; chips & peas'], ['42', 'Safe words']]);
+    // Shown as text on the post page and in the feed: no element comes out of a title.
+    const page = await get(t.app, '/titles/posts/post-43');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('&lt;script&gt;alert(3)&lt;/script&gt; as text');
+    expect(page.body).not.toContain('<script>alert');
+    const feed = await get(t.app, '/titles/feed.atom');
+    expect(feed.body).not.toMatch(/<(script|img|em)\b/);
+    expect((await get(t.app, '/titles/posts/post-40')).body).not.toContain('<em>With</em>');
+  });
+});

@@ -60,4 +60,15 @@ describe('images of imported posts', () => {
     expect(row.body_md).toContain(`![Missing](${site}/wp-content/uploads/2021/01/missing.png)`);
     expect(run.report.notes.find((n) => n.action === 'missing')?.reason).toContain('answered 404');
   });
+
+  it('inside a table kept as HTML (no header row) are brought across too', async () => {
+    const projectId = await makeProject(t, 'table-pics');
+    const content = '<table><tbody><tr><td><img src="http://small.example.org/wp-content/uploads/2020/06/dot.png?a=1&amp;b=2" alt="In a cell"></td><td>Text</td></tr></tbody></table>';
+    const run = await importTexts(t, projectId, [{ name: 'table.xml', xml: wxr(post(1, 'Table', content)) }], { mediaDir: dir });
+    expect(run.status).toBe('done');
+    const row = await t.db.selectFrom('posts').select(['body_md', 'body_html']).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    expect(row.body_md).toMatch(/^<table><tbody><tr><td><img src="\/media\/[0-9a-f]{64}\.png" alt="In a cell"><\/td><td>Text<\/td><\/tr><\/tbody><\/table>$/);
+    expect(row.body_html).toMatch(/<img src="\/media\/[0-9a-f]{64}\.png"/);
+    expect(run.report.notes.filter((n) => n.action === 'missing')).toEqual([]);
+  });
 });
