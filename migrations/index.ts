@@ -22,6 +22,7 @@ import * as m0020 from './0020-social-shared.js';
 import * as m0022 from './0022-listening-push-email.js';
 import * as m0023 from './0023-listen-term-matches.js';
 import * as m0026 from './0026-durable-digests.js';
+import * as m0027 from './0027-refusals-and-pushes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0022-listening-push-email': m0022,
   '0023-listen-term-matches': m0023,
   '0026-durable-digests': m0026,
+  '0027-refusals-and-pushes': m0027,
 };

@@ -3,6 +3,11 @@
 // summary), and every one-line pattern a form or an address is checked against (handles, project and
 // post slugs, email addresses). Imports nothing of ours, so any domain, urls.ts and the CLI may use it.
 
+/**
+ * A form's problems, field → message, in the order of the fields: the one shape a route hands its template,
+ * whose partials (views/partials/forms/) show each beside its field and list them all in the error summary.
+ * A key is the field's id, or a name the template maps to an id (the summary's `ids`, e.g. title → post-title).
+ */
 export type FormErrors = Record<string, string>;
 
 export type FormBody = Record<string, unknown> | undefined | null;

@@ -10,7 +10,7 @@ import { EMAIL_CONFIRM, EMAIL_FAN_OUT, EMAIL_SEND, EMAIL_SWEEP_CLAIMS, emailOnPo
 import { HEAL_TASK, healTask, POLL_TASK, pollTask, PRUNE_TASK, pruneTask } from './listening/jobs.js';
 import { MATCH_TERM_TASK, matchTermTask } from './listening/matches.js';
 import { EMAIL_SEND_TASK, EMAIL_TICK_TASK, emailSendTask, emailTickTask } from './listening/daily-email.js';
-import { renewTask, subscribeTask, unsubscribeTask, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
+import { pushTask, renewTask, subscribeTask, unsubscribeTask, WEBSUB_PUSH_TASK, WEBSUB_RENEW_TASK, WEBSUB_SUBSCRIBE_TASK, WEBSUB_UNSUBSCRIBE_TASK } from './listening/websub.js';
 import { POST_CHANGED, postChangedTask, SWEEP_LIVE_POSTS, sweepLivePosts, type PostChangeListener } from './posts/events.js';
 import { VERIFY_WEBMENTION, verifyWebmention } from './responses/receive.js';
 import { SEND_ONE_WEBMENTION, SEND_WEBMENTIONS, sendOneWebmention, sendPostWebmentions, webmentionsOnPostChange } from './responses/send.js';
@@ -47,6 +47,7 @@ export const jobDefinitions: JobDefinitions = {
     [WEBSUB_SUBSCRIBE_TASK]: subscribeTask,
     [WEBSUB_UNSUBSCRIBE_TASK]: unsubscribeTask,
     [WEBSUB_RENEW_TASK]: renewTask,
+    [WEBSUB_PUSH_TASK]: pushTask,
     [EMAIL_TICK_TASK]: emailTickTask,
     [EMAIL_SEND_TASK]: emailSendTask,
     [IMPORT_WXR]: importWxrTask,

@@ -63,6 +63,7 @@ export const adminUrls = {
   uploadImage: (project: string) => `${projectAdmin(project)}/images`,
   team: (project: string) => `${projectAdmin(project)}/team`,
   settings: (project: string) => `${projectAdmin(project)}/settings`,
+  subscribers: (project: string) => `${projectAdmin(project)}/subscribers`,
   moderationLog: (project: string) => `${projectAdmin(project)}/moderation-log`,
   importReport: (project: string, importId: number | string) => `${projectAdmin(project)}/import/${importId}`,
 };

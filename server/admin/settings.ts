@@ -75,7 +75,8 @@ export default async function settingsRoutes(app: FastifyInstance) {
     return reply.code(status).header('cache-control', 'no-store').page('pages/admin/settings', {
       title: `Settings: ${project.title}`,
       noindex: true,
-      p: project,
+      projectTitle: project.title,
+      subscribersUrl: adminUrls.subscribers(project.slug),
       values,
       errors,
       notice,

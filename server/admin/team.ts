@@ -26,7 +26,7 @@ export default async function teamRoutes(app: FastifyInstance) {
       // Not the public team page's title ("Team: …"): the two are different pages in a browser's history and tabs.
       title: `Manage the team: ${project.title}`,
       noindex: true,
-      p: project,
+      projectTitle: project.title,
       team,
       roles: ROLES,
       values,

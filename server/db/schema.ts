@@ -358,6 +358,15 @@ export interface EmailAccountRefusalTable {
   refused_at: Timestamp;
 }
 
+/** A subscriber's confirmation email the mail server refused (migration 0027), for site admins. */
+export interface EmailConfirmationRefusalTable {
+  id: Id;
+  address_id: number;
+  description: string;
+  reason: string;
+  refused_at: Timestamp;
+}
+
 export interface EmailOutboxTable {
   id: Id;
   to_address: string;
@@ -466,6 +475,17 @@ export interface ListenWebsubTable {
   created_at: Generated<Date>;
 }
 
+/** A verified WebSub push waiting for the listen:websub-push job (migration 0027). */
+export interface ListenWebsubPushTable {
+  id: Id;
+  source_id: number;
+  websub_id: number;
+  body: Buffer;
+  body_sha256: string;
+  content_type: string;
+  received_at: Timestamp;
+}
+
 /** A member's choice of the daily email of new matches, per project (migration 0022). */
 export interface ListenEmailPrefTable {
   person_id: number;
@@ -558,6 +578,7 @@ export interface Database {
   email_digests: EmailDigestTable;
   email_digest_runs: EmailDigestRunTable;
   email_account_refusals: EmailAccountRefusalTable;
+  email_confirmation_refusals: EmailConfirmationRefusalTable;
   email_outbox: EmailOutboxTable;
   email_throttle: EmailThrottleTable;
   webmentions: WebmentionTable;
@@ -570,6 +591,7 @@ export interface Database {
   listen_term_matches: ListenTermMatchTable;
   listen_feed_tokens: ListenFeedTokenTable;
   listen_websub: ListenWebsubTable;
+  listen_websub_pushes: ListenWebsubPushTable;
   listen_email_prefs: ListenEmailPrefTable;
   listen_email_sends: ListenEmailSendTable;
   imports: ImportTable;

@@ -54,25 +54,6 @@ export const STATUS_LABELS: Record<PostStatus, string> = {
   unpublished: 'Unpublished',
 };
 
-const FIELD_IDS: Record<string, string> = {
-  title: 'post-title',
-  slug: 'post-slug',
-  summary: 'post-summary',
-  body: 'post-body',
-  tags: 'post-tags',
-  authors: 'post-authors',
-  publishAt: 'post-publish-at',
-  reviewNote: 'post-review-note',
-  form: 'post-actions',
-};
-
-/** The error summary: each message linking to its field. */
-function errorList(errors: Record<string, string | undefined>, ids: Record<string, string>) {
-  return Object.entries(errors)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([field, message]) => ({ id: ids[field] ?? field, message }));
-}
-
 type Params = { project: string; id?: string; rev?: string };
 
 export default async function editorRoutes(app: FastifyInstance) {
@@ -424,7 +405,7 @@ async function postToForm(app: FastifyInstance, post: Post, authorIds: number[],
 }
 
 interface FormExtras {
-  previewHtml?: string;
+  previewHtmlTrusted?: string;
   conflict?: { title: string; summary: string; body: string; tags: string; updatedAt: Date };
   image?: string;
   notice?: string;
@@ -453,14 +434,13 @@ async function renderPostForm(
     title: post ? `Edit “${post.title}”` : `New post: ${access.project.title}`,
     noindex: true,
     project: identity(access),
-    p: access.project,
-    post: post ?? null,
+    // What the form shows of the saved post (null for a new one).
+    post: post ? { id: post.id, status: post.status, publishedAt: post.published_at } : null,
     shownStatus: shown ?? null,
     reviewNote,
     statusLabel: shown ? STATUS_LABELS[shown] : 'New',
-    form,
+    values: form,
     errors,
-    errorList: errorList(errors, FIELD_IDS),
     writers,
     permissions,
     canSubmitForReview: !post || post.status === 'draft' || post.status === 'review' || post.status === 'unpublished',
@@ -473,7 +453,7 @@ async function renderPostForm(
     uploadUrl: adminUrls.uploadImage(slug),
     timeZone: access.project.time_zone,
     notice: extras.notice ?? noticeFor(request),
-    previewHtml: extras.previewHtml ?? null,
+    previewHtmlTrusted: extras.previewHtmlTrusted ?? null,
     conflict: extras.conflict ?? null,
     imageMarkdown: extras.image ?? null,
     // Team-added links and webmentions sent (server/editor/team-link-routes.ts), once the post exists.
@@ -593,30 +573,26 @@ async function renderRevision(app: FastifyInstance, reply: FastifyReply, access:
   });
 }
 
-const PAGE_FIELD_IDS: Record<string, string> = { title: 'page-title', slug: 'page-slug', body: 'page-body', form: 'page-actions' };
-
 function renderPageForm(
   reply: FastifyReply,
   access: ProjectAccess,
   page: { id: number; slug: string; title: string } | undefined,
   form: PageForm,
   errors: PageErrors,
-  extras: { previewHtml?: string; conflict?: { title: string; body: string }; notice?: string } = {},
+  extras: { previewHtmlTrusted?: string; conflict?: { title: string; body: string }; notice?: string } = {},
 ) {
   const slug = access.project.slug;
   return reply.page('pages/editor/page-form', {
     title: page ? `Edit page “${page.title}”` : `New page: ${access.project.title}`,
     noindex: true,
     project: identity(access),
-    p: access.project,
     page: page ?? null,
-    form,
+    values: form,
     errors,
-    errorList: errorList(errors, PAGE_FIELD_IDS),
     action: page ? adminUrls.updatePage(slug, page.id) : adminUrls.createPage(slug),
     listUrl: adminUrls.pages(slug),
     publicUrl: page ? urls.page(slug, page.slug) : null,
-    previewHtml: extras.previewHtml ?? null,
+    previewHtmlTrusted: extras.previewHtmlTrusted ?? null,
     conflict: extras.conflict ?? null,
     notice: extras.notice ?? null,
   });
@@ -663,17 +639,17 @@ async function handlePageSave(
  * The preview: the public pipeline with its bounds (markdown/render.ts), and a notice when one changed
  * what is shown. A text too long to save is not rendered at all.
  */
-function preview(body: string): { previewHtml: string; notice?: string } {
+function preview(body: string): { previewHtmlTrusted: string; notice?: string } {
   const tooLong = `The text is too long to preview: ${Math.round(BODY_LIMIT_BYTES / 1024)} KB at most. Split it into several posts.`;
-  if (Buffer.byteLength(body, 'utf8') > BODY_LIMIT_BYTES) return { previewHtml: '', notice: tooLong };
+  if (Buffer.byteLength(body, 'utf8') > BODY_LIMIT_BYTES) return { previewHtmlTrusted: '', notice: tooLong };
   const rendered = renderPost(body);
-  if (rendered.limited === 'too-long') return { previewHtml: '', notice: tooLong };
+  if (rendered.limited === 'too-long') return { previewHtmlTrusted: '', notice: tooLong };
   if (rendered.limited === 'too-deep') {
     return {
-      previewHtml: rendered.html,
+      previewHtmlTrusted: rendered.html,
       notice: `The HTML in this text nests tags more than ${MAX_HTML_DEPTH} deep, so it is shown as text. Close the tags you open.`,
     };
   }
-  return { previewHtml: rendered.html };
+  return { previewHtmlTrusted: rendered.html };
 }
 

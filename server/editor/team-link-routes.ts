@@ -79,7 +79,6 @@ export default async function responseEditorRoutes(app: FastifyInstance) {
 }
 
 function showLinkForm(reply: FastifyReply, access: ProjectAccess, post: { id: number; title: string }, values: { url: string; title: string; note: string }, problems: TeamLinkProblem) {
-  const ids: Record<string, string> = { url: 'link-url', title: 'link-title', note: 'link-note' };
   reply.code(400);
   return reply.page('pages/responses/link-form', {
     title: `Error: add a link to “${post.title}”`,
@@ -89,7 +88,7 @@ function showLinkForm(reply: FastifyReply, access: ProjectAccess, post: { id: nu
     editUrl: adminUrls.editPost(access.project.slug, post.id),
     action: adminUrls.addTeamLink(access.project.slug, post.id),
     values,
-    errors: problems,
-    errorList: (['url', 'title', 'note'] as const).filter((f) => problems[f]).map((f) => ({ id: ids[f]!, message: problems[f]! })),
+    // In the order of the fields, for the error summary.
+    errors: Object.fromEntries((['url', 'title', 'note'] as const).filter((f) => problems[f]).map((f) => [f, problems[f]!])),
   });
 }

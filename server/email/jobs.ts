@@ -12,7 +12,8 @@
 //   A row left `sending` by a worker that died is never sent again (it may have reached the SMTP
 //     server: at most once wins); `email:sweep-claims` marks such rows `unknown` for the site admin.
 //   Digests (daily, weekly) live in ./digests.ts and share enqueueBatches and recordHardBounce.
-//   `email:confirm` sends the double opt-in email for a subscription.
+//   `email:confirm` sends the double opt-in email for a subscription; one the mail server refuses (or
+//     that no try could deliver) is recorded (email_confirmation_refusals) and listed at /admin/email.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/create-db.js';
@@ -26,7 +27,7 @@ import { whereSearchMatches } from '../search/queries.js';
 import { readSiteSettings } from '../site/settings.js';
 import { absoluteUrl, urls } from '../urls.js';
 import { alreadySubscribedEmail, confirmationEmail, postEmailComposer } from './messages.js';
-import { listSubscriptions } from './queries.js';
+import { clearConfirmationRefusals, listSubscriptions, recordConfirmationRefusal } from './queries.js';
 import { CONFIRM_LINK_HOURS, signToken, siteSecretOf } from './tokens.js';
 import { deliver, failureText, isPermanentFailure } from './transport.js';
 
@@ -49,7 +50,7 @@ export const emailOnPostChange: PostChangeListener = async (tx, change) => {
 };
 
 /** `email:confirm` { subscriptionId }: the opt-in email (or, if confirmed already, where to manage it). */
-export const sendConfirmation: JobHandler = async (payload, context) => {
+export const sendConfirmation: JobHandler = async (payload, context, job) => {
   const id = Number(payload.subscriptionId);
   if (!Number.isSafeInteger(id)) return;
   const [sub] = await listSubscriptions(context.db, { ids: [id] });
@@ -71,12 +72,18 @@ export const sendConfirmation: JobHandler = async (payload, context) => {
   try {
     await deliver(context.db, context.config, { to: address.address, fromName: sub.projectTitle ?? siteName, ...email });
   } catch (err) {
-    if (isPermanentFailure(err)) {
-      context.log.warn({ event: 'email_confirmation_refused', subscriptionId: id, reason: failureText(err) }, 'the mail server refused a confirmation email');
+    const permanent = isPermanentFailure(err);
+    if (permanent || job.lastAttempt) {
+      // Recorded for site admins (/admin/email); the person who filled in the form was already told
+      // the one same answer, so nothing is revealed about whether the address exists.
+      const reason = permanent ? failureText(err) : `gave up after ${job.attempts} tries: ${failureText(err)}`;
+      context.log.warn({ event: 'email_confirmation_refused', subscriptionId: id, reason }, 'a confirmation email did not reach its address; listed for site admins');
+      await recordConfirmationRefusal(context.db, { addressId: sub.addressId, description: sub.description, reason, at: now });
       return;
     }
     throw err;
   }
+  await clearConfirmationRefusals(context.db, sub.addressId);
 };
 
 /** `email:fan-out` { postId }: one delivery row per subscribed address, and their send jobs. */

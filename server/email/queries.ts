@@ -221,3 +221,70 @@ export async function listAccountRefusals(db: Db) {
 export async function dismissAccountRefusal(db: Db, id: number): Promise<void> {
   await db.deleteFrom('email_account_refusals').where('id', '=', id).execute();
 }
+
+/** Records that the mail server refused (5xx) a subscriber's confirmation email, for site admins. */
+export async function recordConfirmationRefusal(db: Db, refusal: { addressId: number; description: string; reason: string; at: Date }): Promise<void> {
+  await db
+    .insertInto('email_confirmation_refusals')
+    .values({ address_id: refusal.addressId, description: refusal.description.slice(0, 500), reason: refusal.reason.slice(0, 500), refused_at: refusal.at })
+    .execute();
+}
+
+/** An email to this address got through: its earlier refusals are no longer news. */
+export async function clearConfirmationRefusals(db: Db, addressId: number): Promise<void> {
+  await db.deleteFrom('email_confirmation_refusals').where('address_id', '=', addressId).execute();
+}
+
+/** The confirmation refusals site admins have not dismissed, newest first, with their address. */
+export async function listConfirmationRefusals(db: Db) {
+  return db
+    .selectFrom('email_confirmation_refusals as r')
+    .innerJoin('email_addresses as a', 'a.id', 'r.address_id')
+    .select(['r.id', 'r.description', 'r.reason', 'r.refused_at', 'a.address'])
+    .orderBy('r.refused_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(100)
+    .execute();
+}
+
+export async function dismissConfirmationRefusal(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('email_confirmation_refusals').where('id', '=', id).execute();
+}
+
+/**
+ * Digest runs whose period ended before the cutoff, except the latest run of each frequency: that one
+ * is where the next run starts (server/email/digests.ts), however old it is (a site whose digests were
+ * off, or whose servers were all down, for over a year).
+ */
+export async function pruneDigestRuns(db: Db, cutoff: Date): Promise<number> {
+  const result = await sql`
+    DELETE FROM email_digest_runs r
+    WHERE r.period_end < ${cutoff}::timestamptz
+      AND r.period_end < (SELECT max(latest.period_end) FROM email_digest_runs latest WHERE latest.frequency = r.frequency)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+// The site admins' email page: one address looked up, the suspended addresses, deliveries of unknown outcome.
+
+export async function findAddressForAdmin(db: Db, address: string) {
+  const row = await db.selectFrom('email_addresses').select(['id', 'address', 'hard_bounces', 'suspended_at']).where('address', '=', address).executeTakeFirst();
+  return row && { id: row.id, address: row.address, hardBounces: row.hard_bounces, suspended: row.suspended_at !== null };
+}
+
+export async function listSuspendedAddresses(db: Db, limit = 200) {
+  const rows = await db.selectFrom('email_addresses').select(['address', 'hard_bounces', 'last_bounce', 'suspended_at']).where('suspended_at', 'is not', null).orderBy('suspended_at', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ address: r.address, hardBounces: r.hard_bounces, lastBounce: r.last_bounce }));
+}
+
+export async function listUnknownDeliveries(db: Db, limit = 200) {
+  const rows = await db
+    .selectFrom('email_deliveries')
+    .innerJoin('email_addresses', 'email_addresses.id', 'email_deliveries.address_id')
+    .innerJoin('posts', 'posts.id', 'email_deliveries.post_id')
+    .select(['email_addresses.address', 'posts.title', 'email_deliveries.claimed_at', 'email_deliveries.last_error'])
+    .where('email_deliveries.status', '=', 'unknown')
+    .orderBy('email_deliveries.claimed_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ address: r.address, postTitle: r.title, claimedAt: r.claimed_at, lastError: r.last_error }));
+}

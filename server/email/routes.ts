@@ -4,8 +4,8 @@
 //     token (no account);
 //   - project owners: how many confirmed subscribers their project has (never the addresses);
 //   - site admins: the outbox (when no SMTP server is set), finding and forgetting an address
-//     everywhere, suspended addresses and deliveries of unknown outcome, account emails the mail
-//     server refused, a project's list as CSV, and the hour and time zone of digests.
+//     everywhere, suspended addresses and deliveries of unknown outcome, account and confirmation emails
+//     the mail server refused, a project's list as CSV, and the hour and time zone of digests.
 // The subscribe form sits on pages that are the same for every reader (cached here and by a CDN), so it
 // carries no per-visitor CSRF token; like the comment form, a submission whose browser says it came
 // from another site is refused (Sec-Fetch-Site, else Origin, else Referer). A forged submission could in
@@ -17,6 +17,7 @@ import { requireSiteAdmin, requireUser } from '../auth/plugin.js';
 import { requireProjectAction } from '../auth/project-access.js';
 import type { EmailFrequency } from '../db/schema.js';
 import { notFound } from '../errors.js';
+import type { FormErrors } from '../forms.js';
 import { enqueue } from '../jobs/queue.js';
 import { urls } from '../urls.js';
 import { accountRefusalText } from './account-emails.js';
@@ -27,14 +28,19 @@ import {
   confirmSubscription,
   countProjectSubscribers,
   dismissAccountRefusal,
+  dismissConfirmationRefusal,
   findAddressById,
+  findAddressForAdmin,
   findOrCreateAddress,
   FREQUENCIES,
   forgetAddress,
   isFrequency,
   listAccountRefusals,
+  listConfirmationRefusals,
   listProjectSubscribers,
   listSubscriptions,
+  listSuspendedAddresses,
+  listUnknownDeliveries,
   removeAllSubscriptions,
   removeSubscription,
   requestSubscription,
@@ -83,7 +89,7 @@ export default async function emailRoutes(app: FastifyInstance) {
     const frequency = isFrequency(body.frequency) ? body.frequency : undefined;
     const target = await resolveTarget(app.db, to);
     if (!target) throw notFound('There is nothing to subscribe to at this address.');
-    const state = { to, description: target.description, pagePath: target.pagePath, email: emailTyped.replace(/[\r\n]+/g, ' '), frequency: frequency ?? 'each', errors: {} as Record<string, string> };
+    const state = { to, description: target.description, pagePath: target.pagePath, email: emailTyped.replace(/[\r\n]+/g, ' '), frequency: frequency ?? 'each', errors: {} as FormErrors };
     if (!sameOrigin(app, request)) {
       state.errors.form = 'This form was sent from another site. If you filled it in here, please send it again.';
       return subscribePage(reply.code(403), state);
@@ -298,13 +304,19 @@ export default async function emailRoutes(app: FastifyInstance) {
       return reply.redirect('/admin/email?done=dismissed', 303);
     });
 
+    // POST /admin/email/confirmation-refusals/:id/dismiss — a refused confirmation email, seen to by the admin
+    admins.post<{ Params: { id: string } }>('/admin/email/confirmation-refusals/:id/dismiss', async (request, reply) => {
+      if (/^[1-9][0-9]{0,14}$/.test(request.params.id)) await dismissConfirmationRefusal(app.db, Number(request.params.id));
+      return reply.redirect('/admin/email?done=dismissed', 303);
+    });
+
     // POST /admin/email/settings — the hour, time zone and weekday of digests
     admins.post<{ Body: Body }>('/admin/email/settings', async (request, reply) => {
       const body = request.body ?? {};
       const hour = Number(body.digestHour);
       const day = Number(body.weeklyDay);
       const zone = typeof body.timeZone === 'string' ? body.timeZone.trim() : '';
-      const errors: Record<string, string> = {};
+      const errors: FormErrors = {};
       if (!Number.isInteger(hour) || hour < 0 || hour > 23) errors.digestHour = 'Choose an hour from 0 to 23.';
       if (!Number.isInteger(day) || day < 0 || day > 6) errors.weeklyDay = 'Choose a day of the week.';
       if (!zone || !isTimeZone(zone)) errors.timeZone = 'Enter a time zone such as Europe/London.';
@@ -327,23 +339,17 @@ export default async function emailRoutes(app: FastifyInstance) {
     });
   });
 
-  async function emailAdminPage(reply: FastifyReply, q: string, done: string | undefined, errors: Record<string, string>, typed?: Record<string, string>) {
-    const found = q ? await app.db.selectFrom('email_addresses').selectAll().where('address', '=', q).executeTakeFirst() : undefined;
+  async function emailAdminPage(reply: FastifyReply, q: string, done: string | undefined, errors: FormErrors, typed?: Record<string, string>) {
+    const found = q ? await findAddressForAdmin(app.db, q) : undefined;
     const foundSubscriptions = found ? await listSubscriptions(app.db, { addressId: found.id }) : [];
-    const suspended = await app.db.selectFrom('email_addresses').select(['address', 'hard_bounces', 'last_bounce', 'suspended_at']).where('suspended_at', 'is not', null).orderBy('suspended_at', 'desc').limit(200).execute();
-    const unknown = await app.db
-      .selectFrom('email_deliveries')
-      .innerJoin('email_addresses', 'email_addresses.id', 'email_deliveries.address_id')
-      .innerJoin('posts', 'posts.id', 'email_deliveries.post_id')
-      .select(['email_addresses.address', 'posts.title', 'email_deliveries.claimed_at', 'email_deliveries.last_error'])
-      .where('email_deliveries.status', '=', 'unknown')
-      .orderBy('email_deliveries.claimed_at', 'desc')
-      .limit(200)
-      .execute();
+    const suspended = await listSuspendedAddresses(app.db);
+    const unknown = await listUnknownDeliveries(app.db);
     const settings = await readEmailSettings(app.db);
     const refusals = (await listAccountRefusals(app.db)).map((r) => ({ id: r.id, ...accountRefusalText(r) }));
+    const confirmationRefusals = (await listConfirmationRefusals(app.db)).map((r) => ({ id: r.id, ...confirmationRefusalText(r) }));
     return reply.header('cache-control', NO_STORE).page('pages/email/admin', {
       refusals,
+      confirmationRefusals,
       title: 'Email updates',
       noindex: true,
       q,
@@ -355,7 +361,6 @@ export default async function emailRoutes(app: FastifyInstance) {
       settings: typed ?? { digestHour: String(settings.digestHour), timeZone: settings.timeZone, weeklyDay: String(settings.weeklyDay) },
       defaults: DEFAULT_EMAIL_SETTINGS,
       errors,
-      errorList: Object.entries(errors).map(([id, message]) => ({ id, message })),
       notice: done === 'forgotten' ? 'The address is removed everywhere.' : done === 'not-found' ? 'No subscriber has that address.' : done === 'settings' ? 'The digest time is saved.' : done === 'dismissed' ? 'The refused email is no longer listed.' : undefined,
       smtpSet: app.config.smtpUrl !== undefined,
     });
@@ -368,17 +373,16 @@ interface SubscribeState {
   pagePath: string;
   email: string;
   frequency: EmailFrequency;
-  errors: Record<string, string>;
+  /** FormErrors: `form` is a problem with the whole form (shown in the summary), the rest are fields. */
+  errors: FormErrors;
 }
 
 function subscribePage(reply: FastifyReply, state: SubscribeState) {
-  const order = ['form', 'email', 'frequency'];
   return reply.header('cache-control', NO_STORE).page('pages/email/subscribe', {
     title: Object.keys(state.errors).length ? 'Error: Email updates' : 'Email updates',
     noindex: true,
     ...state,
     frequencies: FREQUENCIES,
-    errorList: order.filter((k) => state.errors[k]).map((k) => ({ id: k === 'form' ? 'email' : k === 'frequency' ? 'frequency-each' : k, message: state.errors[k]! })),
   });
 }
 
@@ -406,6 +410,17 @@ function signManage(secret: string, addressId: number): string {
 function readAddressToken(secret: string, token: string, now: Date): number | undefined {
   const check = readToken(secret, 'manage', token, now);
   return check.ok ? check.id : undefined;
+}
+
+/** "The confirmation email to x@example.org (email updates about …) was refused…": for site admins. */
+function confirmationRefusalText(r: { address: string; description: string; reason: string; refused_at: Date }): { summary: string; answer: string } {
+  const when = `${r.refused_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const gaveUp = r.reason.startsWith('gave up after ');
+  const what = `The confirmation email to ${r.address} (${r.description})`;
+  return {
+    summary: gaveUp ? `${what} could not be delivered (${when}).` : `${what} was refused by the mail server (${when}).`,
+    answer: gaveUp ? `The mail server could not be reached or kept asking to try later: “${r.reason}”.` : `It answered: “${r.reason}”. The address may be mistyped or no longer exist; nothing more is sent to it unless it is asked for again.`,
+  };
 }
 
 function csvField(value: string): string {

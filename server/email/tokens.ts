@@ -1,12 +1,13 @@
 // Signed tokens in the links of emails: confirm a subscription (expires), manage an address's
 // subscriptions, unsubscribe in one click (these two do not expire: an email read a year later must
 // still let its reader leave). HMAC-SHA256 with the site secret (server/site/secrets.ts), so any server
-// checks any token and nothing is stored per link. A token names one id and one purpose only.
+// checks any token and nothing is stored per link. A token names one id (or, for the listening desk's
+// daily email, one pair of ids: person and project) and one purpose only.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/create-db.js';
 import { loadSiteSecret } from '../site/secrets.js';
 
-export type TokenPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'unsubscribe-daily' | 'unsubscribe-weekly';
+export type TokenPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'unsubscribe-daily' | 'unsubscribe-weekly' | 'listening-daily-off';
 
 /** A confirmation link works this long after the form was sent. */
 export const CONFIRM_LINK_HOURS = 72;
@@ -52,4 +53,26 @@ export function readToken(secret: string, purpose: TokenPurpose, token: unknown,
   if (!/^\d{1,15}$/.test(parts[0]!)) return { ok: false, expired: false };
   if (withExpiry && Number(parts[1]) * 1000 < now.getTime()) return { ok: false, expired: true };
   return { ok: true, id: Number(parts[0]) };
+}
+
+/**
+ * A token naming two ids (a person and a project: the listening desk's daily email, turned off in one
+ * click). Same MAC and rules as signToken, never expires; "7-12.<mac>".
+ */
+export function signPairToken(secret: string, purpose: TokenPurpose, first: number, second: number): string {
+  const payload = `${first}-${second}`;
+  return `${payload}.${mac(secret, purpose, payload)}`;
+}
+
+export type PairTokenCheck = { ok: true; ids: [number, number] } | { ok: false };
+
+/** Reads a pair token of this purpose; anything malformed or forged is simply not ok. */
+export function readPairToken(secret: string, purpose: TokenPurpose, token: unknown): PairTokenCheck {
+  if (typeof token !== 'string' || token.length > 120) return { ok: false };
+  const match = /^(\d{1,15})-(\d{1,15})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  if (!match) return { ok: false };
+  const given = Buffer.from(match[3]!);
+  const expected = Buffer.from(mac(secret, purpose, `${match[1]}-${match[2]}`));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false };
+  return { ok: true, ids: [Number(match[1]), Number(match[2])] };
 }

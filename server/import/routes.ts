@@ -172,8 +172,9 @@ async function renderForm(app: FastifyInstance, reply: FastifyReply, access: Pro
     project: { slug: access.project.slug, title: access.project.title, status: access.project.status },
     action: importUrl(access.project.slug),
     maxMb: Math.round(app.config.importUploadMaxBytes / 1024 / 1024),
-    error: model.error ?? null,
-    typed: model.typed ?? { fetchMedia: false, dryRun: false },
+    // FormErrors (the file field's problem) and the boxes as ticked, for the form's partials.
+    errors: model.error ? { file: model.error } : {},
+    values: model.typed ?? { fetchMedia: false, dryRun: false },
     runs: runs.map((r) => ({ url: importRunUrl(access.project.slug, r.id), id: r.id, status: r.status, dryRun: r.dry_run, files: r.file_names.join(', '), at: r.created_at.toISOString().slice(0, 16).replace('T', ' '), done: r.items_done, total: r.items_total })),
   });
 }

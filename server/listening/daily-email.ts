@@ -8,9 +8,16 @@
 //   listen:email-send  { id }: claims the row (queued → sending), sends through the email transport
 //                      (SMTP, or the outbox without SMTP_URL), records the result. A temporary failure
 //                      puts the row back and the queue retries; a row left `sending` is never resent.
+// Each email carries List-Unsubscribe (an https URL) and List-Unsubscribe-Post (RFC 8058), built by the
+// email domain's unsubscribeHeaders, and the same link in its body: a token signed with the email
+// domain's machinery (server/email/tokens.ts: signPairToken) naming the person and the project, which
+// turns that person's daily email of that project off (routes.ts: /listening/daily-email/off/<token>).
+// The Conversations page turns it on again.
+import type { Db } from '../db/create-db.js';
 import type { JobHandler } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
-import { escapeHtml } from '../email/messages.js';
+import { escapeHtml, unsubscribeHeaders } from '../email/messages.js';
+import { signPairToken, siteSecretOf } from '../email/tokens.js';
 import { localDate, readEmailSettings, zonedInstant } from '../email/settings.js';
 import { deliver, failureText, isPermanentFailure } from '../email/transport.js';
 import { absoluteUrl } from '../urls.js';
@@ -21,6 +28,14 @@ export const EMAIL_TICK_TASK = 'listen:email-tick';
 export const EMAIL_SEND_TASK = 'listen:email-send';
 /** Items listed in one email; the rest are counted ("and 12 more in the inbox"). */
 export const EMAIL_MAX_ITEMS = 30;
+
+/** The one-click "stop this email" address of a person's daily email of a project. */
+export const dailyEmailOffPath = (token: string) => `/listening/daily-email/off/${encodeURIComponent(token)}`;
+
+/** The signed token of that address (the person and the project, nothing else). */
+export async function dailyEmailOffToken(db: Db, personId: number, projectId: number): Promise<string> {
+  return signPairToken(await siteSecretOf(db), 'listening-daily-off', personId, projectId);
+}
 
 /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(at: Date, timeZone: string): string {
@@ -56,7 +71,8 @@ export const emailSendTask: JobHandler = async (payload, context, job) => {
     return void (await finishSend(db, id, 'skipped', { lastError: 'nothing new', now }));
   }
   const inboxUrl = absoluteUrl(config.publicUrl, inboxPath(who.slug));
-  const email = newMatchesEmail({ projectTitle: who.title, items, total, inboxUrl });
+  const offUrl = absoluteUrl(config.publicUrl, dailyEmailOffPath(await dailyEmailOffToken(db, Number(claimed.person_id), Number(claimed.project_id))));
+  const email = newMatchesEmail({ projectTitle: who.title, items, total, inboxUrl, offUrl });
   try {
     await deliver(db, config, { to: who.email, fromName: who.title, ...email });
   } catch (err) {
@@ -69,14 +85,14 @@ export const emailSendTask: JobHandler = async (payload, context, job) => {
 };
 
 /** The email: a plain-text and an HTML part; every text from other sites is escaped in the HTML. */
-export function newMatchesEmail(input: { projectTitle: string; items: MatchForEmail[]; total: number; inboxUrl: string }): { subject: string; text: string; html: string } {
-  const { projectTitle, items, total, inboxUrl } = input;
+export function newMatchesEmail(input: { projectTitle: string; items: MatchForEmail[]; total: number; inboxUrl: string; offUrl: string }): { subject: string; text: string; html: string; headers: Record<string, string> } {
+  const { projectTitle, items, total, inboxUrl, offUrl } = input;
   const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
   const subject = `${total} new ${total === 1 ? 'match' : 'matches'} in ${projectTitle}’s conversations`;
   const more = total - items.length;
   const text = `${subject}\n\n${items
     .map((i) => `- ${oneLine(i.title) || '(untitled)'}\n  ${oneLine(i.sourceTitle)} · matches ${i.terms.map((t) => `“${t}”`).join(', ')}${i.url ? `\n  ${i.url}` : ''}`)
-    .join('\n')}\n${more > 0 ? `\n…and ${more} more.\n` : ''}\nRead and answer them in the inbox: ${inboxUrl}\n\n--\nYou get this email because you asked for a daily email of new matches on the Conversations page of ${projectTitle}. Turn it off there: ${inboxUrl}\n`;
+    .join('\n')}\n${more > 0 ? `\n…and ${more} more.\n` : ''}\nRead and answer them in the inbox: ${inboxUrl}\n\n--\nYou get this email because you asked for a daily email of new matches on the Conversations page of ${projectTitle}.\nStop this daily email: ${offUrl}\n`;
   const list = items
     .map((i) => {
       const title = escapeHtml(oneLine(i.title) || '(untitled)');
@@ -93,9 +109,9 @@ ${list}
 </ul>
 ${more > 0 ? `<p>…and ${more} more.</p>\n` : ''}<p><a href="${escapeHtml(inboxUrl)}">Read and answer them in the inbox</a></p>
 <hr>
-<p>You get this email because you asked for a daily email of new matches on the Conversations page of ${escapeHtml(projectTitle)}. <a href="${escapeHtml(inboxUrl)}">Turn it off there</a>.</p>
+<p>You get this email because you asked for a daily email of new matches on the Conversations page of ${escapeHtml(projectTitle)}. <a href="${escapeHtml(offUrl)}">Stop this daily email</a></p>
 </body>
 </html>
 `;
-  return { subject, text, html };
+  return { subject, text, html, headers: unsubscribeHeaders(offUrl) };
 }

@@ -3,7 +3,9 @@
 //     terms, item actions (open, read, dismiss, link from a post, respond in a new post), OPML export
 //     and import, their private feed address, their daily email of new matches;
 //   feed readers (no session; a secret token in the URL): the private Atom feed of the inbox;
-//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription.
+//   WebSub hubs (no session; a secret token in the URL): the callback of a watched feed's subscription;
+//   mail clients and readers of the daily email (no session; a signed token in the URL): turning that
+//     person's daily email of that project off in one click (RFC 8058).
 // Everything shown came from other sites: item HTML was sanitized when stored (server/markdown), titles
 // and excerpts are escaped by the templates, highlights are escaped before <mark> is added.
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,7 @@ import { addTeamLink, teamLinkProblems } from '../responses/team-links.js';
 import { MARK_START, MARK_STOP } from '../search/queries.js';
 import { absoluteUrl, slugify, urls, withQuery } from '../urls.js';
 import { buildInboxFeed, inboxFeedPath, inboxPath } from './feed.js';
-import { addTerm } from './matches.js';
+import { addTerm, editTerm } from './matches.js';
 import { describeSeconds } from './poll.js';
 import {
   countUnread,
@@ -44,6 +46,8 @@ import {
 import { schedulePoll } from './poll.js';
 import { addSource, buildOpml, checkTerm, importOpml, readOpml } from './service.js';
 import { setDailyEmail, wantsDailyEmail } from './daily-email-queries.js';
+import { dailyEmailOffPath } from './daily-email.js';
+import { readPairToken, siteSecretOf } from '../email/tokens.js';
 import { acceptPush, answerVerification, cancelSubscription, PUSH_MAX_BYTES } from './websub.js';
 import { listWebsubStates, type WebsubRow } from './websub-queries.js';
 
@@ -103,7 +107,7 @@ function pushView(w: Pick<WebsubRow, 'hub' | 'state' | 'expires_at' | 'last_push
   const last = w.last_push_at ? `; last update pushed ${when(w.last_push_at, now)}` : '';
   if (w.state === 'failed') return `Not subscribed at its hub (${host}): ${w.last_error ?? 'the hub refused'} Checked by polling only.`;
   if (w.state === 'unsubscribing') return `Unsubscribing from its hub (${host}).`;
-  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.`;
+  if (w.verified_at && w.expires_at && w.expires_at > now) return `Updates pushed by its hub (${host}), subscription renewed automatically${last}. Polling continues, less often.${w.last_error ? ` ${w.last_error}` : ''}`;
   return `Subscribing at its hub (${host}); waiting for the hub to confirm.`;
 }
 
@@ -238,7 +242,6 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/link', {
         title: `Link from a post: ${item.title || item.url || 'item'}`,
         noindex: true,
-        p: project,
         item,
         posts,
         errors,
@@ -308,7 +311,7 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.page('pages/listening/sources', {
         title: `Watched feeds and key terms: ${project.title}`,
         noindex: true,
-        p: project,
+        projectTitle: project.title,
         notice: outcome.notice ?? null,
         errors: outcome.errors ?? {},
         values: { address: '', mode: 'all', term: '', opml: '', ...outcome.values },
@@ -379,6 +382,23 @@ export default async function listeningRoutes(app: FastifyInstance) {
       if (!checked.ok) return showSources(request, reply, { status: 400, errors: { term: checked.error }, values: { term: raw } });
       const added = await addTerm(app.db, project.id, checked.query, request.user!.id, app.clock.now());
       return showSources(request, reply, { status: 200, notice: added !== undefined ? `Listening for “${checked.query}”.` : `This project already listens for “${checked.query}”.` });
+    });
+
+    // POST /admin/projects/:project/listening/terms/:id/edit — change a term (its matches are found again)
+    team.post<{ Params: Params; Body: Body }>('/admin/projects/:project/listening/terms/:id/edit', async (request, reply) => {
+      const { project } = accessOf(request);
+      const termId = parseId(request.params.id);
+      const terms = await listTerms(app.db, project.id);
+      const term = terms.find((t) => t.id === termId);
+      if (!term) throw notFound('This project does not listen for that term (it may have been removed).');
+      const raw = str((request.body ?? {}).query).slice(0, 1000);
+      const field = `term-${term.id}`;
+      const refuse = (error: string) => showSources(request, reply, { status: 400, errors: { [field]: error }, values: { [field]: raw } });
+      const checked = await checkTerm(app.db, raw);
+      if (!checked.ok) return refuse(checked.error);
+      if (checked.query === term.query) return showSources(request, reply, { status: 200, notice: `The term “${term.query}” is unchanged.` });
+      if (!(await editTerm(app.db, project.id, term.id, checked.query))) return refuse(`This project already listens for “${checked.query}”.`);
+      return showSources(request, reply, { status: 200, notice: `“${term.query}” is now “${checked.query}”. Its matches among the items already fetched are being found again.` });
     });
 
     // POST /admin/projects/:project/listening/terms/:id/remove — stop listening for a term
@@ -455,11 +475,65 @@ export default async function listeningRoutes(app: FastifyInstance) {
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
     });
 
-    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it
+    // POST /listening/websub/:token — content distribution: the feed as the hub pushes it, verified and
+    // stored (202), read by the listen:websub-push job
     hubs.post<{ Params: { token: string } }>('/listening/websub/:token', { config: { csrf: false }, bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await acceptPush(app.db, request.params.token, { headers: request.headers, body }, app.clock.now(), request.log);
+      if (answer.retryAfter) reply.header('retry-after', String(answer.retryAfter));
       return reply.code(answer.status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
+    });
+  });
+
+  // The one-click "stop this daily email" of the daily email of new matches. The token (signed with the
+  // site secret by the email domain's machinery) names a person and a project; it never expires, so an
+  // email read a year later still lets its reader stop it. Turning it on again is the Conversations
+  // page's button (signed in).
+  const secret = await siteSecretOf(app.db);
+  async function dailyEmailOf(token: string) {
+    const check = readPairToken(secret, 'listening-daily-off', token);
+    if (!check.ok) return undefined;
+    const [personId, projectId] = check.ids;
+    const project = await app.db.selectFrom('projects').select(['id', 'slug', 'title']).where('id', '=', projectId).executeTakeFirst();
+    return project ? { personId, project } : undefined;
+  }
+  function dailyEmailLinkBroken(reply: FastifyReply) {
+    return reply
+      .code(404)
+      .header('cache-control', 'no-store')
+      .page('pages/email/message', {
+        title: 'This link does not work',
+        noindex: true,
+        heading: 'This link does not work',
+        paragraphs: ['It may have been copied incompletely, or its project has been removed. You can also stop the daily email on the project’s Conversations page, signed in.'],
+      });
+  }
+
+  // GET /listening/daily-email/off/:token — the link in the email: a page with one button (link scanners only GET)
+  app.get<{ Params: { token: string } }>('/listening/daily-email/off/:token', async (request, reply) => {
+    const found = await dailyEmailOf(request.params.token);
+    if (!found) return dailyEmailLinkBroken(reply);
+    return reply.header('cache-control', 'no-store').page('pages/email/message', {
+      title: 'Stop the daily email',
+      noindex: true,
+      heading: 'Stop the daily email',
+      paragraphs: [`Stop your daily email of new matches in ${found.project.title}’s conversations?`],
+      form: { action: dailyEmailOffPath(request.params.token), button: 'Stop the daily email' },
+    });
+  });
+
+  // POST /listening/daily-email/off/:token — RFC 8058 one-click (from a mail client: no cookie, no CSRF
+  // token; the signed URL is the proof), and the button of the page above. Again is harmless.
+  app.post<{ Params: { token: string } }>('/listening/daily-email/off/:token', { config: { csrf: false, dropsPages: false } }, async (request, reply) => {
+    const found = await dailyEmailOf(request.params.token);
+    if (!found) return dailyEmailLinkBroken(reply);
+    await setDailyEmail(app.db, found.personId, found.project.id, false, app.clock.now());
+    return reply.header('cache-control', 'no-store').page('pages/email/message', {
+      title: 'Daily email stopped',
+      noindex: true,
+      heading: 'Your daily email is stopped',
+      paragraphs: [`No more daily emails of new matches in ${found.project.title}’s conversations will be sent to you. To have them again, use “Email me new matches daily” on the Conversations page.`],
+      links: [{ href: inboxPath(found.project.slug), text: `Conversations of ${found.project.title} (sign in to turn it on again)` }],
     });
   });
 

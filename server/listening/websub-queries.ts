@@ -103,3 +103,33 @@ export async function listWebsubStates(db: Db, projectId: number): Promise<Map<n
     .execute();
   return new Map(rows.map((r) => [Number(r.source_id), r]));
 }
+
+// ------------------------------------------------------------------------------------------ pushed bodies
+
+/**
+ * Keeps a verified push for the listen:websub-push job; its id, or undefined when the same body of the
+ * same source is already waiting (a hub that retries adds nothing).
+ */
+export async function storePush(db: Db | Tx, push: { sourceId: number; websubId: number; body: Buffer; sha256: string; contentType: string; now: Date }): Promise<number | undefined> {
+  const row = await db
+    .insertInto('listen_websub_pushes')
+    .values({ source_id: push.sourceId, websub_id: push.websubId, body: push.body, body_sha256: push.sha256, content_type: push.contentType.slice(0, 200), received_at: push.now })
+    .onConflict((oc) => oc.columns(['source_id', 'body_sha256']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row ? Number(row.id) : undefined;
+}
+
+/** How many pushes of a source wait to be read. */
+export async function countWaitingPushes(db: Db | Tx, sourceId: number): Promise<number> {
+  const row = await db.selectFrom('listen_websub_pushes').select((eb) => eb.fn.countAll<string>().as('n')).where('source_id', '=', sourceId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findPush(db: Db | Tx, id: number) {
+  return db.selectFrom('listen_websub_pushes').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function deletePush(db: Db | Tx, id: number): Promise<void> {
+  await db.deleteFrom('listen_websub_pushes').where('id', '=', id).execute();
+}

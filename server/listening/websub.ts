@@ -13,9 +13,13 @@
 // The callback (routes.ts) answers the hub's verification of intent only for what we asked (the mode
 // we asked, the topic we asked, for a live row) and 404 otherwise; content distribution is accepted only
 // with a valid X-Hub-Signature (sha1/sha256/sha384/sha512 HMAC of the body with our secret), else
-// acknowledged 202 and dropped, as the spec allows; the body is read like a poll's (same parser, same
-// sanitizer, same dedupe; matching happens when the inbox is read).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// acknowledged 202 and dropped, as the spec allows. A verified body is stored (listen_websub_pushes,
+// once per source and body: a hub that retries adds nothing) and the hub answered 202 at once; the
+// listen:websub-push job reads it like a poll's (same parser, same sanitizer, same dedupe of items; key
+// terms matched by the database trigger). Reading a feed near its 5 MB cap takes a second or more of
+// CPU (docs/SOCIAL-WEB.md), which a hub's request should not wait for. A source with
+// MAX_WAITING_PUSHES bodies not yet read gets 429 (the hub tries again later).
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db, Tx } from '../db/create-db.js';
 import { enqueue } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/worker.js';
@@ -31,7 +35,11 @@ import {
   findWebsubBySource,
   findWebsubByToken,
   listWebsubToRenew,
+  countWaitingPushes,
+  deletePush,
+  findPush,
   markUnsubscribing,
+  storePush,
   updateWebsub,
   upsertWebsubRequest,
   type WebsubRow,
@@ -40,6 +48,9 @@ import {
 export const WEBSUB_SUBSCRIBE_TASK = 'listen:websub-subscribe';
 export const WEBSUB_UNSUBSCRIBE_TASK = 'listen:websub-unsubscribe';
 export const WEBSUB_RENEW_TASK = 'listen:websub-renew';
+export const WEBSUB_PUSH_TASK = 'listen:websub-push';
+/** Pushed bodies of one source waiting to be read; past this the hub is asked to retry later (429). */
+export const MAX_WAITING_PUSHES = 20;
 /** The lease we ask for; hubs may grant another. */
 export const REQUESTED_LEASE_SECONDS = 10 * 86_400;
 /** A lease a hub grants is read as at least an hour and at most a year. */
@@ -166,6 +177,8 @@ export const renewTask: JobHandler = async (_payload, context) => {
 export interface CallbackAnswer {
   status: number;
   body: string;
+  /** Seconds, for a 429. */
+  retryAfter?: number;
 }
 
 const notOurs: CallbackAnswer = { status: 404, body: 'No such subscription.\n' };
@@ -210,7 +223,7 @@ export function signatureValid(header: string | string[] | undefined, secret: st
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The hub's POST to the callback: content distribution, read exactly as a poll's result is. */
+/** The hub's POST to the callback: content distribution, verified here, stored, and read by a job. */
 export async function acceptPush(db: Db, token: string, input: { headers: Record<string, string | string[] | undefined>; body: Buffer }, now: Date, log: { info: (obj: object, msg: string) => void }): Promise<CallbackAnswer> {
   const row = /^[A-Za-z0-9_-]{32,100}$/.test(token) ? await findWebsubByToken(db, token) : undefined;
   if (!row) return notOurs;
@@ -223,20 +236,50 @@ export async function acceptPush(db: Db, token: string, input: { headers: Record
     log.info({ event: 'listen_websub_bad_signature', source: source.id }, 'WebSub push with a missing or wrong signature ignored');
     return { status: 202, body: '' };
   }
+  if ((await countWaitingPushes(db, source.id)) >= MAX_WAITING_PUSHES) return { status: 429, body: 'Too many updates waiting to be read; try again later.\n', retryAfter: 60 };
+  const contentType = String(input.headers['content-type'] ?? '');
+  const sha256 = createHash('sha256').update(input.body).digest('hex');
+  await db.transaction().execute(async (tx) => {
+    const id = await storePush(tx, { sourceId: source.id, websubId: Number(row.id), body: input.body, sha256, contentType, now });
+    if (id !== undefined) await enqueue(tx, WEBSUB_PUSH_TASK, { id }, { jobKey: `listen:websub-push:${id}`, maxAttempts: 5 });
+    await updateWebsub(tx, Number(row.id), { last_push_at: now });
+  });
+  return { status: 202, body: '' };
+}
+
+/**
+ * `listen:websub-push` { id }: reads a stored push as a poll's result is read, then deletes it. A body
+ * that is not a readable feed is recorded on the subscription (shown on the sources page) and dropped.
+ */
+export const pushTask: JobHandler = async (payload, context) => {
+  const id = Number(payload.id);
+  if (!Number.isSafeInteger(id)) return;
+  const { db } = context;
+  const push = await findPush(db, id);
+  if (!push) return;
+  const row = await findWebsubById(db, Number(push.websub_id));
+  const source = await findSource(db, Number(push.source_id));
+  // Paused or removed since: nothing is added (a removed source took its pushes with it).
+  if (!row || !source || source.status !== 'active') return void (await deletePush(db, id));
   let feed: ParsedFeed;
   try {
-    feed = parseFeedBody(input.body, String(input.headers['content-type'] ?? ''), row.topic);
+    feed = parseFeedBody(push.body, push.content_type, row.topic);
   } catch (err) {
     const message = err instanceof FeedProblem ? err.message : 'The pushed feed could not be read.';
-    await updateWebsub(db, Number(row.id), { last_error: message.slice(0, 500) });
-    return { status: 400, body: `${message}\n` };
+    context.log.info({ event: 'listen_websub_unreadable_push', source: source.id }, message);
+    await db.transaction().execute(async (tx) => {
+      await updateWebsub(tx, Number(row.id), { last_error: `The last pushed update could not be read: ${message}`.slice(0, 500) });
+      await deletePush(tx, id);
+    });
+    return;
   }
+  const now = context.clock.now();
   await db.transaction().execute(async (tx) => {
     const added = await insertNewItems(tx, source.projectId, source.id, itemsToStore(feed), now);
     if (added > 0) await updateSourceAfterPoll(tx, source.id, { lastNewItemAt: now });
-    await updateWebsub(tx, Number(row.id), { last_push_at: now, last_error: null });
+    await updateWebsub(tx, Number(row.id), { last_error: null });
+    await deletePush(tx, id);
   });
-  return { status: 200, body: '' };
-}
+};
 
 export type { WebsubRow };

@@ -9,6 +9,7 @@ import { findEditablePost } from '../posts/queries.js';
 import { findImage, saveImage } from './queries.js';
 import { checkAltText, checkUpload, IMAGE_TYPES, imageMarkdown, MAX_IMAGE_BYTES, mediaUrl, sha256Hex } from './service.js';
 import { adminUrls } from '../urls.js';
+import type { FormErrors } from '../forms.js';
 
 const uploadUrl = adminUrls.uploadImage;
 const editUrl = adminUrls.editPost;
@@ -81,12 +82,12 @@ export default async function mediaRoutes(app: FastifyInstance) {
       const check = truncated ? checkUpload(undefined, true) : checkUpload(bytes);
       if (!check.ok) {
         reply.code(check.status);
-        return renderUpload(reply, access, { postId: post?.id, error: check.message, typed });
+        return renderUpload(reply, access, { postId: post?.id, errors: { file: check.message }, typed });
       }
       const alt = checkAltText(typed.alt, typed.decorative);
       if (!alt.ok) {
         reply.code(422);
-        return renderUpload(reply, access, { postId: post?.id, altError: alt.message, typed });
+        return renderUpload(reply, access, { postId: post?.id, errors: { alt: alt.message }, typed });
       }
       const sha = sha256Hex(bytes!);
       await saveImage(app.db, { sha256: sha, contentType: check.type.contentType, bytes: bytes!, projectId: access.project.id, uploadedBy: request.user!.id, altText: alt.alt });
@@ -105,7 +106,7 @@ function fieldValue(field: unknown): string | undefined {
 function renderUpload(
   reply: FastifyReply,
   access: ProjectAccess,
-  model: { postId?: number; error?: string; altError?: string; image?: string; typed?: { alt: string; decorative: boolean } },
+  model: { postId?: number; errors?: FormErrors; image?: string; typed?: { alt: string; decorative: boolean } },
 ) {
   const slug = access.project.slug;
   return reply.page('pages/editor/upload', {
@@ -115,9 +116,9 @@ function renderUpload(
     action: uploadUrl(slug),
     postId: model.postId ?? null,
     backUrl: model.postId ? editUrl(slug, model.postId) : adminUrls.posts(slug),
-    error: model.error ?? null,
-    altError: model.altError ?? null,
-    typed: model.typed ?? { alt: '', decorative: false },
+    // The fields as typed, and their problems (keyed file, alt), for the form's partials.
+    values: model.typed ?? { alt: '', decorative: false },
+    errors: model.errors ?? {},
     imageMarkdown: model.image ?? null,
   });
 }

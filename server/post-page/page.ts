@@ -10,12 +10,14 @@ import type { Post, Project } from '../db/schema.js';
 import { projectFeeds, projectIdentity } from '../projects/project-page.js';
 import { readSettings } from '../projects/settings.js';
 import { urls } from '../urls.js';
+import type { FormErrors } from '../forms.js';
 import { findRole } from '../auth/queries.js';
 import { listAuthorsOf, listTagsOf } from '../posts/queries.js';
 import { webmentionEndpoint, webmentionLinkHeader } from '../responses/links.js';
 import { responsesOf } from '../responses/section.js';
 import { postView, type PostPageView } from './view.js';
 
+// The comment form's fields in page order: its error summary lists problems in this order.
 const FIELD_ORDER = ['name', 'email', 'body'] as const;
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&lt;': '<', '&gt;': '>' };
@@ -104,8 +106,7 @@ export async function renderPostPage(
       commentAs: member ? { name: member.displayName, handle: member.handle } : null,
       replyTo: replyTo && { id: replyTo.id, authorName: replyTo.authorName },
       values: form?.values ?? { name: '', email: '', body: '' },
-      errors,
-      errorList: FIELD_ORDER.filter((f) => errors[f]).map((f) => ({ field: f, message: errors[f]! })),
+      errors: Object.fromEntries(FIELD_ORDER.filter((f) => errors[f]).map((f) => [f, errors[f]!])) as FormErrors,
       notice: form?.notice,
       // Keep the first render time across a corrected resubmission, so fixing a typo is not "too fast".
       renderedAt: form?.values.renderedAt ?? reply.renderStamp(),

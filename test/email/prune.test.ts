@@ -1,6 +1,7 @@
 // Unconfirmed subscriptions are not kept: the daily `email:prune-unconfirmed` removes those still
 // unconfirmed 72 h (the link's lifetime) + 24 h after they were last asked for, and addresses left with
-// nothing; confirmed subscriptions, addresses with a history and suspended addresses stay.
+// nothing; confirmed subscriptions, addresses with a history and suspended addresses stay. The same job
+// prunes digest runs older than a year, keeping the latest run of each frequency whatever its age.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jobDefinitions } from '../../server/job-list.js';
 import { enqueue } from '../../server/jobs/queue.js';
@@ -59,5 +60,20 @@ describe('pruning unconfirmed subscriptions', () => {
     await prune();
     expect(await addressExists('asked-again@example.org')).toBe(false);
     expect(await subscriptionsOf('confirmed@example.org')).toEqual(['project:confirmed']);
+  });
+
+  it('removes digest runs older than a year, but keeps the latest run of each frequency however old', async () => {
+    const now = t.clock.now().getTime();
+    const DAY = 86_400_000;
+    const run = (frequency: 'daily' | 'weekly', endDaysAgo: number, length: number) => ({ frequency, period_start: new Date(now - (endDaysAgo + length) * DAY), period_end: new Date(now - endDaysAgo * DAY) });
+    await t.db.deleteFrom('email_digest_runs').execute();
+    await t.db
+      .insertInto('email_digest_runs')
+      .values([run('daily', 500, 1), run('daily', 367, 1), run('daily', 365, 1), run('daily', 2, 1), run('weekly', 800, 7), run('weekly', 400, 7)])
+      .execute();
+    await prune();
+    const left = (await t.db.selectFrom('email_digest_runs').select(['frequency', 'period_end']).orderBy('frequency').orderBy('period_end').execute()).map((r) => `${r.frequency}:${Math.round((now - r.period_end.getTime()) / DAY)}`);
+    // The weekly digest has not run for 400 days: its latest run stays, the digest tick starts there.
+    expect(left).toEqual(['daily:365', 'daily:2', 'weekly:400']);
   });
 });

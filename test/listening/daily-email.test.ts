@@ -2,7 +2,9 @@
 // (08:00 Europe/London by default, or the first tick after it; the test clock is set to it, whatever day or zone the suite runs in)
 // the job queue sends, through a real SMTP server (smtp-server in the test), the items fetched since
 // the member's last email that match a key term, with a link to the inbox: once per member and day
-// (a database key), nothing when nothing is new, nothing to members who did not ask.
+// (a database key), nothing when nothing is new, nothing to members who did not ask. Each email can be
+// stopped in one click (RFC 8058 List-Unsubscribe + List-Unsubscribe-Post, and a link in its body), with
+// no cookie; the Conversations page turns it on again.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '../../server/jobs/queue.js';
@@ -124,12 +126,79 @@ describe('daily email of new matches', () => {
     expect(sink.received).toHaveLength(2);
   });
 
+  it('can be stopped in one click from the email (RFC 8058, no cookie), and turned on again on the Conversations page', async () => {
+    // On again (the first test turned it off), and a new match for the next day.
+    editor = await signInAs(t, 'ed@example.org');
+    expect((await get(t.app, INBOX, { cookies: editor })).body).toContain('Email me new matches daily');
+    await submitForm(t.app, INBOX, `${INBOX}/daily-email`, { daily: 'on' }, editor);
+    t.clock.advance(60_000);
+    items = [...items, { id: 'e', title: 'Flood barrier opened by the mayor' }];
+    await poll();
+    t.clock.set(new Date(DIGEST_HOUR.getTime() + 4 * DAY));
+    const before = sink.received.length;
+    await tick();
+    expect(sink.received).toHaveLength(before + 1);
+    const received = sink.received.at(-1)!;
+    const mail = received.mail;
+    // The header block, unfolded (a long header continues on the next line, indented).
+    const headers = received.raw.slice(0, received.raw.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, ' ');
+    expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
+    const offUrl = /^List-Unsubscribe: <([^>]+)>\r?$/m.exec(headers)?.[1] ?? '';
+    expect(offUrl).toMatch(new RegExp(`^${t.config.publicUrl}/listening/daily-email/off/\\d+-\\d+\\.[A-Za-z0-9_-]{32}$`));
+    // The same link, visible in both parts of the email.
+    expect(mail.text).toContain(`Stop this daily email: ${offUrl}`);
+    expect(String(mail.html)).toContain(`href="${offUrl}"`);
+    const path = offUrl.slice(t.config.publicUrl.length);
+    editor = await signInAs(t, 'ed@example.org');
+
+    // A tampered token: a clear 404 page, nothing changed.
+    const [ids, mac] = path.split('/').at(-1)!.split('.');
+    const other = `/listening/daily-email/off/${ids!.replace(/^\d+/, (n) => String(Number(n) + 1))}.${mac}`;
+    const flipped = `/listening/daily-email/off/${ids}.${mac!.slice(0, -1)}${mac!.endsWith('A') ? 'B' : 'A'}`;
+    for (const bad of [other, flipped, '/listening/daily-email/off/nonsense', `/listening/daily-email/off/${'9'.repeat(400)}`, '/listening/daily-email/off/%E0%A4%A']) {
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await t.app.inject({ method, url: bad, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: method === 'POST' ? 'List-Unsubscribe=One-Click' : undefined });
+        expect(res.statusCode, `${method} ${bad}`).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode, `${method} ${bad}`).toBeLessThan(500);
+      }
+    }
+    expect((await get(t.app, INBOX, { cookies: editor })).body).toContain('Stop my daily email');
+
+    // The link's page (GET) changes nothing: link scanners only GET.
+    const page = await get(t.app, path);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Stop your daily email of new matches in Daily Desk’s conversations?');
+    expect((await get(t.app, INBOX, { cookies: editor })).body).toContain('Stop my daily email');
+
+    // The mail client's one-click POST: no cookie, no CSRF token.
+    const off = await t.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    expect(off.statusCode).toBe(200);
+    expect(off.body).toContain('Your daily email is stopped');
+    expect(await t.db.selectFrom('listen_email_prefs').select('person_id').execute()).toEqual([]);
+    // Again is harmless.
+    expect((await t.app.inject({ method: 'POST', url: path })).statusCode).toBe(200);
+
+    t.clock.advance(60_000);
+    items = [...items, { id: 'f', title: 'Flood barrier tested' }];
+    await poll();
+    t.clock.set(new Date(DIGEST_HOUR.getTime() + 5 * DAY));
+    await tick();
+    expect(sink.received).toHaveLength(before + 1);
+
+    // On again from the team side.
+    editor = await signInAs(t, 'ed@example.org');
+    expect((await get(t.app, INBOX, { cookies: editor })).body).toContain('Email me new matches daily');
+    await submitForm(t.app, INBOX, `${INBOX}/daily-email`, { daily: 'on' }, editor);
+    expect((await get(t.app, INBOX, { cookies: editor })).body).toContain('Stop my daily email');
+  });
+
   it('the message escapes what other sites wrote and counts what it does not list', () => {
     const email = newMatchesEmail({
       projectTitle: 'P',
       items: [{ title: '<script>alert(1)</script>', url: 'https://x.example/"><b>', sourceTitle: '<i>src</i>', terms: ['a<b'] }],
       total: 3,
       inboxUrl: 'http://blogs.test/admin/projects/p/listening',
+      offUrl: 'http://blogs.test/listening/daily-email/off/1-2.x',
     });
     expect(email.html).not.toContain('<script>');
     expect(email.html).not.toContain('"><b>');

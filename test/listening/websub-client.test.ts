@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enqueue } from '../../server/jobs/queue.js';
-import { signatureValid, WEBSUB_RENEW_TASK } from '../../server/listening/websub.js';
+import { MAX_WAITING_PUSHES, signatureValid, WEBSUB_PUSH_TASK, WEBSUB_RENEW_TASK } from '../../server/listening/websub.js';
 import { signature as ourHubSignature } from '../../server/websub/hub.js';
 import { freePort } from '../helpers/server-process.js';
-import { buildTestApp, createPerson, get, runJobs, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, createPerson, get, queuedJobs, runJobs, signInAs, submitForm, type TestApp } from '../helpers/test-app.js';
 import { rss, startWeb, type TestWeb } from './web.js';
 
 let t: TestApp;
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql`TRUNCATE listen_sources, listen_terms, listen_items, listen_websub CASCADE`.execute(t.db);
+  await sql`TRUNCATE listen_sources, listen_terms, listen_items, listen_websub, listen_websub_pushes CASCADE`.execute(t.db);
   await sql`DELETE FROM graphile_worker._private_jobs`.execute(t.db);
   hubRequests.length = 0;
   hubStatus = 202;
@@ -166,15 +166,51 @@ describe('pushed content', () => {
     const { request } = await subscribed('/p2.xml');
     expect(await items()).toHaveLength(1);
     const body = rss('Pushy', [{ id: 'p2', title: 'Pushed <news>', content: '<p>hello<script>alert(1)</script><img src=x onerror=alert(1)></p>' }]);
-    expect(await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).toMatchObject({ status: 200 });
+    expect(await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).toMatchObject({ status: 202 });
+    // Stored and answered at once; read by the job.
+    expect(await items()).toHaveLength(1);
+    expect((await queuedJobs(t)).map((j) => j.task)).toContain(WEBSUB_PUSH_TASK);
+    await runJobs(t);
     const after = await items();
     expect(after.map((i) => i.guid)).toEqual(['p1', 'p2']);
     expect(after[1]!.title).toBe('Pushed <news>');
     expect(after[1]!.content_html).not.toMatch(/script|onerror/);
     // The same item again is not duplicated; sha1 is accepted too.
     const again = rss('Pushy', [{ id: 'p2', title: 'Pushed <news>' }, { id: 'p3', title: 'Third' }]);
-    expect((await push(request.callback, again, { 'x-hub-signature': sign('sha1', request.secret, again) })).status).toBe(200);
+    expect((await push(request.callback, again, { 'x-hub-signature': sign('sha1', request.secret, again) })).status).toBe(202);
+    await runJobs(t);
     expect((await items()).map((i) => i.guid)).toEqual(['p1', 'p2', 'p3']);
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toEqual([]);
+  });
+
+  it('a hub that retries a push adds nothing twice: one stored body, one job, the items once', async () => {
+    const { request } = await subscribed('/p8.xml');
+    const body = rss('Pushy', [{ id: 'r1', title: 'Retried' }, { id: 'r2', title: 'Retried too' }]);
+    const signed = { 'x-hub-signature': sign('sha256', request.secret, body) };
+    // The hub did not see our answer (a timeout on its side) and sends the same body again, twice.
+    for (let i = 0; i < 3; i++) expect((await push(request.callback, body, signed)).status).toBe(202);
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toHaveLength(1);
+    expect((await queuedJobs(t)).filter((j) => j.task === WEBSUB_PUSH_TASK)).toHaveLength(1);
+    await runJobs(t);
+    // Again after it was read: stored and read again, and the items are still there once.
+    expect((await push(request.callback, body, signed)).status).toBe(202);
+    await runJobs(t);
+    expect((await items()).map((i) => i.guid)).toEqual(['p1', 'r1', 'r2']);
+  });
+
+  it('a source with too many pushes waiting gets 429 with Retry-After; they are read in the end', async () => {
+    const { request } = await subscribed('/p9.xml');
+    for (let i = 0; i < MAX_WAITING_PUSHES; i++) {
+      const body = rss('Pushy', [{ id: `w${i}`, title: `Waiting ${i}` }]);
+      expect((await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).status).toBe(202);
+    }
+    const body = rss('Pushy', [{ id: 'late', title: 'One too many' }]);
+    const res = await fetch(request.callback, { method: 'POST', headers: { 'content-type': 'application/rss+xml', 'x-hub-signature': sign('sha256', request.secret, body) }, body });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('60');
+    await runJobs(t);
+    expect(await items()).toHaveLength(1 + MAX_WAITING_PUSHES);
+    expect((await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).status).toBe(202);
   });
 
   it('pushes that are forged, unknown, huge or hostile are refused and store nothing, never a 500', async () => {
@@ -191,12 +227,17 @@ describe('pushed content', () => {
     expect((await push(request.callback, huge, { 'x-hub-signature': `sha256=${createHmac('sha256', request.secret).update(huge).digest('hex')}` })).status).toBe(413);
     // XXE, correctly signed (the hub itself is hostile): refused by the parser, nothing fetched.
     const xxe = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><title>&xxe;</title><item><title>&xxe;</title><guid>x</guid></item></channel></rss>`;
-    const refused = await push(request.callback, xxe, { 'x-hub-signature': sign('sha256', request.secret, xxe) });
-    expect(refused.status).toBe(400);
-    expect(refused.body).toContain('entities');
+    expect((await push(request.callback, xxe, { 'x-hub-signature': sign('sha256', request.secret, xxe) })).status).toBe(202);
+    await runJobs(t);
+    const refused = await t.db.selectFrom('listen_websub').select('last_error').executeTakeFirstOrThrow();
+    expect(refused.last_error).toContain('entities');
+    // The problem is shown on the sources page.
+    expect((await get(t.app, SOURCES, { cookies: editor })).body).toContain('The last pushed update could not be read');
     // Not a feed at all.
-    expect((await push(request.callback, 'garbage', { 'x-hub-signature': sign('sha256', request.secret, 'garbage') })).status).toBe(400);
+    expect((await push(request.callback, 'garbage', { 'x-hub-signature': sign('sha256', request.secret, 'garbage') })).status).toBe(202);
+    await runJobs(t);
     expect((await items()).map((i) => i.guid)).toEqual(['p1']);
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toEqual([]);
   });
 
   it('signatures are checked both ways: what our own hub signs is what our subscriber accepts', () => {
@@ -235,7 +276,7 @@ describe('leases and cancellation', () => {
     expect(hubRequests[1]).toMatchObject({ mode: 'subscribe', callback: request.callback, topic: request.topic });
     // Still subscribed meanwhile: a push is accepted before the hub verifies again.
     const body = rss('Pushy', [{ id: 'r1', title: 'During renewal' }]);
-    expect((await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).status).toBe(200);
+    expect((await push(request.callback, body, { 'x-hub-signature': sign('sha256', request.secret, body) })).status).toBe(202);
     expect((await verify(request.callback, { 'hub.mode': 'subscribe', 'hub.topic': request.topic, 'hub.challenge': 'again' })).body).toBe('again');
     const row = await t.db.selectFrom('listen_websub').selectAll().executeTakeFirstOrThrow();
     expect(row.expires_at!.getTime()).toBe(t.clock.now().getTime() + 10 * 86_400_000);

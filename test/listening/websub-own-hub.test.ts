@@ -72,6 +72,7 @@ describe('subscribing at our own hub, on another instance', () => {
     expect(atHub[0]!.secret).toBe(sub.secret);
 
     await publishOnB('Pushed from the other site');
+    await runJobs(a); // A reads the stored push (listen:websub-push)
     expect(await titlesOnA()).toContain('Pushed from the other site');
     const pushed = await a.db.selectFrom('listen_websub').select('last_push_at').executeTakeFirstOrThrow();
     expect(pushed.last_push_at).not.toBeNull();
@@ -79,6 +80,7 @@ describe('subscribing at our own hub, on another instance', () => {
     // The hub signs with the secret it was given; A now expects another: the delivery is dropped.
     await a.db.updateTable('listen_websub').set({ secret: 'x'.repeat(43) }).execute();
     await publishOnB('Signed with the wrong secret');
+    await runJobs(a);
     expect(await titlesOnA()).not.toContain('Signed with the wrong secret');
   });
 });

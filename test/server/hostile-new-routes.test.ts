@@ -93,14 +93,23 @@ describe('the WebSub callback', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('reads a correctly signed push that is not a feed as a 400', async () => {
+  it('stores a correctly signed push that is not a feed (202); its job records the problem and adds nothing, never failing', async () => {
     const { createHmac } = await import('node:crypto');
-    for (const body of ['', 'not xml at all', '<?xml version="1.0"?><rss><channel><item>', '{"version":"https://jsonfeed.org/version/1.1","items":"no"}', '\u0000\u0001']) {
+    const bodies = ['', 'not xml at all', '<?xml version="1.0"?><rss><channel><item>', '{"version":"https://jsonfeed.org/version/1.1","items":"no"}', '\u0000\u0001'];
+    for (const body of bodies) {
       const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
       const res = await t.app.inject({ method: 'POST', url: cb, headers: { 'content-type': body.startsWith('{') ? 'application/feed+json' : 'application/rss+xml', 'x-hub-signature': sig }, payload: body });
       never500(res, `signed ${JSON.stringify(body).slice(0, 30)}`);
-      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.statusCode, JSON.stringify(body)).toBe(202);
     }
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toHaveLength(bodies.length);
+    await t.app.jobs.runUntilIdle();
+    expect(await t.db.selectFrom('listen_websub_pushes').select('id').execute()).toEqual([]);
+    expect(await t.db.selectFrom('listen_items').select('id').execute()).toEqual([]);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker._private_jobs WHERE last_error IS NOT NULL`.execute(t.db);
+    expect(rows[0]!.n).toBe(0);
+    const row = await t.db.selectFrom('listen_websub').select('last_error').executeTakeFirstOrThrow();
+    expect(row.last_error).toMatch(/^The last pushed update could not be read: /);
   });
 });
 
@@ -199,6 +208,25 @@ describe('email updates', () => {
           if (token) expect(res.statusCode, `${method} ${kind} ${token.slice(0, 20)}`).toBeGreaterThanOrEqual(400);
         }
       }
+    }
+  });
+
+  it('answers the daily email\u2019s one-click stop with odd, forged and huge tokens and bodies with a 4xx, never 500', async () => {
+    const { signPairToken } = await import('../../server/email/tokens.js');
+    const { siteSecretOf } = await import('../../server/email/tokens.js');
+    const real = signPairToken(await siteSecretOf(t.db), 'listening-daily-off', 1, projectId);
+    // The right MAC for another purpose (a subscriber's unsubscribe) is not accepted here.
+    const otherPurpose = signPairToken(await siteSecretOf(t.db), 'unsubscribe', 1, projectId);
+    const tokens = ['x', '1-2', '1-2.', `${real}x`, real.slice(0, -1), otherPurpose, '1-2-3.' + 'a'.repeat(32), 'a'.repeat(5000), '1-2.' + 'é'.repeat(32), '99999999999999999999-1.' + 'a'.repeat(32), '%', '\u0000'];
+    for (const token of tokens) {
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await t.app.inject({ method, url: `/listening/daily-email/off/${encodeURIComponent(token)}`, ...(method === 'POST' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' } : {}) });
+        never500(res, `${method} daily-email off ${token.slice(0, 20)}`);
+        expect(res.statusCode, `${method} ${token.slice(0, 20)}`).toBeGreaterThanOrEqual(400);
+      }
+    }
+    for (const [type, payload] of [['application/json', '{'], ['text/plain', 'x'], ['multipart/form-data; boundary=zz', '--zz\r\n'], ['application/x-www-form-urlencoded', '%%%']] as const) {
+      never500(await t.app.inject({ method: 'POST', url: `/listening/daily-email/off/${real}`, headers: { 'content-type': type }, payload }), `daily-email off ${type}`);
     }
   });
 
