@@ -4,6 +4,10 @@
 // on (default: the local postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench -- --import [--posts N] [--comments N]   (or node --import tsx scripts/bench-import.ts)
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error a plain .mjs module without type declarations
+import { SERVER_NODE_ARGS } from './server-command.mjs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -12,8 +16,17 @@ import { migrateToLatest } from '../server/db/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createImport, importWxrTask } from '../server/import/jobs.js';
 import { importTimings, type ImportReport } from '../server/import/importer.js';
+import { defaultPoolSize, poolSettings } from '../server/import/convert-pool.js';
 import os from 'node:os';
 import { generate } from './generate-wxr.js';
+
+// The import runs in the server's process, so it is measured with the server's heap flags (`npm start`,
+// scripts/server-command.mjs): this script starts itself again with them when they are missing.
+const HEAP_FLAGS = (SERVER_NODE_ARGS as string[]).filter((a) => a.startsWith('--max-'));
+if (!HEAP_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const child = spawnSync(process.execPath, [...HEAP_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -21,6 +34,9 @@ const option = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const posts = option('posts', 10_000);
+// --workers N: conversion threads (default: as the import chooses, defaultPoolSize()).
+if (args.includes('--workers')) poolSettings.size = option('workers', 1);
+const workers = defaultPoolSize();
 const comments = option('comments', 100_000);
 const file = `/tmp/bench-export-${posts}-${comments}.xml`;
 if (!fs.existsSync(file)) {
@@ -72,7 +88,9 @@ try {
       `  posts created ${report.counts.posts.created}, comments created ${report.counts.comments.created}`,
       `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
       `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
-      `  per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
+      `  conversion threads: ${workers} (server/import/convert-pool.ts; 0 = converted on the importing thread)`,
+      `  on the importing thread, per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
+      `  waiting for the conversion threads: ${((tm.postWait + tm.commentWait) / 1000).toFixed(1)} s (posts ${(tm.postWait / 1000).toFixed(1)}, comments ${(tm.commentWait / 1000).toFixed(1)})`,
       `  in-process steps total: ${((tm.postConvert + tm.postRender + tm.commentConvert + tm.commentRender) / 1000).toFixed(1)} s of ${((finished - staged) / 1000).toFixed(1)} s`,
       `  statements: ${[...statements.values()].reduce((a, b) => a + b, 0)} (${(([...statements.values()].reduce((a, b) => a + b, 0)) / Math.max(1, report.counts.posts.created)).toFixed(1)} per post); most frequent:`,
       ...[...statements].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `    ${n}  ${k}`),

@@ -6,12 +6,15 @@
 import { createHash } from 'node:crypto';
 import { suggestHandle } from '../accounts/people.js';
 import type { Db, Tx } from '../db/create-db.js';
-import type { CommentStatus, PostStatus } from '../db/schema.js';
+import type { CommentStatus, PostStatus, PostTable } from '../db/schema.js';
 import { replacePostAuthors } from '../editor/queries.js';
-import { RENDERER_VERSION, renderCommentHtml, renderPostHtml } from '../markdown/render.js';
+import { sql, type Insertable } from 'kysely';
+import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
-import { convertCommentContent, convertPostContent, plainTitle } from './content.js';
+import { convertPostContent, plainTitle, type ConvertNotes } from './content.js';
+import type { ConvertPool } from './convert-pool.js';
+import { convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
 import type { MediaStore } from './media.js';
 import type { WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm } from './wxr-parser.js';
 
@@ -50,7 +53,7 @@ export function emptyReport(site = ''): ImportReport {
 const MAX_NOTES = 20_000;
 
 /** CPU time spent per step (milliseconds, summed), read by the import benchmark (scripts/bench-import.ts). */
-export const importTimings = { postConvert: 0, postRender: 0, commentConvert: 0, commentRender: 0, posts: 0, comments: 0 };
+export const importTimings = { postConvert: 0, postRender: 0, commentConvert: 0, commentRender: 0, posts: 0, comments: 0, postWait: 0, commentWait: 0 };
 const timed = <T>(key: keyof typeof importTimings, fn: () => T): T => {
   const started = performance.now();
   try {
@@ -71,7 +74,22 @@ export interface ImporterSetup {
    * files once more, only when a post has a gallery).
    */
   attachmentIndex?: () => Promise<Map<string, AttachmentInfo>>;
+  /** Worker threads that convert and render posts and comments (convert-pool.ts); none: this thread does. */
+  pool?: ConvertPool;
 }
+
+/** An import_items row as the importer reads it (a written one, or one waiting in the batch's writes). */
+type MappingRow = { local_id: number | null; fingerprint: string; old_url: string | null; updated_at: Date };
+type RememberKind = 'person' | 'post' | 'page' | 'comment' | 'ping' | 'attachment';
+type RememberRow = { kind: RememberKind; wp_id: string; local_id: number | null; fingerprint: string; old_url: string | null; old_path: string | null; old_slug: string | null };
+type KnownComment = { local_id: number | null; fingerprint: string; depth: number | null; parent_id: number | null };
+/** A post's new comments, waiting for the end of the batch (inserted with every post's, wave by wave). */
+type PendingComments = {
+  postId: number;
+  title: string;
+  local: Map<string, { id: number; depth: number; parentId: number | null }>;
+  waves: Array<Array<{ c: WxrComment; fields: NewCommentFields; at: Date; print: string }>>;
+};
 
 /** An attachment of the export: its file's address, the post it is attached to and its gallery order. */
 export interface AttachmentInfo {
@@ -148,6 +166,19 @@ function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
+/** What a comment's import depends on: the same print means nothing to do on a second import. */
+const commentPrints = new WeakMap<WxrComment, string>(); // computed once per comment (prepare, then comments)
+function commentPrint(c: WxrComment): string {
+  let print = commentPrints.get(c);
+  if (print === undefined) commentPrints.set(c, (print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt])));
+  return print;
+}
+
+/** Galleries need the transaction (attachments, earlier imports): such posts are converted on this thread. */
+function needsTransactionToConvert(item: WxrItem, footnotes: Array<{ id: string; content: string }> | undefined): boolean {
+  return /\[gallery\b/i.test(item.content) || (footnotes ?? []).some((f) => /\[gallery\b/i.test(f.content));
+}
+
 function safeDecodeUri(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -202,6 +233,29 @@ export class WxrImporter {
   private readonly otherTypes = new Map<string, number>();
   /** Tag ids of this project by slug, learnt as posts are imported (fewer statements per post). */
   private tagIds = new Map<string, number>();
+  /**
+   * What one batch read ahead in one query each (prepare) and the writes it holds until its end
+   * (flushWrites): import_items rows, new posts' authors and tags, new comments. Emptied after each batch
+   * and whenever writes are rolled back, so a look-up that misses them simply asks the database.
+   */
+  private ahead = {
+    mappings: new Map<string, MappingRow | null>(),
+    comments: new Map<string, KnownComment | null>(),
+    /** slug → ids of the posts (or pages) holding it, for the slugs this batch asks about. */
+    slugs: { posts: new Map<string, Set<number>>(), pages: new Map<string, Set<number>>() },
+    converted: new Map<WxrItem, Promise<ConvertedPost>>(),
+    convertedComments: new Map<WxrItem, Promise<ConvertedComments>>(),
+  };
+  private writes = {
+    remember: new Map<string, RememberRow>(),
+    postAuthors: [] as Array<{ post_id: number; person_id: number; position: number }>,
+    postTags: [] as Array<{ post_id: number; tag_id: number }>,
+    comments: [] as PendingComments[],
+    /** WordPress ids of the comments whose writes are held. */
+    commentIds: new Set<string>(),
+  };
+  /** Post ids taken from the sequence ahead of their INSERT, so the atom id is written with the row. */
+  private postIds: number[] = [];
 
   constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
     this.report = report ?? emptyReport();
@@ -247,6 +301,20 @@ export class WxrImporter {
       for (const [k, v] of saved) map.set(k, v);
     }
     this.tagIds = cp.tagIds;
+    this.forgetBatchState();
+  }
+
+  /** Drops what was read ahead and the writes held back (their batch was rolled back or is done). */
+  private forgetBatchState(): void {
+    this.ahead.mappings.clear();
+    this.ahead.comments.clear();
+    this.ahead.slugs.posts.clear();
+    this.ahead.slugs.pages.clear();
+    this.writes.remember.clear();
+    this.writes.postAuthors = [];
+    this.writes.postTags = [];
+    this.writes.comments = [];
+    this.writes.commentIds.clear();
   }
 
   private skippedForError(item: { type: 'item'; postType: string; postId: string; title: string } | { type: 'author'; login: string }, reason: string): void {
@@ -275,10 +343,15 @@ export class WxrImporter {
     this.report.site = key;
   }
 
-  private async mapping(tx: Tx, kind: string, wpId: string) {
+  private async mapping(tx: Tx, kind: RememberKind, wpId: string): Promise<MappingRow | undefined> {
+    const key = `${kind}:${wpId}`;
+    const held = this.writes.remember.get(key);
+    if (held) return { local_id: held.local_id, fingerprint: held.fingerprint, old_url: held.old_url, updated_at: this.setup.now };
+    const ahead = this.ahead.mappings.get(key);
+    if (ahead !== undefined) return ahead ?? undefined;
     return tx
       .selectFrom('import_items')
-      .selectAll()
+      .select(['local_id', 'fingerprint', 'old_url', 'updated_at'])
       .where('project_id', '=', this.setup.projectId)
       .where('site', '=', this.siteKey)
       .where('kind', '=', kind as 'post')
@@ -286,20 +359,115 @@ export class WxrImporter {
       .executeTakeFirst();
   }
 
-  private async remember(tx: Tx, kind: 'person' | 'post' | 'page' | 'comment' | 'ping' | 'attachment', wpId: string, localId: number | null, print: string, extra: { oldUrl?: string; oldPath?: string; oldSlug?: string } = {}) {
-    const values = {
-      local_id: localId,
-      fingerprint: print,
-      old_url: extra.oldUrl ?? null,
-      old_path: extra.oldPath ?? null,
-      old_slug: extra.oldSlug ?? null,
-      updated_at: this.setup.now,
-    };
-    await tx
-      .insertInto('import_items')
-      .values({ project_id: this.setup.projectId, site: this.siteKey, kind, wp_id: wpId, ...values, created_at: this.setup.now })
-      .onConflict((oc) => oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet(values))
-      .execute();
+  /** Records what a WordPress item became: held until the batch's end (flushWrites), read back by mapping(). */
+  private remember(kind: RememberKind, wpId: string, localId: number | null, print: string, extra: { oldUrl?: string; oldPath?: string; oldSlug?: string } = {}): void {
+    // A later row for the same item replaces an earlier one, as a second upsert would.
+    const key = `${kind}:${wpId}`;
+    this.writes.remember.delete(key);
+    this.writes.remember.set(key, { kind, wp_id: wpId, local_id: localId, fingerprint: print, old_url: extra.oldUrl ?? null, old_path: extra.oldPath ?? null, old_slug: extra.oldSlug ?? null });
+  }
+
+  /**
+   * Reads ahead, in one query each, what the batch's items will look up one by one: their import_items
+   * rows (and their comments'), the slugs they want. Starts converting their content on the pool.
+   * Optional: without it every look-up asks the database, as when a batch is applied item by item.
+   */
+  async prepare(tx: Tx, items: WxrItem[]): Promise<void> {
+    // Conversions the last batch started but never used (items that failed) are dropped.
+    this.ahead.converted.clear();
+    this.ahead.convertedComments.clear();
+    if (!this.siteKey) return;
+    const { projectId } = this.setup;
+    const keys: Array<{ kind: RememberKind; wpId: string }> = [];
+    const commentIds: string[] = [];
+    const wanted = { posts: new Set<string>(), pages: new Set<string>() };
+    for (const item of items) {
+      const type = item.postType || 'post';
+      if (!CONTENT_TYPES.has(type) || !/^\d{1,19}$/.test(item.postId)) continue;
+      keys.push({ kind: type as RememberKind, wpId: item.postId });
+      if (type === 'attachment' || SKIPPED_STATUSES[item.status]) continue;
+      const title = plainTitle(item.title).text;
+      wanted[type === 'page' ? 'pages' : 'posts'].add(this.slugFor(item, title, type === 'page' ? 64 : 100));
+      if (type === 'post') for (const c of item.comments) if (/^\d{1,19}$/.test(c.id)) commentIds.push(c.id);
+    }
+    if (keys.length) {
+      const rows = await tx
+        .selectFrom('import_items')
+        .select(['kind', 'wp_id', 'local_id', 'fingerprint', 'old_url', 'updated_at'])
+        .where('project_id', '=', projectId)
+        .where('site', '=', this.siteKey)
+        .where('kind', 'in', [...new Set(keys.map((k) => k.kind))] as Array<'post'>)
+        .where(sql<boolean>`wp_id = any(${keys.map((k) => k.wpId)}::text[])`)
+        .execute();
+      for (const k of keys) this.ahead.mappings.set(`${k.kind}:${k.wpId}`, null);
+      for (const r of rows) this.ahead.mappings.set(`${r.kind}:${r.wp_id}`, { local_id: r.local_id, fingerprint: r.fingerprint, old_url: r.old_url, updated_at: r.updated_at });
+    }
+    if (commentIds.length) {
+      for (const id of commentIds) this.ahead.comments.set(id, null);
+      for (const [id, known] of await this.knownComments(tx, commentIds)) this.ahead.comments.set(id, known);
+    }
+    for (const table of ['posts', 'pages'] as const) {
+      const slugs = [...wanted[table]];
+      if (!slugs.length) continue;
+      let q = tx.selectFrom(table).select(['id', 'slug']).where('project_id', '=', projectId).where(sql<boolean>`slug = any(${slugs}::text[])`);
+      if (table === 'posts') q = q.where('deleted_at' as never, 'is', null);
+      const taken = this.ahead.slugs[table];
+      for (const slug of slugs) taken.set(slug, new Set());
+      for (const r of await q.execute()) taken.get(r.slug)?.add(r.id);
+    }
+    // Conversions start now, on the pool's threads, while this thread writes the items one by one.
+    if (this.setup.pool) {
+      for (const item of items) {
+        const type = item.postType || 'post';
+        if ((type !== 'post' && type !== 'page') || SKIPPED_STATUSES[item.status] || !/^\d{1,19}$/.test(item.postId)) continue;
+        if (type === 'page' && (item.status !== 'publish' || item.postPassword)) continue;
+        const mapped = this.ahead.mappings.get(`${type}:${item.postId}`);
+        if (!mapped || mapped.fingerprint !== this.itemPrint(item)) this.convertAhead(item);
+        if (type === 'post' && item.comments.length) {
+          const changed = item.comments.filter((c) => !(this.ahead.comments.get(c.id)?.fingerprint === commentPrint(c)));
+          if (changed.length) this.commentsAhead(item);
+        }
+      }
+    }
+  }
+
+  /** Writes what the batch held back: import_items rows, new posts' authors and tags, new comments. */
+  async flushWrites(tx: Tx): Promise<void> {
+    const { writes } = this;
+    if (writes.comments.length) {
+      const pending = writes.comments;
+      writes.comments = [];
+      await this.insertComments(tx, pending);
+    }
+    if (writes.postAuthors.length) {
+      const rows = writes.postAuthors;
+      writes.postAuthors = [];
+      await tx.insertInto('post_authors').values(rows).execute();
+    }
+    if (writes.postTags.length) {
+      const rows = writes.postTags;
+      writes.postTags = [];
+      await tx.insertInto('post_tags').values(rows).execute();
+    }
+    const rows = [...writes.remember.values()];
+    writes.remember.clear();
+    for (let from = 0; from < rows.length; from += 2000) {
+      await tx
+        .insertInto('import_items')
+        .values(rows.slice(from, from + 2000).map((r) => ({ project_id: this.setup.projectId, site: this.siteKey, ...r, created_at: this.setup.now, updated_at: this.setup.now })))
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet((eb) => ({
+            local_id: eb.ref('excluded.local_id'),
+            fingerprint: eb.ref('excluded.fingerprint'),
+            old_url: eb.ref('excluded.old_url'),
+            old_path: eb.ref('excluded.old_path'),
+            old_slug: eb.ref('excluded.old_slug'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+    this.forgetBatchState();
   }
 
   // ------------------------------------------------------------------------------------- people
@@ -338,7 +506,7 @@ export class WxrImporter {
       .values({ project_id: this.setup.projectId, person_id: personId, role: 'author' })
       .onConflict((oc) => oc.columns(['project_id', 'person_id']).doNothing())
       .execute();
-    await this.remember(tx, 'person', login, personId, '');
+    this.remember('person', login, personId, '');
     this.people.set(login, personId);
     const handle = (await tx.selectFrom('people').select('handle').where('id', '=', personId).executeTakeFirstOrThrow()).handle;
     if (!mapped) {
@@ -377,7 +545,7 @@ export class WxrImporter {
       const info = attachmentInfoOf(item);
       if (info) this.attachments.set(item.postId, info);
       const mapped = await this.mapping(tx, 'attachment', item.postId);
-      await this.remember(tx, 'attachment', item.postId, null, '', { oldUrl: item.attachmentUrl || item.link, oldPath: undefined });
+      this.remember('attachment', item.postId, null, '', { oldUrl: item.attachmentUrl || item.link, oldPath: undefined });
       this.report.counts.attachments[mapped ? 'unchanged' : 'created']++;
       return;
     }
@@ -421,7 +589,49 @@ export class WxrImporter {
     return this.imagesByParent.get(parent) ?? [];
   }
 
-  private async convert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string) {
+  /** The import print of a post or page (what decides "unchanged" on a second import). */
+  private itemPrint(item: WxrItem): string {
+    const footnotes = footnotesOf(item); // in the print only when present: other items' prints stay as they were
+    if (item.postType === 'page') return fingerprint([item.title, item.content, item.postName, ...(footnotes ? [footnotes] : [])]);
+    return fingerprint([item.title, item.content, item.excerpt, item.status, item.postName, item.postDateGmt, item.postDate, item.terms, item.isSticky, item.creator, item.postPassword, item.commentStatus, ...(footnotes ? [footnotes] : [])]);
+  }
+
+  /** Starts converting a post or page on the pool (unless it needs the transaction: galleries). */
+  private convertAhead(item: WxrItem): Promise<ConvertedPost> | undefined {
+    const pool = this.setup.pool;
+    const footnotes = footnotesOf(item);
+    if (!pool || needsTransactionToConvert(item, footnotes)) return undefined;
+    let job = this.ahead.converted.get(item);
+    if (!job) {
+      job = pool.convert({ kind: 'post', html: item.content, postId: item.postId, footnotes });
+      job.catch(() => {}); // awaited (and reported) when the item is applied; an item never applied is not an error
+      this.ahead.converted.set(item, job);
+    }
+    return job;
+  }
+
+  /** Starts converting all of a post's comments on the pool, in one task. */
+  private commentsAhead(item: WxrItem): Promise<ConvertedComments> | undefined {
+    const pool = this.setup.pool;
+    if (!pool) return undefined;
+    let job = this.ahead.convertedComments.get(item);
+    if (!job) {
+      job = pool.convert({ kind: 'comments', contents: item.comments.map((c) => c.content) });
+      job.catch(() => {});
+      this.ahead.convertedComments.set(item, job);
+    }
+    return job;
+  }
+
+  private async convert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string): Promise<{ body: string; teaser?: string; html: string }> {
+    const pooled = this.convertAhead(item);
+    this.ahead.converted.delete(item);
+    if (pooled) {
+      const started = performance.now();
+      const { markdown, notes, html } = await pooled;
+      importTimings.postWait += performance.now() - started;
+      return this.afterConvert(tx, item, kind, title, markdown, notes, html);
+    }
     const hasGallery = /\[gallery\b/i.test(item.content);
     if (hasGallery && !this.attachmentIndex && this.setup.attachmentIndex) this.attachmentIndex = await this.setup.attachmentIndex();
     // Without the whole export's index, attachments seen since the last gallery count too.
@@ -436,6 +646,11 @@ export class WxrImporter {
     const { markdown, notes } = timed('postConvert', () =>
       convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent), footnotes }),
     );
+    return this.afterConvert(tx, item, kind, title, markdown, notes, undefined);
+  }
+
+  /** The notes of a conversion, the media rewrite, and the rendered HTML (already made by the pool, unless the media rewrite changed the Markdown). */
+  private async afterConvert(tx: Tx, item: WxrItem, kind: 'posts' | 'pages', title: string, markdown: string, notes: ConvertNotes, html: string | undefined): Promise<{ body: string; teaser?: string; html: string }> {
     let body = markdown;
     if (plainTitle(item.title).hadMarkup) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Its title held HTML (${item.title.replace(/\s+/g, ' ').slice(0, 200)}); here it is plain text.` });
     if (notes.unknownShortcodes.length) this.note({ kind, wpId: item.postId, title, action: 'changed', reason: `Shortcodes not understood here, kept as their text: [${notes.unknownShortcodes.join('], [')}].` });
@@ -448,11 +663,14 @@ export class WxrImporter {
       this.report.counts.images.created += result.stored;
       for (const missing of result.missing) this.note({ kind: 'images', wpId: item.postId, title, action: 'missing', reason: `${missing.url}: ${missing.reason}. The reference to the old address was kept.` });
     }
-    return { body, teaser: notes.teaser };
+    const rendered = html !== undefined && body === markdown ? html : timed('postRender', () => renderPostHtml(body));
+    return { body, teaser: notes.teaser, html: rendered };
   }
 
   private uniqueSlug = async (tx: Tx, table: 'posts' | 'pages', base: string, wpId: string, exceptId: number | undefined, max: number): Promise<string> => {
     const taken = async (slug: string) => {
+      const holders = this.ahead.slugs[table].get(slug);
+      if (holders) return [...holders].some((id) => id !== exceptId);
       let q = tx.selectFrom(table).select('id').where('project_id', '=', this.setup.projectId).where('slug', '=', slug);
       if (table === 'posts') q = q.where('deleted_at' as never, 'is', null);
       if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
@@ -467,6 +685,21 @@ export class WxrImporter {
     }
   };
 
+  /** Keeps the slugs read ahead true: `id` now holds `slug` (and no other of them). */
+  private slugTaken(table: 'posts' | 'pages', slug: string, id: number): void {
+    for (const [known, holders] of this.ahead.slugs[table]) if (known !== slug) holders.delete(id);
+    this.ahead.slugs[table].get(slug)?.add(id);
+  }
+
+  /** The id the next new post will have, from the posts' sequence (taken 100 at a time). */
+  private async nextPostId(tx: Tx): Promise<number> {
+    if (!this.postIds.length) {
+      const rows = await sql<{ id: string }>`SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id FROM generate_series(1, 100)`.execute(tx);
+      this.postIds = rows.rows.map((r) => Number(r.id));
+    }
+    return this.postIds.shift() as number;
+  }
+
   private slugFor(item: WxrItem, title: string, max: number): string {
     const pattern = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${max - 2}}[a-z0-9])?$`);
     for (const candidate of [slugify(safeDecodeUri(item.postName), max), slugify(title, max)]) {
@@ -479,8 +712,7 @@ export class WxrImporter {
     const { projectId, now } = this.setup;
     const site = this.site as WxrSite;
     const mapped = await this.mapping(tx, 'post', item.postId);
-    const footnotes = footnotesOf(item); // in the print only when present: other items' prints stay as they were
-    const print = fingerprint([item.title, item.content, item.excerpt, item.status, item.postName, item.postDateGmt, item.postDate, item.terms, item.isSticky, item.creator, item.postPassword, item.commentStatus, ...(footnotes ? [footnotes] : [])]);
+    const print = this.itemPrint(item);
     let existing = mapped?.local_id
       ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
       : undefined;
@@ -513,19 +745,24 @@ export class WxrImporter {
         notPublic = 'It was private in WordPress; it is imported as a draft (not public).';
       } else status = 'draft';
       const isPublicKind = status === 'published' || status === 'scheduled';
-      const { body, teaser } = await this.convert(tx, item, 'posts', displayTitle);
+      const { body, teaser, html } = await this.convert(tx, item, 'posts', displayTitle);
       const summary = (plain(item.excerpt) || teaser || '').slice(0, 1000);
       const authorId = await this.personForLogin(tx, item.creator);
+      const firstPublishedAt = isPublicKind ? (existing?.first_published_at ?? date) : (existing?.first_published_at ?? null);
+      // The atom id is written with the row (minted at first publication): a new post's id is taken from
+      // the sequence ahead of its INSERT, rather than an UPDATE after it.
+      const id = existing?.id ?? (await this.nextPostId(tx));
       const fields = {
         slug,
         title: displayTitle,
         summary,
         body_md: body,
-        body_html: timed('postRender', () => renderPostHtml(body)),
+        body_html: html,
         rendered_version: RENDERER_VERSION,
         status,
         published_at: isPublicKind ? date : null,
-        first_published_at: isPublicKind ? (existing?.first_published_at ?? date) : (existing?.first_published_at ?? null),
+        first_published_at: firstPublishedAt,
+        atom_id: existing?.atom_id ?? (firstPublishedAt ? mintAtomId(this.setup.tagAuthority, firstPublishedAt, id) : null),
         comments_open: item.commentStatus !== 'closed',
         pinned_at: item.isSticky === '1' ? (existing?.pinned_at ?? date) : null,
         announced_at: existing?.announced_at ?? now,
@@ -537,25 +774,26 @@ export class WxrImporter {
         this.report.counts.posts.updated++;
         this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'updated', reason: 'Changed in WordPress since the last import.' });
       } else {
+        const newPost: Insertable<PostTable> = { project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date };
         existing = await tx
           .insertInto('posts')
-          .values({ project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date })
+          // posts.id is typed as never written (the sequence gives it): this one was taken from that sequence.
+          .values({ ...newPost, id } as typeof newPost)
           .returningAll()
           .executeTakeFirstOrThrow();
         this.report.counts.posts.created++;
       }
-      if (existing.first_published_at && !existing.atom_id) {
-        await tx.updateTable('posts').set({ atom_id: mintAtomId(this.setup.tagAuthority, existing.first_published_at, existing.id) }).where('id', '=', existing.id).execute();
-      }
+      this.slugTaken('posts', slug, existing.id);
       if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
-      // A new post has no authors or tags to replace yet: one INSERT each (skipping the DELETEs).
+      // A new post has no authors or tags to replace yet: their rows wait for the batch's end (one INSERT
+      // each for the whole batch, no DELETEs).
       if (isNew) {
-        if (authorId) await tx.insertInto('post_authors').values({ post_id: existing.id, person_id: authorId, position: 0 }).execute();
+        if (authorId) this.writes.postAuthors.push({ post_id: existing.id, person_id: authorId, position: 0 });
       } else if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
       await this.setTags(tx, existing.id, this.tagsOf(item.terms), isNew);
       postId = existing.id;
       const oldUrl = item.link || item.guid;
-      await this.remember(tx, 'post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
+      this.remember('post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
     }
     importTimings.posts++;
     importTimings.comments += item.comments.length;
@@ -577,7 +815,9 @@ export class WxrImporter {
       for (const r of rows) this.tagIds.set(r.slug, r.id);
     }
     const ids = [...new Set(tags.map((t) => this.tagIds.get(t.slug)).filter((id): id is number => id !== undefined))];
-    if (ids.length) await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
+    if (!ids.length) return;
+    if (isNew) this.writes.postTags.push(...ids.map((tag_id) => ({ post_id: postId, tag_id })));
+    else await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
   }
 
   private tagsOf(terms: WxrTerm[]): Array<{ slug: string; name: string }> {
@@ -601,8 +841,7 @@ export class WxrImporter {
       return;
     }
     const mapped = await this.mapping(tx, 'page', item.postId);
-    const footnotes = footnotesOf(item);
-    const print = fingerprint([item.title, item.content, item.postName, ...(footnotes ? [footnotes] : [])]);
+    const print = this.itemPrint(item);
     const existing = mapped?.local_id ? await tx.selectFrom('pages').selectAll().where('id', '=', mapped.local_id).executeTakeFirst() : undefined;
     if (existing && mapped?.fingerprint === print) {
       this.report.counts.pages.unchanged++;
@@ -612,8 +851,8 @@ export class WxrImporter {
     const wanted = this.slugFor(item, title, 64);
     const slug = await this.uniqueSlug(tx, 'pages', wanted, item.postId, existing?.id, 64);
     if (slug !== wanted) this.note({ kind: 'pages', wpId: item.postId, title: displayTitle, action: 'changed', reason: `Its slug “${wanted}” was taken here, so it is “${slug}”.` });
-    const { body } = await this.convert(tx, item, 'pages', displayTitle);
-    const fields = { slug, title: displayTitle, body_md: body, body_html: renderPostHtml(body), rendered_version: RENDERER_VERSION, updated_at: now };
+    const { body, html } = await this.convert(tx, item, 'pages', displayTitle);
+    const fields = { slug, title: displayTitle, body_md: body, body_html: html, rendered_version: RENDERER_VERSION, updated_at: now };
     let pageId: number;
     if (existing) {
       await tx.updateTable('pages').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).execute();
@@ -624,8 +863,9 @@ export class WxrImporter {
       pageId = (await tx.insertInto('pages').values({ project_id: projectId, ...fields, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
       this.report.counts.pages.created++;
     }
+    this.slugTaken('pages', slug, pageId);
     const oldUrl = item.link || item.guid;
-    await this.remember(tx, 'page', item.postId, pageId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 64) || undefined });
+    this.remember('page', item.postId, pageId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 64) || undefined });
   }
 
   // ----------------------------------------------------------------------------------- comments
@@ -644,24 +884,26 @@ export class WxrImporter {
     };
     for (const c of item.comments) place(c);
     const local = new Map<string, { id: number; depth: number; parentId: number | null }>();
-    // One query for what earlier imports made of these comments, one statement to remember them all.
+    // What earlier imports made of these comments: read ahead for the whole batch (prepare), else one query.
     const ids = ordered.map((c) => c.id).filter((id) => /^\d{1,19}$/.test(id));
-    const known = new Map<string, { local_id: number | null; fingerprint: string; depth: number | null; parent_id: number | null }>();
-    if (ids.length) {
-      const rows = await tx
-        .selectFrom('import_items')
-        .leftJoin('comments', 'comments.id', 'import_items.local_id')
-        .select(['import_items.wp_id', 'import_items.local_id', 'import_items.fingerprint', 'comments.depth', 'comments.parent_id', 'comments.id as comment_id'])
-        .where('import_items.project_id', '=', this.setup.projectId)
-        .where('import_items.site', '=', this.siteKey)
-        .where('import_items.kind', '=', 'comment')
-        .where('import_items.wp_id', 'in', ids)
-        .execute();
-      for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
+    // The same comment id under an earlier post of this batch (a broken export): its writes go first.
+    if (ids.some((id) => this.writes.commentIds.has(id))) await this.flushWrites(tx);
+    const missing = ids.filter((id) => !this.ahead.comments.has(id));
+    const fetched = missing.length ? await this.knownComments(tx, missing) : new Map<string, KnownComment>();
+    const known = { get: (id: string): KnownComment | undefined => this.ahead.comments.get(id) ?? fetched.get(id) };
+    for (const id of ids) this.writes.commentIds.add(id);
+    // Converted on the pool (started by prepare), else here one by one.
+    const pooled = this.commentsAhead(item);
+    this.ahead.convertedComments.delete(item);
+    let converted: Map<WxrComment, { src: string; html: string }> | undefined;
+    if (pooled) {
+      const started = performance.now();
+      const results = await pooled;
+      importTimings.commentWait += performance.now() - started;
+      converted = new Map(item.comments.map((c, i) => [c, results[i]!]));
     }
-    const toRemember: Array<{ wpId: string; localId: number; print: string }> = [];
     const waveOf = new Map<string, number>();
-    const waves: Array<Array<{ c: WxrComment; fields: NewCommentFields; at: Date; print: string }>> = [];
+    const waves: PendingComments['waves'] = [];
     for (const c of ordered) {
       if (!/^\d{1,19}$/.test(c.id)) {
         this.report.counts.comments.skipped++;
@@ -673,7 +915,7 @@ export class WxrImporter {
         continue;
       }
       const status: CommentStatus = c.approved === '1' ? 'approved' : c.approved === '0' ? 'pending' : c.approved === 'spam' ? 'spam' : c.approved === 'trash' || c.approved === 'post-trashed' ? 'deleted' : 'pending';
-      const print = fingerprint([c.content, c.approved, c.author, c.authorEmail, c.authorUrl, c.parent, c.dateGmt]);
+      const print = commentPrint(c);
       const mapped = known.get(c.id);
       if (mapped?.local_id) {
         local.set(c.id, { id: mapped.local_id, depth: mapped.depth ?? 1, parentId: mapped.parent_id });
@@ -683,8 +925,7 @@ export class WxrImporter {
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
-      let bodySrc = timed('commentConvert', () => convertCommentContent(c.content));
-      if (!bodySrc) bodySrc = '(empty comment)';
+      const body = converted?.get(c) ?? timed('commentConvert', () => convertComment(c.content));
       const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
       const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
       const fields: NewCommentFields = {
@@ -692,8 +933,8 @@ export class WxrImporter {
         author_name: (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || 'Anonymous').slice(0, 100),
         author_email: /^[^\s@]+@[^\s@]+$/.test(email) ? email : '',
         author_url: url,
-        body_src: bodySrc,
-        body_html: timed('commentRender', () => renderCommentHtml(bodySrc)),
+        body_src: body.src,
+        body_html: body.html,
         rendered_version: RENDERER_VERSION,
         approved_at: status === 'approved' ? at : null,
         decided_at: status === 'pending' ? null : at,
@@ -716,13 +957,41 @@ export class WxrImporter {
         (waves[wave] ??= []).push({ c, fields, at, print });
         continue;
       }
-      toRemember.push({ wpId: c.id, localId: commentId, print });
+      this.remember('comment', c.id, commentId, print);
     }
-    for (const wave of waves) {
+    // New comments wait for the batch's end, where every post's are inserted together (insertComments).
+    if (waves.length) this.writes.comments.push({ postId, title, local, waves });
+  }
+
+  /** What earlier imports made of these comments (and whether the comment is still here). */
+  private async knownComments(tx: Tx, ids: string[]): Promise<Map<string, KnownComment>> {
+    const known = new Map<string, KnownComment>();
+    const rows = await tx
+      .selectFrom('import_items')
+      .leftJoin('comments', 'comments.id', 'import_items.local_id')
+      .select(['import_items.wp_id', 'import_items.local_id', 'import_items.fingerprint', 'comments.depth', 'comments.parent_id', 'comments.id as comment_id'])
+      .where('import_items.project_id', '=', this.setup.projectId)
+      .where('import_items.site', '=', this.siteKey)
+      .where('import_items.kind', '=', 'comment')
+      .where(sql<boolean>`import_items.wp_id = any(${ids}::text[])`)
+      .execute();
+    for (const r of rows) known.set(r.wp_id, { local_id: r.comment_id === null ? null : r.local_id, fingerprint: r.fingerprint, depth: r.depth, parent_id: r.parent_id });
+    return known;
+  }
+
+  /**
+   * Inserts the new comments of several posts: one multi-row INSERT … RETURNING per wave (and 500 rows),
+   * where wave k holds every post's comments whose parent was stored in wave k − 1 (or that have none).
+   * A thread of depth d costs d statements for the whole batch, not one per comment or per post.
+   */
+  private async insertComments(tx: Tx, posts: PendingComments[]): Promise<void> {
+    const depth = Math.max(...posts.map((p) => p.waves.length));
+    for (let w = 0; w < depth; w++) {
+      const wave = posts.flatMap((p) => (p.waves[w] ?? []).map((entry) => ({ p, ...entry })));
       for (let from = 0; from < wave.length; from += 500) {
         const rows = wave.slice(from, from + 500).map((entry) => {
-          const { c } = entry;
-          const parent = c.parent && c.parent !== '0' ? local.get(c.parent) : undefined;
+          const { c, p } = entry;
+          const parent = c.parent && c.parent !== '0' ? p.local.get(c.parent) : undefined;
           // Threads here are at most 3 deep: deeper replies hang under the third level.
           const parentId = parent ? (parent.depth >= 3 ? parent.parentId : parent.id) : null;
           const depth = parent ? Math.min(parent.depth + 1, 3) : 1;
@@ -731,26 +1000,19 @@ export class WxrImporter {
         // PostgreSQL returns the ids of a multi-row INSERT … RETURNING in the order of its VALUES.
         const ids = await tx
           .insertInto('comments')
-          .values(rows.map((r) => ({ post_id: postId, parent_id: r.parentId, depth: r.depth, ...r.fields, created_at: r.at })))
+          .values(rows.map((r) => ({ post_id: r.p.postId, parent_id: r.parentId, depth: r.depth, ...r.fields, created_at: r.at })))
           .returning('id')
           .execute();
         for (const [i, r] of rows.entries()) {
           const commentId = ids[i]!.id;
-          local.set(r.c.id, { id: commentId, depth: r.depth, parentId: r.parentId });
+          r.p.local.set(r.c.id, { id: commentId, depth: r.depth, parentId: r.parentId });
           this.report.counts.comments.created++;
-          const who = `${r.fields.author_name} on “${title}”`;
+          const who = `${r.fields.author_name} on “${r.p.title}”`;
           if (r.parent && r.parent.depth >= 3) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: 'A reply nested deeper than 3 levels: it is shown under the third level.' });
           if (r.c.parent && r.c.parent !== '0' && !r.parent) this.note({ kind: 'comments', wpId: r.c.id, title: who, action: 'changed', reason: `Its parent comment (${r.c.parent}) is not in the export: it starts its own thread.` });
-          toRemember.push({ wpId: r.c.id, localId: commentId, print: r.print });
+          this.remember('comment', r.c.id, commentId, r.print);
         }
       }
-    }
-    if (toRemember.length) {
-      await tx
-        .insertInto('import_items')
-        .values(toRemember.map((r) => ({ project_id: this.setup.projectId, site: this.siteKey, kind: 'comment' as const, wp_id: r.wpId, local_id: r.localId, fingerprint: r.print, created_at: this.setup.now, updated_at: this.setup.now })))
-        .onConflict((oc) => oc.columns(['project_id', 'site', 'kind', 'wp_id']).doUpdateSet((eb) => ({ local_id: eb.ref('excluded.local_id'), fingerprint: eb.ref('excluded.fingerprint'), updated_at: eb.ref('excluded.updated_at') })))
-        .execute();
     }
   }
 
@@ -764,7 +1026,7 @@ export class WxrImporter {
     if (c.approved !== '1' || !/^https?:\/\/\S{1,1990}$/i.test(url)) {
       this.report.counts.pings.skipped++;
       this.note({ kind: 'pings', wpId: c.id, title: `${c.type} on “${title}”`, action: 'skipped', reason: c.approved !== '1' ? `A ${c.type} that was not approved in WordPress.` : `A ${c.type} without a web address.` });
-      await this.remember(tx, 'ping', c.id, null, '');
+      this.remember('ping', c.id, null, '');
       return;
     }
     const linkTitle = (decodeEntities(c.author).replace(/\s+/g, ' ').trim() || url).slice(0, 300);
@@ -774,7 +1036,7 @@ export class WxrImporter {
       .onConflict((oc) => oc.columns(['post_id', 'url']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    await this.remember(tx, 'ping', c.id, row?.id ?? null, '');
+    this.remember('ping', c.id, row?.id ?? null, '');
     this.report.counts.pings.created++;
   }
 

@@ -8,7 +8,8 @@ import type { Db, Tx } from '../db/create-db.js';
 import { oldHostsFor, rewriteOldLinks } from './links.js';
 import { createMediaStore } from './media.js';
 import { attachmentInfoOf, emptyReport, WxrImporter, type AttachmentInfo, type ImportReport } from './importer.js';
-import { readWxr, WxrError, type WxrRecord } from './wxr-parser.js';
+import { readWxr, WxrError, type WxrItem, type WxrRecord } from './wxr-parser.js';
+import { createConvertPool, defaultPoolSize, type ConvertPool } from './convert-pool.js';
 import { announceNoCommentFeeds } from '../websub/back-catalogue.js';
 
 export interface ImportSource {
@@ -44,7 +45,18 @@ export interface RunInput {
   report?: ImportReport;
   total?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Worker threads converting and rendering posts and comments while this thread writes
+   * (convert-pool.ts). 0: this thread does it all. Default: defaultPoolSize() for an export of
+   * POOL_MIN_ITEMS items or more (starting the threads costs more than a small export saves).
+   */
+  workers?: number;
+  /** A conversion taking longer ends its thread and its item is skipped (default 60 s; tests use less). */
+  workerTimeoutMs?: number;
 }
+
+/** The smallest export for which the import starts its conversion threads by default. */
+export const POOL_MIN_ITEMS = 200;
 
 /** Refusals that retrying cannot fix (bad file, mixed sites): the import fails with this message. */
 export class ImportRefused extends Error {}
@@ -102,6 +114,18 @@ export async function readAttachmentIndex(sources: ImportSource[]): Promise<Map<
 }
 
 export async function runImport(db: Db, input: RunInput): Promise<ImportReport> {
+  let total = input.total ?? 0;
+  if (!total) for (const source of input.sources) total += await countItems(source.chunks());
+  const workers = input.workers ?? (total - (input.resumeFrom ?? 0) >= POOL_MIN_ITEMS ? defaultPoolSize() : 0);
+  const pool = workers > 0 ? createConvertPool({ size: workers, taskTimeoutMs: input.workerTimeoutMs }) : undefined;
+  try {
+    return await runImportWith(db, input, total, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runImportWith(db: Db, input: RunInput, total: number, pool: ConvertPool | undefined): Promise<ImportReport> {
   const importer = new WxrImporter(
     {
       projectId: input.projectId,
@@ -111,11 +135,10 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
         ? createMediaStore({ projectId: input.projectId, mediaDir: input.options.mediaDir, fetchMedia: input.options.fetchMedia, allowPrivateFetch: input.allowPrivateFetch })
         : undefined,
       attachmentIndex: () => readAttachmentIndex(input.sources),
+      pool,
     },
     input.report ?? emptyReport(),
   );
-  let total = input.total ?? 0;
-  if (!total) for (const source of input.sources) total += await countItems(source.chunks());
   const resumeFrom = input.resumeFrom ?? 0;
   let index = 0;
   let activity = 'Reading the export';
@@ -140,9 +163,12 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
         // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
         // with one savepoint per item, so that the failing item is skipped alone (reported with its
         // reason) and the rest of the batch is imported. (Two statements per batch, not per item.)
+        // Look-ups for the whole batch are read ahead and its rows written at its end (importer.prepare,
+        // flushWrites); conversions run on the pool meanwhile.
         const batchCheckpoint = importer.checkpoint();
         await sql`SAVEPOINT import_batch`.execute(tx);
         try {
+          await importer.prepare(tx, records.filter((r): r is WxrItem => r.type === 'item'));
           for (const record of records) {
             if (record.type === 'author') await importer.author(tx, record);
             else if (record.type === 'item') {
@@ -150,6 +176,7 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
               await importer.item(tx, record);
             }
           }
+          await importer.flushWrites(tx);
         } catch (e) {
           if (!isItemError(e)) throw e;
           try {
@@ -165,6 +192,7 @@ export async function runImport(db: Db, input: RunInput): Promise<ImportReport> 
             try {
               if (record.type === 'author') await importer.author(tx, record);
               else await importer.item(tx, record);
+              await importer.flushWrites(tx);
             } catch (itemError) {
               if (!isItemError(itemError)) throw itemError;
               try {
