@@ -385,7 +385,7 @@ interface SubscribeState {
 
 function subscribePage(reply: FastifyReply, state: SubscribeState) {
   return reply.header('cache-control', NO_STORE).page('pages/email/subscribe', {
-    title: Object.keys(state.errors).length ? 'Error: Email updates' : 'Email updates',
+    title: 'Email updates', // the layout adds "Error: " when the page shows an error summary
     noindex: true,
     ...state,
     frequencies: FREQUENCIES,

@@ -80,6 +80,7 @@ describe('subscribing', () => {
       expect(response.statusCode, JSON.stringify(bad)).toBe(400);
       expect(response.body).toContain('There is a problem');
       expect(response.body).toContain('aria-invalid="true"');
+      expect(response.body).toMatch(/<title>Error: Email updates ·/); // once: the layout adds it
       if (bad) expect(response.body).toContain(`value="${bad.replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`);
     }
     const noFrequency = await subscribe(t, 'project:river', 'ok@example.org', 'hourly');
