@@ -54,17 +54,25 @@ const url = new URL(server);
 url.pathname = `/${name}`;
 // Statements by their first words (what the import spends its round trips on).
 const statements = new Map<string, number>();
+const statementMs = new Map<string, number>();
 const db = createDb(url.toString(), {
   max: 3,
-  onQuery: (text) => {
+  onQuery: (text, _parameters, ms) => {
     const key = text.replace(/\s+/g, ' ').slice(0, 60);
     statements.set(key, (statements.get(key) ?? 0) + 1);
+    statementMs.set(key, (statementMs.get(key) ?? 0) + ms);
   },
 });
 try {
   await migrateToLatest(db);
   const project = await db.insertInto('projects').values({ slug: 'big', title: 'Big', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
   const config = loadConfig({ PUBLIC_URL: 'http://bench.test', LOG_LEVEL: 'silent' });
+  // Where the memory is: sampled every 100 ms (the peak RSS below is the kernel's exact figure).
+  const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  }, 100);
   const load = os.loadavg();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -72,6 +80,7 @@ try {
   const staged = performance.now();
   await importWxrTask({ importId }, { db, config, clock: { now: () => new Date() }, log: pino({ level: 'silent' }) }, { id: '1', attempts: 1, maxAttempts: 5, lastAttempt: false });
   const finished = performance.now();
+  clearInterval(sampler);
   const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
   const report = row.report as ImportReport;
   const rssMb = process.resourceUsage().maxRSS / 1024;
@@ -87,6 +96,7 @@ try {
       `  staged in ${((staged - started) / 1000).toFixed(1)} s, imported in ${((finished - staged) / 1000).toFixed(1)} s (total ${((finished - started) / 1000).toFixed(1)} s)`,
       `  posts created ${report.counts.posts.created}, comments created ${report.counts.comments.created}`,
       `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
+      `  sampled peaks (MB): rss ${(peak.rss / 2 ** 20).toFixed(0)}, this thread's heap ${(peak.heapUsed / 2 ** 20).toFixed(0)} used of ${(peak.heapTotal / 2 ** 20).toFixed(0)}, external ${(peak.external / 2 ** 20).toFixed(0)} (array buffers ${(peak.arrayBuffers / 2 ** 20).toFixed(0)})`,
       `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
       `  conversion threads: ${workers} (server/import/convert-pool.ts; 0 = converted on the importing thread)`,
       `  on the importing thread, per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
@@ -94,6 +104,8 @@ try {
       `  in-process steps total: ${((tm.postConvert + tm.postRender + tm.commentConvert + tm.commentRender) / 1000).toFixed(1)} s of ${((finished - staged) / 1000).toFixed(1)} s`,
       `  statements: ${[...statements.values()].reduce((a, b) => a + b, 0)} (${(([...statements.values()].reduce((a, b) => a + b, 0)) / Math.max(1, report.counts.posts.created)).toFixed(1)} per post); most frequent:`,
       ...[...statements].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `    ${n}  ${k}`),
+      `  time waiting for statements: ${([...statementMs.values()].reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s (round trip, the database's work and the driver's); the longest in all:`,
+      ...[...statementMs].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, ms]) => `    ${(ms / 1000).toFixed(1)} s  ${statements.get(k)}× ${k}`),
       `  load average before ${load.map((l) => l.toFixed(1)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`,
       '',
     ].join('\n'),
