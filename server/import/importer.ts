@@ -247,6 +247,11 @@ export class WxrImporter {
     convertedComments: new Map<WxrItem, Promise<ConvertedComments>>(),
   };
   private writes = {
+    /** New posts, inserted together at the batch's end (their ids already taken from the sequence). */
+    posts: [] as Array<Insertable<PostTable> & { id: number }>,
+    /** Their ids, and the slugs they hold (so that look-ups within the batch see them). */
+    postIds: new Set<number>(),
+    postSlugs: new Map<string, number>(),
     remember: new Map<string, RememberRow>(),
     postAuthors: [] as Array<{ post_id: number; person_id: number; position: number }>,
     postTags: [] as Array<{ post_id: number; tag_id: number }>,
@@ -311,6 +316,9 @@ export class WxrImporter {
     this.ahead.slugs.posts.clear();
     this.ahead.slugs.pages.clear();
     this.writes.remember.clear();
+    this.writes.posts = [];
+    this.writes.postIds.clear();
+    this.writes.postSlugs.clear();
     this.writes.postAuthors = [];
     this.writes.postTags = [];
     this.writes.comments = [];
@@ -434,6 +442,13 @@ export class WxrImporter {
   /** Writes what the batch held back: import_items rows, new posts' authors and tags, new comments. */
   async flushWrites(tx: Tx): Promise<void> {
     const { writes } = this;
+    // Posts first: comments, authors and tags refer to them.
+    if (writes.posts.length) {
+      const rows = writes.posts;
+      writes.posts = [];
+      // posts.id is typed as never written (the sequence gives it): these were taken from that sequence.
+      await tx.insertInto('posts').values(rows as Array<Insertable<PostTable>>).execute();
+    }
     if (writes.comments.length) {
       const pending = writes.comments;
       writes.comments = [];
@@ -669,6 +684,10 @@ export class WxrImporter {
 
   private uniqueSlug = async (tx: Tx, table: 'posts' | 'pages', base: string, wpId: string, exceptId: number | undefined, max: number): Promise<string> => {
     const taken = async (slug: string) => {
+      if (table === 'posts') {
+        const pending = this.writes.postSlugs.get(slug);
+        if (pending !== undefined && pending !== exceptId) return true;
+      }
       const holders = this.ahead.slugs[table].get(slug);
       if (holders) return [...holders].some((id) => id !== exceptId);
       let q = tx.selectFrom(table).select('id').where('project_id', '=', this.setup.projectId).where('slug', '=', slug);
@@ -711,7 +730,12 @@ export class WxrImporter {
   private async post(tx: Tx, item: WxrItem, title: string): Promise<void> {
     const { projectId, now } = this.setup;
     const site = this.site as WxrSite;
-    const mapped = await this.mapping(tx, 'post', item.postId);
+    let mapped = await this.mapping(tx, 'post', item.postId);
+    // The same post twice in one batch (a broken export): the first one's row is written before it is read.
+    if (mapped?.local_id && this.writes.postIds.has(mapped.local_id)) {
+      await this.flushWrites(tx);
+      mapped = await this.mapping(tx, 'post', item.postId);
+    }
     const print = this.itemPrint(item);
     let existing = mapped?.local_id
       ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
@@ -770,28 +794,25 @@ export class WxrImporter {
       };
       const isNew = !existing;
       if (existing) {
-        existing = await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+        await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).execute();
         this.report.counts.posts.updated++;
         this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'updated', reason: 'Changed in WordPress since the last import.' });
       } else {
-        const newPost: Insertable<PostTable> = { project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date };
-        existing = await tx
-          .insertInto('posts')
-          // posts.id is typed as never written (the sequence gives it): this one was taken from that sequence.
-          .values({ ...newPost, id } as typeof newPost)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        // Inserted with the batch's other new posts at its end (flushWrites): one statement, not one each.
+        this.writes.posts.push({ id, project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date });
+        this.writes.postIds.add(id);
+        this.writes.postSlugs.set(slug, id);
         this.report.counts.posts.created++;
       }
-      this.slugTaken('posts', slug, existing.id);
+      this.slugTaken('posts', slug, id);
       if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
       // A new post has no authors or tags to replace yet: their rows wait for the batch's end (one INSERT
       // each for the whole batch, no DELETEs).
       if (isNew) {
-        if (authorId) this.writes.postAuthors.push({ post_id: existing.id, person_id: authorId, position: 0 });
-      } else if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
-      await this.setTags(tx, existing.id, this.tagsOf(item.terms), isNew);
-      postId = existing.id;
+        if (authorId) this.writes.postAuthors.push({ post_id: id, person_id: authorId, position: 0 });
+      } else if (authorId) await replacePostAuthors(tx, id, [authorId]);
+      await this.setTags(tx, id, this.tagsOf(item.terms), isNew);
+      postId = id;
       const oldUrl = item.link || item.guid;
       this.remember('post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
     }
@@ -886,8 +907,10 @@ export class WxrImporter {
     const local = new Map<string, { id: number; depth: number; parentId: number | null }>();
     // What earlier imports made of these comments: read ahead for the whole batch (prepare), else one query.
     const ids = ordered.map((c) => c.id).filter((id) => /^\d{1,19}$/.test(id));
-    // The same comment id under an earlier post of this batch (a broken export): its writes go first.
-    if (ids.some((id) => this.writes.commentIds.has(id))) await this.flushWrites(tx);
+    // The same comment id under an earlier post of this batch (a broken export): its writes go first. So
+    // do a new post's own when it has pingbacks (their links refer to the post's row at once).
+    const hasPings = item.comments.some((c) => c.type === 'pingback' || c.type === 'trackback');
+    if (ids.some((id) => this.writes.commentIds.has(id)) || (hasPings && this.writes.postIds.has(postId))) await this.flushWrites(tx);
     const missing = ids.filter((id) => !this.ahead.comments.has(id));
     const fetched = missing.length ? await this.knownComments(tx, missing) : new Map<string, KnownComment>();
     const known = { get: (id: string): KnownComment | undefined => this.ahead.comments.get(id) ?? fetched.get(id) };
