@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_ARGS } from './server-command.mjs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb } from '../server/db/create-db.js';
 import { migrateToLatest } from '../server/db/migrate.js';
@@ -81,6 +82,16 @@ try {
   await importWxrTask({ importId }, { db, config, clock: { now: () => new Date() }, log: pino({ level: 'silent' }) }, { id: '1', attempts: 1, maxAttempts: 5, lastAttempt: false });
   const finished = performance.now();
   clearInterval(sampler);
+  // The database's share: CPU time of this database's server processes, read from /proc when the server
+  // is on this machine (their connections are the pool's, open since the import began).
+  let databaseCpuS: number | undefined;
+  try {
+    const pids = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.execute(db);
+    const ticks = pids.rows.map((r) => fs.readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')).map((f) => Number(f[11]) + Number(f[12]));
+    databaseCpuS = ticks.reduce((a, b) => a + b, 0) / 100;
+  } catch {
+    databaseCpuS = undefined; // not on this machine, or not readable
+  }
   const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
   const report = row.report as ImportReport;
   const rssMb = process.resourceUsage().maxRSS / 1024;
@@ -98,6 +109,7 @@ try {
       `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
       `  sampled peaks (MB): rss ${(peak.rss / 2 ** 20).toFixed(0)}, this thread's heap ${(peak.heapUsed / 2 ** 20).toFixed(0)} used of ${(peak.heapTotal / 2 ** 20).toFixed(0)}, external ${(peak.external / 2 ** 20).toFixed(0)} (array buffers ${(peak.arrayBuffers / 2 ** 20).toFixed(0)})`,
       `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
+      `  CPU time of the database's processes for this import: ${databaseCpuS === undefined ? 'unknown (not on this machine)' : `${databaseCpuS.toFixed(1)} s`}`,
       `  conversion threads: ${workers} (server/import/convert-pool.ts; 0 = converted on the importing thread)`,
       `  on the importing thread, per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
       `  waiting for the conversion threads: ${((tm.postWait + tm.commentWait) / 1000).toFixed(1)} s (posts ${(tm.postWait / 1000).toFixed(1)}, comments ${(tm.commentWait / 1000).toFixed(1)})`,
@@ -112,6 +124,8 @@ try {
   );
 } finally {
   await db.destroy();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  // BENCH_KEEP_DB=1 keeps the imported database to look into (its name is printed).
+  if (process.env.BENCH_KEEP_DB === '1') process.stdout.write(`kept database ${name}\n`);
+  else await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   await admin.end();
 }
