@@ -221,6 +221,13 @@ const SKIPPED_STATUSES: Record<string, string> = {
   inherit: 'a revision or attachment of another item',
 };
 
+/** Whether the item is a post or page whose content the import converts (pages only when public). */
+function isConverted(item: WxrItem): boolean {
+  const type = item.postType || 'post';
+  if ((type !== 'post' && type !== 'page') || SKIPPED_STATUSES[item.status] || !/^\d{1,19}$/.test(item.postId)) return false;
+  return type === 'post' || (item.status === 'publish' && !item.postPassword);
+}
+
 export class WxrImporter {
   report: ImportReport;
   private site: WxrSite | undefined;
@@ -261,6 +268,10 @@ export class WxrImporter {
   };
   /** Post ids taken from the sequence ahead of their INSERT, so the atom id is written with the row. */
   private postIds: number[] = [];
+  /** Whether the last batch prepared held only items never imported before (see startConversions). */
+  private bringingNew = true;
+  /** Items whose conversions startConversions started for a batch not prepared yet. */
+  private readonly startedEarly = new Set<WxrItem>();
 
   constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
     this.report = report ?? emptyReport();
@@ -381,9 +392,12 @@ export class WxrImporter {
    * Optional: without it every look-up asks the database, as when a batch is applied item by item.
    */
   async prepare(tx: Tx, items: WxrItem[]): Promise<void> {
-    // Conversions the last batch started but never used (items that failed) are dropped.
-    this.ahead.converted.clear();
-    this.ahead.convertedComments.clear();
+    // Conversions of other items are dropped (a batch that failed), except those started for the next batch.
+    const batch = new Set(items);
+    for (const map of [this.ahead.converted, this.ahead.convertedComments] as Array<Map<WxrItem, unknown>>) {
+      for (const item of map.keys()) if (!batch.has(item) && !this.startedEarly.has(item)) map.delete(item);
+    }
+    for (const item of items) this.startedEarly.delete(item);
     if (!this.siteKey) return;
     const { projectId } = this.setup;
     const keys: Array<{ kind: RememberKind; wpId: string }> = [];
@@ -407,6 +421,7 @@ export class WxrImporter {
         .where('kind', 'in', [...new Set(keys.map((k) => k.kind))] as Array<'post'>)
         .where(sql<boolean>`wp_id = any(${keys.map((k) => k.wpId)}::text[])`)
         .execute();
+      this.bringingNew = rows.length === 0;
       for (const k of keys) this.ahead.mappings.set(`${k.kind}:${k.wpId}`, null);
       for (const r of rows) this.ahead.mappings.set(`${r.kind}:${r.wp_id}`, { local_id: r.local_id, fingerprint: r.fingerprint, old_url: r.old_url, updated_at: r.updated_at });
     }
@@ -426,16 +441,34 @@ export class WxrImporter {
     // Conversions start now, on the pool's threads, while this thread writes the items one by one.
     if (this.setup.pool) {
       for (const item of items) {
+        if (!isConverted(item)) continue;
         const type = item.postType || 'post';
-        if ((type !== 'post' && type !== 'page') || SKIPPED_STATUSES[item.status] || !/^\d{1,19}$/.test(item.postId)) continue;
-        if (type === 'page' && (item.status !== 'publish' || item.postPassword)) continue;
         const mapped = this.ahead.mappings.get(`${type}:${item.postId}`);
         if (!mapped || mapped.fingerprint !== this.itemPrint(item)) this.convertAhead(item);
+        else this.ahead.converted.delete(item); // started early (startConversions), but unchanged: not needed
         if (type === 'post' && item.comments.length) {
           const changed = item.comments.filter((c) => !(this.ahead.comments.get(c.id)?.fingerprint === commentPrint(c)));
           if (changed.length) this.commentsAhead(item);
+          else this.ahead.convertedComments.delete(item);
         }
       }
+    }
+  }
+
+  /**
+   * Starts converting a batch's posts and comments on the pool before the batch is applied, while the
+   * batch before it is still being written (server/import/run.ts reads one batch ahead), so the pool
+   * never waits for the database. Only while the import is bringing new items (the last batch prepared
+   * held none imported before): on a second import most items are unchanged and need no conversion,
+   * which prepare() finds out first.
+   */
+  startConversions(items: WxrItem[]): void {
+    if (!this.setup.pool || !this.bringingNew) return;
+    for (const item of items) {
+      if (!isConverted(item)) continue;
+      this.startedEarly.add(item);
+      this.convertAhead(item);
+      if (item.postType !== 'page' && item.comments.length) this.commentsAhead(item);
     }
   }
 
@@ -915,8 +948,8 @@ export class WxrImporter {
     const fetched = missing.length ? await this.knownComments(tx, missing) : new Map<string, KnownComment>();
     const known = { get: (id: string): KnownComment | undefined => this.ahead.comments.get(id) ?? fetched.get(id) };
     for (const id of ids) this.writes.commentIds.add(id);
-    // Converted on the pool (started by prepare), else here one by one.
-    const pooled = this.commentsAhead(item);
+    // Converted on the pool (started by prepare when any of them changed), else here one by one.
+    const pooled = this.ahead.convertedComments.get(item);
     this.ahead.convertedComments.delete(item);
     let converted: Map<WxrComment, { src: string; html: string }> | undefined;
     if (pooled) {
