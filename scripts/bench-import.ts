@@ -83,6 +83,8 @@ try {
     const m = process.memoryUsage();
     for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
   }, 250);
+  statements.clear(); // the import's statements only, not the migrations'
+  statementMs.clear();
   const load = os.loadavg();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
