@@ -33,10 +33,14 @@ async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { 
 
 /** Where an old WordPress address (path relative to the old site, and its query) lives now. */
 export async function resolveOldAddress(db: Db, project: Target, rawPath: string, query: URLSearchParams): Promise<string | undefined> {
+  // A NUL cannot be in any stored address, and PostgreSQL refuses it in a text parameter (a 500): no match.
+  if (rawPath.includes('\u0000') || /%00/.test(rawPath)) return undefined;
+  // ?p= and ?page_id= ask for one item: its new address, or a 404 (never the home page for an id that
+  // is not one, such as ?p=99999999999999999999 or ?p=1%00).
   const p = query.get('p');
-  if (p && /^\d{1,19}$/.test(p)) return itemUrl(db, project, 'post', { wpId: p }, false);
+  if (p !== null) return /^\d{1,19}$/.test(p) ? itemUrl(db, project, 'post', { wpId: p }, false) : undefined;
   const pageId = query.get('page_id');
-  if (pageId && /^\d{1,19}$/.test(pageId)) return itemUrl(db, project, 'page', { wpId: pageId }, false);
+  if (pageId !== null) return /^\d{1,19}$/.test(pageId) ? itemUrl(db, project, 'page', { wpId: pageId }, false) : undefined;
   const feedParam = query.get('feed');
   let path = `/${rawPath.replace(/^\/+/, '')}`;
   if (!path.endsWith('/')) path += '/';
@@ -56,13 +60,15 @@ export async function resolveOldAddress(db: Db, project: Target, rawPath: string
   }
   m = /^\/author\/([^/]+)\/(feed\/)?$/.exec(path);
   if (m) {
+    const login = safeDecode(m[1] ?? '');
+    if (!login) return undefined;
     const row = await db
       .selectFrom('import_items')
       .innerJoin('people', 'people.id', 'import_items.local_id')
       .select('people.handle')
       .where('import_items.project_id', '=', project.projectId)
       .where('import_items.kind', '=', 'person')
-      .where('import_items.wp_id', '=', safeDecode(m[1] ?? ''))
+      .where('import_items.wp_id', '=', login)
       .executeTakeFirst();
     if (!row) return undefined;
     return m[2] ? urls.personFeed(row.handle) : urls.person(row.handle);
@@ -87,12 +93,15 @@ export async function resolveOldAddress(db: Db, project: Target, rawPath: string
   return undefined;
 }
 
+/** A path segment decoded (kept as written if it is not valid percent-encoding); '' (found nowhere) if it holds a NUL. */
 function safeDecode(text: string): string {
+  let decoded = text;
   try {
-    return decodeURIComponent(text);
+    decoded = decodeURIComponent(text);
   } catch {
-    return text;
+    // "%ZZ" is looked up as those characters, and found nowhere
   }
+  return decoded.includes('\u0000') ? '' : decoded;
 }
 
 /** "old.example.org/blog=field,other.example=notes" → rules (the setting WP_OLD_SITES). */
