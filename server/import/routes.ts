@@ -9,6 +9,7 @@ import { accessOf, refuseWritesIfArchived, requireProjectAction, type ProjectAcc
 import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import type { ImportReport } from './importer.js';
 import { createImport, UploadTooLarge } from './jobs.js';
+import { UploadRefused } from './upload-check.js';
 import { reportLines } from './run.js';
 import { param, withParams } from '../route-params.js';
 import { findImportRun, listImportRuns } from './queries.js';
@@ -20,6 +21,8 @@ export const importRunUrl = (project: string, id: number) => `/admin/projects/${
 
 type Params = { project: string };
 
+class TooManyFiles extends Error {}
+
 export default async function importRoutes(app: FastifyInstance) {
   const maxBytes = app.config.importUploadMaxBytes;
   const maxMb = Math.round(maxBytes / 1024 / 1024);
@@ -28,7 +31,9 @@ export default async function importRoutes(app: FastifyInstance) {
     // file goes into import_chunks 1 MB at a time as it arrives. busboy discards whatever is over the limit.
     await owners.register(multipart, {
       throwFileSizeLimit: false,
-      limits: { fileSize: maxBytes + 1, files: MAX_FILES, fields: 8, fieldSize: 2000, parts: MAX_FILES + 8 },
+      // busboy's own limit on files is looser than MAX_FILES, which the handler counts itself so that it can
+      // read the fields after the files (the options, kept on the form) before refusing.
+      limits: { fileSize: maxBytes + 1, files: MAX_FILES * 4, fields: 8, fieldSize: 2000, parts: MAX_FILES * 4 + 8 },
     });
     owners.addHook('preHandler', requireUser);
     owners.addHook('preHandler', requireProjectAction('manage-team', 'Only the owners of this project can import into it.'));
@@ -44,8 +49,10 @@ export default async function importRoutes(app: FastifyInstance) {
       const fields: Record<string, string> = {};
       const parts = request.parts()[Symbol.asyncIterator]();
       let csrfChecked = false;
+      let fileCount = 0;
       let refused = false;
       let tooLarge: string | undefined;
+      let problem: string | undefined;
       let current: MultipartFile | undefined;
       const checkCsrf = () => {
         // @fastify/csrf-protection reads the token from the body: give it the field, synchronously.
@@ -76,8 +83,10 @@ export default async function importRoutes(app: FastifyInstance) {
             file.file.resume();
             continue;
           }
-          const name = file.filename.slice(0, 200);
           current = file;
+          if (++fileCount > MAX_FILES) throw new TooManyFiles();
+          // The name is shown on pages (escaped) and stored: no control characters (PostgreSQL refuses a NUL).
+          const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) || 'export.xml';
           yield {
             name,
             chunks: (async function* () {
@@ -109,7 +118,11 @@ export default async function importRoutes(app: FastifyInstance) {
         });
       } catch (e) {
         if (refused) return reply; // the CSRF check answered 403
+        const code = (e as { code?: unknown } | null)?.code;
         if (e instanceof UploadTooLarge) tooLarge = `The upload is larger than ${maxMb} MB (the limit this site sets for uploads; nothing of it was kept). Import larger exports with the command line (npm run admin -- import:wxr), or split the export.`;
+        else if (e instanceof UploadRefused) problem = `${e.message} Nothing was imported.`;
+        else if (e instanceof TooManyFiles || code === 'FST_FILES_LIMIT') problem = `Choose at most ${MAX_FILES} files at once (nothing was imported). Import a longer split export in several goes, or with the command line.`;
+        else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') problem = 'The form was sent with more fields than it has (nothing was imported). Choose the file and send it again.';
         else if (!empty) {
           if (isDatabaseUnavailable(e)) throw e;
           throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
@@ -127,7 +140,7 @@ export default async function importRoutes(app: FastifyInstance) {
         }
         if (!csrfChecked && !checkCsrf()) return reply;
         reply.code(tooLarge ? 413 : 422);
-        return renderForm(app, reply, access, { error: tooLarge ?? 'Choose the WordPress export file (.xml) to import.', typed: { fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' } });
+        return renderForm(app, reply, access, { error: tooLarge ?? problem ?? 'Choose the WordPress export file (.xml) to import.', typed: { fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' } });
       }
       return reply.redirect(importRunUrl(access.project.slug, importId), 303);
     });

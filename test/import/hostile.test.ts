@@ -1,8 +1,9 @@
 // What a hostile visitor or a confused new user can send to the WordPress import's web side: odd old
 // addresses, bad uploads, other people's imports. Every answer is a clear page, never a 500.
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, get, type TestApp } from '../helpers/test-app.js';
-import { fixture, importTexts, makeProject } from './helpers.js';
+import { buildTestApp, cookiesFrom, get, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
+import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
 
 let t: TestApp;
 let projectId: number;
@@ -44,5 +45,133 @@ describe('hostile old addresses', () => {
     expect(await answer('/field/wp/comments/feed/?%')).toEqual({ status: 301, location: '/field/comments.atom' });
     expect(await answer('/field/wp?feed=atom%00')).toEqual({ status: 301, location: '/field/feed.rss' });
     expect(await answer('/field/wp/feed/atom/?feed=rss2&%ZZ')).toEqual({ status: 301, location: '/field/feed.atom' });
+  });
+});
+
+describe('hostile and mistaken uploads', () => {
+  let jar: Record<string, string>;
+  let token: string;
+  let uploadProject: number;
+  beforeAll(async () => {
+    uploadProject = await makeProject(t, 'uploads');
+    const cookies = await signInAs(t, 'owner@example.gov');
+    const form = await get(t.app, '/admin/projects/uploads/import', { cookies });
+    jar = { ...cookies, ...cookiesFrom(form) };
+    token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+  });
+
+  type File = { name: string; content: string | Buffer };
+  /** A browser's order: the token, the files, then the two boxes (ticked here, so that keeping them shows). */
+  function multipart(files: File[], after: Record<string, string> = { fetch_media: 'on', dry_run: 'on' }) {
+    const boundary = '----hostile';
+    const field = (k: string, v: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+    const parts: Buffer[] = [Buffer.from(field('_csrf', token))];
+    for (const f of files) {
+      parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${f.name}"\r\ncontent-type: application/octet-stream\r\n\r\n`, 'latin1'));
+      parts.push(Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content));
+      parts.push(Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`${Object.entries(after).map(([k, v]) => field(k, v)).join('')}--${boundary}--\r\n`));
+    return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  }
+  const send = (files: File[], after?: Record<string, string>) => t.app.inject({ method: 'POST', url: '/admin/projects/uploads/import', cookies: jar, ...multipart(files, after) });
+  const stored = async () => ({
+    imports: (await t.db.selectFrom('imports').select('id').where('project_id', '=', uploadProject).execute()).length,
+    chunks: (await t.db.selectFrom('import_chunks').select('seq').execute()).length,
+    posts: (await t.db.selectFrom('posts').select('id').where('project_id', '=', uploadProject).execute()).length,
+  });
+  /** The form again: 422, the message in the error summary linked to the file field, both boxes still ticked, nothing stored. */
+  async function refusedOnForm(files: File[], message: string | RegExp) {
+    const before = await stored();
+    const r = await send(files);
+    expect(r.statusCode, message.toString()).toBe(422);
+    const summary = /<div class="error-summary"[\s\S]*?<\/div>/.exec(r.body)?.[0] ?? '';
+    expect(summary).toContain('href="#import-file"');
+    expect(summary).toMatch(message);
+    expect(summary).toContain('Nothing was imported.');
+    expect(r.body).toMatch(/<input[^>]*name="fetch_media"[^>]*checked/);
+    expect(r.body).toMatch(/<input[^>]*name="dry_run"[^>]*checked/);
+    expect(await stored()).toEqual(before);
+    return summary;
+  }
+  const good = () => fixture('demo-export.xml').xml;
+
+  it('refuses what is not a WordPress export on the form, saying what it is, keeping the options', async () => {
+    await refusedOnForm([{ name: 'empty.xml', content: '' }], 'empty.xml is empty (0 bytes)');
+    await refusedOnForm([{ name: 'photo.png', content: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') }], 'photo.png is a PNG image, not a WordPress export');
+    await refusedOnForm([{ name: 'page.html', content: '<!DOCTYPE html><html><body>Hello</body></html>' }], 'page.html is a web page (HTML)');
+    await refusedOnForm([{ name: 'page.htm', content: '\n<html lang="en"><p>Hello' }], 'page.htm is a web page (HTML)');
+    await refusedOnForm([{ name: 'posts.json', content: '{"posts": []}' }], 'posts.json is a JSON file');
+    await refusedOnForm([{ name: 'notes.txt', content: 'Just some notes' }], 'notes.txt is not a WordPress export: it is not XML');
+    await refusedOnForm([{ name: 'feed.xml', content: '<?xml version="1.0"?><rss version="2.0"><channel><title>A blog</title><item><title>A post</title></item></channel></rss>' }], 'feed.xml is an RSS feed, not a WordPress export');
+    await refusedOnForm([{ name: 'atom.xml', content: '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A blog</title></feed>' }], 'atom.xml is an Atom feed');
+    await refusedOnForm([{ name: 'export.zip', content: Buffer.from('504b030414000000080000000000', 'hex') }], /export\.zip is a zip archive[\s\S]*Unzip it and upload the \.xml file inside/);
+    await refusedOnForm([{ name: 'lol.xml', content: '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><rss><channel>&lol2;</channel></rss>' }], 'lol.xml was refused: it declares a DOCTYPE');
+    await refusedOnForm([{ name: 'xxe.xml', content: '<?xml version="1.0"?>\n<!-- hi -->\n<!DOCTYPE rss SYSTEM "file:///etc/passwd"><rss/>' }], 'xxe.xml was refused: it declares a DOCTYPE');
+    await refusedOnForm([{ name: 'broken.xml.gz', content: gzipSync(good()).subarray(0, 200) }], 'broken.xml.gz looks gzip-compressed but could not be decompressed');
+  });
+
+  it('refuses a file that is not UTF-8, naming the line, instead of importing "�"', async () => {
+    const xml = wxr(post(1, 'Café', 'crème'));
+    const at = xml.indexOf('Café');
+    const broken = Buffer.concat([Buffer.from(xml.slice(0, at)), Buffer.from([0x43, 0x61, 0x66, 0xe9]), Buffer.from(xml.slice(at + 4))]);
+    const line = xml.slice(0, at).split('\n').length;
+    await refusedOnForm([{ name: 'latin.xml', content: broken }], `latin.xml is not UTF-8 text: line ${line} has bytes that are not UTF-8`);
+  });
+
+  it('reads an export whose declaration names another encoding (ISO-8859-1), as that encoding', async () => {
+    const xml = wxr(post(2, 'Café au lait', 'Crème brûlée')).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    const sent = await send([{ name: 'old-site.xml', content: Buffer.from(xml, 'latin1') }], {});
+    expect(sent.statusCode).toBe(303);
+    await runJobs(t);
+    const row = await t.db.selectFrom('posts').select(['title', 'body_md']).where('project_id', '=', uploadProject).where('title', 'like', 'Caf%').executeTakeFirstOrThrow();
+    expect(row.title).toBe('Café au lait');
+    expect(row.body_md).toContain('Crème brûlée');
+    await refusedOnForm([{ name: 'odd.xml', content: wxr('').replace('encoding="UTF-8"', 'encoding="x-klingon"') }], 'odd.xml declares the text encoding “x-klingon”, which this site cannot read');
+  });
+
+  it('imports a gzip-compressed export; a gzip bomb stops at the upload limit, nothing kept', async () => {
+    const sent = await send([{ name: 'export.xml.gz', content: gzipSync(good()) }], {});
+    expect(sent.statusCode).toBe(303);
+    await runJobs(t);
+    const page = await get(t.app, sent.headers.location as string, { cookies: jar });
+    expect(page.body).toContain('Finished');
+    expect(page.body).toContain('export.xml.gz');
+    // 50 MB of one post's text in about 50 KB: over the 2 MB limit once decompressed.
+    const before = await stored();
+    const bomb = gzipSync(wxr(post(3, 'Bomb', 'x'.repeat(50 * 1024 * 1024))));
+    expect(bomb.length).toBeLessThan(200 * 1024);
+    const r = await send([{ name: 'bomb.xml.gz', content: bomb }]);
+    expect(r.statusCode).toBe(413);
+    expect(r.body).toContain('The upload is larger than 2 MB');
+    expect(await stored()).toEqual(before);
+  });
+
+  it('two files where one is bad: refused whole, naming the bad one, nothing kept', async () => {
+    await refusedOnForm([{ name: 'part1.xml', content: good() }, { name: 'part2.png', content: Buffer.from('89504e470d0a1a0a', 'hex') }], 'part2.png is a PNG image');
+    await refusedOnForm([{ name: 'part1.html', content: '<html></html>' }, { name: 'part2.xml', content: good() }], 'part1.html is a web page');
+  });
+
+  it('too many files is a message on the form with the options kept, not a bare 400', async () => {
+    const before = await stored();
+    const r = await send(Array.from({ length: 7 }, (_, i) => ({ name: `part${i}.xml`, content: good() })));
+    expect(r.statusCode).toBe(422);
+    expect(r.body).toContain('Choose at most 5 files at once');
+    expect(r.body).toMatch(/<input[^>]*name="dry_run"[^>]*checked/);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('a file name with a path, markup or control characters is stored without them and shown escaped', async () => {
+    const sent = await send([{ name: '..\\..\\<img src=x onerror=alert(1)>\u0000\u0007.xml', content: good() }], {});
+    expect(sent.statusCode).toBe(303);
+    const row = await t.db.selectFrom('imports').select('file_names').where('project_id', '=', uploadProject).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(row.file_names[0]).not.toMatch(/[\u0000-\u001f]/);
+    await runJobs(t);
+    for (const url of [sent.headers.location as string, '/admin/projects/uploads/import']) {
+      const page = await get(t.app, url, { cookies: jar });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain('<img src=x');
+      expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    }
   });
 });
