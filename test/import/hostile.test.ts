@@ -175,3 +175,57 @@ describe('hostile and mistaken uploads', () => {
     }
   });
 });
+
+describe('who may import, and whose imports', () => {
+  it('only owners (and site admins) see, start or read imports; no import is readable through another project', async () => {
+    const otherId = await makeProject(t, 'other');
+    const mine = await importTexts(t, projectId, [fixture('demo-export.xml')], { dryRun: true });
+    const theirs = await importTexts(t, otherId, [fixture('demo-export.xml')], { dryRun: true });
+    const { createPerson } = await import('../helpers/test-app.js');
+    for (const role of ['editor', 'author', 'contributor', 'moderator'] as const) await createPerson(t, { email: `${role}@example.gov`, handle: `a-${role}` }, { projectId, role });
+    await createPerson(t, { email: 'other-owner@example.gov', handle: 'other-owner' }, { projectId: otherId, role: 'owner' });
+    await createPerson(t, { email: 'admin@example.gov', handle: 'site-admin', siteAdmin: true });
+    const urls = ['/admin/projects/field/import', `/admin/projects/field/import/${mine.id}`];
+    for (const who of ['editor', 'author', 'contributor', 'moderator', 'other-owner']) {
+      const cookies = await signInAs(t, `${who}@example.gov`);
+      for (const url of urls) {
+        const r = await get(t.app, url, { cookies });
+        expect(r.statusCode, `${who} ${url}`).toBe(403);
+        expect(r.body).not.toContain('Ada Lovelace');
+      }
+      // A POST is refused too (the CSRF check would refuse it anyway; the role check comes first).
+      const page = await get(t.app, '/admin/projects/other/import', { cookies: await signInAs(t, 'other-owner@example.gov') });
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const post = await t.app.inject({ method: 'POST', url: '/admin/projects/field/import', cookies: { ...cookies, ...cookiesFrom(page) }, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\ncontent-disposition: form-data; name="file"; filename="x.xml"\r\n\r\n${fixture('demo-export.xml').xml}\r\n--b--\r\n` });
+      expect(post.statusCode, who).toBe(403);
+    }
+    // The owner of the other project cannot read this project's import through their own project's address.
+    const otherOwner = await signInAs(t, 'other-owner@example.gov');
+    expect((await get(t.app, `/admin/projects/other/import/${mine.id}`, { cookies: otherOwner })).statusCode).toBe(404);
+    expect((await get(t.app, `/admin/projects/other/import/${theirs.id}`, { cookies: otherOwner })).statusCode).toBe(200);
+    // Anonymous: sent to sign in; a site admin may.
+    expect([302, 303]).toContain((await get(t.app, urls[1]!)).statusCode);
+    const admin = await signInAs(t, 'admin@example.gov');
+    expect((await get(t.app, urls[1]!, { cookies: admin })).statusCode).toBe(200);
+    // Odd ids are 404s, never 500s.
+    const owner = await signInAs(t, 'owner@example.gov');
+    for (const id of ['0', '-1', '99999999999', 'abc', '1.5', '%00']) expect((await get(t.app, `/admin/projects/field/import/${id}`, { cookies: owner })).statusCode, id).toBe(404);
+  });
+
+  it('a CSRF token of another session is refused before any file is read', async () => {
+    // The victim has been on the form (so has a CSRF secret); the forger sends a token from their own form.
+    const victim = await signInAs(t, 'owner@example.gov');
+    const owner = { ...victim, ...cookiesFrom(await get(t.app, '/admin/projects/field/import', { cookies: victim })) };
+    const otherSession = await signInAs(t, 'owner@example.gov');
+    const page = await get(t.app, '/admin/projects/field/import', { cookies: otherSession });
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const before = (await t.db.selectFrom('imports').select('id').execute()).length;
+    const r = await t.app.inject({ method: 'POST', url: '/admin/projects/field/import', cookies: owner, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\ncontent-disposition: form-data; name="file"; filename="x.xml"\r\n\r\n${fixture('demo-export.xml').xml}\r\n--b--\r\n` });
+    expect(r.statusCode).toBe(403);
+    expect((await t.db.selectFrom('imports').select('id').execute()).length).toBe(before);
+    // The victim's own token passes (no file chosen: the form's message).
+    const ownToken = /name="_csrf" value="([^"]+)"/.exec((await get(t.app, '/admin/projects/field/import', { cookies: owner })).body)![1]!;
+    const own = await t.app.inject({ method: 'POST', url: '/admin/projects/field/import', cookies: owner, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${ownToken}\r\n--b--\r\n` });
+    expect(own.statusCode).toBe(422);
+  });
+});
