@@ -12,7 +12,7 @@ import { createImport, UploadTooLarge } from './jobs.js';
 import { UploadRefused } from './upload-check.js';
 import { reportLines } from './run.js';
 import { param, withParams } from '../route-params.js';
-import { findImportRun, listImportRuns } from './queries.js';
+import { findImportAhead, findImportRun, listImportRuns } from './queries.js';
 
 const MAX_FILES = 5;
 const enc = encodeURIComponent;
@@ -153,6 +153,7 @@ export default async function importRoutes(app: FastifyInstance) {
       if (!row) throw notFound('There is no such import.');
       const report = row.report as ImportReport | null;
       const running = row.status === 'queued' || row.status === 'running';
+      const ahead = row.status === 'queued' ? await findImportAhead(app.db, access.project.id, row.id) : undefined;
       return reply.page('pages/import/run', {
         title: `Import ${row.id}: ${access.project.title}`,
         noindex: true,
@@ -167,6 +168,7 @@ export default async function importRoutes(app: FastifyInstance) {
           done: row.items_done,
           total: row.items_total,
           activity: row.activity,
+          waitingFor: ahead ? { id: ahead.id, url: importRunUrl(access.project.slug, ahead.id) } : null,
           error: row.error,
           started: row.created_at.toISOString().slice(0, 16).replace('T', ' '),
         },

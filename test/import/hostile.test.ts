@@ -229,3 +229,41 @@ describe('who may import, and whose imports', () => {
     expect(own.statusCode).toBe(422);
   });
 });
+
+describe('two imports at once on one project', () => {
+  it('two tabs: the second waits for the first (its page says so), then finds everything already there', async () => {
+    const slug = 'twotabs';
+    const id = await makeProject(t, slug);
+    const cookies = await signInAs(t, 'owner@example.gov');
+    const form = await get(t.app, `/admin/projects/${slug}/import`, { cookies });
+    const jar = { ...cookies, ...cookiesFrom(form) };
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const upload = () => t.app.inject({ method: 'POST', url: `/admin/projects/${slug}/import`, cookies: jar, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\ncontent-disposition: form-data; name="file"; filename="export.xml"\r\n\r\n${fixture('demo-export.xml').xml}\r\n--b--\r\n` });
+    const [first, second] = await Promise.all([upload(), upload()]);
+    expect([first.statusCode, second.statusCode]).toEqual([303, 303]);
+    const [a, b] = [first, second].map((r) => Number(/\/import\/(\d+)$/.exec(r.headers.location as string)![1])).sort((x, y) => x - y);
+    const waiting = await get(t.app, `/admin/projects/${slug}/import/${b}`, { cookies: jar });
+    expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${a}">import ${a}</a> has not finished yet`);
+    expect(waiting.body).toContain('<meta http-equiv="refresh" content="3">');
+
+    // Two servers' workers on the one database, running at once: a project's imports still run one after
+    // the other (one named queue), so the second sees the first's posts and creates nothing twice.
+    const { buildApp } = await import('../../server/app.js');
+    const second2 = await buildApp({ config: t.config, db: t.db, clock: t.clock });
+    try {
+      await Promise.all([t.app.jobs.runUntilIdle(), second2.jobs.runUntilIdle()]);
+      await runJobs(t);
+    } finally {
+      await second2.close();
+    }
+    const runs = await t.db.selectFrom('imports').select(['id', 'status', 'report']).where('project_id', '=', id).orderBy('id').execute();
+    expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
+    const counts = runs.map((r) => (r.report as { counts: { posts: { created: number; unchanged: number } } }).counts.posts);
+    expect(counts[0]!.created).toBe(6);
+    expect(counts[1]).toMatchObject({ created: 0, unchanged: 6 });
+    expect((await t.db.selectFrom('posts').select('id').where('project_id', '=', id).execute()).length).toBe(6);
+    const done = await get(t.app, `/admin/projects/${slug}/import/${b}`, { cookies: jar });
+    expect(done.body).not.toContain('has not finished yet');
+    expect(done.body).not.toContain('http-equiv="refresh"');
+  });
+});
