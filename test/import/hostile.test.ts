@@ -267,3 +267,37 @@ describe('two imports at once on one project', () => {
     expect(done.body).not.toContain('http-equiv="refresh"');
   });
 });
+
+describe('the report of a hostile export', () => {
+  it('titles, people, reasons and file names from the export are inert on the report and form pages', async () => {
+    const { XSS_VECTORS } = await import('../markdown/fixtures/xss-vectors.js');
+    const { unsafe } = await import('../helpers/unsafe-html.js');
+    const slug = 'hostile-report';
+    await makeProject(t, slug);
+    const cdata = (s: string) => `<![CDATA[${s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+    const vectors = XSS_VECTORS.map((v) => v.input);
+    // Authors with hostile names and logins; private posts (a note each, with its title), tagged titles
+    // (a "changed" note with the original), unknown shortcodes (a note naming them), pages in draft.
+    const authors = vectors.slice(0, 20).map((v, i) => `<wp:author><wp:author_id>${i + 1}</wp:author_id><wp:author_login>${cdata(`${v.slice(0, 40)}${i}`)}</wp:author_login><wp:author_email>${cdata(`a${i}@example.org`)}</wp:author_email><wp:author_display_name>${cdata(v)}</wp:author_display_name></wp:author>`).join('\n');
+    const items = vectors.map((v, i) => `<item><title>${cdata(v.slice(0, 250))}</title><dc:creator>${cdata(`${vectors[i % 20]!.slice(0, 40)}${i % 20}`)}</dc:creator>
+<content:encoded>${cdata(`[${v.replace(/[\[\]]/g, '').slice(0, 30)} x="${v}"]text[/x]`)}</content:encoded><wp:post_id>${i + 1}</wp:post_id><wp:post_date_gmt>2021-01-01 10:00:00</wp:post_date_gmt>
+<wp:post_name>${cdata(v.slice(0, 60))}</wp:post_name><wp:status>${['private', 'publish', 'draft'][i % 3]}</wp:status><wp:post_type>${i % 5 === 4 ? 'page' : 'post'}</wp:post_type><wp:post_password>${i % 7 === 0 ? cdata(v) : ''}</wp:post_password></item>`).join('\n');
+    const xml = wxr(`${authors}\n${items}`);
+    const cookies = await signInAs(t, 'owner@example.gov');
+    const form = await get(t.app, `/admin/projects/${slug}/import`, { cookies });
+    const jar = { ...cookies, ...cookiesFrom(form) };
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const fileName = `"><svg onload=alert(1)>.xml`;
+    const sent = await t.app.inject({ method: 'POST', url: `/admin/projects/${slug}/import`, cookies: jar, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\ncontent-disposition: form-data; name="file"; filename="${fileName.replace(/"/g, '%22')}"\r\n\r\n${xml}\r\n--b--\r\n` });
+    expect(sent.statusCode).toBe(303);
+    await runJobs(t);
+    const report = await get(t.app, sent.headers.location as string, { cookies });
+    expect(report.statusCode).toBe(200);
+    expect(report.body).toContain('Finished');
+    expect(report.body).toContain('Items skipped or changed');
+    expect(report.body).toContain('<h2>People</h2>');
+    expect(unsafe(report.body)).toEqual([]);
+    const list = await get(t.app, `/admin/projects/${slug}/import`, { cookies });
+    expect(unsafe(list.body)).toEqual([]);
+  });
+});
