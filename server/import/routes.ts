@@ -153,11 +153,14 @@ export default async function importRoutes(app: FastifyInstance) {
       if (!row) throw notFound('There is no such import.');
       const report = row.report as ImportReport | null;
       const running = row.status === 'queued' || row.status === 'running';
+      // A page that reloads itself moves a screen reader back to the top each time (WCAG 2.2.1, 3.2.5):
+      // ?refresh=off stops it, leaving a "Refresh now" link.
+      const still = (request.query as { refresh?: unknown } | undefined)?.refresh === 'off';
       const ahead = row.status === 'queued' ? await findImportAhead(app.db, access.project.id, row.id) : undefined;
       return reply.page('pages/import/run', {
         title: `Import ${row.id}: ${access.project.title}`,
         noindex: true,
-        refreshSeconds: running ? 3 : 0,
+        refreshSeconds: running && !still ? 3 : 0,
         project: { slug: access.project.slug, title: access.project.title, status: access.project.status },
         backUrl: importUrl(access.project.slug),
         run: {
@@ -168,6 +171,8 @@ export default async function importRoutes(app: FastifyInstance) {
           done: row.items_done,
           total: row.items_total,
           activity: row.activity,
+          url: importRunUrl(access.project.slug, row.id),
+          autoRefresh: !still,
           waitingFor: ahead ? { id: ahead.id, url: importRunUrl(access.project.slug, ahead.id) } : null,
           error: row.error,
           started: row.created_at.toISOString().slice(0, 16).replace('T', ' '),

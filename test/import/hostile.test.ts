@@ -152,6 +152,21 @@ describe('hostile and mistaken uploads', () => {
     await refusedOnForm([{ name: 'part1.html', content: '<html></html>' }, { name: 'part2.xml', content: good() }], 'part1.html is a web page');
   });
 
+  it('a file that breaks halfway: the report says where, and how much was imported, and how to go on', async () => {
+    const items = Array.from({ length: 120 }, (_, i) => post(500 + i, `Fine ${i}`, 'ok')).join('\n');
+    const sent = await send([{ name: 'half.xml', content: wxr(`${items}\n<item><title>Broken</titel></item>`) }], {});
+    expect(sent.statusCode).toBe(303);
+    await runJobs(t);
+    const page = await get(t.app, sent.headers.location as string, { cookies: jar });
+    const status = /<div role="status">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? '';
+    expect(status).toContain('The import stopped.');
+    expect(status).toMatch(/half\.xml is not well-formed XML at line \d+, column \d+/);
+    expect(status).toContain('The 120 items before it were imported');
+    expect(status).toContain('120 of 121 items were imported before it stopped.');
+    expect(status).toContain(`<a href="/admin/projects/uploads/import">Choose a file and import again</a>`);
+    expect(page.body).not.toContain('http-equiv="refresh"');
+  });
+
   it('too many files is a message on the form with the options kept, not a bare 400', async () => {
     const before = await stored();
     const r = await send(Array.from({ length: 7 }, (_, i) => ({ name: `part${i}.xml`, content: good() })));
@@ -245,6 +260,13 @@ describe('two imports at once on one project', () => {
     const waiting = await get(t.app, `/admin/projects/${slug}/import/${b}`, { cookies: jar });
     expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${a}">import ${a}</a> has not finished yet`);
     expect(waiting.body).toContain('<meta http-equiv="refresh" content="3">');
+    // Without script, in a status region; and a person whom the reloads disturb can stop them.
+    expect(waiting.body).toMatch(/<div role="status">[\s\S]*Waiting to start/);
+    expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${b}?refresh=off">stop refreshing by itself</a>`);
+    const still = await get(t.app, `/admin/projects/${slug}/import/${b}?refresh=off`, { cookies: jar });
+    expect(still.statusCode).toBe(200);
+    expect(still.body).not.toContain('http-equiv="refresh"');
+    expect(still.body).toContain(`<a href="/admin/projects/${slug}/import/${b}?refresh=off">Refresh now</a>`);
 
     // Two servers' workers on the one database, running at once: a project's imports still run one after
     // the other (one named queue), so the second sees the first's posts and creates nothing twice.
