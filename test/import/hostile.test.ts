@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, cookiesFrom, get, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
 import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
+import { readWxr } from '../../server/import/wxr-parser.js';
 
 let t: TestApp;
 let projectId: number;
@@ -321,5 +322,31 @@ describe('the report of a hostile export', () => {
     expect(unsafe(report.body)).toEqual([]);
     const list = await get(t.app, `/admin/projects/${slug}/import`, { cookies });
     expect(unsafe(list.body)).toEqual([]);
+  });
+});
+
+describe('a huge single text node', () => {
+  it('is refused with its line once it passes 8 MB, without the reader holding the rest of it', async () => {
+    const [head, tail] = wxr(post(1, 'Huge', 'HUGE')).split('HUGE') as [string, string];
+    let pulled = 0;
+    const total = 100; // 1 MB pieces: a 100 MB post body
+    async function* chunks() {
+      yield Buffer.from(head);
+      const piece = Buffer.from('All work and no play. '.repeat(47_663)); // ~1 MB, no markup
+      for (let i = 0; i < total; i++) {
+        pulled++;
+        yield piece;
+      }
+      yield Buffer.from(tail);
+    }
+    const read = async () => {
+      for await (const record of readWxr(chunks(), 'huge.xml')) void record;
+    };
+    await expect(read()).rejects.toThrow(/^huge\.xml was refused at line 5: it holds a single text .* of more than 8 MB/);
+    expect(pulled).toBeLessThan(12);
+    // A long post under the bound is read whole.
+    let content = '';
+    for await (const record of readWxr((async function* () { yield Buffer.from(wxr(post(2, 'Long', 'x'.repeat(5_000_000)))); })(), 'long.xml')) if (record.type === 'item') content = record.content;
+    expect(content.length).toBe(5_000_000);
   });
 });
