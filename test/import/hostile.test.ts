@@ -228,6 +228,22 @@ describe('who may import, and whose imports', () => {
     for (const id of ['0', '-1', '99999999999', 'abc', '1.5', '%00']) expect((await get(t.app, `/admin/projects/field/import/${id}`, { cookies: owner })).statusCode, id).toBe(404);
   });
 
+  it('an archived project offers no upload form, and refuses an upload saying why', async () => {
+    const id = await makeProject(t, 'archived');
+    const cookies = await signInAs(t, 'owner@example.gov');
+    const form = await get(t.app, '/admin/projects/archived/import', { cookies });
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    await t.db.updateTable('projects').set({ status: 'archived' }).where('id', '=', id).execute();
+    const page = await get(t.app, '/admin/projects/archived/import', { cookies });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('this project is read-only, so nothing can be imported into it');
+    expect(page.body).not.toContain('enctype="multipart/form-data"');
+    const r = await t.app.inject({ method: 'POST', url: '/admin/projects/archived/import', cookies: { ...cookies, ...cookiesFrom(form) }, headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: `--b\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\ncontent-disposition: form-data; name="file"; filename="x.xml"\r\n\r\n${fixture('demo-export.xml').xml}\r\n--b--\r\n` });
+    expect(r.statusCode).toBe(403);
+    expect(r.body).toContain('This project is archived, so it is read-only.');
+    expect(await t.db.selectFrom('imports').select('id').where('project_id', '=', id).execute()).toEqual([]);
+  });
+
   it('a CSRF token of another session is refused before any file is read', async () => {
     // The victim has been on the form (so has a CSRF secret); the forger sends a token from their own form.
     const victim = await signInAs(t, 'owner@example.gov');
