@@ -15,6 +15,8 @@ import { param, withParams } from '../route-params.js';
 import { findImportAhead, findImportRun, listImportRuns } from './queries.js';
 
 const MAX_FILES = 5;
+/** Uploads this server receives at once (each holds a pooled database connection while it arrives). */
+export const MAX_UPLOADS_AT_ONCE = 2;
 const enc = encodeURIComponent;
 export const importUrl = (project: string) => `/admin/projects/${enc(project)}/import`;
 export const importRunUrl = (project: string, id: number) => `/admin/projects/${enc(project)}/import/${id}`;
@@ -26,6 +28,7 @@ class TooManyFiles extends Error {}
 export default async function importRoutes(app: FastifyInstance) {
   const maxBytes = app.config.importUploadMaxBytes;
   const maxMb = Math.round(maxBytes / 1024 / 1024);
+  let uploadsInProgress = 0; // this server's, see MAX_UPLOADS_AT_ONCE
   await app.register(async (owners) => {
     // The upload is read as a stream in the handler (request.parts()), never attached to the body: each
     // file goes into import_chunks 1 MB at a time as it arrives. busboy discards whatever is over the limit.
@@ -45,104 +48,116 @@ export default async function importRoutes(app: FastifyInstance) {
     // The CSRF token is checked here, from the form's first field, before any file is read (the body is a stream).
     owners.post<{ Params: Params }>('/admin/projects/:project/import', { ...withParams({ project: param.project }), preHandler: refuseWritesIfArchived, config: { csrf: false } }, async (request, reply) => {
       const access = accessOf(request);
-      if (!request.isMultipart()) throw new BadRequestError('The upload could not be read: it was not a proper form. Choose the file and send it again.');
-      const fields: Record<string, string> = {};
-      const parts = request.parts()[Symbol.asyncIterator]();
-      let csrfChecked = false;
-      let fileCount = 0;
-      let refused = false;
-      let tooLarge: string | undefined;
-      let problem: string | undefined;
-      let current: MultipartFile | undefined;
-      const checkCsrf = () => {
-        // @fastify/csrf-protection reads the token from the body: give it the field, synchronously.
-        request.body = { _csrf: fields._csrf ?? '' };
-        let passed = false;
-        app.csrfProtection(request, reply, () => void (passed = true));
-        request.body = undefined;
-        return passed;
-      };
-      async function* files() {
-        for (;;) {
-          const next = await parts.next();
-          if (next.done) return;
-          const part = next.value;
-          if (part.type === 'field') {
-            if (typeof part.value === 'string') fields[part.fieldname] = part.value.replaceAll('\u0000', '');
-            continue;
-          }
-          if (!csrfChecked) {
-            csrfChecked = true;
-            if (!checkCsrf()) {
-              refused = true;
-              throw new Error('csrf');
-            }
-          }
-          const file = part as MultipartFile;
-          if (!file.filename) {
-            file.file.resume();
-            continue;
-          }
-          current = file;
-          if (++fileCount > MAX_FILES) throw new TooManyFiles();
-          // The name is shown on pages (escaped) and stored: no control characters (PostgreSQL refuses a NUL).
-          const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) || 'export.xml';
-          yield {
-            name,
-            chunks: (async function* () {
-              for await (const chunk of file.file) yield chunk as Buffer;
-              if (file.file.truncated) throw new UploadTooLarge(name);
-            })(),
-          };
-        }
+      // Each upload being received holds a database connection (its staging transaction) for as long as
+      // it takes: a few slow uploads at once would take the pool from every reader. Beyond
+      // MAX_UPLOADS_AT_ONCE on this server, an upload is refused at once, before any of it is read.
+      if (uploadsInProgress >= MAX_UPLOADS_AT_ONCE) {
+        reply.code(503).header('retry-after', '60').header('connection', 'close');
+        return renderForm(app, reply, access, { error: `This server is already receiving ${MAX_UPLOADS_AT_ONCE} uploads, the most it takes at once (each holds a database connection while it arrives). Nothing of this one was read or kept: choose the file and send it again in a minute or two.` });
       }
-      let importId: number | undefined;
-      let empty = false;
+      uploadsInProgress++;
       try {
-        importId = await createImport(app.db, {
-          projectId: access.project.id,
-          createdBy: request.user!.id,
-          maxBytes,
-          options: () => ({ fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' }),
-          files: (async function* () {
-            let n = 0;
-            for await (const f of files()) {
-              n++;
-              yield f;
+        if (!request.isMultipart()) throw new BadRequestError('The upload could not be read: it was not a proper form. Choose the file and send it again.');
+        const fields: Record<string, string> = {};
+        const parts = request.parts()[Symbol.asyncIterator]();
+        let csrfChecked = false;
+        let fileCount = 0;
+        let refused = false;
+        let tooLarge: string | undefined;
+        let problem: string | undefined;
+        let current: MultipartFile | undefined;
+        const checkCsrf = () => {
+          // @fastify/csrf-protection reads the token from the body: give it the field, synchronously.
+          request.body = { _csrf: fields._csrf ?? '' };
+          let passed = false;
+          app.csrfProtection(request, reply, () => void (passed = true));
+          request.body = undefined;
+          return passed;
+        };
+        async function* files() {
+          for (;;) {
+            const next = await parts.next();
+            if (next.done) return;
+            const part = next.value;
+            if (part.type === 'field') {
+              if (typeof part.value === 'string') fields[part.fieldname] = part.value.replaceAll('\u0000', '');
+              continue;
             }
-            if (n === 0) {
-              empty = true;
-              throw new Error('empty');
+            if (!csrfChecked) {
+              csrfChecked = true;
+              if (!checkCsrf()) {
+                refused = true;
+                throw new Error('csrf');
+              }
             }
-          })(),
-        });
-      } catch (e) {
-        if (refused) return reply; // the CSRF check answered 403
-        const code = (e as { code?: unknown } | null)?.code;
-        if (e instanceof UploadTooLarge) tooLarge = `The upload is larger than ${maxMb} MB (the limit this site sets for uploads; nothing of it was kept). Import larger exports with the command line (npm run admin -- import:wxr), or split the export.`;
-        else if (e instanceof UploadRefused) problem = `${e.message} Nothing was imported.`;
-        else if (e instanceof TooManyFiles || code === 'FST_FILES_LIMIT') problem = `Choose at most ${MAX_FILES} files at once (nothing was imported). Import a longer split export in several goes, or with the command line.`;
-        else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') problem = 'The form was sent with more fields than it has (nothing was imported). Choose the file and send it again.';
-        else if (!empty) {
-          if (isDatabaseUnavailable(e)) throw e;
-          throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
+            const file = part as MultipartFile;
+            if (!file.filename) {
+              file.file.resume();
+              continue;
+            }
+            current = file;
+            if (++fileCount > MAX_FILES) throw new TooManyFiles();
+            // The name is shown on pages (escaped) and stored: no control characters (PostgreSQL refuses a NUL).
+            const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) || 'export.xml';
+            yield {
+              name,
+              chunks: (async function* () {
+                for await (const chunk of file.file) yield chunk as Buffer;
+                if (file.file.truncated) throw new UploadTooLarge(name);
+              })(),
+            };
+          }
         }
-      }
-      if (importId === undefined) {
-        // Read what is left of the request (busboy discards file bytes over the limit), then answer.
-        current?.file.resume();
-        for (;;) {
-          const next = await parts.next().catch(() => ({ done: true, value: undefined }) as const);
-          if (next.done) break;
-          if (next.value.type === 'field') {
-            if (typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
-          } else next.value.file.resume();
+        let importId: number | undefined;
+        let empty = false;
+        try {
+          importId = await createImport(app.db, {
+            projectId: access.project.id,
+            createdBy: request.user!.id,
+            maxBytes,
+            options: () => ({ fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' }),
+            files: (async function* () {
+              let n = 0;
+              for await (const f of files()) {
+                n++;
+                yield f;
+              }
+              if (n === 0) {
+                empty = true;
+                throw new Error('empty');
+              }
+            })(),
+          });
+        } catch (e) {
+          if (refused) return reply; // the CSRF check answered 403
+          const code = (e as { code?: unknown } | null)?.code;
+          if (e instanceof UploadTooLarge) tooLarge = `The upload is larger than ${maxMb} MB (the limit this site sets for uploads; nothing of it was kept). Import larger exports with the command line (npm run admin -- import:wxr), or split the export.`;
+          else if (e instanceof UploadRefused) problem = `${e.message} Nothing was imported.`;
+          else if (e instanceof TooManyFiles || code === 'FST_FILES_LIMIT') problem = `Choose at most ${MAX_FILES} files at once (nothing was imported). Import a longer split export in several goes, or with the command line.`;
+          else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') problem = 'The form was sent with more fields than it has (nothing was imported). Choose the file and send it again.';
+          else if (!empty) {
+            if (isDatabaseUnavailable(e)) throw e;
+            throw new BadRequestError('The upload could not be read: it was cut off or was not a proper form. Choose the file and send it again.');
+          }
         }
-        if (!csrfChecked && !checkCsrf()) return reply;
-        reply.code(tooLarge ? 413 : 422);
-        return renderForm(app, reply, access, { error: tooLarge ?? problem ?? 'Choose the WordPress export file (.xml) to import.', typed: { fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' } });
+        if (importId === undefined) {
+          // Read what is left of the request (busboy discards file bytes over the limit), then answer.
+          current?.file.resume();
+          for (;;) {
+            const next = await parts.next().catch(() => ({ done: true, value: undefined }) as const);
+            if (next.done) break;
+            if (next.value.type === 'field') {
+              if (typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
+            } else next.value.file.resume();
+          }
+          if (!csrfChecked && !checkCsrf()) return reply;
+          reply.code(tooLarge ? 413 : 422);
+          return renderForm(app, reply, access, { error: tooLarge ?? problem ?? 'Choose the WordPress export file (.xml) to import.', typed: { fetchMedia: fields.fetch_media === 'on', dryRun: fields.dry_run === 'on' } });
+        }
+        return reply.redirect(importRunUrl(access.project.slug, importId), 303);
+      } finally {
+        uploadsInProgress--;
       }
-      return reply.redirect(importRunUrl(access.project.slug, importId), 303);
     });
 
     // GET /admin/projects/:project/import/:id — progress (refreshing itself) and, when done, the report

@@ -1,5 +1,6 @@
 // What a hostile visitor or a confused new user can send to the WordPress import's web side: odd old
 // addresses, bad uploads, other people's imports. Every answer is a clear page, never a 500.
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, cookiesFrom, get, runJobs, signInAs, type TestApp } from '../helpers/test-app.js';
@@ -166,6 +167,34 @@ describe('hostile and mistaken uploads', () => {
     expect(status).toContain('120 of 121 items were imported before it stopped.');
     expect(status).toContain(`<a href="/admin/projects/uploads/import">Choose a file and import again</a>`);
     expect(page.body).not.toContain('http-equiv="refresh"');
+  });
+
+  it('a third upload while two are still arriving is refused at once (each holds a database connection)', async () => {
+    const before = await stored();
+    const boundary = '----slow';
+    const opened = [new PassThrough(), new PassThrough()];
+    const slow = opened.map((body) => {
+      body.write(`--${boundary}\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="slow.xml"\r\ncontent-type: text/xml\r\n\r\n`);
+      body.write(good().slice(0, 2000));
+      return t.app.inject({ method: 'POST', url: '/admin/projects/uploads/import', cookies: jar, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    });
+    // Both are being received (each staging transaction waits for more of its file) before the third is
+    // sent: a condition waited for, not a time (the test's own timeout bounds it).
+    for (;;) {
+      const { rows } = await (await import('kysely')).sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`.execute(t.db);
+      if (rows[0]!.n >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const third = await send([{ name: 'export.xml', content: good() }]);
+    expect(third.statusCode).toBe(503);
+    expect(third.headers['retry-after']).toBe('60');
+    expect(third.body).toContain('This server is already receiving 2 uploads');
+    for (const body of opened) body.end(`${good().slice(2000)}\r\n--${boundary}\r\ncontent-disposition: form-data; name="dry_run"\r\n\r\non\r\n--${boundary}--\r\n`);
+    expect((await Promise.all(slow)).map((r) => r.statusCode)).toEqual([303, 303]);
+    // Once they are in, uploads are taken again.
+    expect((await send([{ name: 'export.xml', content: good() }])).statusCode).toBe(303);
+    expect((await stored()).imports).toBe(before.imports + 3);
+    await runJobs(t);
   });
 
   it('too many files is a message on the form with the options kept, not a bare 400', async () => {
