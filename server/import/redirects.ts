@@ -6,12 +6,15 @@
 // permalink, WordPress id and slug of each imported item).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
+import { isPublic } from '../db/sql-helpers.js';
 import { slugify, urls } from '../urls.js';
 import { param, withParams } from '../route-params.js';
 
 interface Target {
   projectId: number;
   slug: string;
+  /** The time that decides which posts are public (app.clock). */
+  now: Date;
 }
 
 async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { wpId?: string; oldPath?: string; oldSlug?: string }, feed: boolean): Promise<string | undefined> {
@@ -23,7 +26,9 @@ async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { 
   if (rows.length !== 1 || !rows[0]?.local_id) return undefined;
   const id = rows[0].local_id;
   if (kind === 'post') {
-    const post = await db.selectFrom('posts').select('slug').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    // Only a public post: a 301 to a draft's, a private or a password-protected post's address would tell
+    // anyone who counts through ?p=1, 2, 3… its slug (often its title), though the page itself is a 404.
+    const post = await db.selectFrom('posts').select('slug').where('id', '=', id).where((eb) => isPublic(eb, project.now)).executeTakeFirst();
     if (!post) return undefined;
     return feed ? urls.postCommentsFeed(project.slug, post.slug) : urls.post(project.slug, post.slug);
   }
@@ -122,7 +127,7 @@ export default async function oldAddressRoutes(app: FastifyInstance) {
     const project = await app.readDb.selectFrom('projects').select(['id', 'slug']).where('slug', '=', projectSlug.toLowerCase()).executeTakeFirst();
     if (!project) return reply.callNotFound();
     const query = new URLSearchParams(request.url.split('?', 2)[1] ?? '');
-    const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug }, oldPath, query);
+    const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug, now: app.clock.now() }, oldPath, query);
     if (!target) return reply.callNotFound();
     return reply.header('cache-control', 'public, max-age=3600').redirect(target, 301);
   };
@@ -148,7 +153,7 @@ export function answerOldSiteHosts(app: FastifyInstance): void {
       const project = await app.readDb.selectFrom('projects').select(['id', 'slug']).where('slug', '=', rule.project).executeTakeFirst();
       if (!project) return;
       const query = new URLSearchParams(request.url.split('?', 2)[1] ?? '');
-      const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug }, path.slice(rule.path.length) || '/', query);
+      const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug, now: app.clock.now() }, path.slice(rule.path.length) || '/', query);
       return reply.header('cache-control', 'public, max-age=3600').redirect(`${app.config.publicUrl}${target ?? urls.project(project.slug)}`, 301);
     });
   }

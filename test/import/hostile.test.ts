@@ -39,6 +39,19 @@ describe('hostile old addresses', () => {
     expect(await answer('/field/wp/?p=10&p=20')).toEqual({ status: 301, location: '/field/posts/hello-world' });
   });
 
+  it('give away nothing of a post that is not public (draft, scheduled, review, private, password)', async () => {
+    // WordPress ids 11 (future), 12 (draft, no slug: its slug comes from its title), 13 (pending),
+    // 14 (private), 15 (password-protected) in the demo export.
+    const hidden = await t.db.selectFrom('posts').select('slug').where('project_id', '=', projectId).where('status', '!=', 'published').execute();
+    expect(hidden.length).toBeGreaterThanOrEqual(4);
+    const urls = ['/field/wp/?p=11', '/field/wp/?p=12', '/field/wp/?p=13', '/field/wp/?p=14', '/field/wp/?p=15', '/field/wp/private-thoughts/', '/field/wp/locked/', '/field/wp/locked/feed/', '/field/wp/coming-soon/', '/field/wp/waiting/'];
+    for (const url of urls) expect(await answer(url), url).toEqual({ status: 404, location: undefined });
+    // Once published here, the old address leads to it.
+    await t.db.updateTable('posts').set({ status: 'published', published_at: new Date(t.clock.now().getTime() - 86_400_000) }).where('project_id', '=', projectId).where('slug', '=', 'waiting').execute();
+    expect(await answer('/field/wp/?p=13')).toEqual({ status: 301, location: '/field/posts/waiting' });
+    expect(await answer('/field/wp/waiting/')).toEqual({ status: 301, location: '/field/posts/waiting' });
+  });
+
   it('malformed escapes, very long paths and odd feed queries are 404s or the right 301', async () => {
     for (const url of ['/field/wp/category/%ZZ/', '/field/wp/author/%ZZ/', '/field/wp/%C0%AF/', '/field/wp/..%2F..%2Fetc/passwd', `/field/wp/${'a/'.repeat(3000)}`, `/field/wp/${'x'.repeat(8000)}/`, `/field/wp/category/${'a/'.repeat(3000)}`, `/field/wp/author/${'é'.repeat(2000)}/`]) {
       expect((await answer(url)).status, url.slice(0, 60)).toBe(404);
