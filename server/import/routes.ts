@@ -50,9 +50,15 @@ export default async function importRoutes(app: FastifyInstance) {
       const access = accessOf(request);
       // Each upload being received holds a database connection (its staging transaction) for as long as
       // it takes: a few slow uploads at once would take the pool from every reader. Beyond
-      // MAX_UPLOADS_AT_ONCE on this server, an upload is refused at once, before any of it is read.
+      // MAX_UPLOADS_AT_ONCE on this server, an upload is refused, none of it kept.
       if (uploadsInProgress >= MAX_UPLOADS_AT_ONCE) {
-        reply.code(503).header('retry-after', '60').header('connection', 'close');
+        // The body is read and dropped first (no connection held): a browser answered while still
+        // sending often shows "connection reset" instead of the page.
+        if (!request.raw.readableEnded) await new Promise<void>((resolve) => {
+          request.raw.once('end', resolve).once('close', resolve).once('error', () => resolve());
+          request.raw.resume();
+        });
+        reply.code(503).header('retry-after', '60');
         return renderForm(app, reply, access, { error: `This server is already receiving ${MAX_UPLOADS_AT_ONCE} uploads, the most it takes at once (each holds a database connection while it arrives). Nothing of this one was read or kept: choose the file and send it again in a minute or two.` });
       }
       uploadsInProgress++;
