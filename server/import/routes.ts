@@ -179,7 +179,8 @@ export default async function importRoutes(app: FastifyInstance) {
       const still = (request.query as { refresh?: unknown } | undefined)?.refresh === 'off';
       const ahead = row.status === 'queued' ? await findImportAhead(app.db, access.project.id, row.id) : undefined;
       return reply.page('pages/import/run', {
-        title: `Import ${row.id}: ${access.project.title}`,
+        // The state first: the title is what a screen reader announces on each reload.
+        title: `${row.status === 'queued' ? 'Waiting' : row.status === 'running' ? `Importing ${row.items_done} of ${row.items_total}` : row.status === 'failed' ? 'Stopped' : 'Finished'}: import ${row.id}, ${access.project.title}`,
         noindex: true,
         refreshSeconds: running && !still ? 3 : 0,
         project: { slug: access.project.slug, title: access.project.title, status: access.project.status },

@@ -62,7 +62,8 @@ browserDescribe('importing from WordPress (issue 17), JavaScript off', { timeout
     // Queued, with no worker running yet: the page says so and asks the browser to come back.
     const progressUrl = page.url();
     expect(new URL(progressUrl).pathname).toMatch(/^\/admin\/projects\/field-notes\/import\/\d+$/);
-    expect(await textOf(page.getByRole('status'))).toContain('Waiting to start: 0 of 0 items.');
+    expect(await textOf(page.getByRole('status'))).toContain('Waiting to start. The export’s items are counted when it starts.');
+    expect(await page.title()).toMatch(/^Waiting: import \d+, Field notes/);
     expect(await page.locator('meta[http-equiv="refresh"]').getAttribute('content')).toBe('3');
     let loads = 0;
     page.on('load', () => loads++);

@@ -175,6 +175,7 @@ describe('hostile and mistaken uploads', () => {
     const page = await get(t.app, sent.headers.location as string, { cookies: jar });
     const status = /<div role="status">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? '';
     expect(status).toContain('The import stopped.');
+    expect(page.body).toMatch(/<title>(Error: )?Stopped: import \d+, Field notes/);
     expect(status).toMatch(/half\.xml is not well-formed XML at line \d+, column \d+/);
     expect(status).toContain('The 120 items before it were imported');
     expect(status).toContain('120 of 121 items were imported before it stopped.');
@@ -319,6 +320,7 @@ describe('two imports at once on one project', () => {
     const waiting = await get(t.app, `/admin/projects/${slug}/import/${b}`, { cookies: jar });
     expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${a}">import ${a}</a> has not finished yet`);
     expect(waiting.body).toContain('<meta http-equiv="refresh" content="3">');
+    expect(waiting.body).toContain(`<title>Waiting: import ${b}, Field notes`);
     // Without script, in a status region; and a person whom the reloads disturb can stop them.
     expect(waiting.body).toMatch(/<div role="status">[\s\S]*Waiting to start/);
     expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${b}?refresh=off">stop refreshing by itself</a>`);
@@ -344,6 +346,7 @@ describe('two imports at once on one project', () => {
     expect(counts[1]).toMatchObject({ created: 0, unchanged: 6 });
     expect((await t.db.selectFrom('posts').select('id').where('project_id', '=', id).execute()).length).toBe(6);
     const done = await get(t.app, `/admin/projects/${slug}/import/${b}`, { cookies: jar });
+    expect(done.body).toContain(`<title>Finished: import ${b}, Field notes`);
     expect(done.body).not.toContain('has not finished yet');
     expect(done.body).not.toContain('http-equiv="refresh"');
   });
