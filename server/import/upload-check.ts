@@ -6,7 +6,8 @@
 //   staging counts against the upload limit, so a "gzip bomb" stops at the limit (the transaction that
 //   stages it is rolled back: nothing kept), whatever its ratio;
 // - checks that the text is UTF-8 (or transcodes it to UTF-8 when the XML declaration names another
-//   encoding, such as an old site's ISO-8859-1), so the importer never turns bytes into "�" silently;
+//   encoding, such as an old site's ISO-8859-1, unless its start reads as UTF-8 all the same), so the
+//   importer never turns bytes into "�" or "Ã©" silently;
 //   a byte that is not UTF-8 is refused with its line.
 // A DOCTYPE is refused here too (the reader refuses it again: server/import/wxr-parser.ts).
 import { Readable } from 'node:stream';
@@ -118,6 +119,10 @@ async function* checkedText(name: string, chunks: AsyncIterable<Buffer>, gzipped
       throw new UploadRefused(`${what} declares the text encoding “${encoding.slice(0, 40)}”, which this site cannot read. Convert the file to UTF-8 (for example: iconv -f ${encoding.slice(0, 40)} -t UTF-8), change its first line to say encoding="UTF-8", and upload it again.`);
     }
     if (decoder.encoding.startsWith('utf-16')) throw new UploadRefused(`${what} is saved as UTF-16 text. Save it as UTF-8 (any text editor can), then upload it again.`);
+    // A WordPress site whose setting says ISO-8859-1 often stores UTF-8 all the same, and its export
+    // declares the setting: text beyond ASCII that reads as UTF-8 (which Latin-1 text almost never does)
+    // is read as UTF-8, not turned into "CafÃ©".
+    if (headBytes.some((b) => b >= 0x80) && readsAsUtf8(headBytes)) decoder = undefined;
   }
   refuseUnlessExport(what, (decoder ?? new TextDecoder()).decode(headBytes), headBytes.length >= HEAD_BYTES || !done);
 
@@ -152,6 +157,16 @@ async function* checkedText(name: string, chunks: AsyncIterable<Buffer>, gzipped
     utf8.decode();
   } catch {
     throw new UploadRefused(`${what} is not UTF-8 text: it ends in the middle of a character (line ${lines}). It may be cut off; export it again.`);
+  }
+}
+
+/** Whether bytes are UTF-8 (a character cut off at their end allowed: they are the start of a stream). */
+function readsAsUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -143,6 +143,13 @@ describe('hostile and mistaken uploads', () => {
     expect(row.title).toBe('Café au lait');
     expect(row.body_md).toContain('Crème brûlée');
     await refusedOnForm([{ name: 'odd.xml', content: wxr('').replace('encoding="UTF-8"', 'encoding="x-klingon"') }], 'odd.xml declares the text encoding “x-klingon”, which this site cannot read');
+    // A site whose setting says ISO-8859-1 but whose text is UTF-8 (common): read as UTF-8, not as "CafÃ©".
+    const mislabelled = wxr(post(4, 'Thé vert', 'Déjà vu')).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    expect((await send([{ name: 'mislabelled.xml', content: Buffer.from(mislabelled, 'utf8') }], {})).statusCode).toBe(303);
+    await runJobs(t);
+    const tea = await t.db.selectFrom('posts').select(['title', 'body_md']).where('project_id', '=', uploadProject).where('title', 'like', 'Th%').executeTakeFirstOrThrow();
+    expect(tea.title).toBe('Thé vert');
+    expect(tea.body_md).toContain('Déjà vu');
   });
 
   it('imports a gzip-compressed export; a gzip bomb stops at the upload limit, nothing kept', async () => {
