@@ -103,8 +103,9 @@ export default async function importRoutes(app: FastifyInstance) {
             }
             current = file;
             if (++fileCount > MAX_FILES) throw new TooManyFiles();
-            // The name is shown on pages (escaped) and stored: no control characters (PostgreSQL refuses a NUL).
-            const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200) || 'export.xml';
+            // The name is shown on pages (escaped) and stored: no control characters (PostgreSQL refuses a NUL),
+            // nor the invisible direction marks that make "gpj.xml" look like "lmx.jpg".
+            const name = file.filename.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 200) || 'export.xml';
             yield {
               name,
               chunks: (async function* () {

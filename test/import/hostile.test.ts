@@ -228,10 +228,11 @@ describe('hostile and mistaken uploads', () => {
   });
 
   it('a file name with a path, markup or control characters is stored without them and shown escaped', async () => {
-    const sent = await send([{ name: '..\\..\\<img src=x onerror=alert(1)>\u0000\u0007.xml', content: good() }], {});
+    const sent = await send([{ name: Buffer.from('..\\..\\<img src=x onerror=alert(1)>\u0000\u0007\u202egpj.xml', 'utf8').toString('latin1'), content: good() }], {});
     expect(sent.statusCode).toBe(303);
     const row = await t.db.selectFrom('imports').select('file_names').where('project_id', '=', uploadProject).orderBy('id', 'desc').executeTakeFirstOrThrow();
-    expect(row.file_names[0]).not.toMatch(/[\u0000-\u001f]/);
+    expect(row.file_names[0]).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect(row.file_names[0]).toContain('gpj.xml');
     await runJobs(t);
     for (const url of [sent.headers.location as string, '/admin/projects/uploads/import']) {
       const page = await get(t.app, url, { cookies: jar });
