@@ -10,7 +10,7 @@ import { BadRequestError, isDatabaseUnavailable, notFound } from '../errors.js';
 import type { ImportReport } from './importer.js';
 import { createImport, UploadTooLarge } from './jobs.js';
 import { UploadRefused } from './upload-check.js';
-import { reportLines } from './run.js';
+import { pagination, parsePageNumber } from '../pagination.js';
 import { param, withParams } from '../route-params.js';
 import { findImportAhead, findImportRun, listImportRuns } from './queries.js';
 
@@ -202,11 +202,24 @@ export default async function importRoutes(app: FastifyInstance) {
         },
         counts: report ? Object.entries(report.counts).filter(([, c]) => c.created + c.updated + c.unchanged + c.skipped > 0).map(([kind, c]) => ({ kind, ...c })) : [],
         people: report?.people ?? [],
-        notes: report?.notes ?? [],
-        text: report ? reportLines(report, row.dry_run).join('\n') : '',
+        ...notesPage(report?.notes ?? [], (request.query as { page?: unknown } | undefined)?.page, importRunUrl(access.project.slug, row.id)),
       });
     });
   });
+}
+
+/** A report holds up to 20,000 notes, and a running import's page reloads every 3 s: they are shown in pages. */
+export const NOTES_PER_PAGE = 100;
+
+function notesPage(notes: ImportReport['notes'], pageParam: unknown, base: string) {
+  const pageCount = Math.max(1, Math.ceil(notes.length / NOTES_PER_PAGE));
+  const page = parsePageNumber(pageParam);
+  if (page > pageCount) throw notFound('There is no such page of this report.');
+  const from = (page - 1) * NOTES_PER_PAGE;
+  return {
+    notes: notes.slice(from, from + NOTES_PER_PAGE),
+    notesShown: { from: from + 1, to: Math.min(notes.length, from + NOTES_PER_PAGE), total: notes.length, ...pagination(base, page, pageCount) },
+  };
 }
 
 async function renderForm(app: FastifyInstance, reply: FastifyReply, access: ProjectAccess, model: { error?: string; typed?: { fetchMedia: boolean; dryRun: boolean } }) {

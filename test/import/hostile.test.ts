@@ -389,6 +389,13 @@ describe('the report of a hostile export', () => {
     expect(report.body).toContain('Items skipped or changed');
     expect(report.body).toContain('<h2>People</h2>');
     expect(unsafe(report.body)).toEqual([]);
+    // Every page of the notes.
+    for (let page = 2, more = report.body.includes('Next notes'); more; page++) {
+      const next = await get(t.app, `${sent.headers.location as string}?page=${page}`, { cookies });
+      expect(next.statusCode).toBe(200);
+      expect(unsafe(next.body)).toEqual([]);
+      more = next.body.includes('Next notes');
+    }
     const list = await get(t.app, `/admin/projects/${slug}/import`, { cookies });
     expect(unsafe(list.body)).toEqual([]);
   });
@@ -417,5 +424,29 @@ describe('a huge single text node', () => {
     let content = '';
     for await (const record of readWxr((async function* () { yield Buffer.from(wxr(post(2, 'Long', 'x'.repeat(5_000_000)))); })(), 'long.xml')) if (record.type === 'item') content = record.content;
     expect(content.length).toBe(5_000_000);
+  });
+});
+
+describe('a report with many notes', () => {
+  it('is shown 100 notes a page (a running import’s page reloads every 3 s), every note on some page', async () => {
+    const slug = 'many-notes';
+    const id = await makeProject(t, slug);
+    // 250 posts, each with a shortcode not understood here: a note each.
+    const run = await importTexts(t, id, [{ name: 'many.xml', xml: wxr(Array.from({ length: 250 }, (_, i) => post(i + 1, `Post ${i + 1}`, `[mystery${i + 1}]text[/mystery${i + 1}]`)).join('\n')) }]);
+    const notes = run.report.notes.filter((n) => n.reason.startsWith('Shortcodes not understood'));
+    expect(notes).toHaveLength(250);
+    const cookies = await signInAs(t, 'owner@example.gov');
+    const url = `/admin/projects/${slug}/import/${run.id}`;
+    const seen: string[] = [];
+    for (const page of [1, 2, 3]) {
+      const r = await get(t.app, page === 1 ? url : `${url}?page=${page}`, { cookies });
+      expect(r.statusCode).toBe(200);
+      seen.push(...[...r.body.matchAll(/\[mystery(\d+)\]/g)].map((m) => m[1]!));
+      const total = run.report.notes.length; // 250, and the byline's person has no email address: a note
+      expect(r.body).toContain(`Showing ${(page - 1) * 100 + 1} to ${Math.min(total, page * 100)} of ${total}.`);
+      expect(r.body.includes('Next notes')).toBe(page < 3);
+    }
+    expect(new Set(seen).size).toBe(250);
+    for (const bad of ['4', '0', 'abc', '1%00']) expect((await get(t.app, `${url}?page=${bad}`, { cookies })).statusCode, bad).toBe(404);
   });
 });
