@@ -226,6 +226,8 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
             index++;
             if (index <= resumeFrom) continue;
           }
+          // An author before the resume point was applied (and counted) in a batch an earlier try committed.
+          if (record.type === 'author' && index < resumeFrom) continue;
           batch.push(record);
           if (batch.length >= BATCH_SIZE) await flush();
         }
