@@ -604,7 +604,13 @@ export class WxrImporter {
     let job = this.ahead.converted.get(item);
     if (!job) {
       job = pool.convert({ kind: 'post', html: item.content, postId: item.postId, footnotes });
-      job.catch(() => {}); // awaited (and reported) when the item is applied; an item never applied is not an error
+      // Awaited (and reported) when the item is applied; an item never applied is not an error. A failed
+      // conversion is forgotten: when its worker died of another item's post (every task on it fails),
+      // the batch's item-by-item pass converts this one again on a fresh worker instead of skipping it.
+      const started = job;
+      job.catch(() => {
+        if (this.ahead.converted.get(item) === started) this.ahead.converted.delete(item);
+      });
       this.ahead.converted.set(item, job);
     }
     return job;
@@ -617,7 +623,10 @@ export class WxrImporter {
     let job = this.ahead.convertedComments.get(item);
     if (!job) {
       job = pool.convert({ kind: 'comments', contents: item.comments.map((c) => c.content) });
-      job.catch(() => {});
+      const started = job;
+      job.catch(() => {
+        if (this.ahead.convertedComments.get(item) === started) this.ahead.convertedComments.delete(item); // as in convertAhead
+      });
       this.ahead.convertedComments.set(item, job);
     }
     return job;

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../scripts/generate-wxr.js';
 import { createImport } from '../../server/import/jobs.js';
-import type { ImportReport } from '../../server/import/importer.js';
+import { importTimings, type ImportReport } from '../../server/import/importer.js';
 import { runImport, type ImportSource } from '../../server/import/run.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -148,5 +148,122 @@ describe('the server process killed mid-import', () => {
     expect(second.output()).not.toMatch(/"statusCode":5\d\d|job_failed/);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+});
+
+describe('the import’s PostgreSQL connections ended mid-batch', () => {
+  it('each try fails alone, the queue retries it, and the import resumes to exact counts', { timeout: 150_000 }, async () => {
+    const projectId = await makeProject(t, 'terminated');
+    const server = await serverOn(t.database.url);
+    const admin = new pg.Client({ connectionString: t.database.url });
+    admin.on('error', () => {});
+    await admin.connect();
+    cleanups.push(() => admin.end().catch(() => {}));
+    const importId = await stageImport(projectId);
+
+    // Ends the server's connection whose last statement matches (mid-batch: the transaction is still
+    // open), as a database restart would end it; returns once one was ended.
+    const ended: string[] = [];
+    const endConnection = async (what: string, pattern: string, inTransaction = true) => {
+      const found = await waitUntil(async () => {
+        const { rows } = await admin.query<{ pid: number; done: number }>(
+          `SELECT a.pid, i.items_done AS done FROM pg_stat_activity a, imports i
+           WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.query ILIKE $1
+             AND ($2::boolean IS FALSE OR a.state IN ('active', 'idle in transaction')) AND i.id = $3`,
+          [pattern, inTransaction, importId],
+        );
+        const row = rows[0];
+        if (!row) return false;
+        const { rows: [result] } = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
+        if (result?.ok) ended.push(`${what} at ${row.done}`);
+        return result?.ok === true;
+      }, 60_000, 2);
+      expect(found, `no connection doing ${what}; ended so far: ${ended.join(', ')}; output:\n${server.output()}`).toBe(true);
+    };
+    // The queue's backoff (e^attempts s) is not what is tested: the retry is made due at once.
+    const retryNow = () => admin.query(`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()`);
+    const progressed = async (beyond: number) =>
+      expect(await waitUntil(async () => {
+        await retryNow();
+        return (await importRow(importId)).items_done > beyond;
+      }, 60_000, 50)).toBe(true);
+
+    // 1. While the batch's held writes go in: its comments inserted, the rest not yet.
+    await endConnection('inserting comments', 'insert into "comments"%');
+    const afterFirst = (await importRow(importId)).items_done;
+    await progressed(afterFirst);
+    // 2. After the batch's import_items rows, before its progress and commit.
+    await endConnection('inserting import_items', 'insert into "import_items"%');
+    await progressed((await importRow(importId)).items_done);
+    // 3. The run's own lock connection (idle, outside any transaction): the run stops at its next batch.
+    await endConnection('holding the run lock', 'SELECT pg_try_advisory_lock%', false);
+    const finished = await waitUntil(async () => {
+      await retryNow();
+      return ['done', 'failed'].includes((await importRow(importId)).status);
+    }, 90_000, 100);
+    expect(finished, `ended: ${ended.join(', ')}; output:\n${server.output()}`).toBe(true);
+    expect(ended).toHaveLength(3);
+    await expectCompleteImport(projectId, importId);
+    // Each ending cost one try, logged as such; the process stayed up and answers; no 500 anywhere.
+    expect(server.output().match(/"event":"job_failed"/g)?.length ?? 0, server.output()).toBeGreaterThanOrEqual(2);
+    expect(server.child.exitCode).toBeNull();
+    expect(server.output()).not.toMatch(/"statusCode":5\d\d/);
+    const port = /127\.0\.0\.1:(\d+)/.exec(server.output())![1];
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+});
+
+/** A post whose conversion needs more memory than a converter may use: 2 MB of `<b>x</b>` (250,000 elements). */
+const HOSTILE_ID = 3;
+function exportWithHostilePost(): string {
+  const comment = (id: number, parent = 0) =>
+    `<wp:comment><wp:comment_id>${id}</wp:comment_id><wp:comment_author>Reader ${id}</wp:comment_author><wp:comment_content>Comment ${id}.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>${parent}</wp:comment_parent><wp:comment_date_gmt>2021-01-05 10:00:00</wp:comment_date_gmt></wp:comment>`;
+  const items = [1, 2, 3, 4, 5, 6].map((i) =>
+    i === HOSTILE_ID ? post(i, 'Heavy', '<b>x</b>'.repeat(250_000), comment(i * 10)) : post(i, `Post ${i}`, `Text of post ${i}.\n\nA <em>second</em> paragraph.`, comment(i * 10) + comment(i * 10 + 1, i * 10)),
+  );
+  return wxr(items.join('\n'));
+}
+
+async function expectHostilePostSkipped(projectId: number, report: ImportReport) {
+  expect(report.counts.posts).toEqual({ created: 5, updated: 0, unchanged: 0, skipped: 1 });
+  expect(report.counts.comments.created).toBe(10); // not the skipped post's one
+  const notes = report.notes.filter((n) => n.action === 'skipped');
+  expect(notes).toEqual([expect.objectContaining({ kind: 'posts', wpId: String(HOSTILE_ID), title: 'Heavy' })]);
+  const posts = await t.db.selectFrom('posts').select('slug').where('project_id', '=', projectId).orderBy('slug').execute();
+  expect(posts.map((p) => p.slug)).toEqual(['post-1', 'post-2', 'post-4', 'post-5', 'post-6']);
+  return notes[0]!.reason;
+}
+
+describe('a conversion that needs more memory than it may use', () => {
+  it('on a worker thread: the worker dies, the item is skipped with the reason, a fresh worker converts the rest', { timeout: 60_000 }, async () => {
+    const projectId = await makeProject(t, 'worker-dies');
+    const xml = exportWithHostilePost();
+    const source: ImportSource = { name: 'heavy.xml', chunks: async function* () { yield Buffer.from(xml, 'utf8'); } };
+    const before = { ...importTimings };
+    const report = await runImport(t.db, { projectId, sources: [source], options: {}, tagAuthority: 'example.test,2026', now: t.clock.now(), workers: 1 });
+    const reason = await expectHostilePostSkipped(projectId, report);
+    expect(reason).toMatch(/the converter stopped \(.*memory limit/);
+    // The posts after it were converted on a fresh worker, not on this thread.
+    expect(importTimings.postConvert - before.postConvert).toBe(0);
+    expect(importTimings.commentConvert - before.commentConvert).toBe(0);
+  });
+
+  it('in the server process, on its own thread (a small export): the server stays up and skips the item', { timeout: 90_000 }, async () => {
+    const projectId = await makeProject(t, 'server-heavy');
+    const server = await serverOn(t.database.url);
+    const xml = exportWithHostilePost();
+    const importId = await createImport(t.db, { projectId, createdBy: null, options: {}, files: [{ name: 'heavy.xml', chunks: (async function* () { yield Buffer.from(xml, 'utf8'); })() }] });
+    const finished = await waitUntil(async () => ['done', 'failed'].includes((await importRow(importId)).status) || server.child.exitCode !== null || server.child.signalCode !== null, 60_000, 100);
+    expect(finished).toBe(true);
+    expect(server.child.exitCode, server.output().slice(-3000)).toBeNull();
+    expect(server.child.signalCode, server.output().slice(-3000)).toBeNull();
+    const row = await importRow(importId);
+    expect(row.status, row.error ?? '').toBe('done');
+    const reason = await expectHostilePostSkipped(projectId, row.report as ImportReport);
+    expect(reason).toMatch(/too large to convert/);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 });
