@@ -14,7 +14,7 @@ import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
 import { convertPostContent, plainTitle, type ConvertNotes } from './content.js';
 import type { ConvertPool } from './convert-pool.js';
-import { convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
+import { checkConvertibleHere, convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
 import type { MediaStore } from './media.js';
 import type { WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm } from './wxr-parser.js';
 
@@ -652,6 +652,7 @@ export class WxrImporter {
       if (url) urls.set(id, url);
     }
     const footnotes = footnotesOf(item);
+    checkConvertibleHere(item.content, 'its content'); // on this thread: a heap-sized post would end the server
     const { markdown, notes } = timed('postConvert', () =>
       convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent), footnotes }),
     );
@@ -934,7 +935,7 @@ export class WxrImporter {
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
-      const body = converted?.get(c) ?? timed('commentConvert', () => convertComment(c.content));
+      const body = converted?.get(c) ?? timed('commentConvert', () => (checkConvertibleHere(c.content, `comment ${c.id}`), convertComment(c.content)));
       const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
       const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
       const fields: NewCommentFields = {
