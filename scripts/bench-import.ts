@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_ARGS } from './server-command.mjs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb } from '../server/db/create-db.js';
 import { migrateToLatest } from '../server/db/migrate.js';
@@ -54,17 +55,25 @@ const url = new URL(server);
 url.pathname = `/${name}`;
 // Statements by their first words (what the import spends its round trips on).
 const statements = new Map<string, number>();
+const statementMs = new Map<string, number>();
 const db = createDb(url.toString(), {
   max: 3,
-  onQuery: (text) => {
+  onQuery: (text, _parameters, ms) => {
     const key = text.replace(/\s+/g, ' ').slice(0, 60);
     statements.set(key, (statements.get(key) ?? 0) + 1);
+    statementMs.set(key, (statementMs.get(key) ?? 0) + ms);
   },
 });
 try {
   await migrateToLatest(db);
   const project = await db.insertInto('projects').values({ slug: 'big', title: 'Big', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
   const config = loadConfig({ PUBLIC_URL: 'http://bench.test', LOG_LEVEL: 'silent' });
+  // Where the memory is: sampled every 100 ms (the peak RSS below is the kernel's exact figure).
+  const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  }, 100);
   const load = os.loadavg();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -72,6 +81,17 @@ try {
   const staged = performance.now();
   await importWxrTask({ importId }, { db, config, clock: { now: () => new Date() }, log: pino({ level: 'silent' }) }, { id: '1', attempts: 1, maxAttempts: 5, lastAttempt: false });
   const finished = performance.now();
+  clearInterval(sampler);
+  // The database's share: CPU time of this database's server processes, read from /proc when the server
+  // is on this machine (their connections are the pool's, open since the import began).
+  let databaseCpuS: number | undefined;
+  try {
+    const pids = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.execute(db);
+    const ticks = pids.rows.map((r) => fs.readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')).map((f) => Number(f[11]) + Number(f[12]));
+    databaseCpuS = ticks.reduce((a, b) => a + b, 0) / 100;
+  } catch {
+    databaseCpuS = undefined; // not on this machine, or not readable
+  }
   const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
   const report = row.report as ImportReport;
   const rssMb = process.resourceUsage().maxRSS / 1024;
@@ -87,19 +107,25 @@ try {
       `  staged in ${((staged - started) / 1000).toFixed(1)} s, imported in ${((finished - staged) / 1000).toFixed(1)} s (total ${((finished - started) / 1000).toFixed(1)} s)`,
       `  posts created ${report.counts.posts.created}, comments created ${report.counts.comments.created}`,
       `  peak RSS of this process ${rssMb.toFixed(0)} MB`,
+      `  sampled peaks (MB): rss ${(peak.rss / 2 ** 20).toFixed(0)}, this thread's heap ${(peak.heapUsed / 2 ** 20).toFixed(0)} used of ${(peak.heapTotal / 2 ** 20).toFixed(0)}, external ${(peak.external / 2 ** 20).toFixed(0)} (array buffers ${(peak.arrayBuffers / 2 ** 20).toFixed(0)})`,
       `  CPU time of this process ${cpuS.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}); the rest of the wall time is waiting (database, other processes)`,
+      `  CPU time of the database's processes for this import: ${databaseCpuS === undefined ? 'unknown (not on this machine)' : `${databaseCpuS.toFixed(1)} s`}`,
       `  conversion threads: ${workers} (server/import/convert-pool.ts; 0 = converted on the importing thread)`,
       `  on the importing thread, per post: convert ${per(tm.postConvert, tm.posts)} ms, render ${per(tm.postRender, tm.posts)} ms; per comment: convert ${per(tm.commentConvert, tm.comments)} ms, render ${per(tm.commentRender, tm.comments)} ms`,
       `  waiting for the conversion threads: ${((tm.postWait + tm.commentWait) / 1000).toFixed(1)} s (posts ${(tm.postWait / 1000).toFixed(1)}, comments ${(tm.commentWait / 1000).toFixed(1)})`,
       `  in-process steps total: ${((tm.postConvert + tm.postRender + tm.commentConvert + tm.commentRender) / 1000).toFixed(1)} s of ${((finished - staged) / 1000).toFixed(1)} s`,
       `  statements: ${[...statements.values()].reduce((a, b) => a + b, 0)} (${(([...statements.values()].reduce((a, b) => a + b, 0)) / Math.max(1, report.counts.posts.created)).toFixed(1)} per post); most frequent:`,
       ...[...statements].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `    ${n}  ${k}`),
+      `  time waiting for statements: ${([...statementMs.values()].reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s (round trip, the database's work and the driver's); the longest in all:`,
+      ...[...statementMs].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, ms]) => `    ${(ms / 1000).toFixed(1)} s  ${statements.get(k)}× ${k}`),
       `  load average before ${load.map((l) => l.toFixed(1)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`,
       '',
     ].join('\n'),
   );
 } finally {
   await db.destroy();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  // BENCH_KEEP_DB=1 keeps the imported database to look into (its name is printed).
+  if (process.env.BENCH_KEEP_DB === '1') process.stdout.write(`kept database ${name}\n`);
+  else await admin.query(`DROP DATABASE IF EXISTS ${name}`);
   await admin.end();
 }

@@ -17,8 +17,8 @@ export interface CreateDbOptions {
   max?: number;
   /** Called for errors of idle clients (a restarted server): logged, never fatal. */
   onError?: (err: Error) => void;
-  /** Counts queries, for tests that guard against N+1 (and EXPLAIN them, with their parameters). */
-  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  /** Counts queries, for tests that guard against N+1 (and EXPLAIN them, with their parameters); the benches read the time each took. */
+  onQuery?: (sql: string, parameters: readonly unknown[], durationMs: number) => void;
 }
 
 // A statement whose text starts with `/* prepare <name> */` is sent as a named prepared statement: parsed
@@ -80,7 +80,7 @@ export function dbOnPool(pool: pg.Pool, options: Pick<CreateDbOptions, 'onQuery'
     dialect: new PostgresDialect({ pool }),
     log: options.onQuery
       ? (event) => {
-          if (event.level === 'query') options.onQuery?.(event.query.sql, event.query.parameters);
+          if (event.level === 'query') options.onQuery?.(event.query.sql, event.query.parameters, event.queryDurationMillis);
         }
       : undefined,
   });

@@ -221,6 +221,13 @@ const SKIPPED_STATUSES: Record<string, string> = {
   inherit: 'a revision or attachment of another item',
 };
 
+/** Whether the item is a post or page whose content the import converts (pages only when public). */
+function isConverted(item: WxrItem): boolean {
+  const type = item.postType || 'post';
+  if ((type !== 'post' && type !== 'page') || SKIPPED_STATUSES[item.status] || !/^\d{1,19}$/.test(item.postId)) return false;
+  return type === 'post' || (item.status === 'publish' && !item.postPassword);
+}
+
 export class WxrImporter {
   report: ImportReport;
   private site: WxrSite | undefined;
@@ -247,6 +254,11 @@ export class WxrImporter {
     convertedComments: new Map<WxrItem, Promise<ConvertedComments>>(),
   };
   private writes = {
+    /** New posts, inserted together at the batch's end (their ids already taken from the sequence). */
+    posts: [] as Array<Insertable<PostTable> & { id: number }>,
+    /** Their ids, and the slugs they hold (so that look-ups within the batch see them). */
+    postIds: new Set<number>(),
+    postSlugs: new Map<string, number>(),
     remember: new Map<string, RememberRow>(),
     postAuthors: [] as Array<{ post_id: number; person_id: number; position: number }>,
     postTags: [] as Array<{ post_id: number; tag_id: number }>,
@@ -256,6 +268,10 @@ export class WxrImporter {
   };
   /** Post ids taken from the sequence ahead of their INSERT, so the atom id is written with the row. */
   private postIds: number[] = [];
+  /** Whether the last batch prepared held only items never imported before (see startConversions). */
+  private bringingNew = true;
+  /** Items whose conversions startConversions started for a batch not prepared yet. */
+  private readonly startedEarly = new Set<WxrItem>();
 
   constructor(private readonly setup: ImporterSetup, report?: ImportReport) {
     this.report = report ?? emptyReport();
@@ -311,6 +327,9 @@ export class WxrImporter {
     this.ahead.slugs.posts.clear();
     this.ahead.slugs.pages.clear();
     this.writes.remember.clear();
+    this.writes.posts = [];
+    this.writes.postIds.clear();
+    this.writes.postSlugs.clear();
     this.writes.postAuthors = [];
     this.writes.postTags = [];
     this.writes.comments = [];
@@ -373,9 +392,12 @@ export class WxrImporter {
    * Optional: without it every look-up asks the database, as when a batch is applied item by item.
    */
   async prepare(tx: Tx, items: WxrItem[]): Promise<void> {
-    // Conversions the last batch started but never used (items that failed) are dropped.
-    this.ahead.converted.clear();
-    this.ahead.convertedComments.clear();
+    // Conversions of other items are dropped (a batch that failed), except those started for the next batch.
+    const batch = new Set(items);
+    for (const map of [this.ahead.converted, this.ahead.convertedComments] as Array<Map<WxrItem, unknown>>) {
+      for (const item of map.keys()) if (!batch.has(item) && !this.startedEarly.has(item)) map.delete(item);
+    }
+    for (const item of items) this.startedEarly.delete(item);
     if (!this.siteKey) return;
     const { projectId } = this.setup;
     const keys: Array<{ kind: RememberKind; wpId: string }> = [];
@@ -399,6 +421,7 @@ export class WxrImporter {
         .where('kind', 'in', [...new Set(keys.map((k) => k.kind))] as Array<'post'>)
         .where(sql<boolean>`wp_id = any(${keys.map((k) => k.wpId)}::text[])`)
         .execute();
+      this.bringingNew = rows.length === 0;
       for (const k of keys) this.ahead.mappings.set(`${k.kind}:${k.wpId}`, null);
       for (const r of rows) this.ahead.mappings.set(`${r.kind}:${r.wp_id}`, { local_id: r.local_id, fingerprint: r.fingerprint, old_url: r.old_url, updated_at: r.updated_at });
     }
@@ -418,22 +441,47 @@ export class WxrImporter {
     // Conversions start now, on the pool's threads, while this thread writes the items one by one.
     if (this.setup.pool) {
       for (const item of items) {
+        if (!isConverted(item)) continue;
         const type = item.postType || 'post';
-        if ((type !== 'post' && type !== 'page') || SKIPPED_STATUSES[item.status] || !/^\d{1,19}$/.test(item.postId)) continue;
-        if (type === 'page' && (item.status !== 'publish' || item.postPassword)) continue;
         const mapped = this.ahead.mappings.get(`${type}:${item.postId}`);
         if (!mapped || mapped.fingerprint !== this.itemPrint(item)) this.convertAhead(item);
+        else this.ahead.converted.delete(item); // started early (startConversions), but unchanged: not needed
         if (type === 'post' && item.comments.length) {
           const changed = item.comments.filter((c) => !(this.ahead.comments.get(c.id)?.fingerprint === commentPrint(c)));
           if (changed.length) this.commentsAhead(item);
+          else this.ahead.convertedComments.delete(item);
         }
       }
+    }
+  }
+
+  /**
+   * Starts converting a batch's posts and comments on the pool before the batch is applied, while the
+   * batch before it is still being written (server/import/run.ts reads one batch ahead), so the pool
+   * never waits for the database. Only while the import is bringing new items (the last batch prepared
+   * held none imported before): on a second import most items are unchanged and need no conversion,
+   * which prepare() finds out first.
+   */
+  startConversions(items: WxrItem[]): void {
+    if (!this.setup.pool || !this.bringingNew) return;
+    for (const item of items) {
+      if (!isConverted(item)) continue;
+      this.startedEarly.add(item);
+      this.convertAhead(item);
+      if (item.postType !== 'page' && item.comments.length) this.commentsAhead(item);
     }
   }
 
   /** Writes what the batch held back: import_items rows, new posts' authors and tags, new comments. */
   async flushWrites(tx: Tx): Promise<void> {
     const { writes } = this;
+    // Posts first: comments, authors and tags refer to them.
+    if (writes.posts.length) {
+      const rows = writes.posts;
+      writes.posts = [];
+      // posts.id is typed as never written (the sequence gives it): these were taken from that sequence.
+      await tx.insertInto('posts').values(rows as Array<Insertable<PostTable>>).execute();
+    }
     if (writes.comments.length) {
       const pending = writes.comments;
       writes.comments = [];
@@ -679,6 +727,10 @@ export class WxrImporter {
 
   private uniqueSlug = async (tx: Tx, table: 'posts' | 'pages', base: string, wpId: string, exceptId: number | undefined, max: number): Promise<string> => {
     const taken = async (slug: string) => {
+      if (table === 'posts') {
+        const pending = this.writes.postSlugs.get(slug);
+        if (pending !== undefined && pending !== exceptId) return true;
+      }
       const holders = this.ahead.slugs[table].get(slug);
       if (holders) return [...holders].some((id) => id !== exceptId);
       let q = tx.selectFrom(table).select('id').where('project_id', '=', this.setup.projectId).where('slug', '=', slug);
@@ -721,7 +773,12 @@ export class WxrImporter {
   private async post(tx: Tx, item: WxrItem, title: string): Promise<void> {
     const { projectId, now } = this.setup;
     const site = this.site as WxrSite;
-    const mapped = await this.mapping(tx, 'post', item.postId);
+    let mapped = await this.mapping(tx, 'post', item.postId);
+    // The same post twice in one batch (a broken export): the first one's row is written before it is read.
+    if (mapped?.local_id && this.writes.postIds.has(mapped.local_id)) {
+      await this.flushWrites(tx);
+      mapped = await this.mapping(tx, 'post', item.postId);
+    }
     const print = this.itemPrint(item);
     let existing = mapped?.local_id
       ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
@@ -780,28 +837,25 @@ export class WxrImporter {
       };
       const isNew = !existing;
       if (existing) {
-        existing = await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+        await tx.updateTable('posts').set({ ...fields, version: existing.version + 1 }).where('id', '=', existing.id).execute();
         this.report.counts.posts.updated++;
         this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'updated', reason: 'Changed in WordPress since the last import.' });
       } else {
-        const newPost: Insertable<PostTable> = { project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date };
-        existing = await tx
-          .insertInto('posts')
-          // posts.id is typed as never written (the sequence gives it): this one was taken from that sequence.
-          .values({ ...newPost, id } as typeof newPost)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        // Inserted with the batch's other new posts at its end (flushWrites): one statement, not one each.
+        this.writes.posts.push({ id, project_id: projectId, ...fields, created_by: authorId ?? null, created_at: date });
+        this.writes.postIds.add(id);
+        this.writes.postSlugs.set(slug, id);
         this.report.counts.posts.created++;
       }
-      this.slugTaken('posts', slug, existing.id);
+      this.slugTaken('posts', slug, id);
       if (notPublic) this.note({ kind: 'posts', wpId: item.postId, title: displayTitle, action: 'not-public', reason: notPublic });
       // A new post has no authors or tags to replace yet: their rows wait for the batch's end (one INSERT
       // each for the whole batch, no DELETEs).
       if (isNew) {
-        if (authorId) this.writes.postAuthors.push({ post_id: existing.id, person_id: authorId, position: 0 });
-      } else if (authorId) await replacePostAuthors(tx, existing.id, [authorId]);
-      await this.setTags(tx, existing.id, this.tagsOf(item.terms), isNew);
-      postId = existing.id;
+        if (authorId) this.writes.postAuthors.push({ post_id: id, person_id: authorId, position: 0 });
+      } else if (authorId) await replacePostAuthors(tx, id, [authorId]);
+      await this.setTags(tx, id, this.tagsOf(item.terms), isNew);
+      postId = id;
       const oldUrl = item.link || item.guid;
       this.remember('post', item.postId, postId, print, { oldUrl, oldPath: oldUrl ? oldPathOf(oldUrl, site) : undefined, oldSlug: slugify(safeDecodeUri(item.postName), 100) || undefined });
     }
@@ -896,14 +950,16 @@ export class WxrImporter {
     const local = new Map<string, { id: number; depth: number; parentId: number | null }>();
     // What earlier imports made of these comments: read ahead for the whole batch (prepare), else one query.
     const ids = ordered.map((c) => c.id).filter((id) => /^\d{1,19}$/.test(id));
-    // The same comment id under an earlier post of this batch (a broken export): its writes go first.
-    if (ids.some((id) => this.writes.commentIds.has(id))) await this.flushWrites(tx);
+    // The same comment id under an earlier post of this batch (a broken export): its writes go first. So
+    // do a new post's own when it has pingbacks (their links refer to the post's row at once).
+    const hasPings = item.comments.some((c) => c.type === 'pingback' || c.type === 'trackback');
+    if (ids.some((id) => this.writes.commentIds.has(id)) || (hasPings && this.writes.postIds.has(postId))) await this.flushWrites(tx);
     const missing = ids.filter((id) => !this.ahead.comments.has(id));
     const fetched = missing.length ? await this.knownComments(tx, missing) : new Map<string, KnownComment>();
     const known = { get: (id: string): KnownComment | undefined => this.ahead.comments.get(id) ?? fetched.get(id) };
     for (const id of ids) this.writes.commentIds.add(id);
-    // Converted on the pool (started by prepare), else here one by one.
-    const pooled = this.commentsAhead(item);
+    // Converted on the pool (started by prepare when any of them changed), else here one by one.
+    const pooled = this.ahead.convertedComments.get(item);
     this.ahead.convertedComments.delete(item);
     let converted: Map<WxrComment, { src: string; html: string }> | undefined;
     if (pooled) {

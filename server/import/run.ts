@@ -155,10 +155,30 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
 
   const applyAll = async (write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) => {
     let batch: WxrRecord[] = [];
+    // One batch is read ahead: while a batch is written (its transaction), the next one is read from the
+    // file and its conversions start on the pool, so neither the database nor the pool waits for the
+    // other. Batches are still applied strictly one after another, each after the one before committed.
+    let applying: Promise<void> | undefined;
     const flush = async () => {
       if (batch.length === 0) return;
       const records = batch;
       batch = [];
+      importer.startConversions(records.filter((r): r is WxrItem => r.type === 'item'));
+      if (applying) await applying;
+      applying = apply(records, index);
+      applying.catch(() => {}); // awaited before the next batch is applied, and at the end (settle)
+    };
+    /** Applies what is left and waits for the batch being written. */
+    const settle = async () => {
+      try {
+        await flush();
+      } finally {
+        const last = applying;
+        applying = undefined;
+        if (last) await last;
+      }
+    };
+    const apply = async (records: WxrRecord[], doneAt: number) => {
       await write(async (tx) => {
         // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
         // with one savepoint per item, so that the failing item is skipped alone (reported with its
@@ -207,39 +227,50 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
         }
         await sql`RELEASE SAVEPOINT import_batch`.execute(tx);
         // Progress of a real import commits with the batch; a dry run's goes through the outer db.
-        await saveProgress(input.options.dryRun ? db : tx, index);
+        await saveProgress(input.options.dryRun ? db : tx, doneAt);
       });
     };
-    for (const source of input.sources) {
-      activity = `Reading ${source.name}`;
-      try {
-        for await (const record of readWxr(source.chunks(), source.name)) {
-          if (record.type === 'site') {
-            try {
-              importer.startSite(record);
-            } catch (e) {
-              throw new ImportRefused(e instanceof Error ? e.message : String(e));
+    const readAll = async () => {
+      for (const source of input.sources) {
+        activity = `Reading ${source.name}`;
+        try {
+          for await (const record of readWxr(source.chunks(), source.name)) {
+            if (record.type === 'site') {
+              try {
+                importer.startSite(record);
+              } catch (e) {
+                throw new ImportRefused(e instanceof Error ? e.message : String(e));
+              }
+              continue;
             }
-            continue;
+            if (record.type === 'item') {
+              index++;
+              if (index <= resumeFrom) continue;
+            }
+            // An author before the resume point was applied (and counted) in a batch an earlier try committed.
+            if (record.type === 'author' && index < resumeFrom) continue;
+            batch.push(record);
+            if (batch.length >= BATCH_SIZE) await flush();
           }
-          if (record.type === 'item') {
-            index++;
-            if (index <= resumeFrom) continue;
+        } catch (e) {
+          if (e instanceof WxrError) {
+            await settle().catch(() => {});
+            throw new ImportRefused(`${e.message}${index > 0 ? ` The ${Math.min(index, Math.max(resumeFrom, index - batch.length))} items before it were imported; fix the file and import it again: nothing will be imported twice.` : ''}`);
           }
-          // An author before the resume point was applied (and counted) in a batch an earlier try committed.
-          if (record.type === 'author' && index < resumeFrom) continue;
-          batch.push(record);
-          if (batch.length >= BATCH_SIZE) await flush();
+          throw e;
         }
-      } catch (e) {
-        if (e instanceof WxrError) {
-          await flush().catch(() => {});
-          throw new ImportRefused(`${e.message}${index > 0 ? ` The ${Math.min(index, Math.max(resumeFrom, index - batch.length))} items before it were imported; fix the file and import it again: nothing will be imported twice.` : ''}`);
-        }
-        throw e;
       }
+    };
+    try {
+      await readAll();
+    } catch (e) {
+      // Never leave with a batch's transaction still running.
+      const last = applying;
+      applying = undefined;
+      await last?.catch(() => {});
+      throw e;
     }
-    await flush();
+    await settle();
     importer.finish();
     // Every item is known now: links between them that still point at the old site are rewritten.
     if (importer.key) {

@@ -1,6 +1,7 @@
 // The WordPress import end to end on a real database: the demo export through the job, what each kind
 // of item becomes, that a second import creates nothing twice, that a newer export updates what changed,
 // that a dry run writes nothing, and that bad files stop with a clear message.
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, get, queuedJobs, type TestApp } from '../helpers/test-app.js';
 import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
@@ -306,5 +307,38 @@ describe('titles holding HTML', () => {
     const feed = await get(t.app, '/titles/feed.atom');
     expect(feed.body).not.toMatch(/<(script|img|em)\b/);
     expect((await get(t.app, '/titles/posts/post-40')).body).not.toContain('<em>With</em>');
+  });
+});
+
+describe('one batch of new posts, written together at its end', () => {
+  // New posts of a batch are inserted in one statement at its end: what the batch's own items look up
+  // meanwhile (slugs, the same post listed twice, pingbacks that link to the post) must still see them.
+  const named = (id: number, title: string, name: string, extra = '') => post(id, title, `Text of ${title}.`, extra).replace(`<wp:post_name>post-${id}</wp:post_name>`, `<wp:post_name>${name}</wp:post_name>`);
+  const ping = `<wp:comment><wp:comment_id>901</wp:comment_id><wp:comment_author>Elsewhere</wp:comment_author><wp:comment_author_url>https://elsewhere.example.net/answer/</wp:comment_author_url><wp:comment_content>A ping.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_type>pingback</wp:comment_type><wp:comment_parent>0</wp:comment_parent></wp:comment>`;
+  const reply = `<wp:comment><wp:comment_id>902</wp:comment_id><wp:comment_author>Ann</wp:comment_author><wp:comment_content>A reply.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>`;
+  const tag = `<category domain="post_tag" nicename="heronry"><![CDATA[Heronry]]></category>`;
+  const xml = wxr([named(1, 'First', 'same'), named(2, 'Second', 'same', tag), post(3, 'Twice', 'Listed twice.', reply), post(3, 'Twice', 'Listed twice.', reply), post(4, 'Pinged', 'Has a ping.', ping)].join('\n'));
+
+  it('keeps slugs unique, a post listed twice once, and links pingbacks to their post', async () => {
+    const other = await makeProject(t, 'one-batch');
+    const run = await importTexts(t, other, [{ name: 'batch.xml', xml }]);
+    expect(run.status).toBe('done');
+    const posts = await t.db.selectFrom('posts').select(['id', 'slug']).where('project_id', '=', other).orderBy('slug').execute();
+    expect(posts.map((p) => p.slug)).toEqual(['post-3', 'post-4', 'same', 'same-wp-2']);
+    expect(run.report.counts.posts).toMatchObject({ created: 4, unchanged: 1 });
+    expect(run.report.counts.comments).toMatchObject({ created: 1, unchanged: 1 });
+    const pinged = posts.find((p) => p.slug === 'post-4')!;
+    const links = await t.db.selectFrom('post_links').select(['post_id', 'url']).where('post_id', 'in', posts.map((p) => p.id)).execute();
+    expect(links).toEqual([{ post_id: pinged.id, url: 'https://elsewhere.example.net/answer/' }]);
+    const mapped = await t.db.selectFrom('import_items').select(['kind', 'wp_id']).where('project_id', '=', other).where('kind', 'in', ['post', 'comment', 'ping']).orderBy('kind').orderBy('wp_id').execute();
+    expect(mapped.map((m) => `${m.kind}:${m.wp_id}`)).toEqual(['comment:902', 'ping:901', 'post:1', 'post:2', 'post:3', 'post:4']);
+    // The search index holds a new post's tags, though they are written after the post.
+    const found = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).where(sql<boolean>`search_vector @@ plainto_tsquery('english', 'heronry')`).execute();
+    expect(found.map((p) => p.slug)).toEqual(['same-wp-2']);
+    // Again: nothing new.
+    const again = await importTexts(t, other, [{ name: 'batch.xml', xml }]);
+    expect(again.report.counts.posts).toMatchObject({ created: 0, unchanged: 5 });
+    expect(again.report.counts.pings).toMatchObject({ created: 0, unchanged: 1 });
+    expect(await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute()).toHaveLength(4);
   });
 });

@@ -73,9 +73,14 @@ describe('converting on worker threads', () => {
 
   it('a worker stuck on its task fails only that task: the items are reported skipped and the import ends', { timeout: 120_000 }, async () => {
     const { report, posts } = await importInto('stuck', [source('demo-export.xml', fixture('demo-export.xml').xml)], 1, 1);
-    // Every post and page converted on the pool took longer than 1 ms (the worker had to start): skipped, with the reason.
-    expect(posts).toEqual([]);
-    expect(report.counts.posts.skipped).toBe(6);
-    expect(report.notes.filter((n) => n.action === 'skipped' && n.kind === 'posts').map((n) => n.reason)).toEqual(Array(6).fill(expect.stringMatching(/converting it took longer than/)));
+    // A post converted on the pool takes longer than 1 ms once its worker has to start: skipped, with the
+    // reason. (Whether a task sent to an already running worker answers within 1 ms depends on the
+    // machine, so some posts may be imported: each of the 6 is one or the other, and the import ends.)
+    const skipped = report.notes.filter((n) => n.action === 'skipped' && n.kind === 'posts');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.map((n) => n.reason)).toEqual(Array(skipped.length).fill(expect.stringMatching(/converting it took longer than/)));
+    expect(report.counts.posts.skipped).toBe(skipped.length);
+    expect(posts.length + skipped.length).toBe(6);
+    expect(report.counts.posts.created).toBe(posts.length);
   });
 });
