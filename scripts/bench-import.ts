@@ -1,6 +1,6 @@
 // The import benchmark: generates (once) a large export (10,000 posts, 100,000 comments) and imports it
-// into a fresh database through the same job as the CLI, in this process, then prints the time and this
-// process's peak RSS. Needs DATABASE_URL pointing at a PostgreSQL server the bench may create a database
+// into a fresh database through the same job as the CLI, in one process run as the server runs (below),
+// then prints the time, the peak RSS and where both went. Needs DATABASE_URL pointing at a PostgreSQL server the bench may create a database
 // on (default: the local postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench -- --import [--posts N] [--comments N]   (or node --import tsx scripts/bench-import.ts)
 import fs from 'node:fs';
@@ -21,11 +21,20 @@ import { defaultPoolSize, poolSettings } from '../server/import/convert-pool.js'
 import os from 'node:os';
 import { generate } from './generate-wxr.js';
 
-// The import runs in the server's process, so it is measured with the server's heap flags (`npm start`,
-// scripts/server-command.mjs): this script starts itself again with them when they are missing.
+// The import runs in the server's process, so it is measured as `npm start` runs the server
+// (scripts/server-command.mjs): compiled JavaScript from dist/ under plain Node (no TypeScript loader in
+// memory: tsx alone adds about 45 MB to a process, and as much again to each conversion thread), with the
+// server's heap flags. Run as TypeScript, this script builds dist/, compiles itself beside it
+// (dist/scripts/, where its imports of ../server/… are the compiled server's), and runs that.
 const HEAP_FLAGS = (SERVER_NODE_ARGS as string[]).filter((a) => a.startsWith('--max-'));
-if (!HEAP_FLAGS.every((f) => process.execArgv.includes(f))) {
-  const child = spawnSync(process.execPath, [...HEAP_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (import.meta.url.endsWith('.ts')) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+  const { build } = await import('esbuild');
+  await build({ entryPoints: ['scripts/bench-import.ts', 'scripts/generate-wxr.ts'], absWorkingDir: root, outdir: 'dist/scripts', format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+  fs.copyFileSync(new URL('./server-command.mjs', import.meta.url), new URL('../dist/scripts/server-command.mjs', import.meta.url));
+  const child = spawnSync(process.execPath, [...HEAP_FLAGS, 'dist/scripts/bench-import.js', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
   process.exit(child.status ?? 1);
 }
 

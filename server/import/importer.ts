@@ -238,8 +238,9 @@ export class WxrImporter {
   private attachmentIndex: Map<string, AttachmentInfo> | undefined;
   private imagesByParent: Map<string, Array<{ id: string; url: string; order: number }>> | undefined;
   private readonly otherTypes = new Map<string, number>();
-  /** Tag ids of this project by slug, learnt as posts are imported (fewer statements per post). */
+  /** Tag ids of this project by slug, and their names by id, learnt as posts are imported (fewer statements per post). */
   private tagIds = new Map<string, number>();
+  private readonly tagNames = new Map<number, string>();
   /**
    * What one batch read ahead in one query each (prepare) and the writes it holds until its end
    * (flushWrites): import_items rows, new posts' authors and tags, new comments. Emptied after each batch
@@ -262,6 +263,8 @@ export class WxrImporter {
     remember: new Map<string, RememberRow>(),
     postAuthors: [] as Array<{ post_id: number; person_id: number; position: number }>,
     postTags: [] as Array<{ post_id: number; tag_id: number }>,
+    /** New posts' tag names, given with them so their search vector is computed once (migration 0028). */
+    postTagNames: new Map<number, string>(),
     comments: [] as PendingComments[],
     /** WordPress ids of the comments whose writes are held. */
     commentIds: new Set<string>(),
@@ -332,6 +335,7 @@ export class WxrImporter {
     this.writes.postSlugs.clear();
     this.writes.postAuthors = [];
     this.writes.postTags = [];
+    this.writes.postTagNames.clear();
     this.writes.comments = [];
     this.writes.commentIds.clear();
   }
@@ -475,7 +479,10 @@ export class WxrImporter {
   /** Writes what the batch held back: import_items rows, new posts' authors and tags, new comments. */
   async flushWrites(tx: Tx): Promise<void> {
     const { writes } = this;
-    // Posts first: comments, authors and tags refer to them.
+    // Posts first: comments, authors and tags refer to them. Their tags are given with them, so that the
+    // database computes each one's search vector once (migration 0028), then the setting is cleared.
+    const tagsGiven = writes.postTagNames.size > 0;
+    if (tagsGiven) await sql`SELECT set_config('pb.post_tags_given', ${JSON.stringify(Object.fromEntries(writes.postTagNames))}, true)`.execute(tx);
     if (writes.posts.length) {
       const rows = writes.posts;
       writes.posts = [];
@@ -496,6 +503,10 @@ export class WxrImporter {
       const rows = writes.postTags;
       writes.postTags = [];
       await tx.insertInto('post_tags').values(rows).execute();
+    }
+    if (tagsGiven) {
+      writes.postTagNames.clear();
+      await sql`SELECT set_config('pb.post_tags_given', '', true)`.execute(tx);
     }
     const rows = [...writes.remember.values()];
     writes.remember.clear();
@@ -875,13 +886,20 @@ export class WxrImporter {
         .values(missing.map((t) => ({ project_id: this.setup.projectId, slug: t.slug, name: t.name })))
         .onConflict((oc) => oc.columns(['project_id', 'slug']).doNothing())
         .execute();
-      const rows = await tx.selectFrom('tags').select(['id', 'slug']).where('project_id', '=', this.setup.projectId).where('slug', 'in', missing.map((t) => t.slug)).execute();
-      for (const r of rows) this.tagIds.set(r.slug, r.id);
+      const rows = await tx.selectFrom('tags').select(['id', 'slug', 'name']).where('project_id', '=', this.setup.projectId).where('slug', 'in', missing.map((t) => t.slug)).execute();
+      for (const r of rows) {
+        this.tagIds.set(r.slug, r.id);
+        this.tagNames.set(r.id, r.name);
+      }
     }
     const ids = [...new Set(tags.map((t) => this.tagIds.get(t.slug)).filter((id): id is number => id !== undefined))];
     if (!ids.length) return;
-    if (isNew) this.writes.postTags.push(...ids.map((tag_id) => ({ post_id: postId, tag_id })));
-    else await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
+    if (isNew) {
+      this.writes.postTags.push(...ids.map((tag_id) => ({ post_id: postId, tag_id })));
+      // As post_search_vector joins them: the tags' stored names in code point order (UTF-8 bytes, COLLATE "C").
+      const names = ids.map((id) => this.tagNames.get(id) ?? '').sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      this.writes.postTagNames.set(postId, names.join(' '));
+    } else await tx.insertInto('post_tags').values(ids.map((tag_id) => ({ post_id: postId, tag_id }))).execute();
   }
 
   private tagsOf(terms: WxrTerm[]): Array<{ slug: string; name: string }> {

@@ -316,7 +316,7 @@ describe('one batch of new posts, written together at its end', () => {
   const named = (id: number, title: string, name: string, extra = '') => post(id, title, `Text of ${title}.`, extra).replace(`<wp:post_name>post-${id}</wp:post_name>`, `<wp:post_name>${name}</wp:post_name>`);
   const ping = `<wp:comment><wp:comment_id>901</wp:comment_id><wp:comment_author>Elsewhere</wp:comment_author><wp:comment_author_url>https://elsewhere.example.net/answer/</wp:comment_author_url><wp:comment_content>A ping.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_type>pingback</wp:comment_type><wp:comment_parent>0</wp:comment_parent></wp:comment>`;
   const reply = `<wp:comment><wp:comment_id>902</wp:comment_id><wp:comment_author>Ann</wp:comment_author><wp:comment_content>A reply.</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>`;
-  const tag = `<category domain="post_tag" nicename="heronry"><![CDATA[Heronry]]></category>`;
+  const tag = ['heronry:Heronry', 'zebra:zebra crossing', 'emigre:Émigré birds', 'apple:Apple'].map((t) => `<category domain="post_tag" nicename="${t.split(':')[0]}"><![CDATA[${t.split(':')[1]}]]></category>`).join('');
   const xml = wxr([named(1, 'First', 'same'), named(2, 'Second', 'same', tag), post(3, 'Twice', 'Listed twice.', reply), post(3, 'Twice', 'Listed twice.', reply), post(4, 'Pinged', 'Has a ping.', ping)].join('\n'));
 
   it('keeps slugs unique, a post listed twice once, and links pingbacks to their post', async () => {
@@ -335,6 +335,9 @@ describe('one batch of new posts, written together at its end', () => {
     // The search index holds a new post's tags, though they are written after the post.
     const found = await t.db.selectFrom('posts').select('slug').where('project_id', '=', other).where(sql<boolean>`search_vector @@ plainto_tsquery('english', 'heronry')`).execute();
     expect(found.map((p) => p.slug)).toEqual(['same-wp-2']);
+    // Computed once, with the tags given (migration 0028), it is exactly what the database computes itself.
+    const differ = await sql<{ n: number }>`SELECT count(*)::int AS n FROM posts WHERE project_id = ${other} AND search_vector IS DISTINCT FROM post_search_vector(id, title, summary, body_md, body_html)`.execute(t.db);
+    expect(differ.rows[0]!.n).toBe(0);
     // Again: nothing new.
     const again = await importTexts(t, other, [{ name: 'batch.xml', xml }]);
     expect(again.report.counts.posts).toMatchObject({ created: 0, unchanged: 5 });
