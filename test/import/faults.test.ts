@@ -165,25 +165,41 @@ describe('the import’s PostgreSQL connections ended mid-batch', () => {
     await admin.connect();
     cleanups.push(() => admin.end().catch(() => {}));
     const importId = await stageImport(projectId);
+    const base = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(server.output())![1]}`;
 
-    // Ends the server's connection whose last statement matches (mid-batch: the transaction is still
-    // open), as a database restart would end it; returns once one was ended.
+    // Ends the server's connection running a statement that matches, as a database restart would end it.
+    // With `table`, the test first holds a SHARE lock on that table, so the import's INSERT into it waits
+    // (mid-batch, inside its transaction) and is found for certain, however fast the machine.
+    const locker = new pg.Client({ connectionString: t.database.url });
+    locker.on('error', () => {});
+    await locker.connect();
+    cleanups.push(() => locker.end().catch(() => {}));
     const ended: string[] = [];
-    const endConnection = async (what: string, pattern: string, inTransaction = true) => {
-      const found = await waitUntil(async () => {
-        const { rows } = await admin.query<{ pid: number; done: number }>(
-          `SELECT a.pid, i.items_done AS done FROM pg_stat_activity a, imports i
-           WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.query ILIKE $1
-             AND ($2::boolean IS FALSE OR a.state IN ('active', 'idle in transaction')) AND i.id = $3`,
-          [pattern, inTransaction, importId],
-        );
-        const row = rows[0];
-        if (!row) return false;
-        const { rows: [result] } = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
-        if (result?.ok) ended.push(`${what} at ${row.done}`);
-        return result?.ok === true;
-      }, 60_000, 2);
-      expect(found, `no connection doing ${what}; ended so far: ${ended.join(', ')}; output:\n${server.output()}`).toBe(true);
+    const endConnection = async (what: string, pattern: string, table?: string) => {
+      if (table) {
+        await locker.query('BEGIN');
+        await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+      }
+      try {
+        const found = await waitUntil(async () => {
+          const { rows } = await admin.query<{ pid: number; done: number }>(
+            `SELECT a.pid, i.items_done AS done FROM pg_stat_activity a, imports i
+             WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.query ILIKE $1
+               AND ($2::boolean IS FALSE OR a.wait_event_type = 'Lock') AND i.id = $3`,
+            [pattern, table !== undefined, importId],
+          );
+          const row = rows[0];
+          if (!row) return false;
+          const { rows: [result] } = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
+          if (result?.ok) ended.push(`${what} at ${row.done}`);
+          return result?.ok === true;
+        }, 60_000, 10);
+        expect(found, `no connection doing ${what}; ended so far: ${ended.join(', ')}; output:\n${server.output()}`).toBe(true);
+      } finally {
+        if (table) await locker.query('ROLLBACK');
+      }
+      // Meanwhile the site answers its readers as ever.
+      expect((await fetch(`${base}/terminated/`)).status).toBe(200);
     };
     // The queue's backoff (e^attempts s) is not what is tested: the retry is made due at once.
     const retryNow = () => admin.query(`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL AND run_at > now()`);
@@ -193,15 +209,15 @@ describe('the import’s PostgreSQL connections ended mid-batch', () => {
         return (await importRow(importId)).items_done > beyond;
       }, 60_000, 50)).toBe(true);
 
-    // 1. While the batch's held writes go in: its comments inserted, the rest not yet.
-    await endConnection('inserting comments', 'insert into "comments"%');
+    // 1. While the batch's held writes go in (flushWrites): its posts written, its comments' INSERT waiting.
+    await endConnection('inserting comments', 'insert into "comments"%', 'comments');
     const afterFirst = (await importRow(importId)).items_done;
     await progressed(afterFirst);
-    // 2. After the batch's import_items rows, before its progress and commit.
-    await endConnection('inserting import_items', 'insert into "import_items"%');
+    // 2. At the batch's last write, its import_items rows, before its progress and commit.
+    await endConnection('inserting import_items', 'insert into "import_items"%', 'import_items');
     await progressed((await importRow(importId)).items_done);
     // 3. The run's own lock connection (idle, outside any transaction): the run stops at its next batch.
-    await endConnection('holding the run lock', 'SELECT pg_try_advisory_lock%', false);
+    await endConnection('holding the run lock', 'SELECT pg_try_advisory_lock%');
     const finished = await waitUntil(async () => {
       await retryNow();
       return ['done', 'failed'].includes((await importRow(importId)).status);
@@ -213,8 +229,7 @@ describe('the import’s PostgreSQL connections ended mid-batch', () => {
     expect(server.output().match(/"event":"job_failed"/g)?.length ?? 0, server.output()).toBeGreaterThanOrEqual(2);
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).not.toMatch(/"statusCode":5\d\d/);
-    const port = /127\.0\.0\.1:(\d+)/.exec(server.output())![1];
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   });
