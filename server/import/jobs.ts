@@ -19,7 +19,7 @@ import { countItems, ImportRefused, runImport, type ImportOptions, type ImportSo
 export const IMPORT_WXR = 'import:wxr';
 export const IMPORT_RECLAIM = 'import:reclaim';
 /** The first key of the runs' advisory locks (the second is the import's id): "wxr1". */
-const RUN_LOCK = 0x77787231;
+export const RUN_LOCK = 0x77787231;
 export const CHUNK_BYTES = 1024 * 1024;
 
 /** An upload over its limit: the transaction staging it is rolled back, nothing of it is kept. */

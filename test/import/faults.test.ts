@@ -7,7 +7,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../scripts/generate-wxr.js';
-import { createImport } from '../../server/import/jobs.js';
+import { createImport, reclaimImportsTask, RUN_LOCK } from '../../server/import/jobs.js';
 import type { ImportReport } from '../../server/import/importer.js';
 import { runImport, type ImportSource } from '../../server/import/run.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
@@ -283,5 +283,47 @@ describe('a conversion that needs more memory than it may use', () => {
     expect(reason).toMatch(/too large to convert/);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+  });
+});
+
+describe('import:reclaim', () => {
+  const takeJob = async (importId: number, attempts: number) => {
+    await sql`UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'worker-gone', attempts = ${attempts} WHERE key = ${`import:${importId}`}`.execute(t.db);
+    await sql`UPDATE graphile_worker._private_job_queues SET locked_at = now(), locked_by = 'worker-gone' WHERE id = (SELECT job_queue_id FROM graphile_worker._private_jobs WHERE key = ${`import:${importId}`})`.execute(t.db);
+  };
+  const jobState = async (importId: number) =>
+    (await sql<{ job: string | null; queue: string | null }>`SELECT j.locked_by AS job, q.locked_by AS queue FROM graphile_worker._private_jobs j
+      LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id WHERE j.key = ${`import:${importId}`}`.execute(t.db)).rows[0];
+  const reclaim = async () => {
+    const logged: unknown[] = [];
+    const log = { warn: (fields: unknown) => logged.push(fields) } as unknown as Parameters<typeof reclaimImportsTask>[1]['log'];
+    await reclaimImportsTask({}, { db: t.db, config: t.config, clock: t.clock, log }, { id: '1', attempts: 1, maxAttempts: 10, lastAttempt: false });
+    return logged;
+  };
+
+  it('leaves the job of a live run alone, and releases it (job and queue) once the run’s lock is gone', async () => {
+    const projectId = await makeProject(t, 'reclaim-live');
+    const importId = await createImport(t.db, { projectId, createdBy: null, options: {}, files: [{ name: 'a.xml', chunks: (async function* () { yield Buffer.from(wxr(post(1, 'One', 'a'))); })() }] });
+    await takeJob(importId, 1);
+    const run = new pg.Client({ connectionString: t.database.url });
+    await run.connect();
+    cleanups.push(() => run.end().catch(() => {}));
+    await run.query('SELECT pg_advisory_lock($1, $2)', [RUN_LOCK, importId]);
+    expect(await reclaim()).toEqual([]);
+    expect(await jobState(importId)).toEqual({ job: 'worker-gone', queue: 'worker-gone' });
+    await run.end(); // the process holding it died: PostgreSQL drops its lock
+    expect(await reclaim()).toEqual([expect.objectContaining({ event: 'import_reclaimed', importId })]);
+    expect(await jobState(importId)).toEqual({ job: null, queue: null });
+    expect((await importRow(importId)).status).toBe('queued'); // taken again by the next worker
+  });
+
+  it('marks failed an import whose dead run had no try left', async () => {
+    const projectId = await makeProject(t, 'reclaim-last');
+    const importId = await createImport(t.db, { projectId, createdBy: null, options: {}, files: [{ name: 'a.xml', chunks: (async function* () { yield Buffer.from(wxr(post(1, 'One', 'a'))); })() }] });
+    await takeJob(importId, 5);
+    await reclaim();
+    const row = await importRow(importId);
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/stopped after several tries/);
   });
 });
