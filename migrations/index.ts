@@ -23,7 +23,7 @@ import * as m0022 from './0022-listening-push-email.js';
 import * as m0023 from './0023-listen-term-matches.js';
 import * as m0026 from './0026-durable-digests.js';
 import * as m0027 from './0027-refusals-and-pushes.js';
-import * as m0028 from './0028-search-vectors-given.js';
+import * as m0028 from './0028-bulk-post-writes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -48,5 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0023-listen-term-matches': m0023,
   '0026-durable-digests': m0026,
   '0027-refusals-and-pushes': m0027,
-  '0028-search-vectors-given': m0028,
+  '0028-bulk-post-writes': m0028,
 };
