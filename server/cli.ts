@@ -18,6 +18,7 @@ import { openDatabase, type DatabaseLocation } from './db/open-database.js';
 import { absoluteUrl, adminUrls, urls } from './urls.js';
 import fs from 'node:fs';
 import { createImport, IMPORT_WXR, importWxrTask } from './import/jobs.js';
+import { checkedExport, UploadRefused } from './import/upload-check.js';
 import type { ImportReport } from './import/importer.js';
 import { ImportRefused, reportLines, runImport } from './import/run.js';
 import { JobWorker } from './jobs/worker.js';
@@ -166,7 +167,7 @@ async function importWxr(values: Record<string, unknown>, db: Db, config: Config
     try {
       const report = await runImport(db, {
         projectId: project.id,
-        sources: files.map((f) => ({ name: f, chunks: () => fs.createReadStream(f, { highWaterMark: 256 * 1024 }) })),
+        sources: files.map((f) => ({ name: f, chunks: () => checkedExport(f, fs.createReadStream(f, { highWaterMark: 256 * 1024 })) })),
         options,
         tagAuthority: identity.authority,
         now: new Date(),
@@ -181,7 +182,7 @@ async function importWxr(values: Record<string, unknown>, db: Db, config: Config
       });
       for (const line of reportLines(report, true)) out(line);
     } catch (e) {
-      if (e instanceof ImportRefused) throw new Refused(e.message);
+      if (e instanceof ImportRefused || e instanceof UploadRefused) throw new Refused(e.message);
       throw e;
     }
     return;
@@ -191,6 +192,10 @@ async function importWxr(values: Record<string, unknown>, db: Db, config: Config
     createdBy: null,
     options,
     files: files.map((f) => ({ name: f, chunks: fs.createReadStream(f, { highWaterMark: 256 * 1024 }) })),
+  }).catch((e: unknown) => {
+    // Not an export (an image, a feed, a zip, not UTF-8): refused before anything was staged or imported.
+    if (e instanceof UploadRefused) throw new Refused(`${e.message} Nothing was imported.`);
+    throw e;
   });
   err(`Import ${importId} queued for ${project.slug}; running it here.`);
   const worker = new JobWorker({

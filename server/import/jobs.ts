@@ -14,6 +14,7 @@ import { enqueue, lockedJobs, releaseJob } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/worker.js';
 import { loadSiteIdentity } from '../site/identity.js';
 import type { ImportReport } from './importer.js';
+import { checkedExport } from './upload-check.js';
 import { countItems, ImportRefused, runImport, type ImportOptions, type ImportSource } from './run.js';
 
 export const IMPORT_WXR = 'import:wxr';
@@ -30,7 +31,8 @@ type StagedFile = { name: string; chunks: AsyncIterable<Buffer | Uint8Array> };
 /**
  * Creates an import, stages its files chunk by chunk (1 MB rows, never a whole file in memory) and queues
  * its job, all in one transaction: a file over `maxBytes` (all files together), or any failure while
- * reading them, rolls everything back. `files` may be produced as they arrive (a streamed upload), and the
+ * reading them, rolls everything back; a file that is not an export is refused (UploadRefused) before
+ * anything is imported. `files` may be produced as they arrive (a streamed upload), and the
  * options may be known only once they have (form fields after the file).
  */
 export async function createImport(
@@ -46,7 +48,8 @@ export async function createImport(
     const names: string[] = [];
     const budget = { left: input.maxBytes ?? Number.POSITIVE_INFINITY };
     for await (const file of input.files) {
-      await stageFile(tx, row.id, names.length, file.chunks, budget);
+      // Recognised (and decompressed, or transcoded to UTF-8) as it is staged: see upload-check.ts.
+      await stageFile(tx, row.id, names.length, checkedExport(file.name, file.chunks), budget);
       names.push(file.name);
     }
     const options = typeof input.options === 'function' ? input.options() : input.options;

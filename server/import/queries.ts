@@ -16,3 +16,18 @@ export async function listImportRuns(db: Db, projectId: number, limit: number) {
     .limit(limit)
     .execute();
 }
+
+/**
+ * The earlier import of the same project that a queued one waits for: a project's imports run one at a
+ * time, in order (their jobs share one named queue, across servers), so a second tab's upload waits.
+ */
+export async function findImportAhead(db: Db, projectId: number, id: number) {
+  return db
+    .selectFrom('imports')
+    .select(['id', 'status'])
+    .where('project_id', '=', projectId)
+    .where('id', '<', id)
+    .where('status', 'in', ['queued', 'running'])
+    .orderBy('id', 'asc')
+    .executeTakeFirst();
+}

@@ -6,12 +6,15 @@
 // permalink, WordPress id and slug of each imported item).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/create-db.js';
+import { isPublic } from '../db/sql-helpers.js';
 import { slugify, urls } from '../urls.js';
 import { param, withParams } from '../route-params.js';
 
 interface Target {
   projectId: number;
   slug: string;
+  /** The time that decides which posts are public (app.clock). */
+  now: Date;
 }
 
 async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { wpId?: string; oldPath?: string; oldSlug?: string }, feed: boolean): Promise<string | undefined> {
@@ -23,7 +26,9 @@ async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { 
   if (rows.length !== 1 || !rows[0]?.local_id) return undefined;
   const id = rows[0].local_id;
   if (kind === 'post') {
-    const post = await db.selectFrom('posts').select('slug').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    // Only a public post: a 301 to a draft's, a private or a password-protected post's address would tell
+    // anyone who counts through ?p=1, 2, 3… its slug (often its title), though the page itself is a 404.
+    const post = await db.selectFrom('posts').select('slug').where('id', '=', id).where((eb) => isPublic(eb, project.now)).executeTakeFirst();
     if (!post) return undefined;
     return feed ? urls.postCommentsFeed(project.slug, post.slug) : urls.post(project.slug, post.slug);
   }
@@ -33,10 +38,14 @@ async function itemUrl(db: Db, project: Target, kind: 'post' | 'page', where: { 
 
 /** Where an old WordPress address (path relative to the old site, and its query) lives now. */
 export async function resolveOldAddress(db: Db, project: Target, rawPath: string, query: URLSearchParams): Promise<string | undefined> {
+  // A NUL cannot be in any stored address, and PostgreSQL refuses it in a text parameter (a 500): no match.
+  if (rawPath.includes('\u0000') || /%00/.test(rawPath)) return undefined;
+  // ?p= and ?page_id= ask for one item: its new address, or a 404 (never the home page for an id that
+  // is not one, such as ?p=99999999999999999999 or ?p=1%00).
   const p = query.get('p');
-  if (p && /^\d{1,19}$/.test(p)) return itemUrl(db, project, 'post', { wpId: p }, false);
+  if (p !== null) return /^\d{1,19}$/.test(p) ? itemUrl(db, project, 'post', { wpId: p }, false) : undefined;
   const pageId = query.get('page_id');
-  if (pageId && /^\d{1,19}$/.test(pageId)) return itemUrl(db, project, 'page', { wpId: pageId }, false);
+  if (pageId !== null) return /^\d{1,19}$/.test(pageId) ? itemUrl(db, project, 'page', { wpId: pageId }, false) : undefined;
   const feedParam = query.get('feed');
   let path = `/${rawPath.replace(/^\/+/, '')}`;
   if (!path.endsWith('/')) path += '/';
@@ -56,13 +65,15 @@ export async function resolveOldAddress(db: Db, project: Target, rawPath: string
   }
   m = /^\/author\/([^/]+)\/(feed\/)?$/.exec(path);
   if (m) {
+    const login = safeDecode(m[1] ?? '');
+    if (!login) return undefined;
     const row = await db
       .selectFrom('import_items')
       .innerJoin('people', 'people.id', 'import_items.local_id')
       .select('people.handle')
       .where('import_items.project_id', '=', project.projectId)
       .where('import_items.kind', '=', 'person')
-      .where('import_items.wp_id', '=', safeDecode(m[1] ?? ''))
+      .where('import_items.wp_id', '=', login)
       .executeTakeFirst();
     if (!row) return undefined;
     return m[2] ? urls.personFeed(row.handle) : urls.person(row.handle);
@@ -87,12 +98,15 @@ export async function resolveOldAddress(db: Db, project: Target, rawPath: string
   return undefined;
 }
 
+/** A path segment decoded (kept as written if it is not valid percent-encoding); '' (found nowhere) if it holds a NUL. */
 function safeDecode(text: string): string {
+  let decoded = text;
   try {
-    return decodeURIComponent(text);
+    decoded = decodeURIComponent(text);
   } catch {
-    return text;
+    // "%ZZ" is looked up as those characters, and found nowhere
   }
+  return decoded.includes('\u0000') ? '' : decoded;
 }
 
 /** "old.example.org/blog=field,other.example=notes" → rules (the setting WP_OLD_SITES). */
@@ -113,7 +127,7 @@ export default async function oldAddressRoutes(app: FastifyInstance) {
     const project = await app.readDb.selectFrom('projects').select(['id', 'slug']).where('slug', '=', projectSlug.toLowerCase()).executeTakeFirst();
     if (!project) return reply.callNotFound();
     const query = new URLSearchParams(request.url.split('?', 2)[1] ?? '');
-    const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug }, oldPath, query);
+    const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug, now: app.clock.now() }, oldPath, query);
     if (!target) return reply.callNotFound();
     return reply.header('cache-control', 'public, max-age=3600').redirect(target, 301);
   };
@@ -139,7 +153,7 @@ export function answerOldSiteHosts(app: FastifyInstance): void {
       const project = await app.readDb.selectFrom('projects').select(['id', 'slug']).where('slug', '=', rule.project).executeTakeFirst();
       if (!project) return;
       const query = new URLSearchParams(request.url.split('?', 2)[1] ?? '');
-      const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug }, path.slice(rule.path.length) || '/', query);
+      const target = await resolveOldAddress(app.readDb, { projectId: project.id, slug: project.slug, now: app.clock.now() }, path.slice(rule.path.length) || '/', query);
       return reply.header('cache-control', 'public, max-age=3600').redirect(`${app.config.publicUrl}${target ?? urls.project(project.slug)}`, 301);
     });
   }

@@ -161,6 +161,7 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
     // file and its conversions start on the pool, so neither the database nor the pool waits for the
     // other. Batches are still applied strictly one after another, each after the one before committed.
     let applying: Promise<void> | undefined;
+    let nextAnalyzeAt = resumeFrom + BATCH_SIZE;
     const flush = async () => {
       if (batch.length === 0) return;
       const records = batch;
@@ -181,6 +182,14 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
       }
     };
     const apply = async (records: WxrRecord[], doneAt: number) => {
+      if (doneAt >= nextAnalyzeAt) {
+        // The tables grow under the import faster than statistics are taken (autovacuum may be off, and runs
+        // once a minute at best); planned as if they were still small, the batch's look-ups by WordPress id
+        // read every row of the project (0.4 s a batch at 20,000 comments), and plans cached by triggers
+        // stay that way. Analysed whenever the import has doubled them: a few times in all.
+        nextAnalyzeAt = doneAt * 2;
+        await write((tx) => sql`ANALYZE import_items, posts, comments, post_tags, post_authors`.execute(tx));
+      }
       await write(async (tx) => {
         // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
         // with one savepoint per item, so that the failing item is skipped alone (reported with its

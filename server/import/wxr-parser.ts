@@ -80,6 +80,12 @@ export class WxrError extends Error {}
 
 /** Longest text kept for one field (a post body is at most a few hundred KB in practice). */
 const MAX_FIELD_CHARS = 4 * 1024 * 1024;
+/**
+ * saxes hands over a text, CDATA section or comment only when it ends, holding all of it until then: the
+ * longest run of the file without an event (any tag or text) that the reader accepts. Past it the file is
+ * refused, so that one huge text node cannot fill the server's memory (the server runs in a 128 MB heap).
+ */
+const MAX_PENDING_CHARS = 2 * MAX_FIELD_CHARS;
 
 type Ns = 'wp' | 'excerpt' | 'content' | 'dc' | 'rss';
 
@@ -129,7 +135,9 @@ export async function* readWxr(chunks: AsyncIterable<Buffer | Uint8Array>, fileN
   parser.on('doctype', () => {
     throw new WxrError(`${fileName} was refused: it declares a DOCTYPE (document type or entities). A WordPress export never needs one, and entity declarations can be used to read files or exhaust memory.`);
   });
+  let lastEventAt = 0;
   parser.on('opentag', (tag: SaxesTagNS) => {
+    lastEventAt = parser.position;
     const name = `${nsOf(tag.uri)}:${tag.local}`;
     const depth = stack.length;
     stack.push(name);
@@ -152,11 +160,13 @@ export async function* readWxr(chunks: AsyncIterable<Buffer | Uint8Array>, fileN
     } else if (item && depth === 3 && name === 'wp:postmeta') meta = { key: '', value: '' };
   });
   const addText = (t: string) => {
+    lastEventAt = parser.position;
     if (text.length < MAX_FIELD_CHARS) text += t;
   };
   parser.on('text', addText);
   parser.on('cdata', addText);
   parser.on('closetag', () => {
+    lastEventAt = parser.position;
     const name = stack.pop() ?? '';
     const depth = stack.length;
     const value = text;
@@ -234,6 +244,9 @@ export async function* readWxr(chunks: AsyncIterable<Buffer | Uint8Array>, fileN
     let failure: unknown;
     try {
       parser.write(decoder.decode(chunk, { stream: true }));
+      if (parser.position - lastEventAt > MAX_PENDING_CHARS) {
+        throw new WxrError(`${fileName} was refused at line ${parser.line}: it holds a single text (a post’s content, a comment or a field) of more than ${MAX_PENDING_CHARS / 1024 / 1024} MB, more than any post needs (content pasted with embedded files?), and more than the import will hold in memory. Shorten that item in WordPress and export again.`);
+      }
     } catch (e) {
       failure = e;
     }

@@ -46,13 +46,24 @@ browserDescribe('importing from WordPress (issue 17), JavaScript off', { timeout
 
     await follow(page, page.getByRole('link', { name: 'Import from WordPress (Field notes)' }));
     expect(new URL(page.url()).pathname).toBe('/admin/projects/field-notes/import');
+    // A new user picks the wrong file (an image) with "Dry run" ticked: the form comes back saying what it
+    // is, the box still ticked, and the error summary links to the file field.
+    await page.getByLabel(/WordPress export file/).setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') });
+    await page.getByLabel(/Dry run/).check();
+    await follow(page, page.getByRole('button', { name: 'Import' }));
+    expect(await page.title()).toMatch(/^Error: /);
+    expect(await textOf(page.locator('.error-summary'))).toContain('photo.png is a PNG image, not a WordPress export.');
+    expect(await page.locator('.error-summary a').getAttribute('href')).toBe('#import-file');
+    expect(await page.getByLabel(/Dry run/).isChecked()).toBe(true);
+    await page.getByLabel(/Dry run/).uncheck();
     await page.getByLabel(/WordPress export file/).setInputFiles(EXPORT);
     await follow(page, page.getByRole('button', { name: 'Import' }));
 
     // Queued, with no worker running yet: the page says so and asks the browser to come back.
     const progressUrl = page.url();
     expect(new URL(progressUrl).pathname).toMatch(/^\/admin\/projects\/field-notes\/import\/\d+$/);
-    expect(await textOf(page.getByRole('status'))).toContain('Waiting to start: 0 of 0 items.');
+    expect(await textOf(page.getByRole('status'))).toContain('Waiting to start. The export’s items are counted when it starts.');
+    expect(await page.title()).toMatch(/^Waiting: import \d+, Field notes/);
     expect(await page.locator('meta[http-equiv="refresh"]').getAttribute('content')).toBe('3');
     let loads = 0;
     page.on('load', () => loads++);

@@ -1,7 +1,10 @@
 // import:wxr as operators run it: a child process against a test database. A dry run prints the report
 // and writes nothing; the real run prints progress and the report; a missing project is refused (exit 1).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-app.js';
 
@@ -65,6 +68,27 @@ describe('npm run admin -- import:wxr', { timeout: 120_000 }, () => {
   it('a malformed file exits 1 with the line and column', async () => {
     const r = await cli(['import:wxr', '--project', 'field', '--file', 'package.json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/package\.json (is not well-formed XML at line \d+, column \d+|is not a WordPress export)/);
+    expect(r.stderr).toMatch(/package\.json (is not well-formed XML at line \d+, column \d+|is not a WordPress export|is a JSON file, not a WordPress export)/);
+  });
+
+  it('reads a gzip-compressed export, and refuses a file that is not an export before importing anything', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cli-import-'));
+    try {
+      const gz = path.join(dir, 'export.xml.gz');
+      fs.writeFileSync(gz, gzipSync(fs.readFileSync(path.join(ROOT, DEMO))));
+      const dry = await cli(['import:wxr', '--project', 'field', '--file', gz, '--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('posts: ');
+      const feed = path.join(dir, 'feed.xml');
+      fs.writeFileSync(feed, '<?xml version="1.0"?><rss version="2.0"><channel><title>A blog</title></channel></rss>');
+      const imports = (await database.db.selectFrom('imports').select('id').execute()).length;
+      const refused = await cli(['import:wxr', '--project', 'field', '--file', feed]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('feed.xml is an RSS feed, not a WordPress export');
+      expect(refused.stderr).toContain('Nothing was imported.');
+      expect((await database.db.selectFrom('imports').select('id').execute()).length).toBe(imports);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, get, queuedJobs, type TestApp } from '../helpers/test-app.js';
 import { fixture, importTexts, makeProject, post, wxr } from './helpers.js';
+import { readWxr } from '../../server/import/wxr-parser.js';
 
 let t: TestApp;
 let projectId: number;
@@ -140,11 +141,16 @@ describe('bad and hostile files', () => {
   it('refuses a DOCTYPE with entities, saying why, and imports nothing', async () => {
     const other = await makeProject(t, 'xxe');
     const xml = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>` + wxr(post(1, '&lol2;', 'x')).replace(/^<\?xml[^>]*>/, '');
-    const run = await importTexts(t, other, [{ name: 'bomb.xml', xml }]);
-    expect(run.status).toBe('failed');
-    expect(run.error).toContain('bomb.xml was refused: it declares a DOCTYPE');
+    // Refused as it is staged (server/import/upload-check.ts), before an import exists…
+    await expect(importTexts(t, other, [{ name: 'bomb.xml', xml }])).rejects.toThrow('bomb.xml was refused: it declares a DOCTYPE');
+    expect(await t.db.selectFrom('imports').select('id').where('project_id', '=', other).execute()).toEqual([]);
     const n = await t.db.selectFrom('posts').select('id').where('project_id', '=', other).execute();
     expect(n).toEqual([]);
+    // …and by the reader itself, whatever hands it the bytes.
+    const read = async () => {
+      for await (const record of readWxr((async function* () { yield Buffer.from(xml); })(), 'bomb.xml')) void record;
+    };
+    await expect(read()).rejects.toThrow('bomb.xml was refused: it declares a DOCTYPE');
   });
 
   it('stops on malformed XML with the line and column, keeping the batches before it', async () => {
