@@ -189,7 +189,17 @@ describe('the import’s PostgreSQL connections ended mid-batch', () => {
             [pattern, table !== undefined, importId],
           );
           const row = rows[0];
-          if (!row) return false;
+          if (!row) {
+            // The import's ANALYZE between batches (run.ts) waits on the lock too: let it through first.
+            const analyzing = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'analyze%' AND wait_event_type = 'Lock'`);
+            if (table && analyzing.rowCount) {
+              await locker.query('ROLLBACK');
+              await waitUntil(async () => (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'analyze%' AND state = 'active'`)).rowCount === 0, 10_000, 5);
+              await locker.query('BEGIN');
+              await locker.query(`LOCK TABLE ${table} IN SHARE MODE`);
+            }
+            return false;
+          }
           const { rows: [result] } = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
           if (result?.ok) ended.push(`${what} at ${row.done}`);
           return result?.ok === true;
