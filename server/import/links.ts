@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/create-db.js';
 import { RENDERER_VERSION, renderPostHtml } from '../markdown/render.js';
 import { slugify, urls } from '../urls.js';
+import { isPostPublic } from '../db/sql-helpers.js';
 import { parseOldSites } from './redirects.js';
 
 export interface OldHost {
@@ -45,14 +46,18 @@ export async function rewriteOldLinks(tx: Tx, input: { projectId: number; projec
     .selectFrom('import_items')
     .leftJoin('posts', (j) => j.onRef('posts.id', '=', 'import_items.local_id').on('import_items.kind', '=', 'post').on('posts.deleted_at', 'is', null))
     .leftJoin('pages', (j) => j.onRef('pages.id', '=', 'import_items.local_id').on('import_items.kind', '=', 'page'))
-    .select(['import_items.kind', 'import_items.wp_id', 'import_items.old_path', 'import_items.old_slug', 'posts.slug as post_slug', 'pages.slug as page_slug'])
+    .select(['import_items.kind', 'import_items.wp_id', 'import_items.old_path', 'import_items.old_slug', 'posts.slug as post_slug', 'posts.status', 'posts.published_at', 'posts.deleted_at', 'pages.slug as page_slug'])
     .where('import_items.project_id', '=', projectId)
     .where('import_items.site', '=', siteKey)
     .where('import_items.kind', 'in', ['post', 'page'])
     .execute();
   const known: Known = { posts: new Map(), pages: new Map(), byPath: new Map(), bySlug: new Map(), postSlugs: new Map() };
   for (const r of rows) {
-    const url = r.kind === 'post' ? (r.post_slug ? urls.post(projectSlug, r.post_slug) : undefined) : r.page_slug ? urls.page(projectSlug, r.page_slug) : undefined;
+    // A post that is not public (a draft, a private or password-protected one, one scheduled later) is
+    // linked through its old address here, /{project}/wp/?p=ID, which answers 404 until the post is
+    // public and 301 after: its new address would give its slug (often its title) away.
+    const postUrl = () => (r.status && isPostPublic({ status: r.status, published_at: r.published_at, deleted_at: r.deleted_at }, now) ? urls.post(projectSlug, r.post_slug!) : `/${encodeURIComponent(projectSlug)}/wp/?p=${r.wp_id}`);
+    const url = r.kind === 'post' ? (r.post_slug ? postUrl() : undefined) : r.page_slug ? urls.page(projectSlug, r.page_slug) : undefined;
     if (!url) continue;
     (r.kind === 'post' ? known.posts : known.pages).set(r.wp_id, url);
     if (r.old_path) known.byPath.set(r.old_path.toLowerCase(), url);

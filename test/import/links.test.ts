@@ -94,4 +94,22 @@ describe('links to the old site', () => {
     expect(after.body_md).toContain('Edited here.');
     expect(after.body_md).toContain('http://small.example.org/5/');
   });
+
+  it('a link to a post that is not public gives nothing of it away: it goes through the old address, 404 until the post is public', async () => {
+    const other = await makeProject(t, 'private-links');
+    const draft = post(7, 'Secret plans for the bridge', 'Not yet.').replace('<wp:status>publish</wp:status>', '<wp:status>draft</wp:status>').replace('<wp:post_name>post-7</wp:post_name>', '<wp:post_name>secret-plans-for-the-bridge</wp:post_name>');
+    const linking = post(6, 'Public', 'See <a href="http://small.example.org/?p=7">the plans</a> and <a href="http://small.example.org/secret-plans-for-the-bridge/">again</a>.');
+    const run = await importTexts(t, other, [{ name: 'p.xml', xml: wxr([linking, draft].join('\n')) }]);
+    expect(run.report.links).toEqual({ items: 1, links: 2 });
+    const row = await t.db.selectFrom('posts').select(['id', 'body_md', 'body_html']).where('project_id', '=', other).where('slug', '=', 'post-6').executeTakeFirstOrThrow();
+    expect(row.body_md).toBe('See [the plans](/private-links/wp/?p=7) and [again](/private-links/wp/?p=7).');
+    const page = (await get(t.app, '/private-links/posts/post-6')).body;
+    expect(page).not.toContain('secret-plans');
+    expect((await get(t.app, '/private-links/wp/?p=7')).statusCode).toBe(404);
+    // Published here later: the same link now leads to it.
+    await t.db.updateTable('posts').set({ status: 'published', published_at: t.clock.now(), first_published_at: t.clock.now() }).where('project_id', '=', other).where('slug', '=', 'secret-plans-for-the-bridge').execute();
+    const moved = await get(t.app, '/private-links/wp/?p=7');
+    expect(moved.statusCode).toBe(301);
+    expect(moved.headers.location).toContain('/private-links/posts/secret-plans-for-the-bridge');
+  });
 });
