@@ -273,7 +273,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     // Beside a running site: its embedded server; otherwise one of our own, stopped when done.
     location = await openDatabase(config, (m) => err(m), { shareRunning: true });
-    db = createDb(location.url, { max: 2 });
+    // Three: an import's batch transaction, its read of the staged file, and the connection holding its
+    // run lock (server/import/jobs.ts).
+    db = createDb(location.url, { max: 3 });
     const applied = await migrateToLatest(db);
     if (applied.length) err(`Applied migrations: ${applied.join(', ')}`);
     else if (command === 'migrate') err('The database is up to date.');

@@ -1,7 +1,7 @@
 // Every background task in the product and its schedule, in one list (like app.ts for routes). Each
 // domain owns its tasks (a JobHandler per task name, in its own jobs module); this file only wires them
 // to the one job queue (server/jobs). Task names are `domain:what`.
-import { IMPORT_WXR, importWxrTask } from './import/jobs.js';
+import { IMPORT_RECLAIM, IMPORT_WXR, importWxrTask, reclaimImportsTask } from './import/jobs.js';
 import type { JobDefinitions } from './jobs/worker.js';
 import { digestTick, EMAIL_DIGEST_TICK, EMAIL_SEND_DIGESTS, sendDigests } from './email/digests.js';
 import { EMAIL_ACCOUNT, sendAccountEmail } from './email/account-emails.js';
@@ -51,7 +51,10 @@ export const jobDefinitions: JobDefinitions = {
     [EMAIL_TICK_TASK]: emailTickTask,
     [EMAIL_SEND_TASK]: emailSendTask,
     [IMPORT_WXR]: importWxrTask,
+    [IMPORT_RECLAIM]: reclaimImportsTask,
   },
+  // An import whose server was killed is taken up again as soon as a worker starts, not hours later.
+  atStart: [IMPORT_RECLAIM],
   cron: [
     { task: SWEEP_LIVE_POSTS, match: '* * * * *' },
     { task: EMAIL_DIGEST_TICK, match: '*/10 * * * *' },
@@ -62,5 +65,6 @@ export const jobDefinitions: JobDefinitions = {
     { task: PRUNE_TASK, match: '17 3 * * *' },
     { task: WEBSUB_RENEW_TASK, match: '41 * * * *' },
     { task: EMAIL_TICK_TASK, match: '0 * * * *' },
+    { task: IMPORT_RECLAIM, match: '* * * * *' },
   ],
 };

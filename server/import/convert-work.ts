@@ -30,6 +30,30 @@ export function convertComment(content: string): { src: string; html: string } {
   return { src, html: renderCommentHtml(src) };
 }
 
+/**
+ * The most the importer converts on its own thread (the server's, when no worker threads are used: a
+ * small export, or a post with a [gallery]). Converting builds a DOM of the HTML, and the server's heap is
+ * capped (scripts/server-command.mjs: 128 MB): 1 MB of `<b>x</b>` ended the whole server with "JavaScript
+ * heap out of memory" (test/import/faults.test.ts). On a worker thread the worker's own cap
+ * (convert-pool.ts) ends only that worker, so this limit is not applied there.
+ */
+export const MAX_CONVERT_CHARS_HERE = 1_000_000;
+export const MAX_CONVERT_ELEMENTS_HERE = 25_000;
+
+/** Throws (the item is then skipped, with this reason) when `html` is more than this thread may convert. */
+export function checkConvertibleHere(html: string, what: string): void {
+  let reason: string | undefined;
+  if (html.length > MAX_CONVERT_CHARS_HERE) reason = `${html.length.toLocaleString('en')} characters; at most ${MAX_CONVERT_CHARS_HERE.toLocaleString('en')}`;
+  else {
+    // Tags and paragraph breaks (each becomes an element once paragraphs are restored), counted cheaply.
+    let elements = 0;
+    const unit = /<[a-z]|\n\s*\n/gi;
+    while (unit.exec(html) && ++elements <= MAX_CONVERT_ELEMENTS_HERE);
+    if (elements > MAX_CONVERT_ELEMENTS_HERE) reason = `over ${MAX_CONVERT_ELEMENTS_HERE.toLocaleString('en')} HTML elements`;
+  }
+  if (reason) throw new Error(`${what} is too large to convert (${reason})`);
+}
+
 export function runConvertTask(task: ConvertTask): ConvertedPost | ConvertedComments {
   return task.kind === 'post' ? convertPost(task) : task.contents.map(convertComment);
 }

@@ -14,7 +14,7 @@ import { mintAtomId } from '../posts/atom-id.js';
 import { slugify } from '../urls.js';
 import { convertPostContent, plainTitle, type ConvertNotes } from './content.js';
 import type { ConvertPool } from './convert-pool.js';
-import { convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
+import { checkConvertibleHere, convertComment, type ConvertedComments, type ConvertedPost } from './convert-work.js';
 import type { MediaStore } from './media.js';
 import type { WxrAuthor, WxrComment, WxrItem, WxrSite, WxrTerm } from './wxr-parser.js';
 
@@ -663,7 +663,13 @@ export class WxrImporter {
     let job = this.ahead.converted.get(item);
     if (!job) {
       job = pool.convert({ kind: 'post', html: item.content, postId: item.postId, footnotes });
-      job.catch(() => {}); // awaited (and reported) when the item is applied; an item never applied is not an error
+      // Awaited (and reported) when the item is applied; an item never applied is not an error. A failed
+      // conversion is forgotten: when its worker died of another item's post (every task on it fails),
+      // the batch's item-by-item pass converts this one again on a fresh worker instead of skipping it.
+      const started = job;
+      job.catch(() => {
+        if (this.ahead.converted.get(item) === started) this.ahead.converted.delete(item);
+      });
       this.ahead.converted.set(item, job);
     }
     return job;
@@ -676,7 +682,10 @@ export class WxrImporter {
     let job = this.ahead.convertedComments.get(item);
     if (!job) {
       job = pool.convert({ kind: 'comments', contents: item.comments.map((c) => c.content) });
-      job.catch(() => {});
+      const started = job;
+      job.catch(() => {
+        if (this.ahead.convertedComments.get(item) === started) this.ahead.convertedComments.delete(item); // as in convertAhead
+      });
       this.ahead.convertedComments.set(item, job);
     }
     return job;
@@ -702,6 +711,7 @@ export class WxrImporter {
       if (url) urls.set(id, url);
     }
     const footnotes = footnotesOf(item);
+    checkConvertibleHere(item.content, 'its content'); // on this thread: a heap-sized post would end the server
     const { markdown, notes } = timed('postConvert', () =>
       convertPostContent(item.content, { attachmentUrl: (id) => urls.get(id), postId: item.postId, childImages: (parent) => this.childImages(parent), footnotes }),
     );
@@ -999,7 +1009,7 @@ export class WxrImporter {
         }
       }
       const at = parseWpDate(c.dateGmt) ?? parseWpDate(c.date) ?? this.setup.now;
-      const body = converted?.get(c) ?? timed('commentConvert', () => convertComment(c.content));
+      const body = converted?.get(c) ?? timed('commentConvert', () => (checkConvertibleHere(c.content, `comment ${c.id}`), convertComment(c.content)));
       const email = c.authorEmail.trim().toLowerCase().slice(0, 254);
       const url = /^https?:\/\/\S{1,1990}$/i.test(c.authorUrl.trim()) ? c.authorUrl.trim() : null;
       const fields: NewCommentFields = {

@@ -76,6 +76,8 @@ function isItemError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^(08|53|57|58|40)/.test(code)) return false;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return false; // ECONNRESET and other socket errors
+  // pg-pool's own errors carry no code: no connection free in time, or the connection gone.
+  if (e instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated)/.test(e.message)) return false;
   return true;
 }
 
@@ -256,6 +258,8 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
               index++;
               if (index <= resumeFrom) continue;
             }
+            // An author before the resume point was applied (and counted) in a batch an earlier try committed.
+            if (record.type === 'author' && index < resumeFrom) continue;
             batch.push(record);
             if (batch.length >= BATCH_SIZE) await flush();
           }

@@ -50,3 +50,40 @@ export async function enqueue(db: Db | Tx, task: string, payload: Record<string,
 export async function dequeue(db: Db | Tx, jobKey: string): Promise<void> {
   await sql`SELECT graphile_worker.remove_job(${jobKey})`.execute(db);
 }
+
+export interface LockedJob {
+  id: string;
+  lockedBy: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** The jobs of one task that a worker has taken and not finished (their rows are locked by it). */
+export async function lockedJobs(db: Db | Tx, task: string): Promise<LockedJob[]> {
+  const { rows } = await sql<{ id: string; locked_by: string; payload: Record<string, unknown>; attempts: number; max_attempts: number }>`
+    SELECT jobs.id::text AS id, jobs.locked_by, jobs.payload, jobs.attempts, jobs.max_attempts
+    FROM graphile_worker._private_jobs jobs JOIN graphile_worker._private_tasks tasks ON tasks.id = jobs.task_id
+    WHERE tasks.identifier = ${task} AND jobs.locked_at IS NOT NULL AND jobs.locked_by IS NOT NULL
+    ORDER BY jobs.id`.execute(db);
+  return rows.map((r) => ({ id: r.id, lockedBy: r.locked_by, payload: r.payload ?? {}, attempts: r.attempts, maxAttempts: r.max_attempts }));
+}
+
+/**
+ * Releases one job (and its named queue) still locked by `lockedBy`, for a worker known to be gone (a
+ * server killed with SIGKILL, or by the machine). graphile-worker itself releases a dead worker's jobs
+ * only after 4 hours. The library's force_unlock_workers releases every job of a worker; this releases
+ * just the one, so a live worker that merely lost one connection keeps its other jobs.
+ */
+export async function releaseJob(db: Db | Tx, jobId: string, lockedBy: string): Promise<boolean> {
+  const { rows } = await sql<{ queue: number | null }>`
+    UPDATE graphile_worker._private_jobs SET locked_at = NULL, locked_by = NULL
+    WHERE id = ${jobId}::bigint AND locked_by = ${lockedBy}
+    RETURNING job_queue_id AS queue`.execute(db);
+  if (rows.length === 0) return false;
+  const queue = rows[0]!.queue;
+  if (queue !== null) {
+    await sql`UPDATE graphile_worker._private_job_queues SET locked_at = NULL, locked_by = NULL WHERE id = ${queue} AND locked_by = ${lockedBy}`.execute(db);
+  }
+  return true;
+}

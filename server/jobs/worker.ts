@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/create-db.js';
 import { poolOf } from '../db/create-db.js';
 import { isDatabaseUnavailable, isStorageFull } from '../errors.js';
+import { enqueue } from './queue.js';
 
 export interface JobContext {
   db: Db;
@@ -45,6 +46,8 @@ export interface JobDefinitions {
   tasks: Record<string, JobHandler>;
   /** Cron items (server time is the database's): `{ task, match: '*\/5 * * * *', identifier }`. */
   cron?: Array<{ task: string; match: string; identifier?: string; payload?: Record<string, unknown> }>;
+  /** Tasks queued once each time a worker starts (once across servers starting together: one job key). */
+  atStart?: string[];
 }
 
 export interface JobWorkerOptions {
@@ -115,6 +118,11 @@ export class JobWorker {
     }
     this.runner = runner;
     this.restarts = 0;
+    for (const task of this.options.definitions.atStart ?? []) {
+      await enqueue(context.db, task, {}, { jobKey: `start:${task}` }).catch((err: unknown) =>
+        context.log.warn({ event: 'job_not_queued', task, err }, `could not queue ${task} at the worker's start`),
+      );
+    }
     // One structured event per failed try; `final` when no try is left (the job stays, failed, in
     // graphile_worker.jobs for an operator to read).
     runner.events.on('job:error', ({ job, error }) => {
