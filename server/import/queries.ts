@@ -1,5 +1,6 @@
 // SQL for the import pages: an import run of a project, and a project's latest runs. (The importer's batch
 // writer keeps its own statements beside its rules: importer.ts, run.ts, jobs.ts.)
+import { sql } from 'kysely';
 import type { Db } from '../db/create-db.js';
 
 export async function findImportRun(db: Db, projectId: number, id: number) {
@@ -22,12 +23,14 @@ export async function listImportRuns(db: Db, projectId: number, limit: number) {
  * time, in order (their jobs share one named queue, across servers), so a second tab's upload waits.
  */
 export async function findImportAhead(db: Db, projectId: number, id: number) {
+  // The one running if any (imports of a project run one at a time); else an earlier one still queued.
   return db
     .selectFrom('imports')
     .select(['id', 'status'])
     .where('project_id', '=', projectId)
-    .where('id', '<', id)
-    .where('status', 'in', ['queued', 'running'])
+    .where('id', '!=', id)
+    .where((eb) => eb.or([eb('status', '=', 'running'), eb.and([eb('status', '=', 'queued'), eb('id', '<', id)])]))
+    .orderBy(sql`status = 'running'`, 'desc')
     .orderBy('id', 'asc')
     .executeTakeFirst();
 }
