@@ -333,10 +333,10 @@ describe('two imports at once on one project', () => {
     expect(waiting.body).toMatch(/<div role="status">[\s\S]*Waiting to start/);
     expect(waiting.body).toContain(`<a href="/admin/projects/${slug}/import/${b}?refresh=off">stop refreshing by itself</a>`);
     // Whichever is running is the one the other waits for (the later upload's job may be queued first).
-    await t.db.updateTable('imports').set({ status: 'running' }).where('id', '=', b).execute();
+    await t.db.updateTable('imports').set({ status: 'running' }).where('id', '=', b!).execute();
     const aWaits = await get(t.app, `/admin/projects/${slug}/import/${a}`, { cookies: jar });
     expect(aWaits.body).toContain(`<a href="/admin/projects/${slug}/import/${b}">import ${b}</a> has not finished yet`);
-    await t.db.updateTable('imports').set({ status: 'queued' }).where('id', '=', b).execute();
+    await t.db.updateTable('imports').set({ status: 'queued' }).where('id', '=', b!).execute();
     const still = await get(t.app, `/admin/projects/${slug}/import/${b}?refresh=off`, { cookies: jar });
     expect(still.statusCode).toBe(200);
     expect(still.body).not.toContain('http-equiv="refresh"');
