@@ -22,30 +22,8 @@ const EXPORT_HOW = 'In WordPress, use Tools → Export → All content, and uplo
 
 /** The file's bytes, decompressed and as UTF-8, once its start has been recognised as a WordPress export. */
 export async function* checkedExport(name: string, chunks: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
-  const source = chunks[Symbol.asyncIterator]();
   // Enough bytes to recognise the container (gzip, zip, images).
-  const first: Buffer[] = [];
-  let firstSize = 0;
-  let sourceDone = false;
-  while (firstSize < 8) {
-    const next = await source.next();
-    if (next.done) {
-      sourceDone = true;
-      break;
-    }
-    first.push(Buffer.from(next.value));
-    firstSize += next.value.length;
-  }
-  const start = Buffer.concat(first);
-  const rest = (async function* () {
-    yield start;
-    if (sourceDone) return;
-    for (;;) {
-      const next = await source.next();
-      if (next.done) return;
-      yield Buffer.from(next.value);
-    }
-  })();
+  const { head: start, all: rest } = await peek(chunks, 8);
   if (start.length === 0) throw new UploadRefused(`${name} is empty (0 bytes). ${EXPORT_HOW}`);
   if (start[0] === 0x1f && start[1] === 0x8b) {
     yield* checkedText(name, gunzip(name, rest), true);
@@ -55,6 +33,37 @@ export async function* checkedExport(name: string, chunks: AsyncIterable<Buffer 
   if (container) throw new UploadRefused(`${name} is ${container}, not a WordPress export. ${container.startsWith('a zip') ? 'Unzip it and upload the .xml file inside. ' : ''}${EXPORT_HOW}`);
   yield* checkedText(name, rest, false);
 }
+
+/** Reads at least `bytes` from the start of a stream (less if it ends first) and gives them, and the whole stream again. */
+async function peek(chunks: AsyncIterable<Buffer | Uint8Array>, bytes: number): Promise<{ head: Buffer; done: boolean; all: AsyncGenerator<Buffer> }> {
+  const source = chunks[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < bytes) {
+    const next = await source.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    parts.push(asBuffer(next.value));
+    size += next.value.length;
+  }
+  const head = Buffer.concat(parts);
+  const all = (async function* () {
+    yield head;
+    if (done) return;
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return;
+      yield asBuffer(next.value);
+    }
+  })();
+  return { head, done, all };
+}
+
+/** The same bytes as a Buffer, not copied. */
+const asBuffer = (bytes: Buffer | Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 function binaryKind(b: Buffer): string | undefined {
   const starts = (hex: string) => b.subarray(0, hex.length / 2).equals(Buffer.from(hex, 'hex'));
@@ -90,20 +99,7 @@ async function* gunzip(name: string, chunks: AsyncIterable<Buffer>): AsyncGenera
 
 /** Recognises the start of the text, then passes the bytes on as UTF-8, checked or transcoded. */
 async function* checkedText(name: string, chunks: AsyncIterable<Buffer>, gzipped: boolean): AsyncGenerator<Buffer> {
-  const it = chunks[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headSize = 0;
-  let done = false;
-  while (headSize < HEAD_BYTES) {
-    const next = await it.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    head.push(next.value);
-    headSize += next.value.length;
-  }
-  const headBytes = Buffer.concat(head);
+  const { head: headBytes, done, all: rest } = await peek(chunks, HEAD_BYTES);
   const what = gzipped ? `${name} (decompressed)` : name;
   if (headBytes.length === 0) throw new UploadRefused(`${what} is empty. ${EXPORT_HOW}`);
   if (!gzipped && binaryKind(headBytes)) throw new UploadRefused(`${name} is ${binaryKind(headBytes)}, not a WordPress export. ${EXPORT_HOW}`);
@@ -126,15 +122,6 @@ async function* checkedText(name: string, chunks: AsyncIterable<Buffer>, gzipped
   }
   refuseUnlessExport(what, (decoder ?? new TextDecoder()).decode(headBytes), headBytes.length >= HEAD_BYTES || !done);
 
-  const rest = (async function* () {
-    yield headBytes;
-    if (done) return;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  })();
   if (decoder) {
     // Another encoding, declared: transcoded to UTF-8 (the reader reads UTF-8; its declaration is ignored).
     for await (const chunk of rest) yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
