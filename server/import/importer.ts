@@ -791,7 +791,7 @@ export class WxrImporter {
       mapped = await this.mapping(tx, 'post', item.postId);
     }
     const print = this.itemPrint(item);
-    let existing = mapped?.local_id
+    const existing = mapped?.local_id
       ? await tx.selectFrom('posts').selectAll().where('id', '=', mapped.local_id).where('deleted_at', 'is', null).executeTakeFirst()
       : undefined;
     let postId: number;

@@ -115,6 +115,26 @@ export async function readAttachmentIndex(sources: ImportSource[]): Promise<Map<
   return index;
 }
 
+/**
+ * ANALYZE of the tables an import grows. Best effort: one that cannot have its lock in time (someone's
+ * VACUUM) is skipped rather than costing the import a try; its savepoint keeps a dry run's one
+ * transaction usable.
+ */
+async function analyzeGrowingTables(tx: Tx): Promise<void> {
+  await sql`SAVEPOINT import_analyze`.execute(tx);
+  try {
+    const { rows } = await sql<{ previous: string }>`SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', '2s', true)`.execute(tx);
+    await sql`ANALYZE import_items, posts, comments, post_tags, post_authors`.execute(tx);
+    await sql`SELECT set_config('lock_timeout', ${rows[0]!.previous}, true)`.execute(tx);
+    await sql`RELEASE SAVEPOINT import_analyze`.execute(tx);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    // Skipped: its lock not had in time (55P03), or over the statement timeout (57014).
+    if (code !== '55P03' && code !== '57014' && !isItemError(e)) throw e; // the connection is gone: the queue retries
+    await sql`ROLLBACK TO SAVEPOINT import_analyze`.execute(tx);
+  }
+}
+
 export async function runImport(db: Db, input: RunInput): Promise<ImportReport> {
   let total = input.total ?? 0;
   if (!total) for (const source of input.sources) total += await countItems(source.chunks());
@@ -187,23 +207,8 @@ async function runImportWith(db: Db, input: RunInput, total: number, pool: Conve
         // once a minute at best); planned as if they were still small, the batch's look-ups by WordPress id
         // read every row of the project (0.4 s a batch at 20,000 comments), and plans cached by triggers
         // stay that way. Analysed whenever the import has doubled them: a few times in all.
-        // Best effort: an ANALYZE that cannot have its lock in time (someone else's VACUUM) is skipped, not a
-        // failed try of the import (its savepoint keeps a dry run's one transaction usable).
         nextAnalyzeAt = doneAt * 2;
-        await write(async (tx) => {
-          await sql`SAVEPOINT import_analyze`.execute(tx);
-          try {
-            const { rows } = await sql<{ previous: string }>`SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', '2s', true)`.execute(tx);
-            await sql`ANALYZE import_items, posts, comments, post_tags, post_authors`.execute(tx);
-            await sql`SELECT set_config('lock_timeout', ${rows[0]!.previous}, true)`.execute(tx);
-            await sql`RELEASE SAVEPOINT import_analyze`.execute(tx);
-          } catch (e) {
-            const code = (e as { code?: unknown } | null)?.code;
-            // Skipped: its lock not had in time (55P03), or over the statement timeout (57014).
-            if (code !== '55P03' && code !== '57014' && !isItemError(e)) throw e; // the connection is gone: the queue retries
-            await sql`ROLLBACK TO SAVEPOINT import_analyze`.execute(tx);
-          }
-        });
+        await write(analyzeGrowingTables);
       }
       await write(async (tx) => {
         // The batch runs under one savepoint; only if an item fails is it rolled back and applied again
